@@ -1,0 +1,210 @@
+/**
+ * The canonical language of the core. Requests and results are the AI SDK provider
+ * specification (V3) plus the gateway's own routing options and accounting; every face
+ * translates to and from these and nothing else.
+ */
+import type {
+  LanguageModelV3CallOptions,
+  LanguageModelV3Content,
+  LanguageModelV3FinishReason,
+  LanguageModelV3StreamPart,
+  SharedV3Warning,
+} from '@ai-sdk/provider';
+import type { ErrorKind } from './errors.js';
+
+export type Face = 'openai' | 'mcp' | 'anthropic' | 'responses' | 'aisdk';
+
+/** `providerOptions.gateway`, as on Vercel AI Gateway. */
+export interface GatewayOptions {
+  /** Fallback models tried in order after the requested one. */
+  models?: string[];
+  /** Providers to prefer, in this order; others follow in their original order. */
+  order?: string[];
+  /** Only these providers may serve the request. */
+  only?: string[];
+  user?: string;
+  tags?: string[];
+}
+
+/** Who is asking and through which face; filled by the face, read by the core. */
+export interface RequestContext {
+  face: Face;
+  /** Set by the face from the incoming request when it carries one; otherwise the core makes one. */
+  requestId?: string;
+  user?: string | null;
+  tags?: string[];
+  keyId?: string | null;
+  /** Aborts the upstream call when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/** Tokens as the ledger counts them. `input` includes cache reads and writes (OpenAI's convention). */
+export interface TokenUsage {
+  input: number;
+  cacheRead: number;
+  cacheWrite: number;
+  output: number;
+  reasoning: number;
+}
+
+export interface Accounting {
+  requestId: string;
+  /** `provider/model` that produced the answer. */
+  servedModel: string;
+  provider: string;
+  usage: TokenUsage;
+  /** USD; null when the model has no known price (never a silent 0). */
+  cost: number | null;
+  /** How many upstream attempts were made, including the one that served. */
+  attempts: number;
+}
+
+// ---- language ----
+
+export interface ChatRequest {
+  /** `provider/model`. */
+  model: string;
+  call: LanguageModelV3CallOptions;
+  gateway?: GatewayOptions;
+}
+
+export interface ChatResult extends Accounting {
+  content: LanguageModelV3Content[];
+  finishReason: LanguageModelV3FinishReason;
+  warnings: SharedV3Warning[];
+}
+
+/**
+ * A stream that has passed its commit point: the first content part arrived, so no fallback
+ * can happen any more. `parts` yields every V3 part from the start (buffered ones first);
+ * a failure after the commit point arrives as an `{ type: 'error' }` part and the stream ends
+ * without a `finish` part. `settled` resolves once the ledger row is written.
+ */
+export interface ChatStream {
+  requestId: string;
+  servedModel: string;
+  provider: string;
+  attempts: number;
+  parts: AsyncIterable<LanguageModelV3StreamPart>;
+  settled: Promise<Accounting>;
+}
+
+// ---- embeddings ----
+
+export interface EmbedRequest {
+  model: string;
+  values: string[];
+  dimensions?: number;
+  gateway?: GatewayOptions;
+}
+
+export interface EmbedResult extends Accounting {
+  embeddings: number[][];
+}
+
+// ---- reranking ----
+
+export interface RerankRequest {
+  model: string;
+  query: string;
+  documents: string[];
+  topN?: number;
+  gateway?: GatewayOptions;
+}
+
+export interface RerankResult extends Accounting {
+  /** Best first. */
+  ranking: Array<{ index: number; relevanceScore: number }>;
+}
+
+// ---- images ----
+
+export interface ImageRequest {
+  model: string;
+  prompt: string;
+  n: number;
+  /** `WIDTHxHEIGHT`. */
+  size?: `${number}x${number}`;
+  gateway?: GatewayOptions;
+}
+
+export interface StoredImage {
+  id: string;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+export interface ImageResult extends Accounting {
+  images: StoredImage[];
+}
+
+// ---- catalog ----
+
+export type ModelType = 'language' | 'embedding' | 'reranking' | 'image';
+
+export interface ModelPricing {
+  /** USD per token, as strings (Vercel's `/v1/models` shape), absent when unknown. */
+  input?: string;
+  output?: string;
+  input_cache_read?: string;
+  input_cache_write?: string;
+  /** USD per image, for image models. */
+  image?: string;
+}
+
+export interface CatalogEntry {
+  /** `provider/model`. */
+  id: string;
+  provider: string;
+  type: ModelType;
+  name: string;
+  context_window?: number;
+  max_tokens?: number;
+  pricing: ModelPricing;
+}
+
+// ---- spend ----
+
+export interface SpendQuery {
+  /** ISO timestamps; inclusive start, exclusive end. */
+  start?: string;
+  end?: string;
+  groupBy?: 'model' | 'provider' | 'day' | 'user' | 'tag' | 'face';
+  keyId?: string;
+  user?: string;
+}
+
+export interface SpendRow {
+  group: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** USD of rows with a known price. */
+  cost: number;
+  /** Requests whose cost is unknown (no price). */
+  unpricedRequests: number;
+}
+
+export interface SpendReport {
+  start: string | null;
+  end: string | null;
+  totals: Omit<SpendRow, 'group'>;
+  groups: SpendRow[];
+}
+
+/** The gateway core as the faces see it. */
+export interface Gateway {
+  chat(request: ChatRequest, context: RequestContext): Promise<ChatResult>;
+  chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream>;
+  embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult>;
+  rerank(request: RerankRequest, context: RequestContext): Promise<RerankResult>;
+  generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult>;
+  getImage(id: string): StoredImage | undefined;
+  catalog(): CatalogEntry[];
+  spend(query: SpendQuery): SpendReport;
+}
+
+export type { ErrorKind };
