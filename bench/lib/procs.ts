@@ -1,0 +1,241 @@
+// Child processes of the bench: start them, watch their memory, and make sure they end.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { request } from 'undici';
+
+const children = new Set<ChildProcess>();
+/** Processes below our children (e.g. cluster workers), seen while sampling memory. */
+const grandchildren = new Map<number, string>();
+
+function alive(c: ChildProcess): boolean {
+  return c.exitCode === null && c.signalCode === null;
+}
+
+function track(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
+/** The last bytes a child wrote, to show when it fails. */
+export class Tail {
+  private buf = '';
+  constructor(private readonly max = 16_384) {}
+  push(chunk: Buffer | string): void {
+    this.buf += chunk.toString();
+    if (this.buf.length > this.max) this.buf = this.buf.slice(-this.max);
+  }
+  toString(): string {
+    return this.buf;
+  }
+  /** Returns what was held and starts afresh. */
+  take(): string {
+    const b = this.buf;
+    this.buf = '';
+    return b;
+  }
+}
+
+export async function startUpstream(script: string, timeoutMs = 20_000): Promise<{ child: ChildProcess; port: number }> {
+  const tail = new Tail();
+  const child = track(
+    fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
+  );
+  child.stdout?.on('data', (c: Buffer) => tail.push(c));
+  child.stderr?.on('data', (c: Buffer) => tail.push(c));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`upstream did not start within ${timeoutMs} ms\n${tail}`)), timeoutMs);
+    child.on('message', (m: unknown) => {
+      if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'listening') {
+        clearTimeout(timer);
+        resolve(Number((m as { port: unknown }).port));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`upstream exited early (code ${code}, signal ${signal})\n${tail}`));
+    });
+  });
+  return { child, port };
+}
+
+export interface Gateway {
+  child: ChildProcess;
+  output: Tail;
+}
+
+export function spawnGateway(cwd: string, args: string[], env: NodeJS.ProcessEnv): Gateway {
+  const output = new Tail();
+  const child = track(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  child.stdout?.on('data', (c: Buffer) => output.push(c));
+  child.stderr?.on('data', (c: Buffer) => output.push(c));
+  return { child, output };
+}
+
+/** Polls `GET url` until 200, the child exits, or the time is up. */
+export async function waitForHealth(url: string, gw: Gateway, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  const maxAttempts = Math.ceil(timeoutMs / 100) + 1;
+  let last = '';
+  for (let i = 0; i < maxAttempts && Date.now() - start < timeoutMs; i++) {
+    if (!alive(gw.child)) {
+      throw new Error(
+        `Tollgate exited before it was healthy (code ${gw.child.exitCode}, signal ${gw.child.signalCode})\n${gw.output}`,
+      );
+    }
+    try {
+      const res = await request(url, { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+      const text = await res.body.text();
+      if (res.statusCode === 200) return Date.now() - start;
+      last = `HTTP ${res.statusCode}: ${text.slice(0, 300)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Tollgate was not healthy within ${timeoutMs} ms (last: ${last})\n${gw.output}`);
+}
+
+function readStat(pid: number): { ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces; fields follow the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(rest[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** `pid` and every process below it, found from /proc (bounded by the number of processes). */
+export function processTree(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [pid];
+  }
+  const byParent = new Map<number, number[]>();
+  for (const e of entries.slice(0, 100_000)) {
+    const p = Number(e);
+    const st = readStat(p);
+    if (!st) continue;
+    const list = byParent.get(st.ppid) ?? [];
+    list.push(p);
+    byParent.set(st.ppid, list);
+  }
+  const out: number[] = [pid];
+  for (let i = 0; i < out.length && i < 10_000; i++) {
+    for (const c of byParent.get(out[i]) ?? []) out.push(c);
+  }
+  return out;
+}
+
+/** VmRSS of one process in bytes, or 0 if it is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Samples the summed RSS of a process tree. The tree is re-read now and then (not every
+ * sample) so that sampling stays cheap next to the load it watches.
+ */
+export class RssSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private pids: number[];
+  private ticks = 0;
+  peak = 0;
+  peakProcesses = 1;
+  samples = 0;
+  private phasePeak = 0;
+
+  constructor(private readonly rootPid: number, private readonly intervalMs = 200) {
+    this.pids = processTree(rootPid);
+  }
+
+  sample(): number {
+    if (this.ticks++ % 10 === 0) {
+      this.pids = processTree(this.rootPid);
+      for (const p of this.pids) if (p !== this.rootPid) grandchildren.set(p, cmdline(p));
+    }
+    let total = 0;
+    for (const p of this.pids) total += rssBytes(p);
+    this.samples++;
+    if (total > this.peak) {
+      this.peak = total;
+      this.peakProcesses = this.pids.length;
+    }
+    if (total > this.phasePeak) this.phasePeak = total;
+    return total;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Peak since the last call; starts a new phase. */
+  takePhasePeak(): number {
+    const p = this.phasePeak;
+    this.phasePeak = 0;
+    return p;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** SIGTERM our children, wait a bounded time, then SIGKILL what is left, by pid. */
+export async function stopAll(graceMs = 3000): Promise<void> {
+  for (const c of children) if (alive(c)) c.kill('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  for (let i = 0; i < 200 && Date.now() < deadline && [...children].some(alive); i++) await sleep(25);
+  for (const c of children) if (alive(c)) c.kill('SIGKILL');
+  await sleep(50);
+  killStrayGrandchildren();
+}
+
+/** Processes that our gateway started and that outlived it: same command line, same pid. */
+function killStrayGrandchildren(): void {
+  for (const [pid, cmd] of grandchildren) {
+    if (cmd !== '' && cmdline(pid) === cmd) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  grandchildren.clear();
+}
+
+/** Last resort on process exit: synchronous, no waiting. */
+export function killAllNow(): void {
+  for (const c of children) if (alive(c)) c.kill('SIGKILL');
+  killStrayGrandchildren();
+}
+
+export function repoPath(...parts: string[]): string {
+  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', ...parts);
+}

@@ -1,0 +1,183 @@
+// A fast OpenAI-compatible upstream on loopback, for the bench. It runs in its own process
+// (forked by bench/run.ts) so that it has its own event loop, as a real upstream would, and
+// does as little as it can per request so that the gateway in front of it is what is measured.
+//
+//   node --import tsx bench/upstream.ts [--port N]
+//
+// Reports its port to the parent over IPC ({ type: 'listening', port }) or, when run by hand,
+// on stdout. Exits when the parent goes away.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const UPSTREAM_API_KEY = 'bench-key';
+/** What the upstream answers; the bench checks the gateway hands these back unchanged. */
+export const CONTENT_DELTAS = ['Hello', ' from', ' the', ' bench', ' upstream', ',', ' all', ' good.'];
+export const FULL_CONTENT = CONTENT_DELTAS.join('');
+export const USAGE = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 };
+
+const CREATED = 1_700_000_000;
+
+interface Prepared {
+  json: Buffer;
+  /** SSE events without the usage chunk; `usage` and `done` follow. */
+  events: Buffer[];
+  usage: Buffer;
+  done: Buffer;
+}
+
+// Responses are built once per model name: the model is echoed as a real upstream would,
+// but nothing is serialised per request.
+const prepared = new Map<string, Prepared>();
+const MAX_PREPARED = 64;
+
+function prepare(model: string): Prepared {
+  let p = prepared.get(model);
+  if (p) return p;
+  const id = 'chatcmpl-bench';
+  const json = Buffer.from(
+    JSON.stringify({
+      id,
+      object: 'chat.completion',
+      created: CREATED,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: FULL_CONTENT, refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: USAGE,
+    }),
+  );
+  const chunk = (choices: unknown[], usage: unknown = null) =>
+    Buffer.from(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: CREATED, model, choices, usage })}\n\n`,
+    );
+  const events: Buffer[] = [
+    chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]),
+    ...CONTENT_DELTAS.map((content) =>
+      chunk([{ index: 0, delta: { content }, logprobs: null, finish_reason: null }]),
+    ),
+    chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]),
+  ];
+  p = { json, events, usage: chunk([], USAGE), done: Buffer.from('data: [DONE]\n\n') };
+  if (prepared.size < MAX_PREPARED) prepared.set(model, p);
+  return p;
+}
+
+let chatRequests = 0;
+let streamRequests = 0;
+let rejected = 0;
+/** Who called, by user-agent: tells which client path of the gateway was measured. */
+const userAgents = new Map<string, number>();
+const MAX_USER_AGENTS = 16;
+
+function countUserAgent(ua: string | undefined): void {
+  const key = ua ?? '(none)';
+  const n = userAgents.get(key);
+  if (n !== undefined) userAgents.set(key, n + 1);
+  else if (userAgents.size < MAX_USER_AGENTS) userAgents.set(key, 1);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const buf = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': buf.length });
+  res.end(buf);
+}
+
+function error(res: http.ServerResponse, status: number, message: string, type: string): void {
+  rejected++;
+  sendJson(res, status, { error: { message, type, param: null, code: null } });
+}
+
+function onChat(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
+  // A wrong key means the gateway did not forward the configured one: fail loudly so the
+  // bench counts it rather than measuring a gateway that skips the upstream's contract.
+  if (req.headers.authorization !== `Bearer ${UPSTREAM_API_KEY}`) {
+    error(res, 401, 'bench upstream: missing or wrong Authorization header', 'invalid_request_error');
+    return;
+  }
+  let body: { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown } };
+  try {
+    body = JSON.parse(raw.toString('utf8')) as typeof body;
+  } catch {
+    error(res, 400, 'bench upstream: body is not JSON', 'invalid_request_error');
+    return;
+  }
+  countUserAgent(req.headers['user-agent']);
+  const model = typeof body.model === 'string' ? body.model : 'unknown';
+  const p = prepare(model);
+  if (body.stream === true) {
+    streamRequests++;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+    });
+    // One write per event, as a real upstream sends them; all in the same tick, so no delay.
+    for (const e of p.events) res.write(e);
+    if (body.stream_options?.include_usage === true) res.write(p.usage);
+    res.end(p.done);
+    return;
+  }
+  chatRequests++;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': p.json.length });
+  res.end(p.json);
+}
+
+export function createUpstream(): http.Server {
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'POST' && url === '/v1/chat/completions') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => onChat(req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+      return;
+    }
+    if (req.method === 'GET' && url === '/v1/models') {
+      sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model', created: CREATED, owned_by: 'bench' }] });
+      return;
+    }
+    if (req.method === 'GET' && url === '/__stats') {
+      sendJson(res, 200, { chat: chatRequests, stream: streamRequests, rejected, userAgents: Object.fromEntries(userAgents) });
+      return;
+    }
+    req.resume();
+    error(res, 404, `bench upstream: no route ${req.method} ${url}`, 'not_found');
+  });
+  // Long keep-alive so the gateway's pool and the bench's clients keep their connections.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  return server;
+}
+
+function portArg(argv: string[]): number {
+  const i = argv.indexOf('--port');
+  if (i >= 0 && argv[i + 1] !== undefined) {
+    const n = Number(argv[i + 1]);
+    if (Number.isInteger(n) && n >= 0 && n < 65536) return n;
+  }
+  return 0;
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (isMain) {
+  const server = createUpstream();
+  server.listen(portArg(process.argv.slice(2)), '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    if (process.send) process.send({ type: 'listening', port });
+    else console.log(`bench upstream listening on http://127.0.0.1:${port}/v1`);
+  });
+  // Forked by the bench: leave with it, even if it could not say goodbye.
+  if (process.send) process.on('disconnect', () => process.exit(0));
+  const stop = () => {
+    server.close(() => process.exit(0)).closeAllConnections();
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from './config/schema.js';
+import { createGateway, type GatewayCore } from './core/gateway.js';
+import { createPricing } from './core/pricing.js';
+import { createLogger, type Logger } from './logger.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/types.js';
+
+/** The pieces every way of serving shares: config → providers, prices, store → gateway core. */
+export interface App {
+  config: Config;
+  gateway: GatewayCore;
+  store: Store;
+  logger: Logger;
+  close(): void;
+}
+
+export function createApp(options: { config: Config; dataDir: string; logger?: Logger }): App {
+  const logger = options.logger ?? createLogger(options.config.logLevel);
+  const store = openSqliteStore(options.dataDir);
+  const registry = createProviderRegistry(options.config);
+  const gateway = createGateway({ config: options.config, registry, pricing: createPricing(options.config), store, logger });
+  return { config: options.config, gateway, store, logger, close: () => store.close() };
+}
+
+const root = new URL('../', import.meta.url);
+
+/** `llms.txt` at the package root: served at /llms.txt and as an MCP resource. */
+export const llmsTxt = readFileSync(new URL('llms.txt', root), 'utf8');
+
+export const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;

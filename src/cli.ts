@@ -1,0 +1,103 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp, llmsTxt, version } from './app.js';
+import { describeEnvProviders, envProviders } from './config/env-providers.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { serveStdio } from './faces/mcp/index.js';
+import { startServer } from './server.js';
+
+const usage = `tollgate ${version} — a self-hosted AI gateway
+
+Usage:
+  tollgate serve [--port N] [--host H] [--config FILE] [--data-dir DIR]
+      Serve the OpenAI-compatible HTTP API and MCP (Streamable HTTP at /mcp).
+  tollgate mcp [--config FILE] [--data-dir DIR]
+      Serve MCP over stdio (for Claude Desktop, IDEs and agent frameworks).
+
+Environment:
+  TOLLGATE_CONFIG     config file (JSON), same as --config
+  TOLLGATE_DATA_DIR   data folder (SQLite ledger), same as --data-dir; default ./.tollgate
+  ${envProviders.map((entry) => entry.keyEnv).join(', ')}
+                      enable providers without a config file
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`tollgate: ${message}\n`);
+  process.exit(code);
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${usage}`, 2);
+  }
+}
+
+function load(configFile: string | undefined): Config {
+  try {
+    return loadConfig(configFile ? { file: configFile } : {});
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+}
+
+function describeProviders(config: Config): string {
+  const lines = Object.entries(config.providers).map(([id, provider]) => `  ${id} (${provider.kind}${provider.kind === 'mock' ? ', deterministic offline answers' : ''})`);
+  const unused = describeEnvProviders().filter((line) => !Object.keys(config.providers).some((id) => line.endsWith(` ${id}/…`)));
+  return `providers:\n${lines.join('\n')}\n${unused.length ? `set these to enable more:\n  ${unused.join('\n  ')}\n` : ''}`;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parse(process.argv.slice(2));
+  if (values.version) return void process.stdout.write(`${version}\n`);
+  const command = positionals[0];
+  if (values.help || !command) return void process.stdout.write(usage);
+  const configFile = values.config ?? process.env.TOLLGATE_CONFIG;
+  const dataDir = resolve(values['data-dir'] ?? process.env.TOLLGATE_DATA_DIR ?? '.tollgate');
+  const config = load(configFile);
+
+  if (command === 'serve') {
+    let port: number | undefined;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535 (got ${values.port})`, 2);
+    }
+    const server = await startServer({ config, dataDir, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}) }).catch(
+      (error: NodeJS.ErrnoException) => fail(`cannot listen: ${error.code ?? error.message}`, 1),
+    );
+    process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\ndata: ${dataDir}\n${describeProviders(config)}`);
+    const stop = () => {
+      void server.close().then(() => process.exit(0));
+      setTimeout(() => process.exit(0), 5_000).unref();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return;
+  }
+
+  if (command === 'mcp') {
+    const app = createApp({ config, dataDir });
+    process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}\n${describeProviders(config)}`);
+    await serveStdio(app.gateway, { llmsTxt, version });
+    app.close();
+    process.exit(0);
+  }
+
+  fail(`unknown command "${command}"\n\n${usage}`, 2);
+}
+
+await main();

@@ -1,0 +1,65 @@
+import { GatewayError } from './errors.js';
+import type { ProviderEntry, ProviderRegistry } from '../providers/registry.js';
+import type { GatewayOptions } from './types.js';
+
+/** One (provider, model) pair the router may try. */
+export interface Candidate {
+  /** `provider/model` as the client named it. */
+  id: string;
+  provider: ProviderEntry;
+  /** The model id the provider knows, without our prefix. */
+  modelId: string;
+}
+
+export function splitModelId(id: string): { providerId: string; modelId: string } | null {
+  const slash = id.indexOf('/');
+  if (slash <= 0 || slash === id.length - 1) return null;
+  return { providerId: id.slice(0, slash), modelId: id.slice(slash + 1) };
+}
+
+/**
+ * The requested model, then the fallback models, as candidates: `only` drops providers not
+ * listed, `order` moves the listed providers first (in that order), keeping the rest stable.
+ */
+export function resolveCandidates(model: string, options: GatewayOptions | undefined, registry: ProviderRegistry): Candidate[] {
+  const ids = [model, ...(options?.models ?? [])].filter((id, index, all) => all.indexOf(id) === index);
+  const candidates: Candidate[] = [];
+  const unknown: string[] = [];
+  for (const id of ids) {
+    const parts = splitModelId(id);
+    if (!parts) {
+      throw new GatewayError('invalid_request', `model "${id}" must be written as provider/model, e.g. openai/gpt-4o-mini or mock/echo`, {
+        param: 'model',
+      });
+    }
+    const provider = registry.get(parts.providerId);
+    if (!provider) {
+      unknown.push(id);
+      continue;
+    }
+    candidates.push({ id, provider, modelId: parts.modelId });
+  }
+  let result = candidates;
+  if (options?.only?.length) {
+    const only = new Set(options.only);
+    result = result.filter((candidate) => only.has(candidate.provider.id));
+  }
+  if (options?.order?.length) {
+    const rank = (candidate: Candidate) => {
+      const index = options.order!.indexOf(candidate.provider.id);
+      return index === -1 ? options.order!.length : index;
+    };
+    result = result
+      .map((candidate, index) => ({ candidate, index }))
+      .sort((a, b) => rank(a.candidate) - rank(b.candidate) || a.index - b.index)
+      .map(({ candidate }) => candidate);
+  }
+  if (result.length === 0) {
+    const configured = [...registry.keys()].join(', ') || 'none';
+    const reason = unknown.length
+      ? `no configured provider serves ${unknown.join(', ')} (configured providers: ${configured}); list models with GET /v1/models`
+      : `no candidate is left after the only/order filters (providers: ${configured})`;
+    throw new GatewayError('model_not_found', reason, { model });
+  }
+  return result;
+}

@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import type { LanguageModelV3CallOptions, LanguageModelV3StreamPart, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Store } from '../store/types.js';
+import type { AttemptRow } from '../store/types.js';
+import { buildCatalog } from './catalog.js';
+import { resolveCandidates } from './candidates.js';
+import { GatewayError } from './errors.js';
+import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from './openai-chat-route.js';
+import type { Pricing } from './pricing.js';
+import { route, type AttemptHandle } from './router.js';
+import { Settler, type RequestMeta } from './settle.js';
+import { estimateTokens, followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
+import type {
+  Accounting,
+  CatalogEntry,
+  ChatRequest,
+  ChatResult,
+  ChatStream,
+  EmbedRequest,
+  EmbedResult,
+  Gateway,
+  GatewayOptions,
+  ImageRequest,
+  ImageResult,
+  RequestContext,
+  RerankRequest,
+  RerankResult,
+  TokenUsage,
+} from './types.js';
+import { fromV3Usage, zeroUsage } from './usage.js';
+
+export interface GatewayDeps {
+  config: Config;
+  registry: ProviderRegistry;
+  pricing: Pricing;
+  store: Store;
+  logger: Logger;
+}
+
+/** The gateway core plus the same-protocol fast path the OpenAI face uses. */
+export interface GatewayCore extends Gateway {
+  openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
+}
+
+export function createGateway(deps: GatewayDeps): GatewayCore {
+  return new GatewayImpl(deps);
+}
+
+export class GatewayImpl implements GatewayCore {
+  readonly settler: Settler;
+  private catalogCache: CatalogEntry[] | undefined;
+  private readonly openaiRoute: OpenAIChatRoute;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger);
+    this.openaiRoute = new OpenAIChatRoute(this, this.settler);
+  }
+
+  /** Runs one routed operation: candidates, attempts with fallback, and the ledger row on failure. */
+  async routed<T>(
+    meta: RequestMeta,
+    model: string,
+    gateway: GatewayOptions | undefined,
+    run: (attempt: AttemptHandle) => PromiseLike<T>,
+    keepAttemptOpen = false,
+  ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
+    const failures: AttemptRow[] = [];
+    try {
+      const candidates = resolveCandidates(model, gateway, this.deps.registry);
+      const outcome = await route(
+        candidates,
+        {
+          requestId: meta.requestId,
+          routing: this.deps.config.routing,
+          failures,
+          keepAttemptOpen,
+          ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
+        },
+        run,
+      );
+      return { value: outcome.value, attempt: outcome.handle, failures };
+    } catch (error) {
+      this.settler.failure(meta, error, failures);
+      throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
+    }
+  }
+
+  meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
+    const user = context.user ?? gateway?.user ?? null;
+    const tags = context.tags?.length ? context.tags : (gateway?.tags ?? []);
+    return {
+      requestId: context.requestId ?? randomUUID(),
+      face: context.face,
+      operation,
+      stream,
+      requestedModel,
+      context: { ...context, user, tags },
+      startedAt: performance.now(),
+    };
+  }
+
+  async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
+    const meta = this.meta(context, 'chat', false, request.model, request.gateway);
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+      this.generateChat(handle, request.call),
+    );
+    return this.chatResult(meta, attempt, failures, value);
+  }
+
+  async chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
+    const meta = this.meta(context, 'chat', true, request.model, request.gateway);
+    const { value: committed, attempt, failures } = await this.routed(
+      meta,
+      request.model,
+      request.gateway,
+      (handle) => this.openChatStream(handle, request.call, meta.startedAt),
+      true,
+    );
+    return this.followChatStream(meta, request.call, committed, attempt, failures);
+  }
+
+  /** The part of a canonical stream after its commit point, settled into the ledger at its end. */
+  followChatStream(
+    meta: RequestMeta,
+    call: LanguageModelV3CallOptions,
+    committed: CommittedStream<LanguageModelV3StreamPart>,
+    attempt: AttemptHandle,
+    failures: AttemptRow[],
+  ): ChatStream {
+    let resolveSettled!: (accounting: Accounting) => void;
+    const settled = new Promise<Accounting>((resolve) => {
+      resolveSettled = resolve;
+    });
+    const parts = followCommitted(committed, partFacts, {
+      errorItem: (error): LanguageModelV3StreamPart => ({ type: 'error', error }),
+      onEnd: (end) => {
+        attempt.release();
+        resolveSettled(
+          this.settler.success(meta, attempt, failures, {
+            usage: end.usage ?? estimatedUsage(call, end.text),
+            ttftMs: committed.ttftMs,
+            status: end.status,
+            errorKind: end.error?.kind ?? (end.status === 'cancelled' ? 'client_closed' : null),
+          }),
+        );
+      },
+    });
+    return {
+      requestId: meta.requestId,
+      servedModel: attempt.candidate.id,
+      provider: attempt.candidate.provider.id,
+      attempts: attempt.seq,
+      parts,
+      settled,
+    };
+  }
+
+  /** One canonical streaming attempt, read up to its commit point. */
+  openChatStream(handle: AttemptHandle, call: LanguageModelV3CallOptions, startedAt: number) {
+    return handle.candidate.provider
+      .language(handle.candidate.modelId)
+      .doStream({ ...call, abortSignal: handle.signal })
+      .then(({ stream }) => readToCommit(readerIterator(stream.getReader()), partFacts, startedAt));
+  }
+
+  /** One canonical non-streaming attempt. */
+  generateChat(handle: AttemptHandle, call: LanguageModelV3CallOptions) {
+    return handle.candidate.provider.language(handle.candidate.modelId).doGenerate({ ...call, abortSignal: handle.signal });
+  }
+
+  chatResult(meta: RequestMeta, attempt: AttemptHandle, failures: AttemptRow[], value: Awaited<ReturnType<GatewayImpl['generateChat']>>): ChatResult {
+    const accounting = this.settler.success(meta, attempt, failures, { usage: fromV3Usage(value.usage) });
+    return { ...accounting, content: value.content, finishReason: value.finishReason, warnings: value.warnings };
+  }
+
+  openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
+    return this.openaiRoute.run(input, context);
+  }
+
+  async embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult> {
+    if (request.values.length === 0) throw new GatewayError('invalid_request', 'input must hold at least one text', { param: 'input' });
+    const meta = this.meta(context, 'embed', false, request.model, request.gateway);
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+      handle.candidate.provider.embedding(handle.candidate.modelId).doEmbed({
+        values: request.values,
+        abortSignal: handle.signal,
+        ...(request.dimensions ? { providerOptions: dimensionsOptions(handle.candidate.provider.kind, request.dimensions) } : {}),
+      }),
+    );
+    const usage = { ...zeroUsage(), input: value.usage?.tokens ?? 0 };
+    const accounting = this.settler.success(meta, attempt, failures, { usage });
+    return { ...accounting, embeddings: value.embeddings };
+  }
+
+  async rerank(request: RerankRequest, context: RequestContext): Promise<RerankResult> {
+    if (request.documents.length === 0) throw new GatewayError('invalid_request', 'documents must hold at least one document', { param: 'documents' });
+    const meta = this.meta(context, 'rerank', false, request.model, request.gateway);
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+      handle.candidate.provider.reranking(handle.candidate.modelId).doRerank({
+        query: request.query,
+        documents: { type: 'text', values: request.documents },
+        abortSignal: handle.signal,
+        ...(request.topN ? { topN: request.topN } : {}),
+      }),
+    );
+    // Rerank is priced per search (one query), recorded as one input unit.
+    const accounting = this.settler.success(meta, attempt, failures, { usage: { ...zeroUsage(), input: 1 } });
+    return { ...accounting, ranking: value.ranking.map((entry) => ({ index: entry.index, relevanceScore: entry.relevanceScore })) };
+  }
+
+  async generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult> {
+    const meta = this.meta(context, 'image', false, request.model, request.gateway);
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+      handle.candidate.provider.image(handle.candidate.modelId).doGenerate({
+        prompt: request.prompt,
+        n: request.n,
+        size: request.size,
+        aspectRatio: undefined,
+        seed: undefined,
+        files: undefined,
+        mask: undefined,
+        providerOptions: {},
+        abortSignal: handle.signal,
+      }),
+    );
+    const images = value.images.map((image) => {
+      const bytes = typeof image === 'string' ? Buffer.from(image, 'base64') : image;
+      const stored = { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
+      this.deps.store.images.put(stored);
+      return stored;
+    });
+    const usage = { ...zeroUsage(), input: value.usage?.inputTokens ?? 0, output: value.usage?.outputTokens ?? 0 };
+    const accounting = this.settler.success(meta, attempt, failures, { usage, images: images.length });
+    return { ...accounting, images };
+  }
+
+  getImage(id: string) {
+    return this.deps.store.images.get(id);
+  }
+
+  catalog(): CatalogEntry[] {
+    this.catalogCache ??= buildCatalog(
+      this.deps.config,
+      [...this.deps.registry.values()].map((entry) => ({ id: entry.id, kind: entry.kind })),
+      this.deps.pricing,
+    );
+    return this.catalogCache;
+  }
+
+  spend(query: Parameters<Gateway['spend']>[0]) {
+    return this.deps.store.ledger.spend(query);
+  }
+}
+
+async function* readerIterator<T>(reader: ReadableStreamDefaultReader<T>): AsyncGenerator<T> {
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
+  switch (part.type) {
+    case 'text-delta':
+      return { commit: part.delta.length > 0, terminal: false, text: part.delta };
+    case 'reasoning-delta':
+      return { commit: part.delta.length > 0, terminal: false, text: part.delta };
+    case 'tool-input-start':
+    case 'tool-call':
+    case 'file':
+      return { commit: true, terminal: false, text: '' };
+    case 'tool-input-delta':
+      return { commit: true, terminal: false, text: part.delta };
+    case 'finish':
+      return { commit: true, terminal: true, usage: fromV3Usage(part.usage), text: '' };
+    case 'error':
+      return { commit: false, terminal: false, error: part.error, text: '' };
+    default:
+      return { commit: false, terminal: false, text: '' };
+  }
+}
+
+/** Usage for a stream that ended before the upstream reported any: billed for what was produced. */
+function estimatedUsage(call: LanguageModelV3CallOptions, produced: string): TokenUsage {
+  let promptChars = 0;
+  for (const message of call.prompt) {
+    if (typeof message.content === 'string') promptChars += message.content.length;
+    else for (const part of message.content) if (part.type === 'text') promptChars += part.text.length;
+  }
+  return { ...zeroUsage(), input: Math.ceil(promptChars / 4), output: estimateTokens(produced) };
+}
+
+function dimensionsOptions(kind: string, dimensions: number): SharedV3ProviderOptions {
+  switch (kind) {
+    case 'google':
+      return { google: { outputDimensionality: dimensions } };
+    default:
+      return { [kind]: { dimensions }, openai: { dimensions } };
+  }
+}
+
+function sniffImageType(bytes: Uint8Array): string {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg';
+  if (bytes[0] === 0x52 && bytes[1] === 0x49) return 'image/webp';
+  if (bytes[0] === 0x47 && bytes[1] === 0x49) return 'image/gif';
+  return 'application/octet-stream';
+}

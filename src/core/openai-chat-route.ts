@@ -1,0 +1,150 @@
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { chunkFacts, openaiChatEvents, openaiChatJson, type OpenAIChatBody } from '../providers/passthrough/openai-chat.js';
+import { GatewayError } from './errors.js';
+import type { GatewayImpl } from './gateway.js';
+import type { Settler } from './settle.js';
+import { estimateTokens, followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
+import type { Accounting, ChatRequest, ChatResult, ChatStream, GatewayOptions, RequestContext } from './types.js';
+import { fromNanos, zeroUsage } from './usage.js';
+
+/** An OpenAI chat-completions request, as the OpenAI face hands it over. */
+export interface OpenAIChatInput {
+  /** The client's JSON body, validated by the face. */
+  body: OpenAIChatBody;
+  model: string;
+  gateway?: GatewayOptions;
+  stream: boolean;
+  includeUsage: boolean;
+  /** The same request in canonical form; built only when a candidate needs translation. */
+  toCanonical(): ChatRequest;
+  /** The face's in-band error event, sent when a stream breaks after its commit point. */
+  streamErrorEvent(error: GatewayError): string;
+}
+
+export interface WireStream {
+  requestId: string;
+  servedModel: string;
+  provider: string;
+  attempts: number;
+  /** Server-sent events in OpenAI's format, ready to write. */
+  events: AsyncIterable<string>;
+  settled: Promise<Accounting>;
+}
+
+export type OpenAIChatOutcome =
+  | { kind: 'wire-json'; json: Record<string, unknown>; accounting: Accounting }
+  | { kind: 'wire-stream'; stream: WireStream }
+  | { kind: 'canonical'; result: ChatResult }
+  | { kind: 'canonical-stream'; stream: ChatStream };
+
+type Attempted =
+  | { kind: 'wire-json'; json: Record<string, unknown>; usage: Accounting['usage'] }
+  | { kind: 'wire-stream'; committed: CommittedStream<string> }
+  | { kind: 'canonical'; value: Awaited<ReturnType<GatewayImpl['generateChat']>> }
+  | { kind: 'canonical-stream'; committed: CommittedStream<LanguageModelV3StreamPart> };
+
+function wireFacts(event: string): StreamItemFacts {
+  const facts = chunkFacts(event);
+  return {
+    commit: facts.content,
+    terminal: facts.done,
+    text: facts.text,
+    ...(facts.usage ? { usage: facts.usage } : {}),
+    ...(facts.error ? { error: new GatewayError('upstream_server_error', facts.error) } : {}),
+  };
+}
+
+/**
+ * Routes an OpenAI-shaped request: candidates that speak OpenAI's wire format get the body
+ * piped through as is (fast and faithful); others get the canonical request through their AI
+ * SDK provider. Either way the router, fallback and ledger are the gateway's own.
+ */
+export class OpenAIChatRoute {
+  constructor(
+    private readonly gateway: GatewayImpl,
+    private readonly settler: Settler,
+  ) {}
+
+  async run(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
+    const meta = this.gateway.meta(context, 'chat', input.stream, input.model, input.gateway);
+    let canonical: ChatRequest | undefined;
+    const toCanonical = () => (canonical ??= input.toCanonical());
+    const { value, attempt, failures } = await this.gateway.routed<Attempted>(
+      meta,
+      input.model,
+      input.gateway,
+      async (handle): Promise<Attempted> => {
+        const { provider, modelId } = handle.candidate;
+        if (provider.openaiWire) {
+          if (!input.stream) {
+            const { json, usage } = await openaiChatJson(provider, modelId, input.body, handle.signal);
+            return { kind: 'wire-json', json, usage };
+          }
+          const events = await openaiChatEvents(provider, modelId, input.body, handle.signal);
+          return { kind: 'wire-stream', committed: await readToCommit(events, wireFacts, meta.startedAt) };
+        }
+        if (!input.stream) return { kind: 'canonical', value: await this.gateway.generateChat(handle, toCanonical().call) };
+        return { kind: 'canonical-stream', committed: await this.gateway.openChatStream(handle, toCanonical().call, meta.startedAt) };
+      },
+      input.stream,
+    );
+
+    switch (value.kind) {
+      case 'wire-json':
+        return { kind: 'wire-json', json: value.json, accounting: this.settler.success(meta, attempt, failures, { usage: value.usage }) };
+      case 'canonical':
+        return { kind: 'canonical', result: this.gateway.chatResult(meta, attempt, failures, value.value) };
+      case 'canonical-stream':
+        return { kind: 'canonical-stream', stream: this.gateway.followChatStream(meta, toCanonical().call, value.committed, attempt, failures) };
+      case 'wire-stream': {
+        let resolveSettled!: (accounting: Accounting) => void;
+        const settled = new Promise<Accounting>((resolve) => {
+          resolveSettled = resolve;
+        });
+        const events = followCommitted(value.committed, wireFacts, {
+          errorItem: (error) => input.streamErrorEvent(error),
+          map: (event, facts) => {
+            if (!facts.usage) return event;
+            const chunk = chunkFacts(event).parsed;
+            const choices = chunk?.choices as unknown[] | undefined;
+            // The usage-only chunk was asked for by us, not the client: drop it again.
+            if (!input.includeUsage && (!choices || choices.length === 0)) return null;
+            if (!chunk) return event;
+            const cost = fromNanos(this.settler.costNanos(attempt.candidate, facts.usage));
+            chunk.usage = { ...(chunk.usage as object), cost };
+            chunk.provider = attempt.candidate.provider.id;
+            return `data: ${JSON.stringify(chunk)}\n\n`;
+          },
+          onEnd: (end) => {
+            attempt.release();
+            const usage = end.usage ?? { ...zeroUsage(), input: Math.ceil(JSON.stringify(input.body.messages ?? '').length / 4), output: estimateTokens(end.text) };
+            resolveSettled(
+              this.settler.success(meta, attempt, failures, {
+                usage,
+                ttftMs: value.committed.ttftMs,
+                status: end.status,
+                errorKind: end.error?.kind ?? (end.status === 'cancelled' ? 'client_closed' : null),
+              }),
+            );
+          },
+        });
+        return {
+          kind: 'wire-stream',
+          stream: {
+            requestId: meta.requestId,
+            servedModel: attempt.candidate.id,
+            provider: attempt.candidate.provider.id,
+            attempts: attempt.seq,
+            events: withSseFraming(events),
+            settled,
+          },
+        };
+      }
+    }
+  }
+}
+
+/** Upstream events come without their blank-line terminator; put it back on the way out. */
+async function* withSseFraming(events: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const event of events) yield event.endsWith('\n\n') ? event : `${event}\n\n`;
+}

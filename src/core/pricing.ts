@@ -1,0 +1,141 @@
+/**
+ * Prices of models and the cost of requests. Sources, first match wins:
+ * 1. config: `models['provider/model'].pricing`, `providers[id].models[model].pricing`
+ *    (USD per million tokens, per image for `image`);
+ * 2. the mock provider's nominal prices (see `src/providers/mock/models.ts`): $1/M input and
+ *    $2/M output for `echo`, $0.1/M for `embed`, $0.001 per search for `rerank`, $0.01 per image
+ *    for `image` — so budgets and spend reports can be exercised offline; nobody is billed;
+ * 3. @pydantic/genai-prices, by provider kind for the known kinds and by provider id for
+ *    `openai-compatible` ones (Groq, Together, DeepSeek, …) when the package knows that id.
+ * Anything else has no price: `null`, never 0.
+ */
+import type { Config, ProviderKind } from '../config/schema.js';
+import { findMockModel } from '../providers/mock/models.js';
+import { configRateCard } from './pricing/config-prices.js';
+import { shiftedDecimal } from './pricing/decimal.js';
+import { type GenaiPriceEntry, lookupGenaiPrice } from './pricing/genai-prices.js';
+import { baseRate, costFromCard, isEmptyCard, type RateCard } from './pricing/rate-card.js';
+import type { ModelPricing, TokenUsage } from './types.js';
+
+export type PriceSource = 'config' | 'genai-prices' | 'mock';
+
+/** USD per token (per image, per request). Tiered models show their base tier. */
+export interface ModelPrice {
+  inputPerToken?: number;
+  outputPerToken?: number;
+  cacheReadPerToken?: number;
+  cacheWritePerToken?: number;
+  perImage?: number;
+  /** A fixed fee per request (Perplexity's, the mock reranker's). */
+  perRequest?: number;
+  /** Rates rise above an input-size threshold (long-context pricing); `costOf` applies them. */
+  tiered?: boolean;
+  source: PriceSource;
+}
+
+export interface Pricing {
+  /** `model` is the provider's model id, without the `provider/` prefix. */
+  priceOf(providerKind: ProviderKind, providerId: string, model: string): ModelPrice | null;
+  /** USD, rounded to 1e-10; null when the model or part of the usage has no known price. */
+  costOf(providerKind: ProviderKind, providerId: string, model: string, usage: TokenUsage, images?: number): number | null;
+}
+
+/** A resolved price source for one model, cached for the life of the process. */
+interface PriceEntry {
+  source: PriceSource;
+  cardAt(atMs: number): RateCard;
+}
+
+const genaiProviderIdOf: Partial<Record<ProviderKind, string>> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'google',
+  mistral: 'mistral',
+  cohere: 'cohere',
+};
+
+export function createPricing(config: Config, now: () => number = Date.now): Pricing {
+  const entries = new Map<string, PriceEntry | null>();
+
+  function entryOf(kind: ProviderKind, providerId: string, model: string): PriceEntry | null {
+    const key = `${kind}\u0000${providerId}\u0000${model}`;
+    let entry = entries.get(key);
+    if (entry === undefined) {
+      entry = resolveEntry(config, kind, providerId, model);
+      entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  return {
+    priceOf(kind, providerId, model) {
+      const entry = entryOf(kind, providerId, model);
+      return entry ? toModelPrice(entry.source, entry.cardAt(now())) : null;
+    },
+    costOf(kind, providerId, model, usage, images = 0) {
+      const entry = entryOf(kind, providerId, model);
+      return entry ? costFromCard(entry.cardAt(now()), usage, images) : null;
+    },
+  };
+}
+
+function resolveEntry(config: Config, kind: ProviderKind, providerId: string, model: string): PriceEntry | null {
+  const configured = configRateCard(config, providerId, model);
+  if (configured) return constant('config', configured);
+
+  if (kind === 'mock') {
+    const mock = findMockModel(model);
+    return mock ? constant('mock', { ...mock.pricing }) : null;
+  }
+
+  const genaiProviderId = kind === 'openai-compatible' ? providerId : genaiProviderIdOf[kind];
+  const found: GenaiPriceEntry | null = genaiProviderId ? lookupGenaiPrice(genaiProviderId, model) : null;
+  if (!found) return null;
+  // Models priced only in units we do not meter (audio, pages, searches) count as unpriced.
+  if (isEmptyCard(found.cardAt(Date.now()))) return null;
+  return { source: 'genai-prices', cardAt: found.cardAt };
+}
+
+function constant(source: PriceSource, card: RateCard): PriceEntry {
+  return { source, cardAt: () => card };
+}
+
+function toModelPrice(source: PriceSource, card: RateCard): ModelPrice {
+  const perToken = (rate: RateCard['input']) => {
+    const base = baseRate(rate);
+    return base === undefined ? undefined : base / 1_000_000;
+  };
+  const price: ModelPrice = {
+    source,
+    inputPerToken: perToken(card.input),
+    outputPerToken: perToken(card.output),
+    cacheReadPerToken: perToken(card.cacheRead),
+    cacheWritePerToken: perToken(card.cacheWrite),
+    perImage: card.image,
+    perRequest: card.request,
+    tiered: [card.input, card.output, card.cacheRead, card.cacheWrite].some((rate) => typeof rate === 'object') || undefined,
+  };
+  // Absent rather than undefined, so the price reads the same in logs and JSON.
+  for (const key of Object.keys(price) as Array<keyof ModelPrice>) if (price[key] === undefined) delete price[key];
+  return price;
+}
+
+/** Vercel's `/v1/models` pricing shape: USD per token (per image) as plain decimal strings. */
+export function toCatalogPricing(price: ModelPrice | null): ModelPricing {
+  if (!price) return {};
+  // Per-token floats carry division noise (0.075/1e6); 12 significant digits recover the
+  // published per-million figure, which is then shifted exactly in decimal.
+  const perToken = (value: number | undefined) =>
+    value === undefined ? undefined : shiftedDecimal(Number((value * 1_000_000).toPrecision(12)), 6);
+  const pricing: ModelPricing = {};
+  const input = perToken(price.inputPerToken);
+  const output = perToken(price.outputPerToken);
+  const cacheRead = perToken(price.cacheReadPerToken);
+  const cacheWrite = perToken(price.cacheWritePerToken);
+  if (input !== undefined) pricing.input = input;
+  if (output !== undefined) pricing.output = output;
+  if (cacheRead !== undefined) pricing.input_cache_read = cacheRead;
+  if (cacheWrite !== undefined) pricing.input_cache_write = cacheWrite;
+  if (price.perImage !== undefined) pricing.image = shiftedDecimal(price.perImage, 0);
+  return pricing;
+}

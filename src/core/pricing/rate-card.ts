@@ -1,0 +1,86 @@
+import type { TokenUsage } from '../types.js';
+
+/** USD per million tokens; tiered rates switch on the request's total input tokens. */
+export type Rate = number | TieredRate;
+
+export interface TieredRate {
+  base: number;
+  /** Ascending by `start`; a tier applies when total input tokens exceed its start (genai-prices' rule). */
+  tiers: ReadonlyArray<{ start: number; price: number }>;
+}
+
+/** A model's prices as published: per million tokens, per image, per request. */
+export interface RateCard {
+  input?: Rate;
+  output?: Rate;
+  cacheRead?: Rate;
+  cacheWrite?: Rate;
+  image?: number;
+  request?: number;
+}
+
+export function isEmptyCard(card: RateCard): boolean {
+  return (
+    card.input === undefined &&
+    card.output === undefined &&
+    card.cacheRead === undefined &&
+    card.cacheWrite === undefined &&
+    card.image === undefined &&
+    card.request === undefined
+  );
+}
+
+export function baseRate(rate: Rate | undefined): number | undefined {
+  return typeof rate === 'object' ? rate.base : rate;
+}
+
+function rateAt(rate: Rate | undefined, inputTokens: number): number | undefined {
+  if (typeof rate !== 'object') return rate;
+  let price = rate.base;
+  for (const tier of rate.tiers) if (inputTokens > tier.start) price = tier.price;
+  return price;
+}
+
+/** Money is rounded to 1e-10 USD: far below a cent, far above float noise on realistic sums. */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e10) / 1e10;
+}
+
+/**
+ * USD for one request, or null when some of the usage has no price (never a silent 0).
+ * `usage.input` includes cache reads and writes; those fall back to the input rate when the card
+ * has no rate of their own. Reasoning tokens are already part of `output`. Token counts are
+ * multiplied by per-million rates and divided once, which keeps float drift out of the sum.
+ * A card priced per image or per request includes whatever tokens it has no rate for.
+ */
+export function costFromCard(card: RateCard, usage: TokenUsage, images = 0): number | null {
+  const inclusive = card.image !== undefined || card.request !== undefined;
+  const cacheRead = Math.max(0, usage.cacheRead);
+  const cacheWrite = Math.max(0, usage.cacheWrite);
+  const uncached = Math.max(0, usage.input - cacheRead - cacheWrite);
+  const input = rateAt(card.input, usage.input);
+
+  let perMillion = 0;
+  const parts: Array<[number, number | undefined]> = [
+    [uncached, input],
+    [cacheRead, rateAt(card.cacheRead, usage.input) ?? input],
+    [cacheWrite, rateAt(card.cacheWrite, usage.input) ?? input],
+    [Math.max(0, usage.output), rateAt(card.output, usage.input)],
+  ];
+  for (const [tokens, rate] of parts) {
+    if (tokens === 0) continue;
+    if (rate === undefined) {
+      if (inclusive) continue;
+      return null;
+    }
+    perMillion += tokens * rate;
+  }
+
+  let usd = perMillion / 1_000_000;
+  if (images > 0) {
+    if (card.image !== undefined) usd += images * card.image;
+    else if (perMillion === 0) return null;
+  }
+  if (card.request !== undefined) usd += card.request;
+  return roundUsd(usd);
+}

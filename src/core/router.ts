@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/schema.js';
+import type { AttemptRow } from '../store/types.js';
+import type { Candidate } from './candidates.js';
+import { classifyUpstreamError } from './classify-error.js';
+import { GatewayError } from './errors.js';
+
+/** An attempt in flight: what the runner gets to do its one upstream call. */
+export interface AttemptHandle {
+  candidate: Candidate;
+  /** Aborts on the provider's deadline or when the client goes away. */
+  signal: AbortSignal;
+  seq: number;
+  startedAt: number;
+  /**
+   * Ends the deadline. Streams call it at their commit point; the signal stays tied to the
+   * client so a disconnect still cancels the upstream.
+   */
+  commit(): void;
+  /** Drops the tie to the client's signal once the attempt's work is over. */
+  release(): void;
+}
+
+export interface RouteOutcome<T> {
+  value: T;
+  handle: AttemptHandle;
+}
+
+export interface RouteOptions {
+  requestId: string;
+  routing: Config['routing'];
+  clientSignal?: AbortSignal;
+  /** Streams keep the attempt tied to the client after the commit point; they call release(). */
+  keepAttemptOpen?: boolean;
+  /** Receives each failed attempt as a ledger row, so the caller has them whether or not one serves. */
+  failures: AttemptRow[];
+}
+
+/**
+ * Tries candidates in order. An error whose kind is retryable (provably not billed) is tried
+ * again on the same candidate with backoff; one whose kind allows fallback moves on to the next
+ * candidate; any other ends the request. Decisions come from the error kind only.
+ */
+export async function route<T>(
+  candidates: Candidate[],
+  options: RouteOptions,
+  run: (attempt: AttemptHandle) => PromiseLike<T>,
+): Promise<RouteOutcome<T>> {
+  const failures = options.failures;
+  let seq = 0;
+  let lastError: GatewayError | undefined;
+  for (const candidate of candidates) {
+    for (let attemptOnCandidate = 0; ; attemptOnCandidate++) {
+      if (options.clientSignal?.aborted) throw clientClosed(failures);
+      seq += 1;
+      const handle = startAttempt(candidate, seq, options.clientSignal);
+      try {
+        const value = await run(handle.attempt);
+        handle.attempt.commit();
+        if (!options.keepAttemptOpen) handle.dispose();
+        return { value, handle: handle.attempt };
+      } catch (thrown) {
+        handle.dispose();
+        if (options.clientSignal?.aborted) throw clientClosed(failures);
+        const error = handle.timedOut()
+          ? new GatewayError('upstream_timeout', `provider ${candidate.provider.id} did not answer within ${candidate.provider.config.timeoutMs} ms`, {
+              provider: candidate.provider.id,
+              model: candidate.id,
+            })
+          : classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id });
+        failures.push(failureRow(options.requestId, handle.attempt, error));
+        lastError = error;
+        if (!error.fallback && !error.retryable) throw finalError(error, failures);
+        const wait = error.retryable ? backoffMs(attemptOnCandidate, error, options.routing) : null;
+        if (wait === null || attemptOnCandidate >= options.routing.retries) break;
+        await sleep(wait, undefined, { signal: options.clientSignal }).catch(() => undefined);
+      }
+    }
+  }
+  throw finalError(lastError ?? new GatewayError('model_not_found', 'no candidate to try'), failures);
+}
+
+function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('upstream deadline passed', 'TimeoutError'));
+  }, candidate.provider.config.timeoutMs);
+  const onClientAbort = () => controller.abort(clientSignal?.reason);
+  clientSignal?.addEventListener('abort', onClientAbort, { once: true });
+  const dispose = () => {
+    clearTimeout(timer);
+    clientSignal?.removeEventListener('abort', onClientAbort);
+  };
+  const attempt: AttemptHandle = {
+    candidate,
+    signal: controller.signal,
+    seq,
+    startedAt: performance.now(),
+    commit: () => clearTimeout(timer),
+    release: dispose,
+  };
+  return { attempt, dispose, timedOut: () => timedOut };
+}
+
+function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Config['routing']): number | null {
+  const asked = error.details.retryAfterSeconds;
+  if (asked !== undefined) {
+    const ms = asked * 1000;
+    // An upstream that wants longer than we are willing to wait is better skipped for the next candidate.
+    return ms <= routing.maxBackoffMs ? ms : null;
+  }
+  const base = Math.min(routing.maxBackoffMs, routing.backoffMs * 2 ** attemptOnCandidate);
+  return Math.round(base * (0.5 + Math.random() / 2));
+}
+
+function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayError): AttemptRow {
+  return {
+    requestId,
+    seq: attempt.seq,
+    ts: new Date().toISOString(),
+    model: attempt.candidate.id,
+    provider: attempt.candidate.provider.id,
+    status: 'error',
+    errorKind: error.kind,
+    errorMessage: error.message,
+    upstreamStatus: error.details.upstreamStatus ?? null,
+    latencyMs: performance.now() - attempt.startedAt,
+    ttftMs: null,
+    usage: null,
+    costNanos: null,
+  };
+}
+
+function finalError(error: GatewayError, failures: AttemptRow[]): GatewayError {
+  return new GatewayError(error.kind, error.message, {
+    ...error.details,
+    attempts: failures.map((row) => ({ model: row.model, provider: row.provider, kind: row.errorKind!, message: row.errorMessage ?? '' })),
+  });
+}
+
+function clientClosed(failures: AttemptRow[]): GatewayError {
+  return finalError(new GatewayError('client_closed', 'the client closed the request'), failures);
+}

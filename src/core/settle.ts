@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { AttemptRow, Ledger, RequestRow } from '../store/types.js';
+import type { Candidate } from './candidates.js';
+import { GatewayError } from './errors.js';
+import type { Pricing } from './pricing.js';
+import type { AttemptHandle } from './router.js';
+import type { Accounting, Face, RequestContext, TokenUsage } from './types.js';
+import { fromNanos, toNanos, zeroUsage } from './usage.js';
+
+export interface RequestMeta {
+  requestId: string;
+  face: Face;
+  operation: RequestRow['operation'];
+  stream: boolean;
+  requestedModel: string;
+  context: RequestContext;
+  startedAt: number;
+}
+
+/**
+ * Writes what a request cost: its served attempt and the failures before it, priced, in one
+ * transaction. The only place that turns usage into money and money into ledger rows.
+ */
+export class Settler {
+  private readonly unpricedWarned = new Set<string>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly pricing: Pricing,
+    private readonly logger: Logger,
+  ) {}
+
+  costNanos(candidate: Candidate, usage: TokenUsage, images = 0): number | null {
+    const cost = this.pricing.costOf(candidate.provider.kind, candidate.provider.id, candidate.modelId, usage, images);
+    if (cost === null && !this.unpricedWarned.has(candidate.id)) {
+      this.unpricedWarned.add(candidate.id);
+      this.logger.warn({ model: candidate.id }, 'no known price for this model: its cost is recorded as null; set models["%s"].pricing in the config', candidate.id);
+    }
+    return toNanos(cost);
+  }
+
+  success(
+    meta: RequestMeta,
+    attempt: AttemptHandle,
+    failures: AttemptRow[],
+    outcome: { usage: TokenUsage; images?: number; ttftMs?: number | null; status?: 'ok' | 'error' | 'cancelled'; errorKind?: GatewayError['kind'] | null },
+  ): Accounting {
+    const now = performance.now();
+    const costNanos = this.costNanos(attempt.candidate, outcome.usage, outcome.images);
+    const ts = new Date().toISOString();
+    const status = outcome.status ?? 'ok';
+    const served: AttemptRow = {
+      requestId: meta.requestId,
+      seq: attempt.seq,
+      ts,
+      model: attempt.candidate.id,
+      provider: attempt.candidate.provider.id,
+      status: status === 'ok' ? 'ok' : 'error',
+      errorKind: outcome.errorKind ?? null,
+      errorMessage: null,
+      upstreamStatus: null,
+      latencyMs: now - attempt.startedAt,
+      ttftMs: outcome.ttftMs ?? null,
+      usage: outcome.usage,
+      costNanos,
+    };
+    this.write(meta, {
+      servedModel: attempt.candidate.id,
+      provider: attempt.candidate.provider.id,
+      status,
+      errorKind: outcome.errorKind ?? null,
+      attempts: attempt.seq,
+      ttftMs: outcome.ttftMs ?? null,
+      usage: outcome.usage,
+      costNanos,
+    }, [...failures, served]);
+    return {
+      requestId: meta.requestId,
+      servedModel: attempt.candidate.id,
+      provider: attempt.candidate.provider.id,
+      usage: outcome.usage,
+      cost: fromNanos(costNanos),
+      attempts: attempt.seq,
+    };
+  }
+
+  failure(meta: RequestMeta, error: unknown, failures: AttemptRow[]): void {
+    const kind = error instanceof GatewayError ? error.kind : 'internal';
+    this.write(meta, {
+      servedModel: null,
+      provider: null,
+      status: kind === 'client_closed' ? 'cancelled' : 'error',
+      errorKind: kind,
+      attempts: failures.length,
+      ttftMs: null,
+      usage: zeroUsage(),
+      costNanos: null,
+    }, failures);
+  }
+
+  private write(
+    meta: RequestMeta,
+    result: Pick<RequestRow, 'servedModel' | 'provider' | 'status' | 'errorKind' | 'attempts' | 'ttftMs' | 'usage' | 'costNanos'>,
+    attempts: AttemptRow[],
+  ): void {
+    const row: RequestRow = {
+      id: meta.requestId,
+      ts: new Date().toISOString(),
+      face: meta.face,
+      operation: meta.operation,
+      stream: meta.stream,
+      keyId: meta.context.keyId ?? null,
+      user: meta.context.user ?? null,
+      tags: meta.context.tags ?? [],
+      requestedModel: meta.requestedModel,
+      latencyMs: performance.now() - meta.startedAt,
+      ...result,
+    };
+    try {
+      this.ledger.record(row, attempts);
+    } catch (error) {
+      // Losing a ledger row is serious but must not turn a served answer into a failure.
+      this.logger.error({ err: error, requestId: meta.requestId }, 'could not write the ledger row');
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { GatewayError } from './errors.js';
+import type { TokenUsage } from './types.js';
+
+/** What the core needs to know about one item of an upstream stream, whatever its format. */
+export interface StreamItemFacts {
+  /** Generated content or a finish: past this item no fallback is possible. */
+  commit: boolean;
+  /** The upstream's own end-of-stream marker (`finish` part, `[DONE]`). */
+  terminal: boolean;
+  usage?: TokenUsage;
+  /** An error the upstream sent in-band. */
+  error?: unknown;
+  /** Text this item adds, for estimating usage of a cut stream. */
+  text: string;
+}
+
+export interface CommittedStream<T> {
+  head: T[];
+  source: AsyncIterator<T>;
+  ttftMs: number;
+}
+
+/**
+ * Reads ahead until the commit point (habit 6 in STYLE.md). An error, or the end of the stream,
+ * before it throws so the router can fall back to the next candidate; nothing has reached the
+ * client yet.
+ */
+export async function readToCommit<T>(
+  source: AsyncIterator<T>,
+  factsOf: (item: T) => StreamItemFacts,
+  startedAt: number,
+): Promise<CommittedStream<T>> {
+  const head: T[] = [];
+  try {
+    for (;;) {
+      const next = await source.next();
+      if (next.done) {
+        throw new GatewayError('upstream_server_error', 'the upstream stream ended before any content');
+      }
+      const facts = factsOf(next.value);
+      if (facts.error !== undefined) throw facts.error;
+      head.push(next.value);
+      if (facts.commit || facts.terminal) return { head, source, ttftMs: performance.now() - startedAt };
+    }
+  } catch (error) {
+    await source.return?.(undefined).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface StreamEnd {
+  status: 'ok' | 'error' | 'cancelled';
+  /** What the upstream reported, if it got that far. */
+  usage?: TokenUsage;
+  /** All text produced, for an estimate when usage never came. */
+  text: string;
+  error?: GatewayError;
+}
+
+/**
+ * Everything after the commit point: yields the head, then the rest as it arrives. A failure
+ * becomes one in-band error item and the end of the stream, never a clean finish; a consumer
+ * that stops early cancels the upstream. `onEnd` runs exactly once, in every case.
+ */
+export async function* followCommitted<T>(
+  committed: CommittedStream<T>,
+  factsOf: (item: T) => StreamItemFacts,
+  handlers: {
+    errorItem: (error: GatewayError) => T;
+    /** Rewrites an item before it is yielded (null drops it). */
+    map?: (item: T, facts: StreamItemFacts) => T | null;
+    onEnd: (end: StreamEnd) => void;
+  },
+): AsyncGenerator<T> {
+  let text = '';
+  let usage: TokenUsage | undefined;
+  let ended: StreamEnd | undefined;
+  const pass = (item: T): { out: T | null; facts: StreamItemFacts } => {
+    const facts = factsOf(item);
+    text += facts.text;
+    if (facts.usage) usage = facts.usage;
+    return { out: handlers.map ? handlers.map(item, facts) : item, facts };
+  };
+  try {
+    let terminal = false;
+    for (const item of committed.head) {
+      const { out, facts } = pass(item);
+      terminal ||= facts.terminal;
+      if (out !== null) yield out;
+    }
+    while (!terminal) {
+      let next: IteratorResult<T>;
+      try {
+        next = await committed.source.next();
+      } catch (error) {
+        const interrupted = new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
+        ended = { status: 'error', usage, text, error: interrupted };
+        yield handlers.errorItem(interrupted);
+        return;
+      }
+      if (next.done) break;
+      const facts = factsOf(next.value);
+      if (facts.error !== undefined) {
+        const interrupted = new GatewayError('stream_interrupted', 'the upstream reported an error after the answer had started; the answer is incomplete');
+        ended = { status: 'error', usage, text, error: interrupted };
+        yield handlers.errorItem(interrupted);
+        return;
+      }
+      const { out } = pass(next.value);
+      terminal = facts.terminal;
+      // Usage may arrive after the terminal marker in some formats; the loop ends on it anyway.
+      if (out !== null) yield out;
+    }
+    if (!terminal) {
+      const interrupted = new GatewayError('stream_interrupted', 'the upstream stream ended without finishing; the answer is incomplete');
+      ended = { status: 'error', usage, text, error: interrupted };
+      yield handlers.errorItem(interrupted);
+      return;
+    }
+    ended = { status: 'ok', usage, text };
+  } finally {
+    if (!ended) {
+      // The consumer stopped early: the client went away.
+      ended = { status: 'cancelled', usage, text };
+      await committed.source.return?.(undefined)?.catch(() => undefined);
+    }
+    handlers.onEnd(ended);
+  }
+}
+
+/** A rough token count for text we saw but the upstream never billed in-band (about 4 chars a token). */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

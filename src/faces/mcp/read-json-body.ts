@@ -1,0 +1,23 @@
+/** Reads a JSON request body with a size limit, for requests the caller did not parse. */
+import type { IncomingMessage } from 'node:http';
+
+export type JsonBody =
+  | { ok: true; value: unknown }
+  | { ok: false; status: number; code: number; message: string };
+
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      return { ok: false, status: 413, code: -32000, message: `Request body larger than ${maxBytes} bytes.` };
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false, status: 400, code: -32700, message: 'Parse error: Invalid JSON' };
+  }
+}

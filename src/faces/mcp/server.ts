@@ -1,0 +1,41 @@
+/** One MCP server (tools and resources over the gateway) per client session. */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Gateway } from '../../core/types.js';
+import { registerResources } from './resources.js';
+import { registerChatTool } from './tools/chat.js';
+import { registerEmbedTool } from './tools/embed.js';
+import { registerGenerateImageTool } from './tools/generate-image.js';
+import { registerGetSpendTool } from './tools/get-spend.js';
+import { registerListModelsTool } from './tools/list-models.js';
+import { registerRerankTool } from './tools/rerank.js';
+
+export interface McpServerOptions {
+  /** Served as the `tollgate://llms.txt` resource. */
+  llmsTxt: string;
+  /** Reported to clients in `serverInfo`. */
+  version: string;
+}
+
+const instructions = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
+Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank or generate_image. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.
+The \`mock/*\` models are free and offline. Read tollgate://llms.txt for more.`;
+
+export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
+  const server = new McpServer(
+    { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },
+    {
+      instructions,
+      capabilities: { tools: {}, resources: {}, completions: {} },
+      // A tool call's arguments are small JSON; this bounds the work of validating hostile input.
+      maxToolInputElements: 100_000,
+    },
+  );
+  registerChatTool(server, gateway);
+  registerEmbedTool(server, gateway);
+  registerRerankTool(server, gateway);
+  registerGenerateImageTool(server, gateway);
+  registerListModelsTool(server, gateway);
+  registerGetSpendTool(server, gateway);
+  registerResources(server, gateway, options.llmsTxt);
+  return server;
+}

@@ -1,0 +1,14 @@
+import type { GatewayOptions } from '../../core/types.js';
+import type { GatewayOptionsWire } from './chat-api.js';
+
+/** `providerOptions.gateway` from the wire → the core's `GatewayOptions`; undefined when empty. */
+export function convertGatewayOptions(options: GatewayOptionsWire | null | undefined): GatewayOptions | undefined {
+  if (!options) return undefined;
+  const gateway: GatewayOptions = {};
+  if (options.models?.length) gateway.models = options.models;
+  if (options.order?.length) gateway.order = options.order;
+  if (options.only?.length) gateway.only = options.only;
+  if (options.user) gateway.user = options.user;
+  if (options.tags?.length) gateway.tags = options.tags;
+  return Object.keys(gateway).length > 0 ? gateway : undefined;
+}

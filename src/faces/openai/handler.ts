@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayCore } from '../../core/gateway.js';
+import type { OpenAIChatOutcome } from '../../core/openai-chat-route.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatStream, RequestContext } from '../../core/types.js';
+import { parseJsonBody, readBody } from '../../http/body.js';
+import { drained, sendJson, startEventStream } from '../../http/respond.js';
+import type { Route } from '../../http/route.js';
+import { parseChatCompletionRequest } from './chat-api.js';
+import { convertChatRequest } from './convert-chat-request.js';
+import { convertEmbeddingsRequest, renderEmbeddings } from './convert-embeddings.js';
+import { parseEmbeddingsRequest } from './embeddings-api.js';
+import { createChatChunkRenderer, formatSseData, SSE_DONE } from './render-chat-chunks.js';
+import { renderChatCompletion } from './render-chat-completion.js';
+import { renderError, renderStreamError } from './render-error.js';
+import { renderModel, renderModels } from './render-models.js';
+
+/**
+ * The OpenAI-compatible face: parses OpenAI's wire format, calls the core, renders OpenAI's
+ * wire format. Routing, fallback, pricing and the ledger are the core's.
+ */
+export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: number }): Route[] {
+  const readJson = async (req: IncomingMessage) => parseJsonBody(req, await readBody(req, options.maxBodyBytes));
+
+  return [
+    {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      handle: async (req, res, context) => {
+        const raw = await readJson(req);
+        const converted = convertChatRequest(parseChatCompletionRequest(raw));
+        const outcome = await gateway.openaiChat(
+          {
+            body: raw as Record<string, unknown>,
+            model: converted.request.model,
+            ...(converted.request.gateway ? { gateway: converted.request.gateway } : {}),
+            stream: converted.stream,
+            includeUsage: converted.includeUsage,
+            toCanonical: () => converted.request,
+            streamErrorEvent: (error) => formatSseData(renderStreamError(error)),
+          },
+          { ...context, user: context.user ?? converted.user ?? null },
+        );
+        await renderChatOutcome(res, outcome, converted.includeUsage);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/embeddings',
+      handle: async (req, res, context) => {
+        const converted = convertEmbeddingsRequest(parseEmbeddingsRequest(await readJson(req)));
+        const result = await gateway.embed(converted.request, { ...context, user: context.user ?? converted.user ?? null });
+        sendJson(res, 200, renderEmbeddings(result, converted.encodingFormat), servedHeaders(result));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/models',
+      handle: async (_req, res) => {
+        sendJson(res, 200, renderModels(gateway.catalog()));
+      },
+    },
+    {
+      method: 'GET',
+      prefix: '/v1/models/',
+      handle: async (req, res) => {
+        const id = decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/v1/models/'.length));
+        const entry = gateway.catalog().find((candidate) => candidate.id === id);
+        if (!entry) throw new GatewayError('model_not_found', `model ${id} is not in the catalog; GET /v1/models lists every model`);
+        sendJson(res, 200, renderModel(entry));
+      },
+    },
+  ];
+}
+
+function servedHeaders(served: { provider: string; servedModel: string; requestId: string; attempts: number }): Record<string, string> {
+  return {
+    'x-request-id': served.requestId,
+    'x-tollgate-provider': served.provider,
+    'x-tollgate-model': served.servedModel,
+    'x-tollgate-attempts': String(served.attempts),
+  };
+}
+
+async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome, includeUsage: boolean): Promise<void> {
+  switch (outcome.kind) {
+    case 'wire-json': {
+      const { json, accounting } = outcome;
+      json.usage = { ...(json.usage as object | undefined), cost: accounting.cost };
+      json.provider = accounting.provider;
+      sendJson(res, 200, json, servedHeaders(accounting));
+      return;
+    }
+    case 'canonical':
+      sendJson(res, 200, renderChatCompletion(outcome.result), servedHeaders(outcome.result));
+      return;
+    case 'wire-stream': {
+      startEventStream(res, servedHeaders(outcome.stream));
+      await pipeEvents(res, outcome.stream.events);
+      res.end();
+      return;
+    }
+    case 'canonical-stream':
+      await streamCanonical(res, outcome.stream, includeUsage);
+  }
+}
+
+/** Writes events as they come, waiting for the socket when it is full; stops when the client goes. */
+async function pipeEvents(res: ServerResponse, events: AsyncIterable<string>): Promise<void> {
+  for await (const event of events) {
+    if (res.destroyed) break;
+    if (!res.write(event)) await drained(res);
+  }
+}
+
+async function streamCanonical(res: ServerResponse, stream: ChatStream, includeUsage: boolean): Promise<void> {
+  startEventStream(res, servedHeaders(stream));
+  const renderer = createChatChunkRenderer({ requestId: stream.requestId, servedModel: stream.servedModel, provider: stream.provider });
+  async function* events(): AsyncGenerator<string> {
+    for (const event of renderer.start()) yield formatSseData(event);
+    for await (const part of stream.parts) {
+      for (const event of renderer.part(part)) yield formatSseData(event);
+    }
+    for (const event of renderer.flush()) yield formatSseData(event);
+  }
+  await pipeEvents(res, events());
+  if (res.destroyed) return;
+  if (!renderer.failed) {
+    if (includeUsage) res.write(formatSseData(renderer.usage(await stream.settled)));
+    res.write(SSE_DONE);
+  }
+  res.end();
+}
+
+/** Renders any failure in OpenAI's error shape, as a response or, mid-stream, as an event. */
+export function renderOpenAIFailure(res: ServerResponse, error: unknown, context: RequestContext): void {
+  const rendered = renderError(error);
+  if (!res.headersSent) {
+    sendJson(res, rendered.status, rendered.body, { ...rendered.headers, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) });
+    return;
+  }
+  if (!res.destroyed) {
+    res.write(formatSseData(rendered.body));
+    res.end();
+  }
+}

@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestContext } from '../core/types.js';
+
+/** One HTTP endpoint of a face. Faces export lists of these; the server only dispatches. */
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Exact path, or … */
+  path?: string;
+  /** … every path under this prefix. */
+  prefix?: string;
+  handle(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void>;
+}
+
+export interface RouteTable {
+  find(method: string, path: string): Route | undefined;
+  /** True when the path exists under another method (405 rather than 404). */
+  hasPath(path: string): boolean;
+}
+
+export function routeTable(routes: Route[]): RouteTable {
+  const exact = new Map<string, Route>();
+  const prefixed = routes.filter((route) => route.prefix);
+  for (const route of routes) if (route.path) exact.set(`${route.method} ${route.path}`, route);
+  const paths = new Set(routes.flatMap((route) => (route.path ? [route.path] : [])));
+  return {
+    find: (method, path) =>
+      exact.get(`${method} ${path}`) ?? prefixed.find((route) => route.method === method && path.startsWith(route.prefix!)),
+    hasPath: (path) => paths.has(path) || prefixed.some((route) => path.startsWith(route.prefix!)),
+  };
+}

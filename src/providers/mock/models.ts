@@ -1,0 +1,66 @@
+import type { ModelType } from '../../core/types.js';
+
+/**
+ * The models of the built-in mock provider. Each carries a small nominal price (USD per million
+ * tokens, per image, per request) so that budgets, the ledger and spend reports can be exercised
+ * offline; nobody is billed. The prices are deliberately round numbers, chosen to be visible in
+ * reports without being mistaken for a real provider's.
+ */
+export interface MockModel {
+  /** Model id as the provider knows it (`languageModel('echo')`). */
+  modelId: string;
+  /** Gateway id under the default provider id `mock`. */
+  id: `mock/${string}`;
+  type: ModelType;
+  name: string;
+  contextWindow?: number;
+  maxTokens?: number;
+  pricing: MockNominalPrice;
+}
+
+/** USD per million tokens, per image and per request, as config overrides are written. */
+export interface MockNominalPrice {
+  input?: number;
+  output?: number;
+  image?: number;
+  request?: number;
+}
+
+export const mockModels: readonly MockModel[] = [
+  {
+    modelId: 'echo',
+    id: 'mock/echo',
+    type: 'language',
+    name: 'Mock Echo (deterministic, offline)',
+    contextWindow: 128_000,
+    maxTokens: 4_096,
+    pricing: { input: 1, output: 2 },
+  },
+  {
+    modelId: 'embed',
+    id: 'mock/embed',
+    type: 'embedding',
+    name: 'Mock Embed (deterministic, offline)',
+    contextWindow: 8_192,
+    pricing: { input: 0.1 },
+  },
+  {
+    modelId: 'rerank',
+    id: 'mock/rerank',
+    type: 'reranking',
+    name: 'Mock Rerank (deterministic, offline)',
+    // Rerankers are billed per search upstream (Cohere: per 1,000 searches); mirror that.
+    pricing: { request: 0.001 },
+  },
+  {
+    modelId: 'image',
+    id: 'mock/image',
+    type: 'image',
+    name: 'Mock Image (deterministic, offline)',
+    pricing: { image: 0.01 },
+  },
+];
+
+export function findMockModel(modelId: string, type?: ModelType): MockModel | undefined {
+  return mockModels.find((model) => model.modelId === modelId && (type === undefined || model.type === type));
+}

@@ -1,0 +1,58 @@
+import { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+
+/** One keep-alive connection pool per origin, shared by every provider. */
+export const upstreamAgent = new Agent({
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 300_000,
+  connections: 256,
+  // Our router owns deadlines (per-provider timeouts); undici's own would cut long streams.
+  headersTimeout: 0,
+  bodyTimeout: 0,
+});
+
+type FetchFunction = typeof globalThis.fetch;
+
+/**
+ * A `fetch` for the AI SDK provider packages built on `undici.request`: Node's web fetch costs
+ * several times more CPU per call (PEERS.md). Non-streaming bodies are read into one buffer;
+ * event streams are handed over as they arrive.
+ */
+export const undiciFetch: FetchFunction = async (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  const response = await request(url, {
+    method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers,
+    body: toRequestBody(init?.body),
+    signal: init?.signal ?? undefined,
+    dispatcher: upstreamAgent,
+  });
+  const responseHeaders = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
+    else if (value !== undefined) responseHeaders.set(name, value);
+  }
+  const isStream = (responseHeaders.get('content-type') ?? '').includes('text/event-stream');
+  if (isStream) {
+    return new Response(Readable.toWeb(response.body) as ReadableStream<Uint8Array>, {
+      status: response.statusCode,
+      headers: responseHeaders,
+    });
+  }
+  const body = await response.body.arrayBuffer();
+  const empty = response.statusCode === 204 || response.statusCode === 304;
+  return new Response(empty ? null : body, { status: response.statusCode, headers: responseHeaders });
+};
+
+function toRequestBody(body: RequestInit['body']): string | Buffer | Uint8Array | undefined {
+  if (body == null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // FormData and streams are not sent by the providers we use for JSON calls.
+  throw new TypeError('unsupported request body type for the upstream fetch');
+}

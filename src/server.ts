@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, llmsTxt, version, type App } from './app.js';
+import type { Config } from './config/schema.js';
+import { GatewayError } from './core/errors.js';
+import type { Gateway, RequestContext } from './core/types.js';
+import { createMcpHttpHandler } from './faces/mcp/index.js';
+import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
+import { sendJson, sendText } from './http/respond.js';
+import { routeTable } from './http/route.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface StartServerOptions {
+  config: Config;
+  dataDir: string;
+  /** Overrides config.server.port; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  /** Overrides config.logLevel (tests use 'silent'). */
+  logLevel?: Config['logLevel'];
+}
+
+export interface RunningServer {
+  url: string;
+  gateway: Gateway;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** The HTTP server: OpenAI-compatible API, /mcp (Streamable HTTP), /llms.txt and /health. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
+  const app = createApp({ config: options.config, dataDir: options.dataDir, logger });
+  const { config, gateway } = app;
+  const routes = routeTable(openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }));
+  const mcp = createMcpHttpHandler(gateway, {
+    llmsTxt,
+    version,
+    allowedOrigins: config.server.allowedOrigins,
+    maxBodyBytes: config.server.maxBodyBytes,
+  });
+
+  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
+    void dispatch(req, res);
+  });
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const method = req.method ?? 'GET';
+    const incomingId = req.headers['x-request-id'];
+    const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID() };
+    try {
+      if (path === '/mcp') return await mcp.handle(req, res);
+      if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
+      if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
+      const route = routes.find(method, path);
+      if (!route) {
+        throw routes.hasPath(path)
+          ? new GatewayError('invalid_request', `${method} is not supported on ${path}`)
+          : new GatewayError('not_found', `no route ${method} ${path}; see /llms.txt for the endpoints`);
+      }
+      const abort = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      await route.handle(req, res, { ...context, signal: abort.signal });
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.status >= 500) {
+        logger.error({ err: error instanceof GatewayError ? { kind: error.kind, message: error.message } : error, path, requestId: context.requestId }, 'request failed');
+      }
+      if (error instanceof GatewayError && error.kind === 'client_closed') return void res.destroy();
+      renderOpenAIFailure(res, error, context);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.server.port, options.host ?? config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  return {
+    url,
+    gateway,
+    app,
+    close: async () => {
+      await mcp.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      app.close();
+    },
+  };
+}

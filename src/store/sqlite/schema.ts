@@ -1,0 +1,67 @@
+import type Database from 'better-sqlite3';
+
+/** Ordered migrations; `user_version` records how many have run. */
+const migrations: string[] = [
+  `CREATE TABLE requests (
+     id TEXT PRIMARY KEY,
+     ts TEXT NOT NULL,
+     face TEXT NOT NULL,
+     operation TEXT NOT NULL,
+     stream INTEGER NOT NULL,
+     key_id TEXT,
+     user TEXT,
+     tags TEXT,
+     requested_model TEXT NOT NULL,
+     served_model TEXT,
+     provider TEXT,
+     status TEXT NOT NULL,
+     error_kind TEXT,
+     attempts INTEGER NOT NULL,
+     latency_ms REAL NOT NULL,
+     ttft_ms REAL,
+     input_tokens INTEGER NOT NULL,
+     cache_read_tokens INTEGER NOT NULL,
+     cache_write_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     reasoning_tokens INTEGER NOT NULL,
+     cost_nanos INTEGER
+   );
+   CREATE INDEX requests_ts ON requests (ts);
+   CREATE INDEX requests_key_ts ON requests (key_id, ts);
+   CREATE TABLE attempts (
+     request_id TEXT NOT NULL REFERENCES requests (id),
+     seq INTEGER NOT NULL,
+     ts TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     status TEXT NOT NULL,
+     error_kind TEXT,
+     error_message TEXT,
+     upstream_status INTEGER,
+     latency_ms REAL NOT NULL,
+     ttft_ms REAL,
+     input_tokens INTEGER,
+     cache_read_tokens INTEGER,
+     cache_write_tokens INTEGER,
+     output_tokens INTEGER,
+     reasoning_tokens INTEGER,
+     cost_nanos INTEGER,
+     PRIMARY KEY (request_id, seq)
+   );
+   CREATE TABLE images (
+     id TEXT PRIMARY KEY,
+     ts TEXT NOT NULL,
+     media_type TEXT NOT NULL,
+     bytes BLOB NOT NULL
+   );`,
+];
+
+export function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let index = version; index < migrations.length; index++) {
+    db.transaction(() => {
+      db.exec(migrations[index]!);
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+}

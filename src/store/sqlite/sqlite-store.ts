@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SpendQuery, SpendReport, SpendRow, StoredImage } from '../../core/types.js';
+import type { AttemptRow, ImageStore, Ledger, RequestRow, Store } from '../types.js';
+import { migrate } from './schema.js';
+
+const NANOS_PER_USD = 1e9;
+
+export function openSqliteStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'tollgate.db'));
+  db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a commit survives a process crash; only an OS crash can lose the last ones.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return {
+    ledger: sqliteLedger(db),
+    images: sqliteImages(db),
+    close: () => db.close(),
+  };
+}
+
+function sqliteLedger(db: Database.Database): Ledger {
+  const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, user, tags,
+      requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms,
+      input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos)
+    VALUES (@id, @ts, @face, @operation, @stream, @keyId, @user, @tags, @requestedModel, @servedModel,
+      @provider, @status, @errorKind, @attempts, @latencyMs, @ttftMs, @input, @cacheRead, @cacheWrite,
+      @output, @reasoning, @costNanos)`);
+  const insertAttempt = db.prepare(`INSERT INTO attempts (request_id, seq, ts, model, provider, status,
+      error_kind, error_message, upstream_status, latency_ms, ttft_ms, input_tokens, cache_read_tokens,
+      cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos)
+    VALUES (@requestId, @seq, @ts, @model, @provider, @status, @errorKind, @errorMessage, @upstreamStatus,
+      @latencyMs, @ttftMs, @input, @cacheRead, @cacheWrite, @output, @reasoning, @costNanos)`);
+
+  const record = db.transaction((request: RequestRow, attempts: AttemptRow[]) => {
+    insertRequest.run({
+      ...request,
+      ...request.usage,
+      stream: request.stream ? 1 : 0,
+      tags: request.tags.length ? JSON.stringify(request.tags) : null,
+    });
+    for (const attempt of attempts) {
+      const usage = attempt.usage ?? { input: null, cacheRead: null, cacheWrite: null, output: null, reasoning: null };
+      insertAttempt.run({ ...attempt, ...usage });
+    }
+  });
+
+  return {
+    record: (request, attempts) => record(request, attempts),
+    spend: (query) => spendReport(db, query),
+  };
+}
+
+const groupExpressions: Record<NonNullable<SpendQuery['groupBy']>, string> = {
+  model: "coalesce(r.served_model, r.requested_model)",
+  provider: "coalesce(r.provider, '(none)')",
+  day: 'substr(r.ts, 1, 10)',
+  user: "coalesce(r.user, '(none)')",
+  face: 'r.face',
+  tag: "coalesce(t.value, '(untagged)')",
+};
+
+function spendReport(db: Database.Database, query: SpendQuery): SpendReport {
+  const where: string[] = [];
+  const params: Record<string, string> = {};
+  if (query.start) {
+    where.push('r.ts >= @start');
+    params.start = query.start;
+  }
+  if (query.end) {
+    where.push('r.ts < @end');
+    params.end = query.end;
+  }
+  if (query.keyId) {
+    where.push('r.key_id = @keyId');
+    params.keyId = query.keyId;
+  }
+  if (query.user) {
+    where.push('r.user = @user');
+    params.user = query.user;
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const sums = `count(*) AS requests, coalesce(sum(r.input_tokens),0) AS inputTokens,
+    coalesce(sum(r.output_tokens),0) AS outputTokens, coalesce(sum(r.cache_read_tokens),0) AS cacheReadTokens,
+    coalesce(sum(r.cache_write_tokens),0) AS cacheWriteTokens, coalesce(sum(r.reasoning_tokens),0) AS reasoningTokens,
+    coalesce(sum(r.cost_nanos),0) AS costNanos, sum(CASE WHEN r.cost_nanos IS NULL AND r.status != 'error' THEN 1 ELSE 0 END) AS unpricedRequests`;
+  const totalsRow = db.prepare(`SELECT ${sums} FROM requests r ${whereSql}`).get(params) as RawSums;
+  let groups: SpendRow[] = [];
+  if (query.groupBy) {
+    const expression = groupExpressions[query.groupBy];
+    const join = query.groupBy === 'tag' ? 'LEFT JOIN json_each(r.tags) t' : '';
+    const rows = db
+      .prepare(`SELECT ${expression} AS grp, ${sums} FROM requests r ${join} ${whereSql} GROUP BY grp ORDER BY costNanos DESC, grp`)
+      .all(params) as Array<RawSums & { grp: string }>;
+    groups = rows.map((row) => ({ group: row.grp, ...fromRaw(row) }));
+  }
+  return { start: query.start ?? null, end: query.end ?? null, totals: fromRaw(totalsRow), groups };
+}
+
+interface RawSums {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNanos: number;
+  unpricedRequests: number | null;
+}
+
+function fromRaw(row: RawSums): Omit<SpendRow, 'group'> {
+  const { costNanos, unpricedRequests, ...rest } = row;
+  return { ...rest, cost: costNanos / NANOS_PER_USD, unpricedRequests: unpricedRequests ?? 0 };
+}
+
+function sqliteImages(db: Database.Database): ImageStore {
+  const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes) VALUES (?, ?, ?, ?)');
+  const select = db.prepare('SELECT id, media_type AS mediaType, bytes FROM images WHERE id = ?');
+  return {
+    put: (image) => {
+      insert.run(image.id, new Date().toISOString(), image.mediaType, Buffer.from(image.bytes));
+    },
+    get: (id) => {
+      const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer } | undefined;
+      return row ? ({ id: row.id, mediaType: row.mediaType, bytes: new Uint8Array(row.bytes) } satisfies StoredImage) : undefined;
+    },
+  };
+}

@@ -1,0 +1,345 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMcpTestServer, textOf, type McpTestServer } from './helpers.js';
+
+let server: McpTestServer;
+let client: Client;
+
+beforeAll(async () => {
+  server = await startMcpTestServer();
+  ({ client } = await server.connect());
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/**
+ * Calls a tool through the SDK client. The client checks `structuredContent` against the
+ * tool's `outputSchema` (listTools caches the validators), so a result that does not match
+ * makes this throw.
+ */
+async function call(name: string, args: Record<string, unknown>, onprogress?: (p: Progress) => void) {
+  return (await client.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : undefined)) as CallToolResult;
+}
+
+describe('the tool list', () => {
+  it('offers the six gateway tools, each with a title, description, schemas and annotations', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(
+      ['chat', 'embed', 'generate_image', 'get_spend', 'list_models', 'rerank'].sort(),
+    );
+    for (const tool of tools) {
+      expect(tool.title, tool.name).toBeTruthy();
+      expect(tool.description!.length, tool.name).toBeGreaterThan(100);
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
+      expect(tool.annotations, tool.name).toMatchObject({
+        readOnlyHint: expect.any(Boolean),
+        idempotentHint: expect.any(Boolean),
+        openWorldHint: expect.any(Boolean),
+      });
+    }
+  });
+
+  it('marks model calls as billed, open-world actions and catalog/spend reads as read-only', async () => {
+    const { tools } = await client.listTools();
+    const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
+    for (const name of ['chat', 'embed', 'rerank', 'generate_image']) {
+      expect(byName[name].annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: true });
+      expect(byName[name].description).toMatch(/cost/i);
+    }
+    for (const name of ['list_models', 'get_spend']) {
+      expect(byName[name].annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true, openWorldHint: false });
+    }
+  });
+
+  it('documents the chat defaults in the input schema', async () => {
+    const { tools } = await client.listTools();
+    const chat = tools.find((tool) => tool.name === 'chat')!;
+    expect(chat.inputSchema.properties).toMatchObject({ model: { default: 'mock/echo' } });
+  });
+});
+
+describe('chat', () => {
+  it('answers a prompt with text, the served model, usage and cost', async () => {
+    const result = await call('chat', { prompt: 'Hello there' });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      text: 'Echo: Hello there',
+      model: 'mock/echo',
+      provider: 'mock',
+      finish_reason: 'stop',
+      attempts: 1,
+      request_id: expect.any(String),
+      usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) },
+    });
+    const structured = result.structuredContent as { usage: { output_tokens: number }; cost_usd: number | null };
+    expect(structured.usage.output_tokens).toBeGreaterThan(0);
+    expect(structured.cost_usd).toBeGreaterThan(0);
+    // The answer stands alone in the first text block, so an agent can parse it.
+    expect(result.content[0]).toEqual({ type: 'text', text: 'Echo: Hello there' });
+    expect(textOf(result)).toContain('mock/echo');
+  });
+
+  it('takes a conversation with a system message', async () => {
+    const result = await call('chat', {
+      model: 'mock/echo',
+      system: 'Be brief.',
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: 'Echo: first' },
+        { role: 'user', content: 'second' },
+      ],
+    });
+    expect(result.structuredContent).toMatchObject({ text: 'Echo: second' });
+  });
+
+  it('passes max_tokens on, reporting a length finish', async () => {
+    const result = await call('chat', { prompt: 'one two three four five', max_tokens: 2 });
+    expect(result.structuredContent).toMatchObject({ text: 'Echo: one', finish_reason: 'length' });
+  });
+
+  it('asks for JSON when given json_schema', async () => {
+    const schema = { type: 'object', properties: { echo: { type: 'string' } }, required: ['echo'] };
+    const result = await call('chat', { prompt: 'structured please', json_schema: schema });
+    const { text } = result.structuredContent as { text: string };
+    expect(JSON.parse(text)).toEqual({ echo: 'structured please' });
+  });
+
+  it('streams and sends increasing progress notifications when the client asks for progress', async () => {
+    const updates: Progress[] = [];
+    const prompt = 'a long answer arrives word by word through the gateway stream';
+    const result = await call('chat', { prompt }, (p) => updates.push(p));
+    const { text } = result.structuredContent as { text: string };
+    expect(text).toBe(`Echo: ${prompt}`);
+    expect(updates.length).toBeGreaterThan(0);
+    for (let i = 1; i < updates.length; i++) expect(updates[i].progress).toBeGreaterThan(updates[i - 1].progress);
+    // Progress counts characters received; the last update covers the whole answer.
+    expect(updates.at(-1)!.progress).toBe(text.length);
+    expect(updates[0].message).toMatch(/characters/);
+  });
+
+  it('falls back to the next model when the first is unknown', async () => {
+    const result = await call('chat', { model: 'mock/no-such-model', fallback_models: ['mock/echo'], prompt: 'hi' });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ model: 'mock/echo', text: 'Echo: hi' });
+  });
+
+  it('turns an unknown model into a tool error that points to list_models', async () => {
+    const result = await call('chat', { model: 'nowhere/nothing', prompt: 'hi' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('list_models');
+    expect(result._meta?.['tollgate/error']).toMatchObject({ kind: 'model_not_found' });
+  });
+
+  it('reports the same error on the streaming path', async () => {
+    const result = await call('chat', { model: 'nowhere/nothing', prompt: 'hi' }, () => undefined);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('list_models');
+  });
+
+  it('asks for exactly one of prompt and messages', async () => {
+    for (const args of [{}, { prompt: 'a', messages: [{ role: 'user', content: 'b' }] }]) {
+      const result = await call('chat', args);
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/exactly one of `prompt`.*`messages`/);
+    }
+  });
+
+  it('rejects arguments of the wrong type as a tool error', async () => {
+    const result = await call('chat', { prompt: 42 });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/prompt/);
+  });
+});
+
+describe('embed', () => {
+  it('returns one vector per text', async () => {
+    const result = await call('embed', { texts: ['alpha', 'beta', 'gamma'] });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as { embeddings: number[][]; dimensions: number; model: string };
+    expect(structured.model).toBe('mock/embed');
+    expect(structured.embeddings).toHaveLength(3);
+    expect(structured.dimensions).toBeGreaterThan(0);
+    for (const vector of structured.embeddings) expect(vector).toHaveLength(structured.dimensions);
+    expect(textOf(result)).toContain(`3 embeddings × ${structured.dimensions} dimensions`);
+  });
+
+  it('is deterministic for the mock model', async () => {
+    const [a, b] = await Promise.all([call('embed', { texts: ['same'] }), call('embed', { texts: ['same'] })]);
+    expect(a.structuredContent).toEqual(b.structuredContent);
+  });
+
+  it('turns an unknown model into a tool error that points to list_models', async () => {
+    const result = await call('embed', { model: 'nowhere/embed', texts: ['x'] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('list_models');
+  });
+
+  it('rejects an empty list of texts', async () => {
+    const result = await call('embed', { texts: [] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/texts/);
+  });
+});
+
+describe('rerank', () => {
+  it('orders documents best first, each with its index and text', async () => {
+    const documents = ['the cat sat on the mat', 'stock prices rose today', 'a cat and another cat'];
+    const result = await call('rerank', { query: 'cat', documents, top_n: 2 });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as {
+      results: Array<{ index: number; relevance_score: number; document: string }>;
+      model: string;
+    };
+    expect(structured.model).toBe('mock/rerank');
+    expect(structured.results).toHaveLength(2);
+    for (const r of structured.results) expect(r.document).toBe(documents[r.index]);
+    expect(structured.results[0].relevance_score).toBeGreaterThanOrEqual(structured.results[1].relevance_score);
+  });
+
+  it('turns an unknown model into a tool error that points to list_models', async () => {
+    const result = await call('rerank', { model: 'nowhere/rerank', query: 'q', documents: ['d'] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('list_models');
+  });
+
+  it('rejects a missing query', async () => {
+    const result = await call('rerank', { documents: ['d'] });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/query/);
+  });
+});
+
+describe('generate_image', () => {
+  it('returns an inline preview and a resource link per image, and no base64 in the text', async () => {
+    const result = await call('generate_image', { prompt: 'a red square', n: 2, size: '16x16' });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as {
+      images: Array<{ id: string; uri: string; media_type: string; bytes: number }>;
+      model: string;
+      cost_usd: number | null;
+    };
+    expect(structured.model).toBe('mock/image');
+    expect(structured.images).toHaveLength(2);
+    const previews = result.content.filter((block) => block.type === 'image');
+    const links = result.content.filter((block) => block.type === 'resource_link');
+    expect(previews).toHaveLength(2);
+    expect(links).toHaveLength(2);
+    structured.images.forEach((image, i) => {
+      expect(image.uri).toBe(`tollgate://images/${encodeURIComponent(image.id)}`);
+      expect(image.media_type).toBe('image/png');
+      expect(links[i]).toMatchObject({ uri: image.uri, mimeType: 'image/png', name: expect.any(String) });
+      const preview = previews[i] as { data: string; mimeType: string };
+      expect(Buffer.from(preview.data, 'base64').byteLength).toBe(image.bytes);
+      expect(textOf(result)).not.toContain(preview.data);
+    });
+  });
+
+  it('links images that can be read back as resources', async () => {
+    const result = await call('generate_image', { prompt: 'a blue square' });
+    const preview = result.content.find((block) => block.type === 'image') as { data: string };
+    const link = result.content.find((block) => block.type === 'resource_link') as { uri: string };
+    const read = await client.readResource({ uri: link.uri });
+    expect(read.contents).toEqual([{ uri: link.uri, mimeType: 'image/png', blob: preview.data }]);
+    // A PNG signature, so the blob is the image itself.
+    expect(Buffer.from(preview.data, 'base64').subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+
+  it('turns an unknown model into a tool error that points to list_models', async () => {
+    const result = await call('generate_image', { model: 'nowhere/image', prompt: 'x' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('list_models');
+  });
+
+  it('rejects n above 4 and a malformed size', async () => {
+    for (const args of [{ prompt: 'x', n: 5 }, { prompt: 'x', size: 'big' }]) {
+      const result = await call('generate_image', args);
+      expect(result.isError).toBe(true);
+    }
+  });
+});
+
+describe('list_models', () => {
+  it("lists the mock provider's models with prices per million, cheapest input first", async () => {
+    const result = await call('list_models', {});
+    const { models, count } = result.structuredContent as {
+      models: Array<{ id: string; type: string; input_per_million: number | null }>;
+      count: number;
+    };
+    expect(count).toBe(models.length);
+    expect(models.map((model) => model.id)).toEqual(
+      expect.arrayContaining(['mock/echo', 'mock/embed', 'mock/rerank', 'mock/image']),
+    );
+    const prices = models.map((model) => model.input_per_million);
+    const known = prices.filter((price): price is number => price !== null);
+    expect(known).toEqual([...known].sort((a, b) => a - b));
+    // Unknown prices come after every known one.
+    expect(prices.slice(known.length).every((price) => price === null)).toBe(true);
+    expect(models.find((model) => model.id === 'mock/echo')).toMatchObject({ type: 'language', input_per_million: 1 });
+    expect(textOf(result)).toContain('mock/echo');
+  });
+
+  it('filters by type, provider, price and context window', async () => {
+    const embedding = await call('list_models', { type: 'embedding' });
+    expect((embedding.structuredContent as { models: Array<{ id: string }> }).models.map((m) => m.id)).toEqual(['mock/embed']);
+
+    const none = await call('list_models', { provider: 'nobody' });
+    expect(none.structuredContent).toEqual({ models: [], count: 0 });
+    expect(textOf(none)).toMatch(/No model matches/);
+
+    const cheap = await call('list_models', { max_input_price_per_million: 0.5 });
+    const cheapIds = (cheap.structuredContent as { models: Array<{ id: string }> }).models.map((m) => m.id);
+    expect(cheapIds).toContain('mock/embed');
+    expect(cheapIds).not.toContain('mock/echo');
+
+    const large = await call('list_models', { min_context_window: 100_000 });
+    const largeIds = (large.structuredContent as { models: Array<{ id: string }> }).models.map((m) => m.id);
+    expect(largeIds).toContain('mock/echo');
+    expect(largeIds).not.toContain('mock/embed');
+  });
+
+  it('rejects an unknown type', async () => {
+    const result = await call('list_models', { type: 'video' });
+    expect(result.isError).toBe(true);
+  });
+});
+
+describe('get_spend', () => {
+  it('reports the calls made so far, grouped by model', async () => {
+    await call('chat', { prompt: 'count me' });
+    const result = await call('get_spend', { group_by: 'model' });
+    expect(result.isError).toBeFalsy();
+    const report = result.structuredContent as {
+      group_by: string;
+      totals: { requests: number; cost_usd: number };
+      groups: Array<{ group: string; requests: number }>;
+    };
+    expect(report.group_by).toBe('model');
+    expect(report.totals.requests).toBeGreaterThan(0);
+    expect(report.totals.cost_usd).toBeGreaterThan(0);
+    expect(report.groups.map((group) => group.group)).toContain('mock/echo');
+    expect(textOf(result)).toContain('mock/echo');
+  });
+
+  it('takes a time window as dates or date-times', async () => {
+    const future = await call('get_spend', { start: '2999-01-01' });
+    expect(future.structuredContent).toMatchObject({ start: '2999-01-01T00:00:00.000Z', totals: { requests: 0 } });
+
+    const all = await call('get_spend', { start: '2000-01-01T00:00:00Z', end: '2999-01-01T00:00:00Z' });
+    expect((all.structuredContent as { totals: { requests: number } }).totals.requests).toBeGreaterThan(0);
+  });
+
+  it('rejects a start that is not an ISO date', async () => {
+    const result = await call('get_spend', { start: 'last tuesday' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/ISO 8601/);
+  });
+
+  it('rejects an unknown grouping', async () => {
+    const result = await call('get_spend', { group_by: 'colour' });
+    expect(result.isError).toBe(true);
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * Anthropic `POST /v1/messages`: a `message` object, or the SSE sequence `message_start`,
+ * `content_block_start`, `ping`, `content_block_delta`…, `content_block_stop`, `message_delta`,
+ * `message_stop`. Errors are `{ type: 'error', error: { type, message }, request_id }`.
+ */
+import { z } from 'zod';
+import { decide, fragments, resultText, wordChunks, type Conversation, type Decision } from './answer.js';
+import type { Family, Route, SseEvent, UsageCounts } from './types.js';
+import { bearerToken, bodyModel, dataEvent, json, nextId, parseBody, sse } from './wire.js';
+
+const ERROR_TYPES: Record<number, [type: string, message: string]> = {
+  400: ['invalid_request_error', 'Invalid request.'],
+  401: ['authentication_error', 'invalid x-api-key'],
+  403: ['permission_error', 'Your API key does not have permission to use the specified resource.'],
+  404: ['not_found_error', 'The requested resource could not be found.'],
+  413: ['request_too_large', 'Request exceeds the maximum allowed number of bytes.'],
+  429: ['rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit.'],
+  500: ['api_error', 'Internal server error'],
+  504: ['timeout_error', 'Request timed out.'],
+  529: ['overloaded_error', 'Overloaded'],
+};
+
+function error(type: string, message: string): Record<string, unknown> {
+  return { type: 'error', error: { type, message }, request_id: nextId('req_') };
+}
+
+function errorBody(status: number, model: string | undefined): unknown {
+  if (status === 404 && model !== undefined) return error('not_found_error', `model: ${model}`);
+  const known = ERROR_TYPES[status];
+  if (known) return error(known[0], known[1]);
+  return status >= 500 ? error('api_error', 'Internal server error') : error('invalid_request_error', 'Invalid request.');
+}
+
+export const anthropicFamily: Family = {
+  name: 'anthropic',
+  eventEnd: '\n\n',
+  defaultStreamErrorStatus: 529,
+  authError(req) {
+    // The API takes an API key in x-api-key, or an OAuth token as a Bearer authorization.
+    if (req.headers['x-api-key'] === undefined && bearerToken(req.headers) === undefined) {
+      return json(error('authentication_error', 'x-api-key header is required'), 401);
+    }
+    if (req.headers['anthropic-version'] === undefined) {
+      return json(error('invalid_request_error', 'anthropic-version: header is required'), 400);
+    }
+    return undefined;
+  },
+  errorBody,
+  streamErrorEvent(status) {
+    const body = errorBody(status, undefined) as Record<string, unknown>;
+    return dataEvent({ type: 'error', error: body.error }, true, 'error');
+  },
+};
+
+const Block = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  content: z.unknown().optional(),
+});
+const Content = z.union([z.string(), z.array(Block)]);
+const TextOrBlocks = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]);
+
+const MessagesBody = z.looseObject({
+  model: z.string(),
+  max_tokens: z.number(),
+  messages: z.array(z.looseObject({ role: z.enum(['user', 'assistant']), content: Content })).min(1),
+  system: TextOrBlocks.nullish(),
+  stream: z.boolean().nullish(),
+  tools: z.array(z.looseObject({ name: z.string() })).nullish(),
+});
+type MessagesBody = z.infer<typeof MessagesBody>;
+
+/** Text blocks only; tool results are read separately. */
+function textOf(content: z.infer<typeof TextOrBlocks> | z.infer<typeof Content>): string {
+  if (typeof content === 'string') return content;
+  return content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join(' ');
+}
+
+function toolResultOf(content: z.infer<typeof Content>): string | undefined {
+  if (typeof content === 'string') return undefined;
+  const block = content.find((b) => b.type === 'tool_result');
+  return block ? resultText(block.content ?? '') : undefined;
+}
+
+function toConversation(body: MessagesBody): Conversation {
+  const texts: string[] = [];
+  if (body.system != null) texts.push(textOf(body.system));
+  for (const m of body.messages) {
+    texts.push(textOf(m.content));
+    const result = toolResultOf(m.content);
+    if (result !== undefined) texts.push(result);
+  }
+  const lastUser = [...body.messages].reverse().find((m) => m.role === 'user' && textOf(m.content).length > 0);
+  const last = body.messages[body.messages.length - 1];
+  const toolResult = last?.role === 'user' ? toolResultOf(last.content) : undefined;
+  return {
+    texts: texts.filter((t) => t.length > 0),
+    lastUserText: lastUser ? textOf(lastUser.content) : '',
+    toolNames: (body.tools ?? []).map((t) => t.name),
+    ...(toolResult !== undefined ? { toolResult } : {}),
+  };
+}
+
+/** Anthropic's input_tokens excludes the tokens read from and written to the cache. */
+function usageFields(usage: UsageCounts): Record<string, unknown> {
+  return {
+    input_tokens: Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens),
+    cache_creation_input_tokens: usage.cacheWriteTokens,
+    cache_read_input_tokens: usage.cachedInputTokens,
+    output_tokens: usage.outputTokens,
+    service_tier: 'standard',
+  };
+}
+
+function message(body: MessagesBody, { answer, usage }: Decision): Record<string, unknown> {
+  const content =
+    answer.kind === 'text'
+      ? [{ type: 'text', text: answer.text }]
+      : [{ type: 'tool_use', id: 'toolu_1', name: answer.name, input: answer.args }];
+  return {
+    id: nextId('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content,
+    stop_reason: answer.kind === 'text' ? 'end_turn' : 'tool_use',
+    stop_sequence: null,
+    usage: usageFields(usage),
+  };
+}
+
+function events(body: MessagesBody, decision: Decision): SseEvent[] {
+  const { answer, usage } = decision;
+  const start = { ...message(body, decision), content: [], stop_reason: null, usage: { ...usageFields(usage), output_tokens: 1 } };
+  const out: SseEvent[] = [dataEvent({ type: 'message_start', message: start }, false, 'message_start')];
+  const block =
+    answer.kind === 'text'
+      ? { type: 'text', text: '' }
+      : { type: 'tool_use', id: 'toolu_1', name: answer.name, input: {} };
+  out.push(dataEvent({ type: 'content_block_start', index: 0, content_block: block }, false, 'content_block_start'));
+  out.push(dataEvent({ type: 'ping' }, false, 'ping'));
+  const deltas =
+    answer.kind === 'text'
+      ? wordChunks(answer.text).map((text) => ({ type: 'text_delta', text }))
+      : ['', ...fragments(answer.argsJson)].map((partial_json) => ({ type: 'input_json_delta', partial_json }));
+  for (const delta of deltas) {
+    out.push(dataEvent({ type: 'content_block_delta', index: 0, delta }, true, 'content_block_delta'));
+  }
+  out.push(dataEvent({ type: 'content_block_stop', index: 0 }, true, 'content_block_stop'));
+  out.push(
+    dataEvent(
+      {
+        type: 'message_delta',
+        delta: { stop_reason: answer.kind === 'text' ? 'end_turn' : 'tool_use', stop_sequence: null },
+        usage: { output_tokens: usage.outputTokens },
+      },
+      true,
+      'message_delta',
+    ),
+  );
+  out.push(dataEvent({ type: 'message_stop' }, true, 'message_stop'));
+  return out;
+}
+
+export const messagesRoute: Route = {
+  method: 'POST',
+  pattern: /^\/v1\/messages$/,
+  family: anthropicFamily,
+  model: bodyModel,
+  render(req, options) {
+    const parsed = parseBody(MessagesBody, req, anthropicFamily);
+    if (!parsed.ok) return parsed.reply;
+    const decision = decide(toConversation(parsed.value), options);
+    return parsed.value.stream === true ? sse(events(parsed.value, decision)) : json(message(parsed.value, decision));
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * OpenAI `POST /v1/chat/completions`: a `chat.completion` object, or `chat.completion.chunk`
+ * SSE events ending `data: [DONE]`, with the usage chunk (empty `choices`) before it when
+ * `stream_options.include_usage` is true.
+ */
+import { z } from 'zod';
+import { decide, fragments, resultText, wordChunks, type Conversation, type Decision } from './answer.js';
+import { openaiFamily } from './openai-family.js';
+import type { Route, SseEvent, UsageCounts } from './types.js';
+import { bodyModel, dataEvent, json, nextId, nowSeconds, parseBody, sse } from './wire.js';
+
+const Content = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]).nullish();
+
+const ChatBody = z.looseObject({
+  model: z.string(),
+  messages: z.array(z.looseObject({ role: z.string(), content: Content })).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  tools: z
+    .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }))
+    .nullish(),
+});
+type ChatBody = z.infer<typeof ChatBody>;
+
+function contentText(content: z.infer<typeof Content>): string {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  return content.map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join(' ');
+}
+
+function toConversation(body: ChatBody): Conversation {
+  const texts = body.messages.map((m) => contentText(m.content)).filter((t) => t.length > 0);
+  const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
+  const last = body.messages[body.messages.length - 1];
+  return {
+    texts,
+    lastUserText: lastUser ? contentText(lastUser.content) : '',
+    toolNames: (body.tools ?? []).flatMap((t) => (t.function ? [t.function.name] : [])),
+    ...(last?.role === 'tool' ? { toolResult: resultText(last.content) } : {}),
+  };
+}
+
+export function openaiUsage(usage: UsageCounts): Record<string, unknown> {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedInputTokens, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: usage.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+const FINGERPRINT = 'fp_tollgate';
+
+function completion(body: ChatBody, { answer, usage }: Decision): unknown {
+  const message =
+    answer.kind === 'text'
+      ? { role: 'assistant', content: answer.text, refusal: null, annotations: [] }
+      : {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: answer.name, arguments: answer.argsJson } }],
+          refusal: null,
+          annotations: [],
+        };
+  return {
+    id: nextId('chatcmpl-'),
+    object: 'chat.completion',
+    created: nowSeconds(),
+    model: body.model,
+    choices: [
+      { index: 0, message, logprobs: null, finish_reason: answer.kind === 'text' ? 'stop' : 'tool_calls' },
+    ],
+    usage: openaiUsage(usage),
+    service_tier: 'default',
+    system_fingerprint: FINGERPRINT,
+  };
+}
+
+function chunks(body: ChatBody, { answer, usage }: Decision): SseEvent[] {
+  const includeUsage = body.stream_options?.include_usage === true;
+  const base = {
+    id: nextId('chatcmpl-'),
+    object: 'chat.completion.chunk',
+    created: nowSeconds(),
+    model: body.model,
+    service_tier: 'default',
+    system_fingerprint: FINGERPRINT,
+  };
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null, content: boolean): SseEvent =>
+    dataEvent(
+      {
+        ...base,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+        ...(includeUsage ? { usage: null } : {}),
+      },
+      content,
+    );
+
+  const events: SseEvent[] = [];
+  if (answer.kind === 'text') {
+    events.push(chunk({ role: 'assistant', content: '', refusal: null }, null, false));
+    for (const piece of wordChunks(answer.text)) events.push(chunk({ content: piece }, null, true));
+    events.push(chunk({}, 'stop', true));
+  } else {
+    // The first tool-call delta carries index, id, type and name with empty arguments; the
+    // arguments follow in fragments under the same index.
+    const header = { index: 0, id: 'call_1', type: 'function', function: { name: answer.name, arguments: '' } };
+    events.push(chunk({ role: 'assistant', content: null, tool_calls: [header], refusal: null }, null, false));
+    for (const piece of fragments(answer.argsJson)) {
+      events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null, true));
+    }
+    events.push(chunk({}, 'tool_calls', true));
+  }
+  if (includeUsage) events.push(dataEvent({ ...base, choices: [], usage: openaiUsage(usage) }, true));
+  events.push(dataEvent('[DONE]', true));
+  return events;
+}
+
+export const chatCompletionsRoute: Route = {
+  method: 'POST',
+  pattern: /^\/v1\/chat\/completions$/,
+  family: openaiFamily,
+  model: bodyModel,
+  render(req, options) {
+    const parsed = parseBody(ChatBody, req, openaiFamily);
+    if (!parsed.ok) return parsed.reply;
+    const decision = decide(toConversation(parsed.value), options);
+    return parsed.value.stream === true ? sse(chunks(parsed.value, decision)) : json(completion(parsed.value, decision));
+  },
+};

@@ -1,0 +1,165 @@
+/**
+ * Public types of the scriptable loopback upstream, and the small contract each wire format
+ * (one file per provider) implements for the server.
+ */
+
+/**
+ * Token counts to report instead of the defaults, in provider-neutral terms. Each wire format
+ * maps them to its own fields (see README.md in this folder):
+ * - `inputTokens`: all prompt tokens, cached ones included (OpenAI `prompt_tokens`, Gemini
+ *   `promptTokenCount`; Anthropic `input_tokens` is this minus cache reads and writes).
+ * - `outputTokens`: all generated tokens, reasoning included (OpenAI `completion_tokens`,
+ *   Anthropic `output_tokens`; Gemini `candidatesTokenCount` is this minus reasoning).
+ * - `cachedInputTokens`: prompt tokens read from cache.
+ * - `cacheWriteTokens`: prompt tokens written to cache (Anthropic only).
+ * - `reasoningTokens`: hidden reasoning tokens (OpenAI `reasoning_tokens`, Gemini
+ *   `thoughtsTokenCount`).
+ */
+export interface UsageCounts {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+/** How the successful answer is shaped: its text and its reported token counts. */
+export interface AnswerOptions {
+  /** Answer this text instead of the default (`Echo: …`, `Tool said: …` or a tool call). */
+  text?: string;
+  /** Override some of the reported token counts. */
+  usage?: Partial<UsageCounts>;
+}
+
+/**
+ * What the upstream does with one request. Streaming shapes (`cut`, `stall`, `streamError`)
+ * count events after the stream's preamble: the leading events that carry no content
+ * (OpenAI's role chunk; Anthropic's `message_start`, `content_block_start` and `ping`; Gemini
+ * has none). `afterEvents: 0` therefore acts before the first content token.
+ */
+export type Behavior =
+  /** Answer normally (the default). */
+  | ({ kind: 'ok' } & AnswerOptions)
+  /** Shorthand for `{ kind: 'ok', text }`. */
+  | { kind: 'text'; text: string; usage?: Partial<UsageCounts> }
+  /** Shorthand for `{ kind: 'ok', usage }`. */
+  | { kind: 'usage'; usage: Partial<UsageCounts>; text?: string }
+  /** Answer with an HTTP error; `body` defaults to the provider's real error shape for `status`. */
+  | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** Wait `ms` before sending headers, then do `then` (default `ok`). */
+  | { kind: 'delay'; ms: number; then?: Behavior }
+  /** Never answer (until the client gives up, the upstream closes, or `hangLimitMs` passes). */
+  | { kind: 'hang' }
+  /** Reset the TCP connection (RST) before any response byte. */
+  | { kind: 'reset' }
+  /**
+   * Send the headers, the preamble and `afterEvents` more events, then destroy the socket.
+   * On a JSON (non-stream) answer: send the headers and half the body, then destroy.
+   */
+  | ({ kind: 'cut'; afterEvents: number } & AnswerOptions)
+  /**
+   * Send the preamble and `afterEvents` more events, pause `ms`, then send the rest.
+   * On a JSON answer: send the headers, pause `ms`, then the body.
+   */
+  | ({ kind: 'stall'; afterEvents: number; ms: number } & AnswerOptions)
+  /**
+   * Send the preamble and `afterEvents` more events, then the provider's in-stream error event
+   * for `status` (default: 529 Anthropic overloaded, otherwise 500) and end the stream.
+   * On a JSON answer it behaves as `{ kind: 'error', status }`.
+   */
+  | ({ kind: 'streamError'; afterEvents: number; status?: number } & AnswerOptions);
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. `/v1beta/models/gemini-2.5-flash:streamGenerateContent`. */
+  path: string;
+  /** Query string without `?` (`alt=sse`), or ''. */
+  query: string;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** Parsed JSON, the raw text when it is not JSON, or undefined when empty. */
+  body: unknown;
+  /** The model the request names (body `model`, or the Gemini path), when it names one. */
+  model?: string;
+}
+
+export interface StartOptions {
+  /** Latency added before every response's headers (after auth). Default 0. */
+  latencyMs?: number;
+  /** A `hang` gives up and destroys the socket after this long. Default 120 000 ms. */
+  hangLimitMs?: number;
+  /** Models listed by `GET /v1/models` besides every scripted model. */
+  models?: string[];
+}
+
+export interface StartedUpstream {
+  /** e.g. `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  port: number;
+  /** Every request received, in arrival order (recorded before auth and behaviors). */
+  requests: RecordedRequest[];
+  /**
+   * Script one model's behavior. An array gives one behavior per successive request to that
+   * model; the last one repeats. The model `'*'` applies to any model without its own script
+   * (and to requests that name no model).
+   */
+  script(model: string, behavior: Behavior | Behavior[]): void;
+  /** Clear the recorded requests and every script. */
+  reset(): void;
+  /** Close the server and destroy every open socket, hanging requests included. */
+  close(): Promise<void>;
+}
+
+// ---- internal contract between the server and the wire formats ----
+
+export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'cohere';
+
+/** One request as a wire format sees it. */
+export interface WireRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  body: unknown;
+  /** Named groups of the route's pattern (e.g. `model` from a Gemini path). */
+  params: Record<string, string>;
+}
+
+/** One server-sent event; `content: false` marks preamble events (see `Behavior`). */
+export interface SseEvent {
+  event?: string;
+  data: string;
+  content: boolean;
+}
+
+export type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'sse'; events: SseEvent[]; headers?: Record<string, string> };
+
+/** What one provider family shares across its endpoints: auth, error shapes, SSE framing. */
+export interface Family {
+  name: ProviderName;
+  /** Blank-line framing after each SSE event (`\n\n`, Gemini `\r\n\r\n`). */
+  eventEnd: string;
+  /** The provider's error reply when the request's credentials or required headers are missing. */
+  authError(req: WireRequest): Reply | undefined;
+  /** The provider's real error body for an HTTP status. */
+  errorBody(status: number, model: string | undefined): unknown;
+  /** The provider's in-stream error event. */
+  streamErrorEvent(status: number): SseEvent;
+  /** Status used by `streamError` when none is given. */
+  defaultStreamErrorStatus: number;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  family: Family;
+  model(req: WireRequest): string | undefined;
+  render(req: WireRequest, options: AnswerOptions, context: RenderContext): Reply;
+}
+
+export interface RenderContext {
+  /** Every model the upstream knows (options.models plus scripted ones), for `GET /v1/models`. */
+  knownModels: string[];
+}
