@@ -124,6 +124,7 @@ function gitCommit(): string | null {
   }
 }
 
+const BENCH_UA = 'tollgate-bench';
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function chatBody(model: string, stream: boolean): string {
@@ -240,9 +241,9 @@ async function main(): Promise<number> {
   }
 
   // Everything the phases can take, plus room to start up: past this, something is wedged.
-  const perLoad = opts.durationS + 1;
+  const SEQ_LIMIT_MS = 120_000;
   const budgetS =
-    120 + 2 * 2 * opts.runs * perLoad + 2 * 2 * Math.min(2, opts.durationS) + 2 * 60 + (opts.requests + opts.warmup) * 0.05;
+    60 /* health */ + 60 /* startup, sanity, stats */ + 2 * 2 * (opts.runs * (opts.durationS + 5) + Math.min(2, opts.durationS) + 5) + (2 * SEQ_LIMIT_MS) / 1000 + 60;
   const watchdog = setTimeout(() => {
     log(`bench: still running after ${Math.round(budgetS)} s; stopping`);
     void stopAll(2000).finally(() => process.exit(3));
@@ -292,8 +293,9 @@ async function main(): Promise<number> {
       log(`bench: Tollgate healthy after ${healthyAfterMs} ms (pid ${gw.pid})`);
     }
 
-    const directHeaders = { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_API_KEY}` };
-    const throughHeaders: Record<string, string> = { 'content-type': 'application/json' };
+    // The bench names itself so that the upstream's tally of user-agents shows the gateway's.
+    const directHeaders = { 'content-type': 'application/json', 'user-agent': BENCH_UA, authorization: `Bearer ${UPSTREAM_API_KEY}` };
+    const throughHeaders: Record<string, string> = { 'content-type': 'application/json', 'user-agent': BENCH_UA };
     if (opts.gatewayKey) throughHeaders.authorization = `Bearer ${opts.gatewayKey}`;
     const chatPath = '/v1/chat/completions';
 
@@ -374,9 +376,9 @@ async function main(): Promise<number> {
     // Let the sockets of the load runs close and the collectors catch up before timing singles.
     await new Promise((r) => setTimeout(r, 1000));
     log(`bench: one at a time, non-streaming: ${opts.warmup} warm-up + ${opts.requests} per side`);
-    const seq = await runSequential(seqTargets(false), { warmup: opts.warmup, requests: opts.requests, timeLimitMs: 120_000, check: isCompletion });
+    const seq = await runSequential(seqTargets(false), { warmup: opts.warmup, requests: opts.requests, timeLimitMs: SEQ_LIMIT_MS, check: isCompletion });
     log(`bench: one at a time, streaming (first byte): ${opts.warmup} warm-up + ${opts.requests} per side`);
-    const ttfb = await runSequential(seqTargets(true), { warmup: opts.warmup, requests: opts.requests, timeLimitMs: 120_000, check: isStream });
+    const ttfb = await runSequential(seqTargets(true), { warmup: opts.warmup, requests: opts.requests, timeLimitMs: SEQ_LIMIT_MS, check: isStream });
     for (const [name, s] of [['one at a time', seq], ['first byte', ttfb]] as const) {
       if (s.truncated) flags.push(`${name}: stopped early after ${s.measured} requests`);
       for (const [side, v] of Object.entries(s.sides)) {

@@ -206,8 +206,8 @@ export class GatewayImpl implements GatewayCore {
         ...(request.topN ? { topN: request.topN } : {}),
       }),
     );
-    // Rerank is priced per search (one query), recorded as one input unit.
-    const accounting = this.settler.success(meta, attempt, failures, { usage: { ...zeroUsage(), input: 1 } });
+    // Rerank is priced per search, not per token: the price's per-request fee covers it.
+    const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage() });
     return { ...accounting, ranking: value.ranking.map((entry) => ({ index: entry.index, relevanceScore: entry.relevanceScore })) };
   }
 

@@ -27,7 +27,7 @@ export function dataEvent(payload: unknown, content: boolean, event?: string): S
 }
 
 export function formatEvent(event: SseEvent, eventEnd: string): string {
-  const lineEnd = eventEnd.length === 4 ? '\r\n' : '\n';
+  const lineEnd = eventEnd.startsWith('\r\n') ? '\r\n' : '\n';
   const name = event.event === undefined ? '' : `event: ${event.event}${lineEnd}`;
   return `${name}data: ${event.data}${eventEnd}`;
 }

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { parseConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export interface LedgerRequest {
+  id: string;
+  face: string;
+  stream: number;
+  requested_model: string;
+  served_model: string | null;
+  provider: string | null;
+  status: string;
+  error_kind: string | null;
+  attempts: number;
+  user: string | null;
+  tags: string | null;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_nanos: number | null;
+  ttft_ms: number | null;
+}
+
+export interface LedgerAttempt {
+  request_id: string;
+  seq: number;
+  model: string;
+  provider: string;
+  status: string;
+  error_kind: string | null;
+  upstream_status: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_nanos: number | null;
+}
+
+export interface TestGateway {
+  url: string;
+  server: RunningServer;
+  dataDir: string;
+  /** Reads the ledger from the SQLite file, as a user with sqlite3 would. */
+  requests(): LedgerRequest[];
+  attempts(requestId?: string): LedgerAttempt[];
+  close(): Promise<void>;
+}
+
+/** Starts the real HTTP server on a free loopback port with its own data folder. */
+export async function startGateway(config: ConfigInput): Promise<TestGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
+  // An empty env: provider keys of the machine running the tests must not leak in.
+  const server = await startServer({ config: parseConfig(config, {}), dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  const read = <T>(sql: string, ...params: unknown[]): T[] => {
+    const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    url: server.url,
+    server,
+    dataDir,
+    requests: () => read<LedgerRequest>('SELECT * FROM requests ORDER BY ts, rowid'),
+    attempts: (requestId) =>
+      requestId
+        ? read<LedgerAttempt>('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq', requestId)
+        : read<LedgerAttempt>('SELECT * FROM attempts ORDER BY ts, rowid'),
+    close: async () => {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `check` passes (ledger rows of streams are written when the stream ends). */
+export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
