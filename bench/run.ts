@@ -279,10 +279,12 @@ async function main(): Promise<number> {
         logLevel: 'warn',
       };
       await writeFile(configPath, JSON.stringify(config, null, 2));
-      log(`bench: starting Tollgate on 127.0.0.1:${port}`);
+      const rel = path.relative(root, cli);
+      const cliArg = rel.startsWith('..') || path.isAbsolute(rel) ? cli : rel;
+      log(`bench: starting Tollgate on 127.0.0.1:${port}: node --import tsx ${cliArg} serve …`);
       gwChild = spawnGateway(
         root,
-        ['--import', 'tsx', cli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir],
+        ['--import', 'tsx', cliArg, 'serve', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir],
         // TOLLGATE_WORKERS and the rest of the environment pass through as they are.
         { ...process.env },
       );

@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
 import { resolveCandidates } from './candidates.js';
+import { createRedactor, type Redact } from './redact.js';
 import { GatewayError } from './errors.js';
 import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from './openai-chat-route.js';
 import type { Pricing } from './pricing.js';
@@ -53,8 +54,10 @@ export class GatewayImpl implements GatewayCore {
   readonly settler: Settler;
   private catalogCache: CatalogEntry[] | undefined;
   private readonly openaiRoute: OpenAIChatRoute;
+  private readonly redact: Redact;
 
   constructor(private readonly deps: GatewayDeps) {
+    this.redact = createRedactor(deps.config);
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger);
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
@@ -77,6 +80,7 @@ export class GatewayImpl implements GatewayCore {
           routing: this.deps.config.routing,
           failures,
           keepAttemptOpen,
+          redact: this.redact,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
         run,

@@ -4,6 +4,7 @@ import type { AttemptRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
+import type { Redact } from './redact.js';
 
 /** An attempt in flight: what the runner gets to do its one upstream call. */
 export interface AttemptHandle {
@@ -34,6 +35,8 @@ export interface RouteOptions {
   keepAttemptOpen?: boolean;
   /** Receives each failed attempt as a ledger row, so the caller has them whether or not one serves. */
   failures: AttemptRow[];
+  /** Scrubs configured secrets from upstream messages. */
+  redact: Redact;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function route<T>(
               provider: candidate.provider.id,
               model: candidate.id,
             })
-          : classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id });
+          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
         failures.push(failureRow(options.requestId, handle.attempt, error));
         lastError = error;
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
@@ -78,6 +81,11 @@ export async function route<T>(
     }
   }
   throw finalError(lastError ?? new GatewayError('model_not_found', 'no candidate to try'), failures);
+}
+
+function redacted(error: GatewayError, redact: Redact): GatewayError {
+  const message = redact(error.message);
+  return message === error.message ? error : new GatewayError(error.kind, message, error.details);
 }
 
 function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined) {

@@ -36,6 +36,8 @@ afterAll(async () => {
 beforeEach(() => upstream.reset());
 
 const nanos = (usd: number) => Math.round(usd * 1e9);
+/** `providerOptions.gateway.models`: an extension of OpenAI's body, typed as nothing so the client's types accept it. */
+const fallbackTo = (models: string[]): object => ({ providerOptions: { gateway: { models } } });
 const weather = [
   {
     type: 'function' as const,
@@ -233,8 +235,7 @@ describe('routing: retries and fallback', () => {
     const completion = await client.chat.completions.create({
       model: 'up/primary',
       messages: [{ role: 'user', content: 'fall back please' }],
-      // @ts-expect-error gateway options are an extension of the OpenAI body
-      providerOptions: { gateway: { models: ['claude/claude-sonnet-4-5'] } },
+      ...fallbackTo(['claude/claude-sonnet-4-5']),
     });
     expect(completion.choices[0]!.message.content).toBe('Echo: fall back please');
     expect((completion as unknown as { model: string }).model).toBe('claude/claude-sonnet-4-5');
@@ -254,8 +255,7 @@ describe('routing: retries and fallback', () => {
       .create({
         model: 'up/bad',
         messages: [{ role: 'user', content: 'bad request' }],
-        // @ts-expect-error gateway options are an extension of the OpenAI body
-        providerOptions: { gateway: { models: ['claude/claude-sonnet-4-5'] } },
+        ...fallbackTo(['claude/claude-sonnet-4-5']),
       })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
@@ -271,8 +271,7 @@ describe('routing: retries and fallback', () => {
     const completion = await client.chat.completions.create({
       model: 'slow/stuck',
       messages: [{ role: 'user', content: 'too slow' }],
-      // @ts-expect-error gateway options are an extension of the OpenAI body
-      providerOptions: { gateway: { models: ['up/gpt-4o-mini'] } },
+      ...fallbackTo(['up/gpt-4o-mini']),
     });
     expect(completion.choices[0]!.message.content).toBe('Echo: too slow');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -286,8 +285,7 @@ describe('routing: retries and fallback', () => {
       model: 'up/cutearly',
       messages: [{ role: 'user', content: 'cut early' }],
       stream: true,
-      // @ts-expect-error gateway options are an extension of the OpenAI body
-      providerOptions: { gateway: { models: ['gem/gemini-2.5-flash'] } },
+      ...fallbackTo(['gem/gemini-2.5-flash']),
     });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -306,8 +304,7 @@ describe('routing: retries and fallback', () => {
       model: 'up/cutlate',
       messages: [{ role: 'user', content: 'cut late' }],
       stream: true,
-      // @ts-expect-error gateway options are an extension of the OpenAI body
-      providerOptions: { gateway: { models: ['gem/gemini-2.5-flash'] } },
+      ...fallbackTo(['gem/gemini-2.5-flash']),
     });
     let text = '';
     const failure = await (async () => {

@@ -44,13 +44,6 @@ export function capText(text: string, max = MAX_TEXT_BLOCK_CHARS): string {
   return `${text.slice(0, max)}\n… (${text.length - max} more characters; read structuredContent for all of it)`;
 }
 
-export function structuredResult<T extends Record<string, unknown>>(
-  structured: T,
-  text: string,
-  extraContent: CallToolResult['content'] = [],
-): CallToolResult {
-  return {
-    content: [{ type: 'text', text: capText(text) }, ...extraContent],
-    structuredContent: structured,
-  };
+export function structuredResult<T extends Record<string, unknown>>(structured: T, text: string): CallToolResult {
+  return { content: [{ type: 'text', text: capText(text) }], structuredContent: structured };
 }

@@ -92,13 +92,16 @@ describe('tollgate mcp over stdio', () => {
       params: { name: 'chat', arguments: { prompt: 'raw' }, _meta: { progressToken: 'p1' } },
     });
     await responded(2);
+    // A failing call too: whatever the gateway logs about it must go to stderr.
+    write({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'chat', arguments: { model: 'nowhere/x', prompt: 'raw' } } });
+    await responded(3);
     child.stdin.end();
 
     const code = await exited;
     expect(code).toBe(0);
     const messages = lines().map((line) => JSON.parse(line) as { jsonrpc: string; id?: number; method?: string });
     for (const message of messages) expect(message.jsonrpc).toBe('2.0');
-    expect(messages.filter((m) => m.id !== undefined).map((m) => m.id)).toEqual([1, 2]);
+    expect(messages.filter((m) => m.id !== undefined).map((m) => m.id)).toEqual([1, 2, 3]);
     expect(messages.some((m) => m.method === 'notifications/progress')).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { GatewayError, isGatewayError } from '../../../core/errors.js';
 import type { Accounting, Gateway } from '../../../core/types.js';
 import { createProgressReporter } from '../progress.js';
 import { CostSchema, UsageSchema, formatCost, toUsageOutput } from '../results.js';
+import { toRequestContext } from '../request-context.js';
 import { gatewayErrorResult, invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 import { collectChatResult, collectChatStream, type ChatOutput } from './collect-chat-output.js';
 import { convertChatInput } from './convert-chat-input.js';
@@ -83,7 +84,7 @@ export function registerChatTool(server: McpServer, gateway: Gateway): void {
     async (input, extra): Promise<CallToolResult> => {
       const request = convertChatInput(input);
       if ('error' in request) return invalidArgumentsResult(request.error);
-      const context = { face: 'mcp' as const, signal: extra.signal };
+      const context = toRequestContext(extra);
       try {
         const progress = createProgressReporter(extra);
         if (!progress) {

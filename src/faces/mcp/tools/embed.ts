@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { EmbedResult, Gateway } from '../../../core/types.js';
 import { CostSchema, UsageSchema, formatCost, structuredResult, toUsageOutput } from '../results.js';
+import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
 export const EmbedInputSchema = z.object({
@@ -53,7 +54,7 @@ export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
       try {
         const result = await gateway.embed(
           { model: input.model, values: input.texts, dimensions: input.dimensions },
-          { face: 'mcp', signal: extra.signal },
+          toRequestContext(extra),
         );
         return renderEmbed(result);
       } catch (error) {

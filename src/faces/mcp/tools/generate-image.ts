@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Gateway, ImageResult } from '../../../core/types.js';
 import { imageUri } from '../image-uri.js';
 import { CostSchema, formatCost } from '../results.js';
+import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
 export const GenerateImageInputSchema = z.object({
@@ -69,7 +70,7 @@ export function registerGenerateImageTool(server: McpServer, gateway: Gateway): 
             n: input.n,
             size: input.size as `${number}x${number}` | undefined,
           },
-          { face: 'mcp', signal: extra.signal },
+          toRequestContext(extra),
         );
         return renderImages(result);
       } catch (error) {

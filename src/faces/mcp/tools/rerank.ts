@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, RerankResult } from '../../../core/types.js';
 import { CostSchema, formatCost, structuredResult } from '../results.js';
+import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
 export const RerankInputSchema = z.object({
@@ -57,7 +58,7 @@ export function registerRerankTool(server: McpServer, gateway: Gateway): void {
       try {
         const result = await gateway.rerank(
           { model: input.model, query: input.query, documents: input.documents, topN: input.top_n },
-          { face: 'mcp', signal: extra.signal },
+          toRequestContext(extra),
         );
         return renderRerank(result, input.documents);
       } catch (error) {
