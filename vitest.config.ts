@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores here: files run two at a time; each file shares one server where it is safe.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
