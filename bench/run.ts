@@ -36,7 +36,7 @@ import {
 } from './lib/report.js';
 import { runSequential, type SeqResult, type SeqTarget } from './lib/sequential.js';
 import { median } from './lib/stats.js';
-import { CONTENT_DELTAS, FULL_CONTENT, UPSTREAM_API_KEY } from './upstream.js';
+import { CONTENT_DELTAS, FULL_CONTENT, SLOW_MODEL, SLOW_PAUSE_MS, UPSTREAM_API_KEY } from './upstream.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -48,6 +48,7 @@ const HELP = `Usage: npm run bench -- [options]
   --quick           short runs, for a smoke check
   --direct-only     bench the upstream alone (no Tollgate)
   --gateway-key K   bearer token to send to Tollgate (default: none; or TOLLGATE_BENCH_KEY)
+  --sse-burst       the upstream writes all SSE events at once (default: one per event-loop turn)
   --cli PATH        the Tollgate entry to run (default src/cli.ts), e.g. dist/cli.js
   -h, --help
 `;
@@ -62,6 +63,7 @@ interface Options {
   directOnly: boolean;
   gatewayKey: string | undefined;
   cli: string;
+  sseBurst: boolean;
 }
 
 function parseOptions(): Options {
@@ -76,6 +78,7 @@ function parseOptions(): Options {
       'direct-only': { type: 'boolean', default: false },
       'gateway-key': { type: 'string' },
       cli: { type: 'string' },
+      'sse-burst': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -101,6 +104,7 @@ function parseOptions(): Options {
     directOnly: values['direct-only'],
     gatewayKey: values['gateway-key'] ?? process.env.TOLLGATE_BENCH_KEY,
     cli: values.cli ?? 'src/cli.ts',
+    sseBurst: values['sse-burst'],
   };
 }
 
@@ -190,6 +194,25 @@ async function sanityCheck(url: string, headers: Record<string, string>, model: 
   if (content !== FULL_CONTENT) throw new Error(`streaming request through Tollgate: content "${content}" != "${FULL_CONTENT}"\n${stext.slice(0, 800)}`);
   if (!parsedStream.done) throw new Error(`streaming request through Tollgate: no "data: [DONE]"\n${stext.slice(-400)}`);
   if (!chunks.some((c) => c.usage)) flags.push('streaming response through Tollgate has no usage chunk (stream_options.include_usage)');
+  // A gateway that holds the stream back until it ends would make the first-byte figures
+  // meaningless on a fast upstream: ask for a stream that pauses after its first word.
+  const slowStart = process.hrtime.bigint();
+  const slow = await request(url, { method: 'POST', headers, body: chatBody(`bench/${SLOW_MODEL}`, true), headersTimeout: 15_000, bodyTimeout: 15_000 });
+  let firstWordMs = -1;
+  let slowText = '';
+  for await (const c of slow.body) {
+    slowText += (c as Buffer).toString();
+    if (firstWordMs < 0 && slowText.includes(CONTENT_DELTAS[0])) firstWordMs = Number(process.hrtime.bigint() - slowStart) / 1e6;
+  }
+  const slowTotalMs = Number(process.hrtime.bigint() - slowStart) / 1e6;
+  if (slow.statusCode !== 200) {
+    flags.push(`streaming the pausing model through Tollgate: HTTP ${slow.statusCode}: ${slowText.slice(0, 300)}`);
+  } else if (firstWordMs < 0 || firstWordMs >= SLOW_PAUSE_MS * 0.75) {
+    flags.push(
+      `Tollgate held back the stream: the upstream's first word came at once and the rest ${SLOW_PAUSE_MS} ms later, ` +
+        `but the client saw the first word after ${firstWordMs < 0 ? 'never' : `${firstWordMs.toFixed(1)} ms`} (whole stream ${slowTotalMs.toFixed(1)} ms)`,
+    );
+  }
   const contentEvents = chunks.filter((c) => typeof c.choices?.[0]?.delta?.content === 'string' && c.choices[0].delta.content !== '').length;
   if (contentEvents !== CONTENT_DELTAS.length) {
     flags.push(`streaming through Tollgate: ${contentEvents} content events, the upstream sent ${CONTENT_DELTAS.length}`);
@@ -257,7 +280,7 @@ async function main(): Promise<number> {
   tmpDir = tmp;
   try {
     log('bench: starting the upstream');
-    const up = await startUpstream(path.join(root, 'bench', 'upstream.ts'));
+    const up = await startUpstream(path.join(root, 'bench', 'upstream.ts'), ['--sse', opts.sseBurst ? 'burst' : 'split']);
     const upOrigin = `http://127.0.0.1:${up.port}`;
 
     let gw: { pid: number; port: number; healthyAfterMs: number; origin: string; startupOutput: string } | null = null;
@@ -273,7 +296,7 @@ async function main(): Promise<number> {
             kind: 'openai-compatible',
             baseURL: `${upOrigin}/v1`,
             apiKey: UPSTREAM_API_KEY,
-            models: { m: { pricing: { input: 1, output: 2 } } },
+            models: { m: { pricing: { input: 1, output: 2 } }, [SLOW_MODEL]: { pricing: { input: 1, output: 2 } } },
           },
         },
         logLevel: 'warn',
@@ -433,6 +456,7 @@ async function main(): Promise<number> {
         quick: opts.quick,
         directOnly: opts.directOnly,
         cli: opts.cli,
+        sse: opts.sseBurst ? 'burst' : 'split',
       },
       tollgate: gw ? { pid: gw.pid, port: gw.port, healthyAfterMs: gw.healthyAfterMs, startupOutput: gw.startupOutput.slice(-4000) } : null,
       upstream: { port: up.port, userAgents: upStats.userAgents },

@@ -2,7 +2,7 @@
 // (forked by bench/run.ts) so that it has its own event loop, as a real upstream would, and
 // does as little as it can per request so that the gateway in front of it is what is measured.
 //
-//   node --import tsx bench/upstream.ts [--port N]
+//   node --import tsx bench/upstream.ts [--port N] [--sse split|burst]
 //
 // Reports its port to the parent over IPC ({ type: 'listening', port }) or, when run by hand,
 // on stdout. Exits when the parent goes away.
@@ -19,12 +19,22 @@ export const USAGE = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20
 
 const CREATED = 1_700_000_000;
 
+/**
+ * The model that streams slowly: its first content event comes at once and the rest after
+ * SLOW_PAUSE_MS, so that a gateway holding back the stream shows (see run.ts's sanity check).
+ */
+export const SLOW_MODEL = 'slow';
+export const SLOW_PAUSE_MS = 200;
+
+/** How SSE events leave: one per event-loop turn (as a model streams tokens) or all at once. */
+export type SseMode = 'split' | 'burst';
+let sseMode: SseMode = 'split';
+
 interface Prepared {
   json: Buffer;
-  /** SSE events without the usage chunk; `usage` and `done` follow. */
-  events: Buffer[];
-  usage: Buffer;
-  done: Buffer;
+  /** The whole SSE stream, one buffer per event, with and without the usage chunk. */
+  withUsage: Buffer[];
+  withoutUsage: Buffer[];
 }
 
 // Responses are built once per model name: the model is echoed as a real upstream would,
@@ -64,7 +74,8 @@ function prepare(model: string): Prepared {
     ),
     chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]),
   ];
-  p = { json, events, usage: chunk([], USAGE), done: Buffer.from('data: [DONE]\n\n') };
+  const done = Buffer.from('data: [DONE]\n\n');
+  p = { json, withUsage: [...events, chunk([], USAGE), done], withoutUsage: [...events, done] };
   if (prepared.size < MAX_PREPARED) prepared.set(model, p);
   return p;
 }
@@ -117,15 +128,39 @@ function onChat(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
     });
-    // One write per event, as a real upstream sends them; all in the same tick, so no delay.
-    for (const e of p.events) res.write(e);
-    if (body.stream_options?.include_usage === true) res.write(p.usage);
-    res.end(p.done);
+    const events = body.stream_options?.include_usage === true ? p.withUsage : p.withoutUsage;
+    if (model === SLOW_MODEL) {
+      res.write(events[0]);
+      res.write(events[1]);
+      setTimeout(() => writeEvents(res, events, 2, 'burst'), SLOW_PAUSE_MS);
+    } else {
+      writeEvents(res, events, 0, sseMode);
+    }
     return;
   }
   chatRequests++;
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': p.json.length });
   res.end(p.json);
+}
+
+/**
+ * In `split` mode each event is its own write on its own turn of the event loop, so that
+ * the gateway receives them as separate chunks, as from a model producing tokens; Node
+ * would otherwise coalesce writes made in one tick into a single packet.
+ */
+function writeEvents(res: http.ServerResponse, events: Buffer[], from: number, mode: SseMode): void {
+  if (res.destroyed) return;
+  if (mode === 'burst') {
+    for (let i = from; i < events.length - 1; i++) res.write(events[i]);
+    res.end(events[events.length - 1]);
+    return;
+  }
+  if (from >= events.length - 1) {
+    res.end(events[events.length - 1]);
+    return;
+  }
+  res.write(events[from]);
+  setImmediate(writeEvents, res, events, from + 1, mode);
 }
 
 export function createUpstream(): http.Server {
@@ -164,8 +199,14 @@ function portArg(argv: string[]): number {
   return 0;
 }
 
+function sseArg(argv: string[]): SseMode {
+  const i = argv.indexOf('--sse');
+  return i >= 0 && argv[i + 1] === 'burst' ? 'burst' : 'split';
+}
+
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 if (isMain) {
+  sseMode = sseArg(process.argv.slice(2));
   const server = createUpstream();
   server.listen(portArg(process.argv.slice(2)), '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;

@@ -37,10 +37,14 @@ export class Tail {
   }
 }
 
-export async function startUpstream(script: string, timeoutMs = 20_000): Promise<{ child: ChildProcess; port: number }> {
+export async function startUpstream(
+  script: string,
+  args: string[] = [],
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcess; port: number }> {
   const tail = new Tail();
   const child = track(
-    fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
+    fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
   );
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));

@@ -52,6 +52,7 @@ export interface BenchResults {
     quick: boolean;
     directOnly: boolean;
     cli: string;
+    sse: 'split' | 'burst';
   };
   tollgate: { pid: number; port: number; healthyAfterMs: number; startupOutput: string } | null;
   /** User-agents the upstream saw (the bench's own clients and the gateway's). */
@@ -135,6 +136,7 @@ export function render(r: BenchResults): string {
   out.push(
     `load: autocannon, ${o.connections} connections, ${o.durationS} s × ${o.runs} run${o.runs > 1 ? 's (median)' : ''}` +
       `; one at a time: ${o.warmup} warm-up + ${o.requests} requests per side, interleaved` +
+      `; upstream SSE ${o.sse === 'split' ? 'one event per write' : 'all events in one write'}` +
       (e.tollgateWorkersEnv ? `; TOLLGATE_WORKERS=${e.tollgateWorkersEnv}` : ''),
   );
   out.push(`the load generator (this process), the upstream and Tollgate share the ${e.cpus} CPUs of this machine`);

@@ -1,4 +1,4 @@
-import type { ProviderConfig, ProviderKind } from './schema.js';
+import { ProviderConfig, type ProviderKind } from './schema.js';
 
 interface EnvProvider {
   id: string;
@@ -28,7 +28,7 @@ export function providersFromEnv(env: Record<string, string | undefined>): Recor
     const apiKey = env[entry.keyEnv];
     if (!apiKey) continue;
     const baseURL = (entry.baseUrlEnv && env[entry.baseUrlEnv]) || entry.baseURL;
-    found[entry.id] = { kind: entry.kind, apiKey, timeoutMs: 60_000, ...(baseURL ? { baseURL } : {}) };
+    found[entry.id] = ProviderConfig.parse({ kind: entry.kind, apiKey, ...(baseURL ? { baseURL } : {}) });
   }
   return found;
 }

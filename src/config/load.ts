@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { ConfigSchema, type Config, type ProviderConfig } from './schema.js';
+import { ConfigSchema, ProviderConfig, type Config } from './schema.js';
 import { providersFromEnv } from './env-providers.js';
 
 /** A config that cannot be used; the CLI prints the message and exits with code 2. */
@@ -41,11 +41,14 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     if (!config.providers[id]) config.providers[id] = provider;
   }
   if (config.mock && !config.providers.mock) {
-    config.providers.mock = { kind: 'mock', timeoutMs: 60_000 };
+    config.providers.mock = ProviderConfig.parse({ kind: 'mock' });
   }
   for (const [id, provider] of Object.entries(config.providers)) {
     resolveSecrets(id, provider, env);
   }
+  config.webhooks.forEach((webhook, index) => {
+    webhook.secret = resolveSecret(webhook.secret, `webhooks.${index}.secret`, env);
+  });
   return config;
 }
 

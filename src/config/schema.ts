@@ -51,9 +51,74 @@ export const ProviderConfig = z
     timeoutMs: z.number().int().positive().default(60_000),
     /** Models this provider serves, with optional metadata; known providers add their own. */
     models: z.record(z.string(), ModelSettings).optional(),
+    /** The provider keeps no prompts or outputs (for `zeroDataRetention` requests). */
+    zeroDataRetention: z.boolean().default(false),
+    /** The provider may train on prompts (excluded by `disallowPromptTraining`). */
+    trainsOnPrompts: z.boolean().default(false),
   })
   .strict();
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+export const BudgetPeriod = z.enum(['day', 'week', 'month', 'total']);
+
+/** A budget on a user, a tag or the whole gateway (key budgets live on the keys). */
+export const BudgetConfig = z
+  .object({
+    scope: z.enum(['user', 'tag', 'global']),
+    /** The user or tag; not used for `global`. */
+    id: z.string().min(1).optional(),
+    limitUsd: z.number().positive(),
+    period: BudgetPeriod.default('month'),
+  })
+  .strict()
+  .refine((budget) => budget.scope === 'global' || budget.id, { message: 'a user or tag budget needs an id' });
+export type BudgetConfig = z.infer<typeof BudgetConfig>;
+
+/** An OIDC/JWT issuer whose tokens are accepted as callers. */
+export const IssuerConfig = z
+  .object({
+    issuer: z.string().min(1),
+    jwksUrl: z.url(),
+    audience: z.union([z.string(), z.array(z.string())]),
+    /** Claim that names the user (default `sub`). */
+    userClaim: z.string().default('sub'),
+    /** Claim holding tags or a team (a string or an array of strings). */
+    tagsClaim: z.string().optional(),
+    /** Limits applied to every caller from this issuer, per subject. */
+    budgetUsd: z.number().positive().optional(),
+    budgetPeriod: BudgetPeriod.default('month'),
+    models: z.array(z.string()).optional(),
+    providers: z.array(z.string()).optional(),
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+  })
+  .strict();
+export type IssuerConfig = z.infer<typeof IssuerConfig>;
+
+/** A routing rule: requests for models matching `match` are rewritten or denied. */
+export const RoutingRule = z
+  .object({
+    id: z.string().min(1),
+    /** Glob over `provider/model`. */
+    match: z.string().min(1),
+    rewrite: z.string().optional(),
+    deny: z.boolean().optional(),
+    message: z.string().optional(),
+  })
+  .strict()
+  .refine((rule) => Boolean(rule.rewrite) !== Boolean(rule.deny), { message: 'a rule either rewrites or denies' });
+export type RoutingRule = z.infer<typeof RoutingRule>;
+
+export const WebhookConfig = z
+  .object({
+    url: z.url(),
+    /** Standard Webhooks secret, `whsec_<base64>` (may be `env:NAME`). */
+    secret: z.string().min(1),
+    /** Event types to send; default all. */
+    events: z.array(z.string()).optional(),
+  })
+  .strict();
+export type WebhookConfig = z.infer<typeof WebhookConfig>;
 
 export const ConfigSchema = z
   .object({
@@ -81,6 +146,19 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /** Env var holding the admin key (admin API, every scope in reports). */
+        adminKeyEnv: z.string().default('TOLLGATE_ADMIN_KEY'),
+        issuers: z.array(IssuerConfig).default([]),
+      })
+      .strict()
+      .prefault({}),
+    budgets: z.array(BudgetConfig).default([]),
+    /** Per-model rate limits, keyed by `provider/model`. */
+    rateLimits: z.record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()).default({}),
+    rules: z.array(RoutingRule).default([]),
+    webhooks: z.array(WebhookConfig).default([]),
     /** Serve the built-in deterministic `mock` provider. */
     mock: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -37,6 +37,12 @@ export interface GatewayErrorDetails {
   upstreamStatus?: number;
   /** Seconds the upstream asked us to wait (Retry-After), when it said. */
   retryAfterSeconds?: number;
+  /** For insufficient_budget: what is left in the tightest budget, and when it resets. */
+  budget?: { scope: string; scopeId: string; limitUsd: number; remainingUsd: number; resetsAt: string | null };
+  /** For rate_limited: which window refused. */
+  rateLimit?: { limit: number; remaining: number; resetSeconds: number; kind: 'requests' | 'tokens' };
+  /** The routing rule that denied or rewrote the request. */
+  ruleId?: string;
   /** The failed attempts behind a final error, oldest first. */
   attempts?: Array<{ model: string; provider: string; kind: ErrorKind; message: string }>;
   param?: string;

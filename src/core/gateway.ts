@@ -16,6 +16,7 @@ import { Settler, type RequestMeta } from './settle.js';
 import { estimateTokens, followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
 import type {
   Accounting,
+  BudgetStatus,
   CatalogEntry,
   ChatRequest,
   ChatResult,
@@ -252,6 +253,10 @@ export class GatewayImpl implements GatewayCore {
       this.deps.pricing,
     );
     return this.catalogCache;
+  }
+
+  budgetStatus(_principal: Parameters<Gateway['budgetStatus']>[0]): BudgetStatus[] {
+    return [];
   }
 
   spend(query: Parameters<Gateway['spend']>[0]) {

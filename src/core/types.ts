@@ -11,6 +11,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import type { ErrorKind } from './errors.js';
+import type { BudgetPeriod, Principal } from '../policy/types.js';
 
 export type Face = 'openai' | 'mcp' | 'anthropic' | 'responses' | 'aisdk';
 
@@ -29,6 +30,10 @@ export interface GatewayOptions {
 /** Who is asking and through which face; filled by the face, read by the core. */
 export interface RequestContext {
   face: Face;
+  /** The authenticated caller (set by the server's auth step); absent means anonymous. */
+  principal?: Principal;
+  /** Rate-limit state the core found at admission, for the face's `x-ratelimit-*` headers. */
+  rateLimit?: RateLimitState;
   /** Set by the face from the incoming request when it carries one; otherwise the core makes one. */
   requestId?: string;
   user?: string | null;
@@ -169,7 +174,7 @@ export interface SpendQuery {
   /** ISO timestamps; inclusive start, exclusive end. */
   start?: string;
   end?: string;
-  groupBy?: 'model' | 'provider' | 'day' | 'user' | 'tag' | 'face';
+  groupBy?: 'model' | 'provider' | 'day' | 'user' | 'tag' | 'face' | 'key';
   keyId?: string;
   user?: string;
 }
@@ -195,6 +200,27 @@ export interface SpendReport {
   groups: SpendRow[];
 }
 
+/** One budget that applies to a caller, as `/v1/credits` and MCP results report it. */
+export interface BudgetStatus {
+  scope: 'key' | 'user' | 'tag' | 'global';
+  scopeId: string;
+  period: BudgetPeriod;
+  limitUsd: number;
+  spentUsd: number;
+  /** Held by requests in flight (their worst case). */
+  reservedUsd: number;
+  remainingUsd: number;
+  periodStart: string | null;
+  /** When the period rolls over; null for `total`. */
+  resetsAt: string | null;
+}
+
+/** The tightest request and token windows that applied to a request. */
+export interface RateLimitState {
+  requests?: { limit: number; remaining: number; resetSeconds: number };
+  tokens?: { limit: number; remaining: number; resetSeconds: number };
+}
+
 /** The gateway core as the faces see it. */
 export interface Gateway {
   chat(request: ChatRequest, context: RequestContext): Promise<ChatResult>;
@@ -205,6 +231,8 @@ export interface Gateway {
   getImage(id: string): StoredImage | undefined;
   catalog(): CatalogEntry[];
   spend(query: SpendQuery): SpendReport;
+  /** Every budget that applies to this caller, tightest first. */
+  budgetStatus(principal: Principal | undefined): BudgetStatus[];
 }
 
 export type { ErrorKind };

@@ -26,6 +26,7 @@ export interface RequestRow {
   operation: 'chat' | 'embed' | 'rerank' | 'image';
   stream: boolean;
   keyId: string | null;
+  keyName: string | null;
   user: string | null;
   tags: string[];
   requestedModel: string;

@@ -54,6 +54,40 @@ const migrations: string[] = [
      media_type TEXT NOT NULL,
      bytes BLOB NOT NULL
    );`,
+  // Governance: virtual keys (hash only), webhook deliveries, key names on ledger rows.
+  `CREATE TABLE keys (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     prefix TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     revoked_at TEXT,
+     expires_at TEXT,
+     user TEXT,
+     tags TEXT,
+     budget_nanos INTEGER,
+     budget_period TEXT NOT NULL DEFAULT 'month',
+     models TEXT,
+     providers TEXT,
+     rpm INTEGER,
+     tpm INTEGER
+   );
+   CREATE UNIQUE INDEX keys_live_name ON keys (name) WHERE revoked_at IS NULL;
+   CREATE TABLE webhook_deliveries (
+     id TEXT PRIMARY KEY,
+     ts TEXT NOT NULL,
+     url TEXT NOT NULL,
+     event_type TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     last_status INTEGER,
+     last_error TEXT,
+     delivered_at TEXT
+   );
+   ALTER TABLE requests ADD COLUMN key_name TEXT;
+   CREATE INDEX requests_user_ts ON requests (user, ts);`,
 ];
 
 export function migrate(db: Database.Database): void {

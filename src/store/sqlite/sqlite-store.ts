@@ -24,10 +24,10 @@ export function openSqliteStore(dataDir: string): Store {
 }
 
 function sqliteLedger(db: Database.Database): Ledger {
-  const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, user, tags,
+  const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, key_name, user, tags,
       requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms,
       input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos)
-    VALUES (@id, @ts, @face, @operation, @stream, @keyId, @user, @tags, @requestedModel, @servedModel,
+    VALUES (@id, @ts, @face, @operation, @stream, @keyId, @keyName, @user, @tags, @requestedModel, @servedModel,
       @provider, @status, @errorKind, @attempts, @latencyMs, @ttftMs, @input, @cacheRead, @cacheWrite,
       @output, @reasoning, @costNanos)`);
   const insertAttempt = db.prepare(`INSERT INTO attempts (request_id, seq, ts, model, provider, status,
@@ -61,6 +61,7 @@ const groupExpressions: Record<NonNullable<SpendQuery['groupBy']>, string> = {
   day: 'substr(r.ts, 1, 10)',
   user: "coalesce(r.user, '(none)')",
   face: 'r.face',
+  key: "coalesce(r.key_name, r.key_id, '(none)')",
   tag: "coalesce(t.value, '(untagged)')",
 };
 
