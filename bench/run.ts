@@ -7,7 +7,7 @@
 // Exits 0 when the bench ran, whatever the figures (it is a report); non-zero only when
 // something failed to run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { runLoad, type LoadResult, type Target } from './lib/load.js';
+import { renderProfile, summariseProfile } from './lib/profile.js';
 import {
   killAllNow,
   repoPath,
@@ -49,6 +50,7 @@ const HELP = `Usage: npm run bench -- [options]
   --direct-only     bench the upstream alone (no Tollgate)
   --gateway-key K   bearer token to send to Tollgate (default: none; or TOLLGATE_BENCH_KEY)
   --sse-burst       the upstream writes all SSE events at once (default: one per event-loop turn)
+  --profile         run Tollgate with --cpu-prof; profile in bench/results/profiles, summary printed
   --cli PATH        the Tollgate entry to run (default src/cli.ts), e.g. dist/cli.js
   -h, --help
 `;
@@ -64,6 +66,7 @@ interface Options {
   gatewayKey: string | undefined;
   cli: string;
   sseBurst: boolean;
+  profile: boolean;
 }
 
 function parseOptions(): Options {
@@ -79,6 +82,7 @@ function parseOptions(): Options {
       'gateway-key': { type: 'string' },
       cli: { type: 'string' },
       'sse-burst': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -105,6 +109,7 @@ function parseOptions(): Options {
     gatewayKey: values['gateway-key'] ?? process.env.TOLLGATE_BENCH_KEY,
     cli: values.cli ?? 'src/cli.ts',
     sseBurst: values['sse-burst'],
+    profile: values.profile,
   };
 }
 
@@ -276,6 +281,8 @@ async function main(): Promise<number> {
   if (loadAtStart > os.cpus().length * 0.5) {
     flags.push(`the machine was busy before the bench (load average ${loadAtStart.toFixed(2)} on ${os.cpus().length} CPUs): figures are noisy`);
   }
+  const profileDir = path.join(root, 'bench', 'results', 'profiles');
+  const profilesBefore = new Set(opts.profile && existsSync(profileDir) ? readdirSync(profileDir) : []);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'tollgate-bench-'));
   tmpDir = tmp;
   try {
@@ -302,12 +309,13 @@ async function main(): Promise<number> {
         logLevel: 'warn',
       };
       await writeFile(configPath, JSON.stringify(config, null, 2));
+      if (opts.profile) await mkdir(profileDir, { recursive: true });
       const rel = path.relative(root, cli);
       const cliArg = rel.startsWith('..') || path.isAbsolute(rel) ? cli : rel;
       log(`bench: starting Tollgate on 127.0.0.1:${port}: node --import tsx ${cliArg} serve …`);
       gwChild = spawnGateway(
         root,
-        ['--import', 'tsx', cliArg, 'serve', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir],
+        [...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', 'tsx', cliArg, 'serve', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir],
         // TOLLGATE_WORKERS and the rest of the environment pass through as they are.
         { ...process.env },
       );
@@ -482,6 +490,23 @@ async function main(): Promise<number> {
     await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
     process.stdout.write(`\n${render(results)}\nResults: ${path.relative(process.cwd(), outFile)}\n`);
+    if (opts.profile) {
+      // The profile is written when Tollgate exits cleanly, so stop it gently and wait.
+      await stopAll(8000);
+      const fresh = existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f)) : [];
+      if (fresh.length === 0) {
+        log('bench: Tollgate wrote no CPU profile (did it exit on SIGTERM?)');
+      } else {
+        // One file per thread: the main one is the busiest; the others (tsx's loader) get a line.
+        const summaries = fresh.map((f) => summariseProfile(path.join(profileDir, f))).sort((a, b) => b.busyMs - a.busyMs);
+        for (const [i, summary] of summaries.entries()) {
+          const rel = path.relative(process.cwd(), summary.file);
+          await writeFile(`${summary.file}.summary.json`, `${JSON.stringify(summary, null, 2)}\n`);
+          if (i === 0) process.stdout.write(`\n${renderProfile({ ...summary, file: rel })}\n`);
+          else process.stdout.write(`(another thread: busy ${(summary.busyMs / 1000).toFixed(1)} s, ${rel})\n`);
+        }
+      }
+    }
     return 0;
   } finally {
     clearTimeout(watchdog);

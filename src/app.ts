@@ -3,6 +3,7 @@ import type { Config } from './config/schema.js';
 import { createGateway, type GatewayCore } from './core/gateway.js';
 import { createPricing } from './core/pricing.js';
 import { createLogger, type Logger } from './logger.js';
+import { createWebhookSink, type WebhookSink } from './policy/webhooks/index.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -13,15 +14,37 @@ export interface App {
   gateway: GatewayCore;
   store: Store;
   logger: Logger;
-  close(): void;
+  /** Policy events (budget thresholds, key changes) → webhooks. */
+  events: WebhookSink;
+  /** Stops webhook retries, then closes the store. */
+  close(): Promise<void>;
 }
 
-export function createApp(options: { config: Config; dataDir: string; logger?: Logger }): App {
+export function createApp(options: { config: Config; dataDir: string; logger?: Logger; clock?: () => Date }): App {
   const logger = options.logger ?? createLogger(options.config.logLevel);
   const store = openSqliteStore(options.dataDir);
   const registry = createProviderRegistry(options.config);
-  const gateway = createGateway({ config: options.config, registry, pricing: createPricing(options.config), store, logger });
-  return { config: options.config, gateway, store, logger, close: () => store.close() };
+  const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
+  const gateway = createGateway({
+    config: options.config,
+    registry,
+    pricing: createPricing(options.config),
+    store,
+    logger,
+    events,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    config: options.config,
+    gateway,
+    store,
+    logger,
+    events,
+    close: async () => {
+      await events.close();
+      store.close();
+    },
+  };
 }
 
 const root = new URL('../', import.meta.url);

@@ -4,7 +4,11 @@ import { createApp, llmsTxt, version } from './app.js';
 import { describeEnvProviders, envProviders } from './config/env-providers.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { runKeysCommand } from './cli/keys.js';
+import { runSpendCommand } from './cli/spend.js';
+import { splitGlobalFlags } from './cli/global-flags.js';
 import { serveStdio } from './faces/mcp/index.js';
+import { UnsafeBindError } from './policy/auth/bind.js';
 import { startServer } from './server.js';
 
 const usage = `tollgate ${version} — a self-hosted AI gateway
@@ -14,6 +18,10 @@ Usage:
       Serve the OpenAI-compatible HTTP API and MCP (Streamable HTTP at /mcp).
   tollgate mcp [--config FILE] [--data-dir DIR]
       Serve MCP over stdio (for Claude Desktop, IDEs and agent frameworks).
+  tollgate keys create|list|show|update|revoke … [--data-dir DIR]
+      Manage virtual keys (\`tollgate keys help\` for the flags).
+  tollgate spend [--by model|provider|user|tag|key|day|hour] [--since 7d|DATE] [--until DATE] [--json]
+      Spend from the ledger, as a table or JSON (\`tollgate spend --help\` for filters).
 
 Environment:
   TOLLGATE_CONFIG     config file (JSON), same as --config
@@ -61,7 +69,27 @@ function describeProviders(config: Config): string {
   return `providers:\n${lines.join('\n')}\n${unused.length ? `set these to enable more:\n  ${unused.join('\n  ')}\n` : ''}`;
 }
 
+/** Subcommands that parse their own flags; `--config` and `--data-dir` are taken out for them. */
+const subcommands: Record<string, (args: string[], options: { dataDir: string; config: Config }) => Promise<number>> = {
+  keys: runKeysCommand,
+  spend: runSpendCommand,
+};
+
+async function runSubcommand(name: string, argv: string[]): Promise<void> {
+  let flags: ReturnType<typeof splitGlobalFlags>;
+  try {
+    flags = splitGlobalFlags(argv);
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  const config = load(flags.config ?? process.env.TOLLGATE_CONFIG);
+  const dataDir = resolve(flags.dataDir ?? process.env.TOLLGATE_DATA_DIR ?? '.tollgate');
+  process.exitCode = await subcommands[name]!(flags.rest, { dataDir, config });
+}
+
 async function main(): Promise<void> {
+  const subcommand = process.argv[2];
+  if (subcommand !== undefined && Object.hasOwn(subcommands, subcommand)) return runSubcommand(subcommand, process.argv.slice(3));
   const { values, positionals } = parse(process.argv.slice(2));
   if (values.version) return void process.stdout.write(`${version}\n`);
   const command = positionals[0];
@@ -77,7 +105,7 @@ async function main(): Promise<void> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535 (got ${values.port})`, 2);
     }
     const server = await startServer({ config, dataDir, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}) }).catch(
-      (error: NodeJS.ErrnoException) => fail(`cannot listen: ${error.code ?? error.message}`, 1),
+      (error: NodeJS.ErrnoException) => (error instanceof UnsafeBindError ? fail(error.message, 2) : fail(`cannot listen: ${error.code ?? error.message}`, 1)),
     );
     process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\ndata: ${dataDir}\n${describeProviders(config)}`);
     const stop = () => {
@@ -93,7 +121,7 @@ async function main(): Promise<void> {
     const app = createApp({ config, dataDir });
     process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}\n${describeProviders(config)}`);
     await serveStdio(app.gateway, { llmsTxt, version });
-    app.close();
+    await app.close();
     process.exit(0);
   }
 

@@ -5,11 +5,19 @@ import { createApp, llmsTxt, version, type App } from './app.js';
 import type { Config } from './config/schema.js';
 import { GatewayError } from './core/errors.js';
 import type { Gateway, RequestContext } from './core/types.js';
-import { createMcpHttpHandler } from './faces/mcp/index.js';
+import { adminRoutes } from './faces/admin/routes.js';
+import { attachPrincipal, createMcpHttpHandler } from './faces/mcp/index.js';
 import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
+import { reportRoutes } from './faces/report/routes.js';
+import { applyReportingHeaders } from './http/reporting-headers.js';
 import { sendJson, sendText } from './http/respond.js';
 import { routeTable } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
+import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
+import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
+import { createJwtVerifier } from './policy/auth/jwt.js';
+import { principalContext } from './policy/auth/principal-context.js';
+import type { Principal } from './policy/types.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -18,8 +26,12 @@ export interface StartServerOptions {
   port?: number;
   host?: string;
   logger?: Logger;
+  /** The clock budgets and ledger rows follow (tests move it across period boundaries). */
+  clock?: () => Date;
   /** Overrides config.logLevel (tests use 'silent'). */
   logLevel?: Config['logLevel'];
+  /** Where the admin key is read from (`config.auth.adminKeyEnv`); default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunningServer {
@@ -32,9 +44,26 @@ export interface RunningServer {
 /** The HTTP server: OpenAI-compatible API, /mcp (Streamable HTTP), /llms.txt and /health. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
-  const app = createApp({ config: options.config, dataDir: options.dataDir, logger });
+  const app = createApp({ config: options.config, dataDir: options.dataDir, logger, ...(options.clock ? { clock: options.clock } : {}) });
   const { config, gateway } = app;
-  const routes = routeTable(openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }));
+  const host = options.host ?? config.server.host;
+  const authOptions = { keys: app.store.keys, config, env: options.env ?? process.env };
+  try {
+    assertSafeBind(host, authConfigured(authOptions), config.auth.adminKeyEnv);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const auth = createAuthenticator({
+    ...authOptions,
+    ...(config.auth.issuers.length ? { jwt: createJwtVerifier(config.auth.issuers) } : {}),
+    failClosed: !isLoopbackHost(host),
+  });
+  const routes = routeTable([
+    ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
+    ...reportRoutes(gateway),
+    ...adminRoutes({ keys: app.store.keys, events: app.events }),
+  ]);
   const mcp = createMcpHttpHandler(gateway, {
     llmsTxt,
     version,
@@ -54,9 +83,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const incomingId = req.headers['x-request-id'];
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID() };
     try {
-      if (path === '/mcp') return await mcp.handle(req, res);
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
+      if (path === '/mcp') {
+        // A browser's CORS preflight carries no credentials; the MCP handler answers it.
+        if (method !== 'OPTIONS') {
+          let principal: Principal;
+          try {
+            principal = await auth.authenticate(req.headers, url);
+          } catch (error) {
+            return renderMcpAuthFailure(res, error);
+          }
+          attachPrincipal(req, principal);
+        }
+        return await mcp.handle(req, res);
+      }
+      Object.assign(context, principalContext(await auth.authenticate(req.headers, url)));
+      applyReportingHeaders(context, req.headers);
       const route = routes.find(method, path);
       if (!route) {
         throw routes.hasPath(path)
@@ -79,14 +122,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? config.server.port, options.host ?? config.server.host, () => {
+    server.listen(options.port ?? config.server.port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const listening = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${listening}:${address.port}`;
   return {
     url,
     gateway,
@@ -97,7 +140,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      app.close();
+      await app.close();
     },
   };
+}
+
+/** Auth failures on `/mcp` as JSON-RPC errors (what MCP clients parse), with the HTTP status of the kind. */
+function renderMcpAuthFailure(res: ServerResponse, error: unknown): void {
+  const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'The gateway failed to handle the request. Try again later.');
+  const headers: Record<string, string> = failure.kind === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
+  sendJson(res, failure.status, { jsonrpc: '2.0', error: { code: -32000, message: failure.message }, id: null }, headers);
 }

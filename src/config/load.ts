@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigSchema, ProviderConfig, type Config } from './schema.js';
 import { providersFromEnv } from './env-providers.js';
+import { validateRules } from '../policy/rules.js';
+import { validateWebhookSecret } from '../policy/webhooks/index.js';
 
 /** A config that cannot be used; the CLI prints the message and exits with code 2. */
 export class ConfigError extends Error {
@@ -37,6 +39,8 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(describeIssue(parsed.error));
   const config = parsed.data;
+  const rulesProblem = validateRules(config.rules);
+  if (rulesProblem) throw new ConfigError(`invalid config at ${rulesProblem}`);
   for (const [id, provider] of Object.entries(providersFromEnv(env))) {
     if (!config.providers[id]) config.providers[id] = provider;
   }
@@ -48,6 +52,8 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
   }
   config.webhooks.forEach((webhook, index) => {
     webhook.secret = resolveSecret(webhook.secret, `webhooks.${index}.secret`, env);
+    const checked = validateWebhookSecret(webhook.secret);
+    if (!checked.ok) throw new ConfigError(`webhooks.${index}.secret: ${checked.reason}`);
   });
   return config;
 }

@@ -6,7 +6,11 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
-import { resolveCandidates } from './candidates.js';
+import { Admission, chatEstimate, estimateTextTokens, type RequestEstimate } from './admission.js';
+import { Budgets } from '../policy/budgets.js';
+import { RateLimiter } from '../policy/rate-limits.js';
+import { reportScopeFor } from '../policy/report-scope.js';
+import type { EventSink } from '../policy/types.js';
 import { createRedactor, type Redact } from './redact.js';
 import { GatewayError } from './errors.js';
 import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from './openai-chat-route.js';
@@ -40,6 +44,10 @@ export interface GatewayDeps {
   pricing: Pricing;
   store: Store;
   logger: Logger;
+  /** Where budget thresholds are announced (webhooks). */
+  events?: EventSink;
+  /** Budget periods follow this clock (tests move it). */
+  clock?: () => Date;
 }
 
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
@@ -56,26 +64,46 @@ export class GatewayImpl implements GatewayCore {
   private catalogCache: CatalogEntry[] | undefined;
   private readonly openaiRoute: OpenAIChatRoute;
   private readonly redact: Redact;
+  private readonly budgets: Budgets;
+  private readonly admission: Admission;
+  private catalogById: Map<string, CatalogEntry> | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
-    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger);
+    this.budgets = new Budgets(deps.config, (filter) => deps.store.ledger.costSince(filter), deps.events ?? { emit: () => undefined }, deps.clock);
+    this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(), (id) =>
+      this.catalogIndex().get(id)?.max_tokens,
+    );
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock);
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
-  /** Runs one routed operation: candidates, attempts with fallback, and the ledger row on failure. */
+  /**
+   * Runs one routed operation: admission (policy, rate limits, budget holds), attempts with
+   * fallback, and the ledger row on failure (success rows are written by the settler).
+   */
   async routed<T>(
     meta: RequestMeta,
     model: string,
     gateway: GatewayOptions | undefined,
+    estimate: () => RequestEstimate,
     run: (attempt: AttemptHandle) => PromiseLike<T>,
     keepAttemptOpen = false,
   ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
     const failures: AttemptRow[] = [];
     try {
-      const candidates = resolveCandidates(model, gateway, this.deps.registry);
+      const admitted = this.admission.admit({
+        model,
+        gateway,
+        principal: meta.context.principal,
+        user: meta.context.user ?? null,
+        tags: meta.context.tags ?? [],
+        estimate,
+      });
+      meta.admitted = admitted;
+      if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
       const outcome = await route(
-        candidates,
+        admitted.candidates,
         {
           requestId: meta.requestId,
           routing: this.deps.config.routing,
@@ -93,23 +121,30 @@ export class GatewayImpl implements GatewayCore {
     }
   }
 
+  /**
+   * The request's bookkeeping. Attribution: a key bound to a user speaks for that user; otherwise
+   * the request names its user. Tags from the key and the request add up.
+   */
   meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
-    const user = context.user ?? gateway?.user ?? null;
-    const tags = context.tags?.length ? context.tags : (gateway?.tags ?? []);
+    const principal = context.principal;
+    context.user = principal?.user ?? context.user ?? gateway?.user ?? null;
+    // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.
+    const requestTags = [...new Set([...(gateway?.tags ?? []), ...(context.tags ?? [])])];
+    context.tags = principal?.tags.length ? [...new Set([...principal.tags, ...requestTags])] : requestTags;
     return {
       requestId: context.requestId ?? randomUUID(),
       face: context.face,
       operation,
       stream,
       requestedModel,
-      context: { ...context, user, tags },
+      context,
       startedAt: performance.now(),
     };
   }
 
   async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
     const meta = this.meta(context, 'chat', false, request.model, request.gateway);
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, chatEstimate(request.call), (handle) =>
       this.generateChat(handle, request.call),
     );
     return this.chatResult(meta, attempt, failures, value);
@@ -121,6 +156,7 @@ export class GatewayImpl implements GatewayCore {
       meta,
       request.model,
       request.gateway,
+      chatEstimate(request.call),
       (handle) => this.openChatStream(handle, request.call, meta.startedAt),
       true,
     );
@@ -188,7 +224,8 @@ export class GatewayImpl implements GatewayCore {
   async embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult> {
     if (request.values.length === 0) throw new GatewayError('invalid_request', 'input must hold at least one text', { param: 'input' });
     const meta = this.meta(context, 'embed', false, request.model, request.gateway);
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+    const estimate = () => ({ inputTokens: estimateTextTokens(request.values), maxOutputTokens: 0 });
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.embedding(handle.candidate.modelId).doEmbed({
         values: request.values,
         abortSignal: handle.signal,
@@ -203,7 +240,8 @@ export class GatewayImpl implements GatewayCore {
   async rerank(request: RerankRequest, context: RequestContext): Promise<RerankResult> {
     if (request.documents.length === 0) throw new GatewayError('invalid_request', 'documents must hold at least one document', { param: 'documents' });
     const meta = this.meta(context, 'rerank', false, request.model, request.gateway);
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+    const estimate = () => ({ inputTokens: estimateTextTokens([request.query, ...request.documents]), maxOutputTokens: 0 });
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.reranking(handle.candidate.modelId).doRerank({
         query: request.query,
         documents: { type: 'text', values: request.documents },
@@ -218,7 +256,8 @@ export class GatewayImpl implements GatewayCore {
 
   async generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult> {
     const meta = this.meta(context, 'image', false, request.model, request.gateway);
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, (handle) =>
+    const estimate = () => ({ inputTokens: estimateTextTokens([request.prompt]), maxOutputTokens: 0, images: request.n });
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.image(handle.candidate.modelId).doGenerate({
         prompt: request.prompt,
         n: request.n,
@@ -246,6 +285,11 @@ export class GatewayImpl implements GatewayCore {
     return this.deps.store.images.get(id);
   }
 
+  private catalogIndex(): Map<string, CatalogEntry> {
+    this.catalogById ??= new Map(this.catalog().map((entry) => [entry.id, entry]));
+    return this.catalogById;
+  }
+
   catalog(): CatalogEntry[] {
     this.catalogCache ??= buildCatalog(
       this.deps.config,
@@ -255,12 +299,16 @@ export class GatewayImpl implements GatewayCore {
     return this.catalogCache;
   }
 
-  budgetStatus(_principal: Parameters<Gateway['budgetStatus']>[0]): BudgetStatus[] {
-    return [];
+  budgetStatus(principal: Parameters<Gateway['budgetStatus']>[0]): BudgetStatus[] {
+    return this.budgets.status(this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []));
   }
 
   spend(query: Parameters<Gateway['spend']>[0]) {
     return this.deps.store.ledger.spend(query);
+  }
+
+  report(query: Parameters<Gateway['report']>[0], principal: Parameters<Gateway['report']>[1]) {
+    return this.deps.store.ledger.report(query, reportScopeFor(principal));
   }
 }
 

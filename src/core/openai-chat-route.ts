@@ -1,6 +1,7 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { chunkFacts, openaiChatEvents, openaiChatJson, type OpenAIChatBody } from '../providers/passthrough/openai-chat.js';
 import { GatewayError } from './errors.js';
+import { chatEstimate } from './admission.js';
 import type { GatewayImpl } from './gateway.js';
 import type { Settler } from './settle.js';
 import { estimateTokens, followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
@@ -73,6 +74,7 @@ export class OpenAIChatRoute {
       meta,
       input.model,
       input.gateway,
+      () => chatEstimate(toCanonical().call)(),
       async (handle): Promise<Attempted> => {
         const { provider, modelId } = handle.candidate;
         if (provider.openaiWire) {

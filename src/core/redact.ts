@@ -7,8 +7,11 @@ import type { Config } from '../config/schema.js';
  */
 export type Redact = (text: string) => string;
 
-export function createRedactor(config: Config): Redact {
+export function createRedactor(config: Config, env: Record<string, string | undefined> = process.env): Redact {
   const secrets = new Set<string>();
+  for (const webhook of config.webhooks) secrets.add(webhook.secret);
+  const adminKey = env[config.auth.adminKeyEnv];
+  if (adminKey && adminKey.length >= 6) secrets.add(adminKey);
   for (const provider of Object.values(config.providers)) {
     if (provider.apiKey && provider.apiKey.length >= 6) secrets.add(provider.apiKey);
     for (const value of Object.values(provider.headers ?? {})) if (value.length >= 6) secrets.add(value);

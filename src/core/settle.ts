@@ -3,6 +3,7 @@ import type { AttemptRow, Ledger, RequestRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
 import { GatewayError } from './errors.js';
 import type { Pricing } from './pricing.js';
+import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
 import type { Accounting, Face, RequestContext, TokenUsage } from './types.js';
 import { fromNanos, toNanos, zeroUsage } from './usage.js';
@@ -15,6 +16,8 @@ export interface RequestMeta {
   requestedModel: string;
   context: RequestContext;
   startedAt: number;
+  /** Holds taken at admission, settled or released with the request. */
+  admitted?: Pick<Admitted, 'settle' | 'release'>;
 }
 
 /**
@@ -28,6 +31,7 @@ export class Settler {
     private readonly ledger: Ledger,
     private readonly pricing: Pricing,
     private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   costNanos(candidate: Candidate, usage: TokenUsage, images = 0): number | null {
@@ -47,7 +51,7 @@ export class Settler {
   ): Accounting {
     const now = performance.now();
     const costNanos = this.costNanos(attempt.candidate, outcome.usage, outcome.images);
-    const ts = new Date().toISOString();
+    const ts = this.clock().toISOString();
     const status = outcome.status ?? 'ok';
     const served: AttemptRow = {
       requestId: meta.requestId,
@@ -74,6 +78,7 @@ export class Settler {
       usage: outcome.usage,
       costNanos,
     }, [...failures, served]);
+    meta.admitted?.settle(costNanos, outcome.usage.input + outcome.usage.output);
     return {
       requestId: meta.requestId,
       servedModel: attempt.candidate.id,
@@ -85,6 +90,7 @@ export class Settler {
   }
 
   failure(meta: RequestMeta, error: unknown, failures: AttemptRow[]): void {
+    meta.admitted?.release();
     const kind = error instanceof GatewayError ? error.kind : 'internal';
     this.write(meta, {
       servedModel: null,
@@ -105,7 +111,7 @@ export class Settler {
   ): void {
     const row: RequestRow = {
       id: meta.requestId,
-      ts: new Date().toISOString(),
+      ts: this.clock().toISOString(),
       face: meta.face,
       operation: meta.operation,
       stream: meta.stream,

@@ -25,6 +25,10 @@ export interface GatewayOptions {
   only?: string[];
   user?: string;
   tags?: string[];
+  /** Only providers that keep no data (config `zeroDataRetention`). */
+  zeroDataRetention?: boolean;
+  /** No provider that may train on prompts (config `trainsOnPrompts`). */
+  disallowPromptTraining?: boolean;
 }
 
 /** Who is asking and through which face; filled by the face, read by the core. */
@@ -200,6 +204,61 @@ export interface SpendReport {
   groups: SpendRow[];
 }
 
+// ---- spend reports (Vercel AI Gateway's `GET /v1/report`) ----
+
+/** `group_by` values: Vercel's, less `credential_type` and `zero_data_retention`. */
+export const reportGroupBys = ['day', 'user', 'model', 'tag', 'provider', 'api_key_name'] as const;
+export type ReportGroupBy = (typeof reportGroupBys)[number];
+/** `date_part`: the bucket of `group_by=day`. */
+export const reportDateParts = ['day', 'hour'] as const;
+export type ReportDatePart = (typeof reportDateParts)[number];
+
+/** What to report; every filter narrows before aggregation. */
+export interface ReportQuery {
+  /** UTC dates `YYYY-MM-DD`, both inclusive; absent means unbounded. */
+  startDate?: string;
+  endDate?: string;
+  /** Absent: one row of totals with no grouping field. */
+  groupBy?: ReportGroupBy;
+  /** Only with groupBy `day`; default `day`. */
+  datePart?: ReportDatePart;
+  userId?: string;
+  /** `provider/model` that served (or, for a failed request, was requested). */
+  model?: string;
+  provider?: string;
+  apiKeyName?: string;
+  tags?: string[];
+  /** `any` (default): a request with any listed tag; `all`: only with every one. */
+  tagsMatch?: 'any' | 'all';
+}
+
+/** Whose rows a caller may see; decided by the core from the principal, never by a client. */
+export type ReportScope = { kind: 'all' } | { kind: 'key'; keyId: string } | { kind: 'user'; user: string };
+
+/** The grouping field a row carries: `day`/`hour` for `group_by=day`, else the group_by name. */
+export type ReportGroupField = 'day' | 'hour' | 'user' | 'model' | 'tag' | 'provider' | 'api_key_name';
+
+/**
+ * One row of a report, in Vercel's field names. The grouping field is absent on the row of
+ * requests that have no such value (no user, no tag, no key name, no provider).
+ */
+export type ReportRow = Partial<Record<ReportGroupField, string>> & {
+  /** USD, summed from the ledger's integer nanos and divided once. */
+  total_cost: number;
+  /** The same as total_cost: Tollgate adds no markup over the provider's price. */
+  market_cost: number;
+  /** All input tokens, cache reads and writes included. */
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  cache_creation_input_tokens: number;
+  reasoning_tokens: number;
+  /** Every request, failed ones too. */
+  request_count: number;
+  /** Tollgate's own: served requests whose model has no known price (their cost is not in total_cost). */
+  unpriced_request_count: number;
+};
+
 /** One budget that applies to a caller, as `/v1/credits` and MCP results report it. */
 export interface BudgetStatus {
   scope: 'key' | 'user' | 'tag' | 'global';
@@ -233,6 +292,8 @@ export interface Gateway {
   spend(query: SpendQuery): SpendReport;
   /** Every budget that applies to this caller, tightest first. */
   budgetStatus(principal: Principal | undefined): BudgetStatus[];
+  /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */
+  report(query: ReportQuery, principal: Principal | undefined): ReportRow[];
 }
 
 export type { ErrorKind };

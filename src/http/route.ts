@@ -3,7 +3,7 @@ import type { RequestContext } from '../core/types.js';
 
 /** One HTTP endpoint of a face. Faces export lists of these; the server only dispatches. */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Exact path, or … */
   path?: string;
   /** … every path under this prefix. */

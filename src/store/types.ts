@@ -1,4 +1,6 @@
-import type { ErrorKind, Face, SpendQuery, SpendReport, StoredImage, TokenUsage } from '../core/types.js';
+import type { SpendFilter } from '../policy/budgets.js';
+import type { ErrorKind, Face, ReportQuery, ReportRow, ReportScope, SpendQuery, SpendReport, StoredImage, TokenUsage } from '../core/types.js';
+import type { KeyStore } from '../policy/types.js';
 
 /** One upstream attempt: a call to one provider for one model. */
 export interface AttemptRow {
@@ -46,6 +48,10 @@ export interface Ledger {
   /** Writes the request and its attempts in one transaction. */
   record(request: RequestRow, attempts: AttemptRow[]): void;
   spend(query: SpendQuery): SpendReport;
+  /** Sum of known costs (nanos) of the rows matching the filter: budgets start from it. */
+  costSince(filter: SpendFilter): number;
+  /** Spend report rows (`GET /v1/report`), limited to the rows `scope` allows. */
+  report(query: ReportQuery, scope: ReportScope): ReportRow[];
 }
 
 export interface ImageStore {
@@ -53,8 +59,40 @@ export interface ImageStore {
   get(id: string): StoredImage | undefined;
 }
 
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event sent to one webhook endpoint, however many attempts it took. Never the secret. */
+export interface WebhookDeliveryRow {
+  /** Also the `webhook-id` header: stable across retries, the receiver's idempotency key. */
+  id: string;
+  /** When the event happened. */
+  ts: string;
+  url: string;
+  eventType: string;
+  /** The exact JSON body sent (and signed). */
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  /** HTTP status of the last attempt; null when it got no response. */
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
+export interface WebhookDeliveryStore {
+  insertPending(delivery: Pick<WebhookDeliveryRow, 'id' | 'ts' | 'url' | 'eventType' | 'payload'>): void;
+  /** Counts one attempt and its outcome; `status` is where the delivery stands after it. */
+  recordAttempt(id: string, attempt: { status: WebhookDeliveryStatus; httpStatus: number | null; error: string | null; at: string }): void;
+  /** Gives up without another attempt (queue full, shutdown). */
+  markFailed(id: string, reason: string): void;
+  /** Newest first. */
+  listRecent(options?: { limit?: number; status?: WebhookDeliveryStatus }): WebhookDeliveryRow[];
+}
+
 export interface Store {
   ledger: Ledger;
   images: ImageStore;
+  keys: KeyStore;
+  webhooks: WebhookDeliveryStore;
   close(): void;
 }

@@ -51,10 +51,17 @@ export interface TestGateway {
 }
 
 /** Starts the real HTTP server on a free loopback port with its own data folder. */
-export async function startGateway(config: ConfigInput): Promise<TestGateway> {
+export async function startGateway(config: ConfigInput, options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
   // An empty env: provider keys of the machine running the tests must not leak in.
-  const server = await startServer({ config: parseConfig(config, {}), dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  const server = await startServer({
+    config: parseConfig(config, options.env ?? {}),
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const read = <T>(sql: string, ...params: unknown[]): T[] => {
     const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
     try {

@@ -6,3 +6,4 @@
 export { createMcpServer, type McpServerOptions } from './server.js';
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpHandlerOptions } from './http-handler.js';
 export { serveStdio } from './stdio.js';
+export { attachPrincipal } from './auth-info.js';

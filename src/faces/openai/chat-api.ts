@@ -17,6 +17,8 @@ export const GatewayOptionsSchema = z.object({
   only: z.array(z.string()).nullish(),
   user: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
+  zeroDataRetention: z.boolean().nullish(),
+  disallowPromptTraining: z.boolean().nullish(),
 });
 export type GatewayOptionsWire = z.infer<typeof GatewayOptionsSchema>;
 

@@ -10,5 +10,7 @@ export function convertGatewayOptions(options: GatewayOptionsWire | null | undef
   if (options.only?.length) gateway.only = options.only;
   if (options.user) gateway.user = options.user;
   if (options.tags?.length) gateway.tags = options.tags;
+  if (options.zeroDataRetention) gateway.zeroDataRetention = true;
+  if (options.disallowPromptTraining) gateway.disallowPromptTraining = true;
   return Object.keys(gateway).length > 0 ? gateway : undefined;
 }

@@ -4,6 +4,7 @@ import type { OpenAIChatOutcome } from '../../core/openai-chat-route.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatStream, RequestContext } from '../../core/types.js';
 import { parseJsonBody, readBody } from '../../http/body.js';
+import { rateLimitHeaders, refusalHeaders } from '../../http/rate-limit-headers.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import { parseChatCompletionRequest } from './chat-api.js';
@@ -29,6 +30,7 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
       handle: async (req, res, context) => {
         const raw = await readJson(req);
         const converted = convertChatRequest(parseChatCompletionRequest(raw));
+        const chatContext: RequestContext = { ...context, user: context.user ?? converted.user ?? null };
         const outcome = await gateway.openaiChat(
           {
             body: raw as Record<string, unknown>,
@@ -39,9 +41,9 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
             toCanonical: () => converted.request,
             streamErrorEvent: (error) => formatSseData(renderStreamError(error)),
           },
-          { ...context, user: context.user ?? converted.user ?? null },
+          chatContext,
         );
-        await renderChatOutcome(res, outcome, converted.includeUsage);
+        await renderChatOutcome(res, outcome, converted.includeUsage, chatContext);
       },
     },
     {
@@ -49,8 +51,9 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
       path: '/v1/embeddings',
       handle: async (req, res, context) => {
         const converted = convertEmbeddingsRequest(parseEmbeddingsRequest(await readJson(req)));
-        const result = await gateway.embed(converted.request, { ...context, user: context.user ?? converted.user ?? null });
-        sendJson(res, 200, renderEmbeddings(result, converted.encodingFormat), servedHeaders(result));
+        const embedContext: RequestContext = { ...context, user: context.user ?? converted.user ?? null };
+        const result = await gateway.embed(converted.request, embedContext);
+        sendJson(res, 200, renderEmbeddings(result, converted.encodingFormat), servedHeaders(result, embedContext));
       },
     },
     {
@@ -73,8 +76,9 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
   ];
 }
 
-function servedHeaders(served: { provider: string; servedModel: string; requestId: string; attempts: number }): Record<string, string> {
+function servedHeaders(served: { provider: string; servedModel: string; requestId: string; attempts: number }, context: RequestContext): Record<string, string> {
   return {
+    ...rateLimitHeaders(context.rateLimit),
     'x-request-id': served.requestId,
     'x-tollgate-provider': served.provider,
     'x-tollgate-model': served.servedModel,
@@ -82,26 +86,26 @@ function servedHeaders(served: { provider: string; servedModel: string; requestI
   };
 }
 
-async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome, includeUsage: boolean): Promise<void> {
+async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome, includeUsage: boolean, context: RequestContext): Promise<void> {
   switch (outcome.kind) {
     case 'wire-json': {
       const { json, accounting } = outcome;
       json.usage = { ...(json.usage as object | undefined), cost: accounting.cost };
       json.provider = accounting.provider;
-      sendJson(res, 200, json, servedHeaders(accounting));
+      sendJson(res, 200, json, servedHeaders(accounting, context));
       return;
     }
     case 'canonical':
-      sendJson(res, 200, renderChatCompletion(outcome.result), servedHeaders(outcome.result));
+      sendJson(res, 200, renderChatCompletion(outcome.result), servedHeaders(outcome.result, context));
       return;
     case 'wire-stream': {
-      startEventStream(res, servedHeaders(outcome.stream));
+      startEventStream(res, servedHeaders(outcome.stream, context));
       await pipeEvents(res, outcome.stream.events);
       res.end();
       return;
     }
     case 'canonical-stream':
-      await streamCanonical(res, outcome.stream, includeUsage);
+      await streamCanonical(res, outcome.stream, includeUsage, context);
   }
 }
 
@@ -113,8 +117,8 @@ async function pipeEvents(res: ServerResponse, events: AsyncIterable<string>): P
   }
 }
 
-async function streamCanonical(res: ServerResponse, stream: ChatStream, includeUsage: boolean): Promise<void> {
-  startEventStream(res, servedHeaders(stream));
+async function streamCanonical(res: ServerResponse, stream: ChatStream, includeUsage: boolean, context: RequestContext): Promise<void> {
+  startEventStream(res, servedHeaders(stream, context));
   const renderer = createChatChunkRenderer({ requestId: stream.requestId, servedModel: stream.servedModel, provider: stream.provider });
   async function* events(): AsyncGenerator<string> {
     for (const event of renderer.start()) yield formatSseData(event);
@@ -136,7 +140,8 @@ async function streamCanonical(res: ServerResponse, stream: ChatStream, includeU
 export function renderOpenAIFailure(res: ServerResponse, error: unknown, context: RequestContext): void {
   const rendered = renderError(error);
   if (!res.headersSent) {
-    sendJson(res, rendered.status, rendered.body, { ...rendered.headers, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) });
+    const limits = error instanceof GatewayError ? refusalHeaders(error.details) : {};
+    sendJson(res, rendered.status, rendered.body, { ...rendered.headers, ...limits, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) });
     return;
   }
   if (!res.destroyed) {

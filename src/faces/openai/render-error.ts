@@ -62,7 +62,8 @@ export function retryAfterHeaders(error: unknown): Record<string, string> {
 }
 
 export function openAIErrorType(kind: ErrorKind): string {
-  if (kind === 'insufficient_budget') return 'insufficient_quota';
+  // Named as the contract asks; OpenAI itself says insufficient_quota for its own billing.
+  if (kind === 'insufficient_budget') return 'insufficient_budget';
   const status: number = errorKinds[kind].status;
   switch (status) {
     case 401:

@@ -2,8 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SpendQuery, SpendReport, SpendRow, StoredImage } from '../../core/types.js';
+import type { SpendFilter } from '../../policy/budgets.js';
 import type { AttemptRow, ImageStore, Ledger, RequestRow, Store } from '../types.js';
+import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
+import { sqliteReport } from './report.js';
+import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
 
 const NANOS_PER_USD = 1e9;
 
@@ -19,6 +23,8 @@ export function openSqliteStore(dataDir: string): Store {
   return {
     ledger: sqliteLedger(db),
     images: sqliteImages(db),
+    keys: sqliteKeyStore(db),
+    webhooks: sqliteWebhookDeliveries(db),
     close: () => db.close(),
   };
 }
@@ -52,7 +58,32 @@ function sqliteLedger(db: Database.Database): Ledger {
   return {
     record: (request, attempts) => record(request, attempts),
     spend: (query) => spendReport(db, query),
+    costSince: (filter) => costSince(db, filter),
+    report: sqliteReport(db),
   };
+}
+
+function costSince(db: Database.Database, filter: SpendFilter): number {
+  const where: string[] = ['cost_nanos IS NOT NULL'];
+  const params: Record<string, string> = {};
+  if (filter.since) {
+    where.push('ts >= @since');
+    params.since = filter.since;
+  }
+  if (filter.keyId) {
+    where.push('key_id = @keyId');
+    params.keyId = filter.keyId;
+  }
+  if (filter.user) {
+    where.push('user = @user');
+    params.user = filter.user;
+  }
+  if (filter.tag) {
+    where.push('EXISTS (SELECT 1 FROM json_each(requests.tags) WHERE value = @tag)');
+    params.tag = filter.tag;
+  }
+  const row = db.prepare(`SELECT coalesce(sum(cost_nanos), 0) AS total FROM requests WHERE ${where.join(' AND ')}`).get(params) as { total: number };
+  return row.total;
 }
 
 const groupExpressions: Record<NonNullable<SpendQuery['groupBy']>, string> = {

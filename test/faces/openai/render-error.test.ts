@@ -32,7 +32,7 @@ describe('renderError', () => {
     ['context_exceeded', 400, 'invalid_request_error'],
     ['unauthorized', 401, 'authentication_error'],
     ['forbidden', 403, 'permission_error'],
-    ['insufficient_budget', 402, 'insufficient_quota'],
+    ['insufficient_budget', 402, 'insufficient_budget'],
     ['rate_limited', 429, 'rate_limit_error'],
     ['upstream_rate_limited', 429, 'rate_limit_error'],
     ['internal', 500, 'server_error'],
@@ -48,7 +48,7 @@ describe('renderError', () => {
 
   it('gives every registered kind an OpenAI type', () => {
     for (const kind of Object.keys(errorKinds) as ErrorKind[]) {
-      expect(openAIErrorType(kind)).toMatch(/_error$|^insufficient_quota$/);
+      expect(openAIErrorType(kind)).toMatch(/_error$|^insufficient_budget$/);
     }
   });
 

@@ -1,46 +1,71 @@
-/** The `get_spend` tool: what has been spent, in total and grouped. */
+/**
+ * The `get_spend` tool: the spend report of `GET /v1/report` (same query, same row fields),
+ * scoped to the caller like the HTTP endpoint: a virtual key sees its own requests, a JWT caller
+ * its user's, the admin key and unauthenticated local use everything.
+ */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Gateway, SpendQuery, SpendReport, SpendRow } from '../../../core/types.js';
+import { reportDateParts, reportGroupBys, type Gateway, type ReportGroupField, type ReportQuery, type ReportRow } from '../../../core/types.js';
+import { isCalendarDate } from '../../report/report-api.js';
+import type { ToolExtra } from '../progress.js';
+import { toRequestContext } from '../request-context.js';
 import { structuredResult } from '../results.js';
 import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 
-const GroupBySchema = z.enum(['model', 'provider', 'day', 'user', 'tag', 'face']);
+const GroupBySchema = z.enum(reportGroupBys);
+const DatePartSchema = z.enum(reportDateParts);
 
 export const GetSpendInputSchema = z.object({
-  start: z
-    .string()
-    .optional()
-    .describe('Inclusive start, ISO 8601: a date (2025-01-31, midnight UTC) or a date-time (2025-01-31T12:00:00Z).'),
-  end: z.string().optional().describe('Exclusive end, same format as start.'),
-  group_by: GroupBySchema.optional().describe('Break the totals down by model, provider, day, user, tag or face.'),
+  start_date: z.string().optional().describe('First UTC day included, YYYY-MM-DD. Default: since the first request.'),
+  end_date: z.string().optional().describe('Last UTC day included, YYYY-MM-DD. Default: today.'),
+  group_by: GroupBySchema.optional().describe(
+    'One row per day (or hour, with date_part), user, model, tag, provider or api_key_name (the virtual key). Default: totals only.',
+  ),
+  date_part: DatePartSchema.optional().describe('With group_by "day": "day" (default) or "hour" rows.'),
+  user_id: z.string().min(1).optional().describe('Only requests attributed to this user.'),
+  model: z.string().min(1).optional().describe('Only requests served by this model (provider/model).'),
+  provider: z.string().min(1).optional().describe('Only requests served by this provider.'),
+  api_key_name: z.string().min(1).optional().describe('Only requests made with the virtual key of this name.'),
+  tags: z.array(z.string().min(1)).max(50).optional().describe('Only requests carrying these tags (see tags_match).'),
+  tags_match: z.enum(['any', 'all']).optional().describe('"any" (default): at least one of the tags; "all": every one.'),
 });
 
-const SpendFigures = {
-  requests: z.number().int().nonnegative(),
-  input_tokens: z.number().int().nonnegative(),
+const RowFields = {
+  total_cost: z.number().nonnegative().describe('USD of requests with a known price.'),
+  market_cost: z.number().nonnegative(),
+  input_tokens: z.number().int().nonnegative().describe('Input tokens, cache reads and writes included.'),
   output_tokens: z.number().int().nonnegative(),
-  cache_read_tokens: z.number().int().nonnegative(),
-  cache_write_tokens: z.number().int().nonnegative(),
+  cached_input_tokens: z.number().int().nonnegative(),
+  cache_creation_input_tokens: z.number().int().nonnegative(),
   reasoning_tokens: z.number().int().nonnegative(),
-  cost_usd: z.number().nonnegative().describe('USD of requests with a known price.'),
-  unpriced_requests: z.number().int().nonnegative().describe('Requests whose cost is unknown (no price for the model).'),
+  request_count: z.number().int().nonnegative(),
+  unpriced_request_count: z.number().int().nonnegative().describe('Requests whose model has no known price (not in total_cost).'),
+};
+const GroupFields = {
+  day: z.string().optional(),
+  hour: z.string().optional(),
+  user: z.string().optional(),
+  model: z.string().optional(),
+  tag: z.string().optional(),
+  provider: z.string().optional(),
+  api_key_name: z.string().optional(),
 };
 
 export const GetSpendOutputSchema = z.object({
-  start: z.string().nullable(),
-  end: z.string().nullable(),
+  start_date: z.string().nullable(),
+  end_date: z.string(),
   group_by: GroupBySchema.nullable(),
-  totals: z.object(SpendFigures),
-  groups: z.array(z.object({ group: z.string(), ...SpendFigures })),
+  date_part: DatePartSchema.nullable(),
+  total: z.object(RowFields),
+  results: z.array(z.object({ ...GroupFields, ...RowFields })).describe('The grouping field is absent on the row of requests without that value.'),
 });
 export type GetSpendToolOutput = z.infer<typeof GetSpendOutputSchema>;
 
 const MAX_LISTED_GROUPS = 50;
 
-const description = `Report what has been spent through this Tollgate gateway: requests, tokens and USD cost, in total and optionally grouped by model, provider, day, user, tag or face, over a time window.
-Use it to check how much a task cost, what is left before a budget runs out, or which models cost the most.
+const description = `Report what has been spent through this Tollgate gateway: requests, tokens and USD cost, in total and optionally grouped by day (or hour), user, model, tag, provider or api_key_name, over a range of UTC days, with filters.
+Use it to check how much a task cost, what is left before a budget runs out, or which models cost the most. A virtual key sees only its own requests.
 Free: it reads the gateway's ledger and calls no model.`;
 
 export function registerGetSpendTool(server: McpServer, gateway: Gateway): void {
@@ -60,18 +85,41 @@ export function registerGetSpendTool(server: McpServer, gateway: Gateway): void 
         openWorldHint: false,
       },
     },
-    (input): CallToolResult => {
-      const start = toIsoTimestamp(input.start);
-      const end = toIsoTimestamp(input.end);
-      if (start === null || end === null) {
-        return invalidArgumentsResult(
-          '`start` and `end` must be ISO 8601 dates (2025-01-31) or date-times (2025-01-31T12:00:00Z).',
-        );
+    (input, extra: ToolExtra): CallToolResult => {
+      for (const name of ['start_date', 'end_date'] as const) {
+        const value = input[name];
+        if (value !== undefined && !isCalendarDate(value)) {
+          return invalidArgumentsResult(`\`${name}\` must be a UTC calendar date in ISO 8601 form, YYYY-MM-DD (got "${value}").`);
+        }
       }
+      const endDate = input.end_date ?? new Date().toISOString().slice(0, 10);
+      if (input.start_date !== undefined && input.start_date > endDate) {
+        return invalidArgumentsResult(`\`start_date\` (${input.start_date}) is after \`end_date\` (${endDate}).`);
+      }
+      const query: ReportQuery = { endDate };
+      if (input.start_date !== undefined) query.startDate = input.start_date;
+      if (input.user_id !== undefined) query.userId = input.user_id;
+      if (input.model !== undefined) query.model = input.model;
+      if (input.provider !== undefined) query.provider = input.provider;
+      if (input.api_key_name !== undefined) query.apiKeyName = input.api_key_name;
+      if (input.tags?.length) query.tags = input.tags;
+      if (input.tags_match !== undefined) query.tagsMatch = input.tags_match;
       try {
-        const query: SpendQuery = { start, end, groupBy: input.group_by };
-        const report = gateway.spend(query);
-        return renderSpend(report, input.group_by ?? null);
+        // The caller, when /mcp authenticated one; none (everything) on stdio and unauthenticated loopback use.
+        const { principal } = toRequestContext(extra);
+        const total = gateway.report(query, principal)[0]!;
+        const datePart = input.group_by === 'day' ? (input.date_part ?? 'day') : null;
+        const results = input.group_by
+          ? gateway.report({ ...query, groupBy: input.group_by, ...(datePart ? { datePart } : {}) }, principal)
+          : [];
+        return renderSpend({
+          start_date: query.startDate ?? null,
+          end_date: endDate,
+          group_by: input.group_by ?? null,
+          date_part: datePart,
+          total,
+          results,
+        });
       } catch (error) {
         return toolErrorResult(error);
       }
@@ -79,45 +127,23 @@ export function registerGetSpendTool(server: McpServer, gateway: Gateway): void 
   );
 }
 
-/** undefined stays undefined (no bound); an unreadable value is null. */
-function toIsoTimestamp(value: string | undefined): string | undefined | null {
-  if (value === undefined) return undefined;
-  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-  if (!iso.test(value.trim())) return null;
-  const time = Date.parse(value.trim());
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
+function groupFieldOf(output: GetSpendToolOutput): ReportGroupField | undefined {
+  if (!output.group_by) return undefined;
+  if (output.group_by === 'day') return output.date_part === 'hour' ? 'hour' : 'day';
+  return output.group_by;
 }
 
-function figures(row: Omit<SpendRow, 'group'>): GetSpendToolOutput['totals'] {
-  return {
-    requests: row.requests,
-    input_tokens: row.inputTokens,
-    output_tokens: row.outputTokens,
-    cache_read_tokens: row.cacheReadTokens,
-    cache_write_tokens: row.cacheWriteTokens,
-    reasoning_tokens: row.reasoningTokens,
-    cost_usd: row.cost,
-    unpriced_requests: row.unpricedRequests,
-  };
-}
-
-function renderSpend(report: SpendReport, groupBy: GetSpendToolOutput['group_by']): CallToolResult {
-  const structured: GetSpendToolOutput = {
-    start: report.start,
-    end: report.end,
-    group_by: groupBy,
-    totals: figures(report.totals),
-    groups: report.groups.map((row) => ({ group: row.group, ...figures(row) })),
-  };
-  const window = `${report.start ?? 'the beginning'} to ${report.end ?? 'now'}`;
-  const line = (row: Omit<SpendRow, 'group'>): string =>
-    `$${row.cost.toFixed(6)} over ${row.requests} request${row.requests === 1 ? '' : 's'} (${row.inputTokens} input / ${row.outputTokens} output tokens${row.unpricedRequests ? `, ${row.unpricedRequests} without a price` : ''})`;
-  const lines = [`Spend from ${window}: ${line(report.totals)}.`];
-  if (groupBy) {
-    for (const row of report.groups.slice(0, MAX_LISTED_GROUPS)) lines.push(`- ${row.group}: ${line(row)}`);
-    if (report.groups.length > MAX_LISTED_GROUPS) {
-      lines.push(`… and ${report.groups.length - MAX_LISTED_GROUPS} more groups in structuredContent.groups.`);
+function renderSpend(output: GetSpendToolOutput): CallToolResult {
+  const window = `${output.start_date ?? 'the first request'} to ${output.end_date} (UTC days, inclusive)`;
+  const line = (row: ReportRow): string =>
+    `$${row.total_cost.toFixed(6)} over ${row.request_count} request${row.request_count === 1 ? '' : 's'} (${row.input_tokens} input / ${row.output_tokens} output tokens${row.unpriced_request_count ? `, ${row.unpriced_request_count} without a price` : ''})`;
+  const lines = [`Spend from ${window}: ${line(output.total)}.`];
+  const field = groupFieldOf(output);
+  if (field) {
+    for (const row of output.results.slice(0, MAX_LISTED_GROUPS)) lines.push(`- ${row[field] ?? `(no ${field.replace(/_/g, ' ')})`}: ${line(row)}`);
+    if (output.results.length > MAX_LISTED_GROUPS) {
+      lines.push(`… and ${output.results.length - MAX_LISTED_GROUPS} more rows in structuredContent.results.`);
     }
   }
-  return structuredResult(structured, lines.join('\n'));
+  return structuredResult(output, lines.join('\n'));
 }

@@ -1,0 +1,60 @@
+/**
+ * `GET /v1/credits` body. Vercel's two fields first (`balance`, `total_used`, USD as decimal
+ * strings); the budgets behind the balance and recent spend follow, in the same string form.
+ */
+import type { BudgetStatus } from '../../core/types.js';
+import { usdText, usdToNanos } from '../../core/usd-text.js';
+
+export interface CreditsBudget {
+  scope: BudgetStatus['scope'];
+  scope_id: string;
+  period: BudgetStatus['period'];
+  limit: string;
+  used: string;
+  /** Held by requests still in flight. */
+  reserved: string;
+  remaining: string;
+  period_start: string | null;
+  resets_at: string | null;
+}
+
+export interface CreditsBody {
+  /** What is left in the tightest budget that applies to the caller; null when none applies. */
+  balance: string | null;
+  /** Everything the caller has spent, all time (all requests for admins and anonymous use). */
+  total_used: string;
+  /** Every budget that applies, tightest first (the first one gives `balance`). */
+  budgets: CreditsBudget[];
+  spend: { today: string; this_month: string };
+}
+
+export interface CreditsFigures {
+  budgets: BudgetStatus[];
+  totalUsedUsd: number;
+  todayUsd: number;
+  thisMonthUsd: number;
+}
+
+const money = (usd: number): string => usdText(usdToNanos(usd));
+
+export function renderCredits(figures: CreditsFigures): CreditsBody {
+  const budgets = figures.budgets.map(
+    (budget): CreditsBudget => ({
+      scope: budget.scope,
+      scope_id: budget.scopeId,
+      period: budget.period,
+      limit: money(budget.limitUsd),
+      used: money(budget.spentUsd),
+      reserved: money(budget.reservedUsd),
+      remaining: money(Math.max(0, budget.remainingUsd)),
+      period_start: budget.periodStart,
+      resets_at: budget.resetsAt,
+    }),
+  );
+  return {
+    balance: budgets[0]?.remaining ?? null,
+    total_used: money(figures.totalUsedUsd),
+    budgets,
+    spend: { today: money(figures.todayUsd), this_month: money(figures.thisMonthUsd) },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Who is calling: the admin key, a virtual key (`tg_…`), a JWT from a configured issuer, or
+ * nobody. Auth is required as soon as anything could authenticate a caller (a live key, an
+ * issuer, an admin key); until then every request is the anonymous principal, as on a laptop.
+ * Error messages say what to send and never repeat what was sent.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Config } from '../../config/schema.js';
+import { GatewayError } from '../../core/errors.js';
+import { anonymousPrincipal, type KeyRecord, type KeyStore, type Limits, type Principal } from '../types.js';
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+export interface AuthenticatorOptions {
+  keys: KeyStore;
+  config: Config;
+  /** Where the admin key is read from (`config.auth.adminKeyEnv`); default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Verifies JWTs from `config.auth.issuers`. */
+  jwt?: TokenVerifier;
+  /**
+   * Require a credential even when nothing is configured (a server reachable from other
+   * machines): revoking the last key then locks the gateway instead of opening it.
+   */
+  failClosed?: boolean;
+}
+
+export interface Authenticator {
+  /** The caller of a request, from its headers; throws `unauthorized` or `invalid_request`. */
+  authenticate(headers: IncomingHttpHeaders, url: string): Promise<Principal>;
+  /** True when a request without a valid credential is refused. */
+  authRequired(): boolean;
+}
+
+/** Query parameters that would carry a secret into access logs, proxies and browser history. */
+const SECRET_QUERY_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'key', 'token', 'access_token', 'auth', 'authorization']);
+
+const HOW_TO_SEND = 'send "Authorization: Bearer <key>" (or "x-api-key: <key>") with a Tollgate key (create one with `tollgate keys create --name NAME`)';
+
+export const adminPrincipal: Principal = {
+  kind: 'admin',
+  keyId: null,
+  keyName: null,
+  user: null,
+  tags: [],
+  admin: true,
+  limits: {},
+};
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { keys, config, jwt } = options;
+  const env = options.env ?? process.env;
+  const adminKey = env[config.auth.adminKeyEnv];
+  // Digests have equal length whatever was presented, so the comparison leaks nothing about length.
+  const adminDigest = adminKey ? digest(adminKey) : undefined;
+  const issuers = config.auth.issuers.length > 0;
+
+  const authRequired = (): boolean => options.failClosed === true || authConfigured(options);
+
+  return {
+    authRequired,
+
+    async authenticate(headers, url) {
+      refuseSecretInQuery(url);
+      // With nothing configured, whatever a client sends (`Bearer unused`) is ignored.
+      if (!authRequired()) return anonymousPrincipal;
+      const token = presentedToken(headers);
+      if (token === undefined) throw new GatewayError('unauthorized', `this gateway requires an API key: ${HOW_TO_SEND}`);
+      if (adminDigest && timingSafeEqual(digest(token), adminDigest)) return adminPrincipal;
+      if (token.startsWith('tg_')) {
+        const record = keys.findByKey(token);
+        if (!record) throw new GatewayError('unauthorized', `the API key is not valid: it is unknown, revoked or expired; ${HOW_TO_SEND}`);
+        return keyPrincipal(record);
+      }
+      if (issuers && isJwtShaped(token)) {
+        if (!jwt) throw new GatewayError('unauthorized', 'JWT authentication is configured (auth.issuers) but not available in this server; use a Tollgate key');
+        try {
+          return await jwt.verify(token);
+        } catch (error) {
+          if (error instanceof GatewayError) throw error;
+          throw new GatewayError('unauthorized', 'the bearer token could not be verified');
+        }
+      }
+      throw new GatewayError('unauthorized', `the credential is not a Tollgate key${issuers ? ' or a JWT from a configured issuer' : ''}; ${HOW_TO_SEND}`);
+    },
+  };
+}
+
+/** True once anything can authenticate a caller: the admin key, an issuer, or a key not revoked. */
+export function authConfigured(options: Pick<AuthenticatorOptions, 'keys' | 'config' | 'env'>): boolean {
+  const env = options.env ?? process.env;
+  return Boolean(env[options.config.auth.adminKeyEnv]) || options.config.auth.issuers.length > 0 || options.keys.hasActiveKeys();
+}
+
+/** The principal of a live key: its id, name, user, tags and limits. */
+export function keyPrincipal(record: KeyRecord): Principal {
+  const limits: Limits = {};
+  if (record.budgetUsd !== null) limits.budget = { limitUsd: record.budgetUsd, period: record.budgetPeriod };
+  if (record.models !== null) limits.models = record.models;
+  if (record.providers !== null) limits.providers = record.providers;
+  if (record.rpm !== null) limits.rpm = record.rpm;
+  if (record.tpm !== null) limits.tpm = record.tpm;
+  return {
+    kind: 'key',
+    keyId: record.id,
+    keyName: record.name,
+    user: record.user,
+    tags: record.tags,
+    admin: false,
+    limits,
+  };
+}
+
+/** `Authorization: Bearer <token>` (OpenAI clients) or `x-api-key: <token>` (Anthropic clients). */
+function presentedToken(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+    if (match) return match[1];
+    if (headers['x-api-key'] === undefined) {
+      throw new GatewayError('unauthorized', `the Authorization header must use the Bearer scheme; ${HOW_TO_SEND}`);
+    }
+  }
+  const apiKey = headers['x-api-key'];
+  const value = Array.isArray(apiKey) ? apiKey[0] : apiKey;
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function refuseSecretInQuery(url: string): void {
+  const query = url.indexOf('?');
+  if (query === -1) return;
+  for (const name of new URLSearchParams(url.slice(query + 1)).keys()) {
+    if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) {
+      // The parameter's name only: its value is a secret that is now in someone's logs.
+      throw new GatewayError(
+        'invalid_request',
+        `credentials are not accepted in the URL (query parameter "${name}"); send them in the Authorization header ("Authorization: Bearer <key>") or x-api-key, and replace that key since URLs end up in logs`,
+        { param: name },
+      );
+    }
+  }
+}
+
+function isJwtShaped(token: string): boolean {
+  return token.split('.').length === 3;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
