@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/schema.js';
 import type { ReportGroupBy, ReportGroupField, ReportQuery, ReportRow } from '../core/types.js';
 import { usdText, usdToNanos } from '../core/usd-text.js';
-import { isCalendarDate } from '../faces/report/report-api.js';
+import { addDays, isCalendarDate, utcDate } from '../core/utc-date.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 
 export const spendUsage = `Usage:
@@ -130,7 +130,7 @@ function parseFlags(args: string[], now: Date): { query: ReportQuery; json: bool
   if (!by) throw new UsageError(`--by must be one of model, provider, user, tag, key, day, hour (got "${values.by}")`);
   const query: ReportQuery = { groupBy: by.groupBy, ...(by.hour ? { datePart: 'hour' as const } : {}) };
   if (values.since !== undefined) query.startDate = dayOf('--since', values.since, now);
-  query.endDate = values.until !== undefined ? dayOf('--until', values.until, now) : now.toISOString().slice(0, 10);
+  query.endDate = values.until !== undefined ? dayOf('--until', values.until, now) : utcDate(now);
   if (query.startDate && query.startDate > query.endDate) throw new UsageError(`--since (${query.startDate}) is after --until (${query.endDate})`);
   if (values.user !== undefined) query.userId = values.user;
   if (values.model !== undefined) query.model = values.model;
@@ -146,7 +146,7 @@ function parseFlags(args: string[], now: Date): { query: ReportQuery; json: bool
 /** `2026-11-01` as is; `7d` is the UTC date seven days before today. */
 function dayOf(flag: string, text: string, now: Date): string {
   const relative = /^(\d{1,5})d$/.exec(text.trim());
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * 86_400_000).toISOString().slice(0, 10);
+  if (relative) return addDays(utcDate(now), -Number(relative[1]));
   if (isCalendarDate(text.trim())) return text.trim();
   throw new UsageError(`${flag} must be a UTC date (2026-11-01) or a number of days ago (7d), not "${text}"`);
 }

@@ -6,13 +6,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../core/errors.js';
 import { reportDateParts, reportGroupBys, type ReportQuery } from '../../core/types.js';
-
-/** A UTC calendar date, `YYYY-MM-DD`. */
-export function isCalendarDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const time = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
-}
+import { isCalendarDate } from '../../core/utc-date.js';
 
 const DateParam = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required (a UTC date, YYYY-MM-DD)' : 'must be a date, YYYY-MM-DD') })

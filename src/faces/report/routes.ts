@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Gateway, ReportQuery } from '../../core/types.js';
+import { utcDate } from '../../core/utc-date.js';
 import { sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import type { Principal } from '../../policy/types.js';
@@ -34,7 +35,7 @@ export function reportRoutes(gateway: ReportGateway, clock: () => Date = () => n
       path: '/v1/credits',
       handle: async (_req, res, context) => {
         const { principal } = context;
-        const today = clock().toISOString().slice(0, 10);
+        const today = utcDate(clock());
         const monthStart = `${today.slice(0, 8)}01`;
         sendJson(
           res,

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
+import { addDays } from '../../core/utc-date.js';
 
 const NANOS_PER_USD = 1e9;
 
@@ -40,12 +41,6 @@ function groupingOf(query: ReportQuery): Grouping | undefined {
   }
 }
 
-/** The day after a `YYYY-MM-DD` date, so that an inclusive end date becomes `ts < next day`. */
-export function nextDay(date: string): string {
-  const time = Date.parse(`${date}T00:00:00Z`) + 86_400_000;
-  return new Date(time).toISOString().slice(0, 10);
-}
-
 interface Filter {
   where: string[];
   params: Record<string, string | number>;
@@ -67,7 +62,7 @@ function filterOf(query: ReportQuery, scope: ReportScope): Filter {
   }
   if (query.endDate) {
     where.push('r.ts < @endBefore');
-    params.endBefore = nextDay(query.endDate);
+    params.endBefore = addDays(query.endDate, 1);
   }
   if (query.userId !== undefined) {
     where.push('r.user = @userId');

@@ -7,7 +7,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { reportDateParts, reportGroupBys, type Gateway, type ReportGroupField, type ReportQuery, type ReportRow } from '../../../core/types.js';
-import { isCalendarDate } from '../../report/report-api.js';
+import { isCalendarDate, utcDate } from '../../../core/utc-date.js';
 import type { ToolExtra } from '../progress.js';
 import { toRequestContext } from '../request-context.js';
 import { structuredResult } from '../results.js';
@@ -92,7 +92,7 @@ export function registerGetSpendTool(server: McpServer, gateway: Gateway): void 
           return invalidArgumentsResult(`\`${name}\` must be a UTC calendar date in ISO 8601 form, YYYY-MM-DD (got "${value}").`);
         }
       }
-      const endDate = input.end_date ?? new Date().toISOString().slice(0, 10);
+      const endDate = input.end_date ?? utcDate(new Date());
       if (input.start_date !== undefined && input.start_date > endDate) {
         return invalidArgumentsResult(`\`start_date\` (${input.start_date}) is after \`end_date\` (${endDate}).`);
       }
