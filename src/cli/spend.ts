@@ -156,12 +156,14 @@ function renderTable(field: ReportGroupField, rows: ReportRow[], total: ReportRo
   const nanos = [...rows, total].map((row) => usdToNanos(row.total_cost));
   // One number of decimals for the whole column, enough for the smallest amount to show exactly.
   const decimals = Math.max(2, ...nanos.map((value) => usdText(value).split('.')[1]?.length ?? 0));
+  // A row holding requests without a price gets a mark, so its cost is not read as complete.
+  const marked = total.unpriced_request_count > 0;
   const line = (row: ReportRow, label: string): string[] => [
     label,
     String(row.request_count),
     String(row.input_tokens),
     String(row.output_tokens),
-    usdText(usdToNanos(row.total_cost), decimals),
+    `${usdText(usdToNanos(row.total_cost), decimals)}${marked ? (row.unpriced_request_count ? '*' : ' ') : ''}`,
   ];
   const body = rows.map((row) => line(row, row[field] ?? heading.none));
   const headers = [heading.title, 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST (USD)'];
@@ -174,7 +176,7 @@ function renderTable(field: ReportGroupField, rows: ReportRow[], total: ReportRo
   const notes = [`Spend from ${window}.`];
   if (field === 'tag') notes.push('A request with several tags counts in each of their rows; the total counts it once.');
   if (total.unpriced_request_count) {
-    notes.push(`${total.unpriced_request_count} request${total.unpriced_request_count === 1 ? ' has' : 's have'} no known price and ${total.unpriced_request_count === 1 ? 'is' : 'are'} not in the cost; set models["…"].pricing in the config.`);
+    notes.push(`* ${total.unpriced_request_count} request${total.unpriced_request_count === 1 ? ' has' : 's have'} no known price and ${total.unpriced_request_count === 1 ? 'is' : 'are'} not in the cost; set models["…"].pricing in the config.`);
   }
   return [notes[0]!, '', format(headers), ...(body.length ? body.map(format) : ['(no requests)']), rule, format(totalLine), ...notes.slice(1).map((note) => `\n${note}`)].join('\n') + '\n';
 }

@@ -84,7 +84,7 @@ export interface KeyStore {
   findByKey(key: string, now?: Date): KeyRecord | undefined;
   update(idOrName: string, changes: KeyChanges): KeyRecord;
   revoke(idOrName: string): KeyRecord;
-  /** Any key ever created and not revoked: then every request must authenticate. */
+  /** Any key was ever created (revoked ones count): then every request must authenticate. */
   hasActiveKeys(): boolean;
 }
 

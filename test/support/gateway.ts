@@ -60,6 +60,8 @@ export async function startGateway(config: ConfigInput, options: { clock?: () =>
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
+    // Only the env the test names: an admin key in the shell must not turn auth on here.
+    env: options.env ?? {},
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const read = <T>(sql: string, ...params: unknown[]): T[] => {

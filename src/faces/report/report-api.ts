@@ -34,8 +34,8 @@ export const ReportParamsSchema = z
       .transform((value) => value.split(',').map((tag) => tag.trim()).filter((tag) => tag.length > 0))
       .optional(),
     tags_match: z.enum(TAGS_MATCH, oneOf(TAGS_MATCH)).optional(),
-    credential_type: z.undefined({ error: 'is not supported: every Tollgate request uses the operator’s own provider keys' }),
-    zero_data_retention: z.undefined({ error: 'is not supported as a report filter by Tollgate' }),
+    credential_type: z.never({ error: 'is not supported: every Tollgate request uses the operator’s own provider keys' }).optional(),
+    zero_data_retention: z.never({ error: 'is not supported as a report filter by Tollgate' }).optional(),
   })
   .refine((params) => params.end_date >= params.start_date, { error: 'must not be before start_date', path: ['end_date'] });
 export type ReportParams = z.infer<typeof ReportParamsSchema>;

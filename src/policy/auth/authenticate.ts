@@ -65,15 +65,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
     async authenticate(headers, url) {
       refuseSecretInQuery(url);
-      // With nothing configured, whatever a client sends (`Bearer unused`) is ignored.
-      if (!authRequired()) return anonymousPrincipal;
       const token = presentedToken(headers);
-      if (token === undefined) throw new GatewayError('unauthorized', `this gateway requires an API key: ${HOW_TO_SEND}`);
-      if (adminDigest && timingSafeEqual(digest(token), adminDigest)) return adminPrincipal;
-      if (token.startsWith('tg_')) {
+      if (token !== undefined && adminDigest && timingSafeEqual(digest(token), adminDigest)) return adminPrincipal;
+      // A Tollgate key is always checked: a revoked one is refused even after the last live key is gone.
+      if (token?.startsWith('tg_')) {
         const record = keys.findByKey(token);
         if (!record) throw new GatewayError('unauthorized', `the API key is not valid: it is unknown, revoked or expired; ${HOW_TO_SEND}`);
         return keyPrincipal(record);
+      }
+      // With nothing configured, whatever else a client sends (`Bearer unused`) is ignored.
+      if (!authRequired()) return anonymousPrincipal;
+      if (token === undefined) {
+        const otherScheme = headers.authorization !== undefined && !/^Bearer\b/i.test(headers.authorization);
+        throw new GatewayError('unauthorized', otherScheme ? `the Authorization header must use the Bearer scheme; ${HOW_TO_SEND}` : `this gateway requires an API key: ${HOW_TO_SEND}`);
       }
       if (issuers && isJwtShaped(token)) {
         if (!jwt) throw new GatewayError('unauthorized', 'JWT authentication is configured (auth.issuers) but not available in this server; use a Tollgate key');
@@ -120,9 +124,6 @@ function presentedToken(headers: IncomingHttpHeaders): string | undefined {
   if (authorization !== undefined) {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
     if (match) return match[1];
-    if (headers['x-api-key'] === undefined) {
-      throw new GatewayError('unauthorized', `the Authorization header must use the Bearer scheme; ${HOW_TO_SEND}`);
-    }
   }
   const apiKey = headers['x-api-key'];
   const value = Array.isArray(apiKey) ? apiKey[0] : apiKey;

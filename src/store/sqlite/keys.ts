@@ -106,7 +106,8 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
   const listLive = db.prepare(`SELECT ${COLUMNS} FROM keys WHERE revoked_at IS NULL ORDER BY created_at, rowid`);
   const listAll = db.prepare(`SELECT ${COLUMNS} FROM keys ORDER BY created_at, rowid`);
   // The partial index keys_live_name covers exactly the rows this looks for.
-  const anyLive = db.prepare('SELECT 1 FROM keys WHERE revoked_at IS NULL LIMIT 1');
+  // Any key ever made, revoked or not: revoking the last key must not open the gateway again.
+  const anyKey = db.prepare('SELECT 1 FROM keys LIMIT 1');
   const setRevoked = db.prepare('UPDATE keys SET revoked_at = ?, updated_at = ? WHERE id = ? AND revoked_at IS NULL');
 
   const find = (idOrName: string): KeyRow | undefined =>
@@ -190,7 +191,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
     },
 
     hasActiveKeys() {
-      return anyLive.get() !== undefined;
+      return anyKey.get() !== undefined;
     },
   };
 }

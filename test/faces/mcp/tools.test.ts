@@ -308,34 +308,50 @@ describe('list_models', () => {
 });
 
 describe('get_spend', () => {
-  it('reports the calls made so far, grouped by model', async () => {
+  const today = () => new Date().toISOString().slice(0, 10);
+
+  it('reports the calls made so far, grouped by model, in the rows of GET /v1/report', async () => {
     await call('chat', { prompt: 'count me' });
     const result = await call('get_spend', { group_by: 'model' });
     expect(result.isError).toBeFalsy();
     const report = result.structuredContent as {
       group_by: string;
-      totals: { requests: number; cost_usd: number };
-      groups: Array<{ group: string; requests: number }>;
+      end_date: string;
+      total: { request_count: number; total_cost: number };
+      results: Array<{ model?: string; request_count: number; total_cost: number }>;
     };
-    expect(report.group_by).toBe('model');
-    expect(report.totals.requests).toBeGreaterThan(0);
-    expect(report.totals.cost_usd).toBeGreaterThan(0);
-    expect(report.groups.map((group) => group.group)).toContain('mock/echo');
+    expect(report).toMatchObject({ group_by: 'model', start_date: null, end_date: today() });
+    expect(report.total.request_count).toBeGreaterThan(0);
+    expect(report.total.total_cost).toBeGreaterThan(0);
+    expect(report.results.map((row) => row.model)).toContain('mock/echo');
+    expect(report.results.reduce((sum, row) => sum + row.request_count, 0)).toBe(report.total.request_count);
     expect(textOf(result)).toContain('mock/echo');
   });
 
-  it('takes a time window as dates or date-times', async () => {
-    const future = await call('get_spend', { start: '2999-01-01' });
-    expect(future.structuredContent).toMatchObject({ start: '2999-01-01T00:00:00.000Z', totals: { requests: 0 } });
+  it('takes a range of UTC days, both included, and filters', async () => {
+    const future = await call('get_spend', { start_date: '2999-01-01', end_date: '2999-01-31' });
+    expect(future.structuredContent).toMatchObject({ start_date: '2999-01-01', total: { request_count: 0 } });
 
-    const all = await call('get_spend', { start: '2000-01-01T00:00:00Z', end: '2999-01-01T00:00:00Z' });
-    expect((all.structuredContent as { totals: { requests: number } }).totals.requests).toBeGreaterThan(0);
+    const all = await call('get_spend', { start_date: '2000-01-01', group_by: 'day' });
+    const days = all.structuredContent as { results: Array<{ day: string }>; total: { request_count: number } };
+    expect(days.total.request_count).toBeGreaterThan(0);
+    expect(days.results.map((row) => row.day)).toContain(today());
+
+    const embedOnly = await call('get_spend', { model: 'mock/embed', provider: 'mock' });
+    const chats = await call('get_spend', { model: 'mock/echo' });
+    expect((embedOnly.structuredContent as { total: { request_count: number } }).total.request_count).toBeLessThan(
+      (chats.structuredContent as { total: { request_count: number } }).total.request_count,
+    );
   });
 
-  it('rejects a start that is not an ISO date', async () => {
-    const result = await call('get_spend', { start: 'last tuesday' });
+  it('rejects a start_date that is not an ISO date, and a range that ends before it starts', async () => {
+    const result = await call('get_spend', { start_date: 'last tuesday' });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/ISO 8601/);
+
+    const backwards = await call('get_spend', { start_date: '2026-03-02', end_date: '2026-03-01' });
+    expect(backwards.isError).toBe(true);
+    expect(textOf(backwards)).toMatch(/after/);
   });
 
   it('rejects an unknown grouping', async () => {
@@ -343,3 +359,4 @@ describe('get_spend', () => {
     expect(result.isError).toBe(true);
   });
 });
+

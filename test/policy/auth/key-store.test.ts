@@ -136,12 +136,13 @@ describe('managing keys', () => {
     expect(store.keys.revoke(record.id).revokedAt).toBe(first);
   });
 
-  it('hasActiveKeys: false on a new store, true once a key exists, false when every key is revoked', () => {
+  it('hasActiveKeys: false on a new store, true once a key exists, and still true when every key is revoked', () => {
     expect(store.keys.hasActiveKeys()).toBe(false);
     const { record } = store.keys.create({ name: 'only' });
     expect(store.keys.hasActiveKeys()).toBe(true);
     store.keys.revoke(record.id);
-    expect(store.keys.hasActiveKeys()).toBe(false);
+    // Revoking the last key must not turn authentication off again.
+    expect(store.keys.hasActiveKeys()).toBe(true);
   });
 });
 
