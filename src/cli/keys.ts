@@ -8,6 +8,9 @@ import type { Config } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import { describeKeyFieldsError, KeyChangesSchema, NewKeySchema } from '../policy/auth/key-fields.js';
 import type { KeyRecord, KeyStore } from '../policy/types.js';
+import { createLogger } from '../logger.js';
+import { withKeyEvents } from '../policy/key-events.js';
+import { createWebhookSink, type WebhookSink } from '../policy/webhooks/index.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 
 export const keysUsage = `Usage:
@@ -63,7 +66,13 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
     return subcommand ? 0 : 2;
   }
   let store: ReturnType<typeof openSqliteStore> | undefined;
-  const keys = (): KeyStore => (store ??= openSqliteStore(options.dataDir)).keys;
+  let events: WebhookSink | undefined;
+  // Key changes made here are announced to the configured webhooks, as through the admin API.
+  const keys = (): KeyStore => {
+    store ??= openSqliteStore(options.dataDir);
+    events ??= createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger: createLogger(options.config.logLevel === 'info' ? 'warn' : options.config.logLevel) });
+    return withKeyEvents(store.keys, events);
+  };
   try {
     switch (subcommand) {
       case 'create':
@@ -91,6 +100,11 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
     }
     throw error;
   } finally {
+    if (events) {
+      // One delivery attempt each, bounded, before the process ends; failures stay recorded.
+      await Promise.race([events.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await events.close();
+    }
     store?.close();
   }
 }

@@ -18,7 +18,8 @@ import { parseJsonBody, readBody } from '../../http/body.js';
 import { sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import { describeKeyFieldsError, KeyChangesSchema, NewKeySchema } from '../../policy/auth/key-fields.js';
-import type { EventSink, KeyRecord, KeyStore, PolicyEvent } from '../../policy/types.js';
+import { withKeyEvents } from '../../policy/key-events.js';
+import type { EventSink, KeyStore } from '../../policy/types.js';
 
 export interface AdminRoutesOptions {
   keys: KeyStore;
@@ -30,12 +31,8 @@ export interface AdminRoutesOptions {
 const KEYS_PATH = '/v1/admin/keys';
 
 export function adminRoutes(options: AdminRoutesOptions): Route[] {
-  const { keys, events } = options;
+  const keys = withKeyEvents(options.keys, options.events);
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
-
-  const emit = (type: Extract<PolicyEvent['type'], `key.${string}`>, record: KeyRecord): void => {
-    events.emit({ type, data: { id: record.id, name: record.name, prefix: record.prefix } });
-  };
 
   const admin = (handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void): Route['handle'] => {
     return async (req, res, context) => {
@@ -51,7 +48,6 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
       handle: admin(async (req, res) => {
         const input = await readFields(req, maxBodyBytes, NewKeySchema);
         const { key, record } = keys.create(input);
-        emit('key.created', record);
         sendJson(res, 201, { key, ...record });
       }),
     },
@@ -80,7 +76,6 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
         const id = keyIdFromPath(req);
         const changes = await readFields(req, maxBodyBytes, KeyChangesSchema);
         const record = keys.update(id, changes);
-        emit('key.updated', record);
         sendJson(res, 200, record);
       }),
     },
@@ -89,7 +84,6 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
       prefix: `${KEYS_PATH}/`,
       handle: admin((req, res) => {
         const record = keys.revoke(keyIdFromPath(req));
-        emit('key.revoked', record);
         sendJson(res, 200, record);
       }),
     },
