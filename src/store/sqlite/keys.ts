@@ -13,6 +13,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const KEY_PREFIX = 'tg_';
 const KEY_BODY_LENGTH = 40;
 const DISPLAY_PREFIX_LENGTH = 10;
+const NO_KEYS_RECHECK_MS = 1_000;
 
 /** `length` base62 characters from the CSPRNG, without modulo bias (bytes ≥ 248 are redrawn). */
 export function randomBase62(length: number): string {
@@ -108,6 +109,8 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
   // The partial index keys_live_name covers exactly the rows this looks for.
   // Any key ever made, revoked or not: revoking the last key must not open the gateway again.
   const anyKey = db.prepare('SELECT 1 FROM keys LIMIT 1');
+  let keysExist = false;
+  let checkedAt = -Infinity;
   const setRevoked = db.prepare('UPDATE keys SET revoked_at = ?, updated_at = ? WHERE id = ? AND revoked_at IS NULL');
 
   const find = (idOrName: string): KeyRow | undefined =>
@@ -147,6 +150,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
         if (isUniqueViolation(error)) throw duplicateName(input.name);
         throw error;
       }
+      keysExist = true;
       return { key, record: toRecord(byId.get(columns.id) as KeyRow) };
     },
 
@@ -162,6 +166,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
     findByKey(key, now = new Date()) {
       const row = byHash.get(hashKey(key)) as KeyRow | undefined;
       if (!row) return undefined;
+      keysExist = true;
       if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return undefined;
       return toRecord(row);
     },
@@ -191,7 +196,16 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
     },
 
     hasActiveKeys() {
-      return anyKey.get() !== undefined;
+      // Keys are never deleted, so once one exists the answer stays true: no query per request.
+      // While there are none, a key made by another process (the CLI) is seen within a second,
+      // and at once when a request presents it (findByKey).
+      if (keysExist) return true;
+      const now = Date.now();
+      if (now - checkedAt >= NO_KEYS_RECHECK_MS) {
+        checkedAt = now;
+        keysExist = anyKey.get() !== undefined;
+      }
+      return keysExist;
     },
   };
 }
