@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp, llmsTxt, version } from './app.js';
+import { createApp, llmsTxt, version, type App } from './app.js';
+import { GatewayError } from './core/errors.js';
+import { createAuthenticator } from './policy/auth/authenticate.js';
+import type { Principal } from './policy/types.js';
 import { describeEnvProviders, envProviders } from './config/env-providers.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -26,6 +29,8 @@ Usage:
 Environment:
   TOLLGATE_CONFIG     config file (JSON), same as --config
   TOLLGATE_DATA_DIR   data folder (SQLite ledger), same as --data-dir; default ./.tollgate
+  TOLLGATE_API_KEY    the virtual key \`tollgate mcp\` acts as (its budget and limits apply)
+  TOLLGATE_ADMIN_KEY  the admin key (admin API, reports over every key)
   ${envProviders.map((entry) => entry.keyEnv).join(', ')}
                       enable providers without a config file
 `;
@@ -119,13 +124,28 @@ async function main(): Promise<void> {
 
   if (command === 'mcp') {
     const app = createApp({ config, dataDir });
-    process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}\n${describeProviders(config)}`);
-    await serveStdio(app.gateway, { llmsTxt, version });
+    const principal = await stdioPrincipal(app, config).catch(async (error: unknown) => {
+      await app.close();
+      if (error instanceof GatewayError) fail(`${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);
+      throw error;
+    });
+    process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}${principal.keyName ? `; acting as key ${principal.keyName}` : ''}\n${describeProviders(config)}`);
+    await serveStdio(app.gateway, { llmsTxt, version }, principal);
     await app.close();
     process.exit(0);
   }
 
   fail(`unknown command "${command}"\n\n${usage}`, 2);
+}
+
+/**
+ * The one caller a stdio MCP process acts as: the key in TOLLGATE_API_KEY, checked like any
+ * HTTP request's (one agent = one key = one budget). Without keys configured, anonymous.
+ */
+async function stdioPrincipal(app: App, config: Config): Promise<Principal> {
+  const auth = createAuthenticator({ keys: app.store.keys, config, env: process.env });
+  const key = process.env.TOLLGATE_API_KEY;
+  return auth.authenticate(key ? { authorization: `Bearer ${key}` } : {}, '/mcp');
 }
 
 await main();

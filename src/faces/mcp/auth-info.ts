@@ -7,14 +7,17 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Principal } from '../../policy/types.js';
 
-export function attachPrincipal(req: IncomingMessage, principal: Principal): void {
-  const auth: AuthInfo = {
+export function authInfoFor(principal: Principal): AuthInfo {
+  return {
     token: '',
     clientId: principal.keyId ?? principal.kind,
     scopes: principal.admin ? ['admin'] : [],
     extra: { principal },
   };
-  (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
+}
+
+export function attachPrincipal(req: IncomingMessage, principal: Principal): void {
+  (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor(principal);
 }
 
 export function principalFrom(authInfo: AuthInfo | undefined): Principal | undefined {

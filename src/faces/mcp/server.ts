@@ -1,6 +1,7 @@
 /** One MCP server (tools and resources over the gateway) per client session. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Gateway } from '../../core/types.js';
+import { reportBudgetsOnEveryTool } from './budget-meta.js';
 import { registerResources } from './resources.js';
 import { registerChatTool } from './tools/chat.js';
 import { registerEmbedTool } from './tools/embed.js';
@@ -30,6 +31,7 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
       maxToolInputElements: 100_000,
     },
   );
+  reportBudgetsOnEveryTool(server, gateway);
   registerChatTool(server, gateway);
   registerEmbedTool(server, gateway);
   registerRerankTool(server, gateway);

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { cleanEnv, cliCommand, repoRoot, runCli } from '../support/cli.js';
+import { startGateway } from '../support/gateway.js';
+
+/**
+ * Governance through MCP: `tollgate mcp` acts as the key in TOLLGATE_API_KEY (one agent, one
+ * key, one budget), and every tool result carries the caller's remaining budget.
+ */
+let dataDir: string;
+let key: string;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'tollgate-mcp-gov-'));
+  const store = openSqliteStore(dataDir);
+  // mock/echo costs $1/M in and $2/M out: a budget of $0.0002 holds a handful of small calls.
+  key = store.keys.create({ name: 'agent-1', user: 'robot', budgetUsd: 0.0002, budgetPeriod: 'day' }).key;
+  store.close();
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function stdioClient(env: Record<string, string>) {
+  const { command, args } = cliCommand(['mcp']);
+  const transport = new StdioClientTransport({ command, args, cwd: repoRoot, env: cleanEnv({ TOLLGATE_DATA_DIR: dataDir, ...env }) as Record<string, string>, stderr: 'pipe' });
+  return { transport, client: new Client({ name: 'governance-test', version: '1.0.0' }) };
+}
+
+describe('tollgate mcp (stdio) with a virtual key', () => {
+  it('acts as the key: attribution, budget in every result, and a budget refusal an agent can act on', async () => {
+    const { client, transport } = stdioClient({ TOLLGATE_API_KEY: key });
+    await client.connect(transport);
+    try {
+      const first = await client.callTool({ name: 'chat', arguments: { prompt: 'hello budget', max_tokens: 16 } });
+      expect(first.isError).toBeFalsy();
+      const budget = (first._meta as Record<string, Array<Record<string, unknown>>>)['tollgate/budget']!;
+      expect(budget[0]).toMatchObject({ scope: 'key', scope_id: 'agent-1', period: 'day', limit_usd: 0.0002 });
+      expect(budget[0]!.remaining_usd as number).toBeLessThan(0.0002);
+      const texts = (first.content as Array<{ type: string; text: string }>).map((block) => block.text);
+      expect(texts.at(-1)).toMatch(/^Budget \(key agent-1\): \$0\.000\d+ left of \$0\.0002 per day, resets /);
+
+      // A read-only tool reports the budget too.
+      const models = await client.callTool({ name: 'list_models', arguments: {} });
+      expect((models._meta as Record<string, unknown>)['tollgate/budget']).toBeDefined();
+
+      let refusal: Awaited<ReturnType<typeof client.callTool>> | undefined;
+      for (let call = 0; call < 30 && !refusal; call++) {
+        const result = await client.callTool({ name: 'chat', arguments: { prompt: 'spend a little more of it', max_tokens: 16 } });
+        if (result.isError) refusal = result;
+      }
+      expect(refusal).toBeDefined();
+      const message = (refusal!.content as Array<{ text: string }>)[0]!.text;
+      expect(message).toMatch(/budget exhausted for key "agent-1": \$[\d.]+ left of \$0\.0002 \(per day, resets \d{4}-\d{2}-\d{2}T00:00:00\.000Z\)/);
+    } finally {
+      await client.close();
+    }
+    const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true });
+    const rows = db.prepare("SELECT key_name, user, face, status, error_kind FROM requests WHERE face = 'mcp'").all() as Array<Record<string, string>>;
+    db.close();
+    expect(rows.every((row) => row.key_name === 'agent-1' && row.user === 'robot')).toBe(true);
+    expect(rows.at(-1)).toMatchObject({ status: 'error', error_kind: 'insufficient_budget' });
+  });
+
+  it('refuses to start without a key once keys exist, and with an unknown key, saying where the key goes', async () => {
+    const missing = runCli(['mcp'], { TOLLGATE_DATA_DIR: dataDir });
+    expect(await missing.exited).toBe(2);
+    expect(missing.stderr()).toMatch(/TOLLGATE_API_KEY/);
+    expect(missing.stdout()).toBe('');
+    const wrong = runCli(['mcp'], { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_API_KEY: 'tg_not-a-real-key-000000000000000000000000' });
+    expect(await wrong.exited).toBe(2);
+    expect(wrong.stderr()).not.toContain('tg_not-a-real-key');
+  });
+});
+
+describe('/mcp over HTTP with a key', () => {
+  it('reports the key budget in tool results', async () => {
+    const gateway = await startGateway({});
+    try {
+      const created = gateway.server.app.store.keys.create({ name: 'http-agent', budgetUsd: 1, budgetPeriod: 'month' });
+      const transport = new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), {
+        requestInit: { headers: { authorization: `Bearer ${created.key}` } },
+      });
+      const client = new Client({ name: 'http-governance', version: '1.0.0' });
+      await client.connect(transport);
+      try {
+        const result = await client.callTool({ name: 'embed', arguments: { texts: ['a', 'b'] } });
+        const budget = (result._meta as Record<string, Array<Record<string, unknown>>>)['tollgate/budget']!;
+        expect(budget[0]).toMatchObject({ scope: 'key', scope_id: 'http-agent', limit_usd: 1, period: 'month' });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await gateway.close();
+    }
+  });
+});
