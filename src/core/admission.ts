@@ -112,13 +112,13 @@ export class Admission {
     const gateway = request.gateway;
     const allowed = all.filter(
       (candidate) =>
-        (!limits?.models || matchesAny(candidate.id, limits.models)) &&
+        (!limits?.models || modelAllowed(candidate.id, limits.models)) &&
         (!limits?.providers || limits.providers.includes(candidate.provider.id)) &&
         (!gateway?.zeroDataRetention || candidate.provider.config.zeroDataRetention) &&
         (!gateway?.disallowPromptTraining || !candidate.provider.config.trainsOnPrompts),
     );
     if (allowed.length > 0) return allowed;
-    if (limits?.models && !all.some((candidate) => matchesAny(candidate.id, limits.models!))) {
+    if (limits?.models && !all.some((candidate) => modelAllowed(candidate.id, limits.models!))) {
       throw new GatewayError('forbidden', `this key may not use ${all.map((c) => c.id).join(', ')}; it may use ${limits.models.join(', ')}`, { model });
     }
     if (limits?.providers && !all.some((candidate) => limits.providers!.includes(candidate.provider.id))) {
@@ -144,6 +144,17 @@ export class Admission {
     }
     return worst;
   }
+}
+
+/**
+ * A key's model patterns: plain ones allow (`openai/*`), `!`-prefixed ones deny (`!openai/o1*`).
+ * With only deny patterns, everything else is allowed.
+ */
+export function modelAllowed(model: string, patterns: readonly string[]): boolean {
+  const deny = patterns.filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
+  const allow = patterns.filter((pattern) => !pattern.startsWith('!'));
+  if (deny.length && matchesAny(model, deny)) return false;
+  return allow.length === 0 || matchesAny(model, allow);
 }
 
 function pick(limits: { rpm?: number | undefined; tpm?: number | undefined }): Omit<RateRule, 'id'> {

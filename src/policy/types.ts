@@ -8,7 +8,7 @@ export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
 /** What a caller may do; from its key, its JWT issuer's settings, or nothing (anonymous). */
 export interface Limits {
   budget?: { limitUsd: number; period: BudgetPeriod };
-  /** Glob patterns over `provider/model` (`openai/*`, `anthropic/claude-*`); absent = all. */
+  /** Glob patterns over `provider/model` (`openai/*`, `anthropic/claude-*`), `!` before one denies (`!openai/o1*`); absent = all. */
   models?: string[];
   /** Provider ids; absent = all. */
   providers?: string[];

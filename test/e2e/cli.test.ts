@@ -73,6 +73,7 @@ describe('tollgate serve: configuration', () => {
 describe('secrets never leave', () => {
   const canary = 'sk-canary-1f0e7d3c9b8a-do-not-leak';
   const anthropicCanary = 'sk-ant-canary-55aa77bb-do-not-leak';
+  const adminCanary = 'admin-canary-9c9c9c9c-do-not-leak';
   let upstream: StartedUpstream;
 
   beforeAll(async () => {
@@ -96,13 +97,22 @@ describe('secrets never leave', () => {
     upstream.script('broken', { kind: 'cut', afterEvents: 1 });
     const cli = runCli(['serve', '--port', '0', '--config', file, '--data-dir', dataDir], {
       CANARY_KEY: canary,
+      TOLLGATE_ADMIN_KEY: adminCanary,
       ANTHROPIC_API_KEY: anthropicCanary,
       ANTHROPIC_BASE_URL: upstream.url,
     });
     const bodies: string[] = [];
+    let virtualKey = '';
     try {
       const url = await waitForUrl(cli);
-      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+      // The admin API shows a new key once, in its create response (not counted below).
+      const created = await request(`${url}/v1/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminCanary}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'canary-key' }),
+      });
+      virtualKey = ((await created.body.json()) as { key: string }).key;
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: virtualKey, maxRetries: 0 });
       const ok = await client.chat.completions.create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
       bodies.push(JSON.stringify(ok));
       const viaEnv = await client.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] });
@@ -115,10 +125,20 @@ describe('secrets never leave', () => {
         { model: 'up/broken', stream: true, messages: [{ role: 'user', content: 'x' }] },
         { model: 'nowhere/x', messages: [{ role: 'user', content: 'x' }] },
       ]) {
-        const response = await request(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(body) });
+        const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${virtualKey}` }, body: JSON.stringify(body) });
         bodies.push(`${JSON.stringify(response.headers)}${await response.body.text()}`);
       }
-      bodies.push(await (await request(`${url}/v1/models`)).body.text());
+      bodies.push(await (await request(`${url}/v1/models`, { headers: { authorization: `Bearer ${virtualKey}` } })).body.text());
+      // A wrong key, a key in the query string and the admin API listing: none may echo a secret.
+      for (const [path, headers] of [
+        ['/v1/models', { authorization: `Bearer ${virtualKey}x` }],
+        [`/v1/models?api_key=${virtualKey}`, {}],
+        ['/v1/admin/keys', { authorization: `Bearer ${adminCanary}` }],
+        ['/v1/admin/keys', { authorization: `Bearer ${virtualKey}` }],
+      ] as const) {
+        const response = await request(`${url}${path}`, { headers });
+        bodies.push(`${JSON.stringify(response.headers)}${await response.body.text()}`);
+      }
       expect(bodies[2]).toMatch(/Incorrect API key provided: \[redacted\]/);
     } finally {
       await cli.stop();
@@ -129,6 +149,10 @@ describe('secrets never leave', () => {
     expect(everything).toContain('Incorrect API key provided');
     expect(everything).not.toContain(canary);
     expect(everything).not.toContain(anthropicCanary);
+    expect(everything).not.toContain(adminCanary);
+    expect(virtualKey).toMatch(/^tg_/);
+    expect(everything).not.toContain(virtualKey);
+    expect(everything).toContain('canary-key');
     expect(everything).not.toContain('canary-1f0e7d3c9b8a');
   });
 });
