@@ -11,7 +11,7 @@ import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
 import { reportRoutes } from './faces/report/routes.js';
 import { applyReportingHeaders } from './http/reporting-headers.js';
 import { sendJson, sendText } from './http/respond.js';
-import { routeTable } from './http/route.js';
+import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
@@ -82,6 +82,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const method = req.method ?? 'GET';
     const incomingId = req.headers['x-request-id'];
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID() };
+    let route: Route | undefined;
     try {
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
@@ -98,9 +99,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         }
         return await mcp.handle(req, res);
       }
+      route = routes.find(method, path);
+      if (route?.face) context.face = route.face;
       Object.assign(context, principalContext(await auth.authenticate(req.headers, url)));
       applyReportingHeaders(context, req.headers);
-      const route = routes.find(method, path);
       if (!route) {
         throw routes.hasPath(path)
           ? new GatewayError('invalid_request', `${method} is not supported on ${path}`)
@@ -116,7 +118,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         logger.error({ err: error instanceof GatewayError ? { kind: error.kind, message: error.message } : error, path, requestId: context.requestId }, 'request failed');
       }
       if (error instanceof GatewayError && error.kind === 'client_closed') return void res.destroy();
-      renderOpenAIFailure(res, error, context);
+      (route?.renderError ?? renderOpenAIFailure)(res, error, context);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext } from '../core/types.js';
+import type { Face, RequestContext } from '../core/types.js';
 
 /** One HTTP endpoint of a face. Faces export lists of these; the server only dispatches. */
 export interface Route {
@@ -8,7 +8,11 @@ export interface Route {
   path?: string;
   /** … every path under this prefix. */
   prefix?: string;
+  /** The face recorded on ledger rows; default `openai`. */
+  face?: Face;
   handle(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void>;
+  /** Renders any failure of this route (auth included) in its protocol's error shape; default OpenAI's. */
+  renderError?(res: ServerResponse, error: unknown, context: RequestContext): void;
 }
 
 export interface RouteTable {
