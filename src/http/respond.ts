@@ -15,7 +15,11 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
   res.end(text);
 }
 
-/** Starts a server-sent-event response; every write is flushed as it is made (no buffering). */
+/**
+ * Starts a server-sent-event response; every write is flushed as it is made (no buffering).
+ * Streams start only at their commit point, when the first event is ready, so the headers go
+ * out with it in one write instead of a write of their own.
+ */
 export function startEventStream(res: ServerResponse, headers: Record<string, string> = {}): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -24,7 +28,6 @@ export function startEventStream(res: ServerResponse, headers: Record<string, st
     'x-accel-buffering': 'no',
     ...headers,
   });
-  res.flushHeaders();
 }
 
 /** Resolves when the socket can take more, or the client has gone. */
