@@ -13,9 +13,12 @@ export const providerKinds = [
 export const ProviderKind = z.enum(providerKinds);
 export type ProviderKind = z.infer<typeof ProviderKind>;
 
-export const ModelType = z.enum(['language', 'embedding', 'reranking', 'image']);
+export const ModelType = z.enum(['language', 'embedding', 'reranking', 'image', 'speech', 'transcription']);
 
-/** USD per million tokens (per image for `image`), as providers publish them. */
+/**
+ * USD per million tokens (per image for `image`, per million characters for `characters`, per
+ * minute of audio for `audioMinute`), as providers publish them.
+ */
 export const PricingOverride = z
   .object({
     input: z.number().nonnegative().optional(),
@@ -23,6 +26,10 @@ export const PricingOverride = z
     cacheRead: z.number().nonnegative().optional(),
     cacheWrite: z.number().nonnegative().optional(),
     image: z.number().nonnegative().optional(),
+    /** Speech: USD per million characters of text (OpenAI tts-1: 15). */
+    characters: z.number().nonnegative().optional(),
+    /** Transcription: USD per minute of audio (OpenAI whisper-1: 0.006). */
+    audioMinute: z.number().nonnegative().optional(),
   })
   .strict();
 export type PricingOverride = z.infer<typeof PricingOverride>;
@@ -49,6 +56,8 @@ export const ProviderConfig = z
     headers: z.record(z.string(), z.string()).optional(),
     /** Whole-attempt deadline; for streams, the deadline for the first content token. */
     timeoutMs: z.number().int().positive().default(60_000),
+    /** Longest silence allowed between two chunks of a stream after its first token. */
+    idleTimeoutMs: z.number().int().positive().default(60_000),
     /** Models this provider serves, with optional metadata; known providers add their own. */
     models: z.record(z.string(), ModelSettings).optional(),
     /** The provider keeps no prompts or outputs (for `zeroDataRetention` requests). */
@@ -130,6 +139,16 @@ export const ConfigSchema = z
         maxBodyBytes: z.number().int().positive().default(8 * 1024 * 1024),
         /** Origins allowed to call `/mcp` from a browser, besides loopback ones. */
         allowedOrigins: z.array(z.string()).default([]),
+        /** File URLs in prompts (AI SDK gateway face) that Tollgate fetches itself. */
+        fileFetch: z
+          .object({
+            /** Also fetch from private, loopback and link-local addresses (tests and trusted networks only). */
+            allowPrivate: z.boolean().default(false),
+            maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+            timeoutMs: z.number().int().positive().default(10_000),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -143,6 +162,14 @@ export const ConfigSchema = z
         /** First backoff; doubles on each retry, with jitter, capped by maxBackoffMs. */
         backoffMs: z.number().int().min(0).default(200),
         maxBackoffMs: z.number().int().min(0).default(5_000),
+        /** A candidate that fails this many times in a row is skipped for `cooldownMs`. */
+        circuitBreaker: z
+          .object({
+            failureThreshold: z.number().int().min(1).default(5),
+            cooldownMs: z.number().int().min(0).default(30_000),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -121,6 +121,9 @@ export class OpenAIChatRoute {
           resolveSettled = resolve;
         });
         const events = followCommitted(value.committed, wireFactsAfterCommit, {
+          idleTimeoutMs: attempt.candidate.provider.config.idleTimeoutMs,
+          cancel: () => attempt.abort(),
+      ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
           errorItem: (error) => input.streamErrorEvent(error),
           map: (event, facts) => {
             if (!facts.usage) return event;

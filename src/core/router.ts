@@ -4,6 +4,7 @@ import type { AttemptRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
 
 /** An attempt in flight: what the runner gets to do its one upstream call. */
@@ -20,6 +21,8 @@ export interface AttemptHandle {
   commit(): void;
   /** Drops the tie to the client's signal once the attempt's work is over. */
   release(): void;
+  /** Cancels the upstream call (a stalled or abandoned stream). */
+  abort(): void;
 }
 
 export interface RouteOutcome<T> {
@@ -37,6 +40,8 @@ export interface RouteOptions {
   failures: AttemptRow[];
   /** Scrubs configured secrets from upstream messages. */
   redact: Redact;
+  /** Candidates whose circuit is open are skipped. */
+  breakers: CircuitBreakers;
 }
 
 /**
@@ -52,19 +57,28 @@ export async function route<T>(
   const failures = options.failures;
   let seq = 0;
   let lastError: GatewayError | undefined;
+  const paused: string[] = [];
   for (const candidate of candidates) {
+    if (!options.breakers.allow(candidate.id)) {
+      paused.push(candidate.id);
+      continue;
+    }
     for (let attemptOnCandidate = 0; ; attemptOnCandidate++) {
       if (options.clientSignal?.aborted) throw clientClosed(failures);
       seq += 1;
       const handle = startAttempt(candidate, seq, options.clientSignal);
       try {
         const value = await run(handle.attempt);
+        options.breakers.success(candidate.id);
         handle.attempt.commit();
         if (!options.keepAttemptOpen) handle.dispose();
         return { value, handle: handle.attempt };
       } catch (thrown) {
         handle.dispose();
-        if (options.clientSignal?.aborted) throw clientClosed(failures);
+        if (options.clientSignal?.aborted) {
+          options.breakers.release(candidate.id);
+          throw clientClosed(failures);
+        }
         const error = handle.timedOut()
           ? new GatewayError('upstream_timeout', `provider ${candidate.provider.id} did not answer within ${candidate.provider.config.timeoutMs} ms`, {
               provider: candidate.provider.id,
@@ -72,6 +86,7 @@ export async function route<T>(
             })
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
         failures.push(failureRow(options.requestId, handle.attempt, error));
+        options.breakers.failure(candidate.id, error.kind);
         lastError = error;
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
         const wait = error.retryable ? backoffMs(attemptOnCandidate, error, options.routing) : null;
@@ -79,6 +94,9 @@ export async function route<T>(
         await sleep(wait, undefined, { signal: options.clientSignal }).catch(() => undefined);
       }
     }
+  }
+  if (!lastError && paused.length) {
+    throw new GatewayError('circuit_open', `every candidate is paused after repeated failures (${paused.join(', ')}); retry after the cool-down or add a fallback model on another provider`);
   }
   throw finalError(lastError ?? new GatewayError('model_not_found', 'no candidate to try'), failures);
 }
@@ -108,6 +126,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
     startedAt: performance.now(),
     commit: () => clearTimeout(timer),
     release: dispose,
+    abort: () => controller.abort(new DOMException('the gateway cancelled the upstream call', 'AbortError')),
   };
   return { attempt, dispose, timedOut: () => timedOut };
 }

@@ -70,6 +70,15 @@ export async function* followCommitted<T>(
     /** Rewrites an item before it is yielded (null drops it). */
     map?: (item: T, facts: StreamItemFacts) => T | null;
     onEnd: (end: StreamEnd) => void;
+    /** Longest wait for the next item; a stalled upstream is cut and the stream ends in an error. */
+    idleTimeoutMs?: number;
+    /**
+     * Cancels the upstream. A generator's return() waits for its pending next(), so a stalled or
+     * abandoned stream must be cut at the source first.
+     */
+    cancel?: () => void;
+    /** The client's signal: a source that fails because the client left ends as cancelled. */
+    clientSignal?: AbortSignal;
   },
 ): AsyncGenerator<T> {
   let text = '';
@@ -91,9 +100,20 @@ export async function* followCommitted<T>(
     while (!terminal) {
       let next: IteratorResult<T>;
       try {
-        next = await committed.source.next();
+        next = await nextWithin(committed.source, handlers.idleTimeoutMs);
       } catch (error) {
-        const interrupted = new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
+        if (handlers.clientSignal?.aborted) {
+          ended = { status: 'cancelled', usage, text };
+          return;
+        }
+        const stalled = error instanceof StreamStalled;
+        if (stalled) {
+          handlers.cancel?.();
+          void committed.source.return?.(undefined)?.catch(() => undefined);
+        }
+        const interrupted = stalled
+          ? new GatewayError('upstream_timeout', `the upstream stream stalled (nothing for ${handlers.idleTimeoutMs} ms) after it had started; the answer is incomplete`)
+          : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
         ended = { status: 'error', usage, text, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;
@@ -122,10 +142,24 @@ export async function* followCommitted<T>(
     if (!ended) {
       // The consumer stopped early: the client went away.
       ended = { status: 'cancelled', usage, text };
-      await committed.source.return?.(undefined)?.catch(() => undefined);
+      handlers.cancel?.();
+      void committed.source.return?.(undefined)?.catch(() => undefined);
     }
     handlers.onEnd(ended);
   }
+}
+
+class StreamStalled extends Error {}
+
+/** The source's next item, or StreamStalled when none comes within `ms`. */
+function nextWithin<T>(source: AsyncIterator<T>, ms: number | undefined): Promise<IteratorResult<T>> {
+  const next = source.next();
+  if (!ms) return next;
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StreamStalled()), ms);
+  });
+  return Promise.race([next, stalled]).finally(() => clearTimeout(timer));
 }
 
 /** A rough token count for text we saw but the upstream never billed in-band (about 4 chars a token). */

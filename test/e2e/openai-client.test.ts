@@ -325,6 +325,33 @@ describe('routing: retries and fallback', () => {
   });
 });
 
+describe('client disconnects', () => {
+  it('bills a client that goes away mid-stream for what was produced', async () => {
+    upstream.script('gpt-4o-mini', { kind: 'stall', afterEvents: 2, ms: 3_000, text: 'alpha beta gamma delta epsilon' });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'long answer' }], stream: true },
+      { signal: controller.signal },
+    );
+    let text = '';
+    await (async () => {
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (text.length > 0) controller.abort();
+      }
+    })().catch(() => undefined);
+    expect(text.length).toBeGreaterThan(0);
+    const row = await eventually(() => {
+      const last = gateway.requests().at(-1)!;
+      expect(last.status).toBe('cancelled');
+      return last;
+    });
+    expect(row).toMatchObject({ status: 'cancelled', error_kind: 'client_closed', served_model: 'up/gpt-4o-mini' });
+    expect(row.output_tokens).toBeGreaterThan(0);
+    expect(row.cost_nanos).toBeGreaterThan(0);
+  });
+});
+
 describe('embeddings and models', () => {
   it('returns float and base64 embeddings through the openai client', async () => {
     const floats = await client.embeddings.create({ model: 'up/text-embedding-3-small', input: ['alpha', 'beta'], encoding_format: 'float' });
