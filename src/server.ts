@@ -6,11 +6,15 @@ import type { Config } from './config/schema.js';
 import { GatewayError } from './core/errors.js';
 import type { Gateway, RequestContext } from './core/types.js';
 import { adminRoutes } from './faces/admin/routes.js';
+import { anthropicRoutes } from './faces/anthropic/handler.js';
+import { aisdkGatewayRoutes } from './faces/aisdk-gateway/handler.js';
 import { attachPrincipal, createMcpHttpHandler } from './faces/mcp/index.js';
 import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
+import { responsesRoutes } from './faces/responses/handler.js';
 import { reportRoutes } from './faces/report/routes.js';
 import { applyReportingHeaders } from './http/reporting-headers.js';
 import { sendJson, sendText } from './http/respond.js';
+import { IdempotencyCache } from './http/idempotency.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
@@ -61,7 +65,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const routes = routeTable([
     ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
+    ...responsesRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
+    ...anthropicRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
     ...reportRoutes(gateway),
+    ...aisdkGatewayRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes, fileFetch: config.server.fileFetch }),
     ...adminRoutes({ keys: app.store.keys, events: app.events }),
   ]);
   const mcp = createMcpHttpHandler(gateway, {
@@ -71,6 +78,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     maxBodyBytes: config.server.maxBodyBytes,
   });
 
+  const idempotency = new IdempotencyCache();
   const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
     void dispatch(req, res);
   });
@@ -107,6 +115,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         throw routes.hasPath(path)
           ? new GatewayError('invalid_request', `${method} is not supported on ${path}`)
           : new GatewayError('not_found', `no route ${method} ${path}; see /llms.txt for the endpoints`);
+      }
+      const replayKey = method === 'POST' ? IdempotencyCache.keyOf(req.headers['idempotency-key'], context.keyId ?? 'anonymous', path) : null;
+      if (replayKey) {
+        if (idempotency.replay(replayKey, res)) return;
+        idempotency.record(replayKey, res);
       }
       const abort = new AbortController();
       res.once('close', () => {

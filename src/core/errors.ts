@@ -13,6 +13,7 @@ export const errorKinds = {
   forbidden: { status: 403, retryable: false, fallback: false },
   insufficient_budget: { status: 402, retryable: false, fallback: false },
   rate_limited: { status: 429, retryable: false, fallback: false },
+  conflict: { status: 409, retryable: false, fallback: false },
   // Upstream kinds: what went wrong between us and a provider.
   upstream_timeout: { status: 504, retryable: false, fallback: true },
   upstream_connection: { status: 502, retryable: true, fallback: true },
