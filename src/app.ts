@@ -22,7 +22,7 @@ export interface App {
 
 export function createApp(options: { config: Config; dataDir: string; logger?: Logger; clock?: () => Date }): App {
   const logger = options.logger ?? createLogger(options.config.logLevel);
-  const store = openSqliteStore(options.dataDir);
+  const store = openSqliteStore(options.dataDir, { onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written') });
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const gateway = createGateway({

@@ -17,6 +17,7 @@ import { sendJson, sendText } from './http/respond.js';
 import { IdempotencyCache } from './http/idempotency.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
+import type { Ledger } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
 import { createJwtVerifier } from './policy/auth/jwt.js';
@@ -46,6 +47,21 @@ export interface RunningServer {
 }
 
 /** The HTTP server: OpenAI-compatible API, /mcp (Streamable HTTP), /llms.txt and /health. */
+/**
+ * Holds the end of every response until the ledger rows recorded so far are committed, so an
+ * answer the client saw complete is never missing from the ledger after a crash. Rows are
+ * committed in batches once per event-loop turn, so this waits at most one turn.
+ */
+function finishAfterLedger(res: ServerResponse, ledger: Ledger): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as { end: unknown }).end = (...args: unknown[]) => {
+    const durable = ledger.whenDurable();
+    if (!durable) return end(...args);
+    void durable.then(() => end(...args));
+    return res;
+  };
+}
+
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
   const app = createApp({ config: options.config, dataDir: options.dataDir, logger, ...(options.clock ? { clock: options.clock } : {}) });
@@ -121,6 +137,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         if (idempotency.replay(replayKey, res)) return;
         idempotency.record(replayKey, res);
       }
+      finishAfterLedger(res, app.store.ledger);
       const abort = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) abort.abort();

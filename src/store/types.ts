@@ -25,7 +25,7 @@ export interface RequestRow {
   id: string;
   ts: string;
   face: Face;
-  operation: 'chat' | 'embed' | 'rerank' | 'image';
+  operation: 'chat' | 'embed' | 'rerank' | 'image' | 'speech' | 'transcription';
   stream: boolean;
   keyId: string | null;
   keyName: string | null;
@@ -45,8 +45,14 @@ export interface RequestRow {
 }
 
 export interface Ledger {
-  /** Writes the request and its attempts in one transaction. */
+  /** Queues the request and its attempts; they are committed together, within this event-loop turn. */
   record(request: RequestRow, attempts: AttemptRow[]): void;
+  /**
+   * Resolves once every row recorded so far is committed; null when nothing is waiting (the
+   * common case under no load is still one turn away, so callers that must not answer before
+   * the commit wait on it).
+   */
+  whenDurable(): Promise<void> | null;
   spend(query: SpendQuery): SpendReport;
   /** Sum of known costs (nanos) of the rows matching the filter: budgets start from it. */
   costSince(filter: SpendFilter): number;

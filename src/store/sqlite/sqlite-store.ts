@@ -11,7 +11,12 @@ import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
 
 const NANOS_PER_USD = 1e9;
 
-export function openSqliteStore(dataDir: string): Store {
+export interface SqliteStoreOptions {
+  /** Called when a batch of ledger rows cannot be written (disk full, a locked file). */
+  onWriteError?: (error: unknown) => void;
+}
+
+export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'tollgate.db'));
   db.pragma('journal_mode = WAL');
@@ -20,7 +25,7 @@ export function openSqliteStore(dataDir: string): Store {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  const ledger = sqliteLedger(db);
+  const ledger = sqliteLedger(db, options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)));
   return {
     ledger,
     images: sqliteImages(db),
@@ -39,7 +44,7 @@ export function openSqliteStore(dataDir: string): Store {
  * large share of the per-request CPU). Every read flushes first, so budgets and reports never
  * miss a row; close() flushes what is left.
  */
-function sqliteLedger(db: Database.Database): Ledger & { flush(): void } {
+function sqliteLedger(db: Database.Database, onWriteError: (error: unknown) => void): Ledger & { flush(): void } {
   // Positional parameters: binding by name costs an object spread per row on the hot path.
   const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, key_name, user, tags,
       requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms,
@@ -73,12 +78,22 @@ function sqliteLedger(db: Database.Database): Ledger & { flush(): void } {
   const readReport = sqliteReport(db);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
   let scheduled = false;
+  let durable: { promise: Promise<void>; resolve: () => void } | null = null;
   const flush = () => {
     scheduled = false;
-    if (pending.length === 0 || !db.open) return;
-    const batch = pending;
-    pending = [];
-    writeBatch(batch);
+    const waiting = durable;
+    durable = null;
+    try {
+      if (pending.length === 0 || !db.open) return;
+      const batch = pending;
+      pending = [];
+      writeBatch(batch);
+    } catch (error) {
+      onWriteError(error);
+    } finally {
+      // Waiters are released either way: a failed write is reported, not a reason to hang answers.
+      waiting?.resolve();
+    }
   };
 
   return {
@@ -90,6 +105,17 @@ function sqliteLedger(db: Database.Database): Ledger & { flush(): void } {
       }
     },
     flush,
+    whenDurable: () => {
+      if (pending.length === 0) return null;
+      if (!durable) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((done) => {
+          resolve = done;
+        });
+        durable = { promise, resolve };
+      }
+      return durable.promise;
+    },
     spend: (query) => (flush(), spendReport(db, query)),
     costSince: (filter) => (flush(), costSince(db, filter)),
     report: (query, scope) => (flush(), readReport(query, scope)),
