@@ -1,4 +1,4 @@
-import { APICallError, NoSuchModelError } from '@ai-sdk/provider';
+import { APICallError, InvalidArgumentError, InvalidPromptError, NoSuchModelError, UnsupportedFunctionalityError } from '@ai-sdk/provider';
 import { GatewayError, type ErrorKind } from './errors.js';
 
 /** Error codes undici and Node give when no connection was made: the request never left. */
@@ -51,6 +51,11 @@ export function statusKind(status: number): ErrorKind {
 export function classifyUpstreamError(error: unknown, where: { provider: string; model: string }): GatewayError {
   if (error instanceof GatewayError) return error;
   if (APICallError.isInstance(error)) return fromApiCallError(error, where);
+  // The provider package refused the request before sending it: this provider cannot take this
+  // request's shape (another one may), not an upstream failure.
+  if (UnsupportedFunctionalityError.isInstance(error) || InvalidPromptError.isInstance(error) || InvalidArgumentError.isInstance(error)) {
+    return new GatewayError('upstream_unsupported', `provider ${where.provider} cannot take this request: ${trim(error.message)}`, where);
+  }
   if (NoSuchModelError.isInstance(error)) {
     return new GatewayError('model_not_found', `model ${where.model} is not served by provider ${where.provider}`, where);
   }
@@ -77,6 +82,11 @@ function fromApiCallError(error: APICallError, where: { provider: string; model:
     }
     const kind: ErrorKind = isAbort(error.cause) ? 'upstream_timeout' : 'upstream_server_error';
     return new GatewayError(kind, `provider ${where.provider} failed: ${trim(error.message)}`, where);
+  }
+  if (status >= 200 && status < 300) {
+    // The upstream accepted the call, then its body could not be read (a stream cut before any
+    // content): nothing reached the client, so the next candidate may serve it.
+    return new GatewayError('upstream_server_error', `provider ${where.provider} broke off its answer: ${trim(error.message)}`, { ...where, upstreamStatus: status });
   }
   const upstreamCode = bodyCode(error.responseBody);
   let kind = (upstreamCode && codeKinds[upstreamCode]) || statusKind(status);
