@@ -95,9 +95,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const idempotency = new IdempotencyCache();
-  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
-    void dispatch(req, res);
-  });
+  // A request (headers and body) must arrive within requestTimeoutMs, or Node answers 408 and
+  // closes: a client trickling bytes (slowloris) cannot hold a connection for ever. Node checks
+  // open connections every connectionsCheckingInterval. Answers, streams included, are not bound.
+  const requestTimeout = config.server.requestTimeoutMs;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(30_000, requestTimeout),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
+      keepAliveTimeout: 65_000,
+    },
+    (req, res) => {
+      void dispatch(req, res);
+    },
+  );
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -125,6 +137,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       }
       route = routes.find(method, path);
       if (route?.face) context.face = route.face;
+      // Routes decode their path segments; a malformed escape (`%E0`) is the client's error, not a 500.
+      if (!isWellFormedPath(path)) throw new GatewayError('invalid_request', 'the request path is not valid percent-encoded UTF-8');
       Object.assign(context, principalContext(await auth.authenticate(req.headers, url)));
       applyReportingHeaders(context, req.headers);
       if (!route) {
@@ -175,6 +189,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await app.close();
     },
   };
+}
+
+function isWellFormedPath(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Auth failures on `/mcp` as JSON-RPC errors (what MCP clients parse), with the HTTP status of the kind. */

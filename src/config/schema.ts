@@ -137,6 +137,12 @@ export const ConfigSchema = z
         port: z.number().int().min(0).max(65535).default(4100),
         /** Largest request body accepted, in bytes. */
         maxBodyBytes: z.number().int().positive().default(8 * 1024 * 1024),
+        /**
+         * Longest a client may take to send a whole request (headers and body); then 408 and the
+         * connection closes, so a slow sender cannot hold a connection for ever. Answers,
+         * streams included, are not limited by it.
+         */
+        requestTimeoutMs: z.number().int().positive().default(120_000),
         /** Origins allowed to call `/mcp` from a browser, besides loopback ones. */
         allowedOrigins: z.array(z.string()).default([]),
         /** File URLs in prompts (AI SDK gateway face) that Tollgate fetches itself. */

@@ -17,6 +17,8 @@ export interface RequestEstimate {
   /** Requested cap on output; the model's own cap (or a default) otherwise. */
   maxOutputTokens?: number;
   images?: number;
+  /** Characters of text to speak (speech is priced per character). */
+  characters?: number;
 }
 
 export interface AdmissionRequest {
@@ -139,6 +141,7 @@ export class Admission {
         estimate.inputTokens * Math.max(price.inputPerToken ?? 0, price.cacheWritePerToken ?? 0) +
         maxOutput * (price.outputPerToken ?? 0) +
         (estimate.images ?? 0) * (price.perImage ?? 0) +
+        (estimate.characters ?? 0) * (price.perCharacter ?? 0) +
         (price.perRequest ?? 0);
       worst = Math.max(worst, Math.ceil(usd * 1e9));
     }

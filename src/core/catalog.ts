@@ -25,16 +25,19 @@ interface Draft {
   maxTokens?: number;
 }
 
+/** Speech and transcription models, which only the OpenAI kind has adapters for. */
+const audioModel = /(^|-)(tts|transcribe|whisper)(-|$)/;
+
 /**
  * Kinds whose models genai-prices lists, and what of its list they cannot serve: the package
  * files Claude under Google for Vertex, but the Gemini API behind `google` does not serve it.
  */
 const listedKinds: Partial<Record<ProviderKind, RegExp | null>> = {
   openai: null,
-  anthropic: null,
-  google: /^claude-/,
-  mistral: null,
-  cohere: null,
+  anthropic: audioModel,
+  google: new RegExp(`^claude-|${audioModel.source}`),
+  mistral: audioModel,
+  cohere: audioModel,
 };
 
 export function buildCatalog(config: Config, providers: CatalogProvider[], pricing: Pricing): CatalogEntry[] {
@@ -78,9 +81,11 @@ export function buildCatalog(config: Config, providers: CatalogProvider[], prici
   return [...entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Embedding, reranking and image models by their names; everything else is a language model. */
+/** Embedding, reranking, image and audio models by their names; everything else is a language model. */
 export function inferModelType(model: string): ModelType {
   const name = model.toLowerCase();
+  if (/whisper|transcribe/.test(name)) return 'transcription';
+  if (/(^|[/-])tts(-|$)/.test(name)) return 'speech';
   if (/rerank/.test(name)) return 'reranking';
   if (/embed/.test(name)) return 'embedding';
   if (/(^|[/-])(dall-e|gpt-image|imagen|flux|stable-diffusion|sdxl)/.test(name)) return 'image';

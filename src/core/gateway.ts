@@ -11,7 +11,9 @@ import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
 import type { EventSink } from '../policy/types.js';
+import { CircuitBreakers } from './circuit-breaker.js';
 import { createRedactor, type Redact } from './redact.js';
+import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
 import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from './openai-chat-route.js';
 import type { Pricing } from './pricing.js';
@@ -34,7 +36,11 @@ import type {
   RequestContext,
   RerankRequest,
   RerankResult,
+  SpeechRequest,
+  SpeechResult,
   TokenUsage,
+  TranscribeRequest,
+  TranscribeResult,
 } from './types.js';
 import { fromV3Usage, zeroUsage } from './usage.js';
 
@@ -65,11 +71,13 @@ export class GatewayImpl implements GatewayCore {
   private readonly openaiRoute: OpenAIChatRoute;
   private readonly redact: Redact;
   private readonly budgets: Budgets;
+  private readonly breakers: CircuitBreakers;
   private readonly admission: Admission;
   private catalogById: Map<string, CatalogEntry> | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
+    this.breakers = new CircuitBreakers(deps.config.routing.circuitBreaker);
     this.budgets = new Budgets(deps.config, (filter) => deps.store.ledger.costSince(filter), deps.events ?? { emit: () => undefined }, deps.clock);
     this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(), (id) =>
       this.catalogIndex().get(id)?.max_tokens,
@@ -110,6 +118,7 @@ export class GatewayImpl implements GatewayCore {
           failures,
           keepAttemptOpen,
           redact: this.redact,
+          breakers: this.breakers,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
         run,
@@ -176,6 +185,9 @@ export class GatewayImpl implements GatewayCore {
       resolveSettled = resolve;
     });
     const parts = followCommitted(committed, partFacts, {
+      idleTimeoutMs: attempt.candidate.provider.config.idleTimeoutMs,
+      cancel: () => attempt.abort(),
+      ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
       errorItem: (error): LanguageModelV3StreamPart => ({ type: 'error', error }),
       onEnd: (end) => {
         attempt.release();
@@ -281,6 +293,70 @@ export class GatewayImpl implements GatewayCore {
     return { ...accounting, images };
   }
 
+  async speech(request: SpeechRequest, context: RequestContext): Promise<SpeechResult> {
+    if (request.text.length === 0) throw new GatewayError('invalid_request', 'the text to speak is empty', { param: 'input' });
+    const meta = this.meta(context, 'speech', false, request.model, request.gateway);
+    const characters = request.text.length;
+    const estimate = () => ({ inputTokens: estimateTextTokens([request.text]), maxOutputTokens: 0, characters });
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
+      handle.candidate.provider.speech(handle.candidate.modelId).doGenerate({
+        text: request.text,
+        abortSignal: handle.signal,
+        ...(request.voice !== undefined ? { voice: request.voice } : {}),
+        ...(request.format !== undefined ? { outputFormat: request.format } : {}),
+        ...(request.speed !== undefined ? { speed: request.speed } : {}),
+        ...(request.instructions !== undefined ? { instructions: request.instructions } : {}),
+        ...(request.language !== undefined ? { language: request.language } : {}),
+        ...(request.providerOptions ? { providerOptions: request.providerOptions } : {}),
+      }),
+    );
+    const audio = typeof value.audio === 'string' ? new Uint8Array(Buffer.from(value.audio, 'base64')) : value.audio;
+    // The bytes say what was made; a provider may fall back to another format than the one asked for.
+    const mediaType = sniffAudioType(audio) ?? audioTypeOfFormat(request.format ?? 'mp3') ?? 'application/octet-stream';
+    let id: string | undefined;
+    if (request.store) {
+      id = randomUUID();
+      this.deps.store.images.put({ id, mediaType, bytes: audio });
+    }
+    // Speech is billed per character; providers report no tokens for it.
+    const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage(), media: { unit: 'characters', amount: characters } });
+    return { ...accounting, audio, mediaType, characters, warnings: value.warnings, ...(id ? { id } : {}) };
+  }
+
+  async transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult> {
+    if (request.audio.byteLength === 0) throw new GatewayError('invalid_request', 'the audio is empty', { param: 'file' });
+    const meta = this.meta(context, 'transcription', false, request.model, request.gateway);
+    const options = {
+      ...(request.language !== undefined ? { language: request.language } : {}),
+      ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
+    };
+    const estimate = () => ({ inputTokens: request.prompt ? estimateTextTokens([request.prompt]) : 0, maxOutputTokens: 0 });
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
+      handle.candidate.provider.transcription(handle.candidate.modelId).doGenerate({
+        audio: request.audio,
+        mediaType: request.mediaType,
+        abortSignal: handle.signal,
+        // The OpenAI models read their options under `openai` whatever the provider's name;
+        // passing them (even empty) also makes whisper answer with its duration.
+        providerOptions: mergeProviderOptions({ openai: options, [handle.candidate.provider.kind]: options }, request.providerOptions),
+      }),
+    );
+    const durationSeconds = value.durationInSeconds;
+    const usage = { ...zeroUsage(), ...reportedTranscriptionTokens(value.response.body) };
+    const accounting = this.settler.success(meta, attempt, failures, {
+      usage,
+      media: { unit: 'audioSeconds', amount: durationSeconds ?? null },
+    });
+    return {
+      ...accounting,
+      text: value.text,
+      warnings: value.warnings,
+      ...(value.segments.length ? { segments: value.segments } : {}),
+      ...(value.language ? { language: value.language } : {}),
+      ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    };
+  }
+
   getImage(id: string) {
     return this.deps.store.images.get(id);
   }
@@ -362,6 +438,22 @@ function dimensionsOptions(kind: string, dimensions: number): SharedV3ProviderOp
     default:
       return { [kind]: { dimensions }, openai: { dimensions } };
   }
+}
+
+/** `extra` over `base`, namespace by namespace. */
+function mergeProviderOptions(base: SharedV3ProviderOptions, extra: SharedV3ProviderOptions | undefined): SharedV3ProviderOptions {
+  if (!extra) return base;
+  const merged: SharedV3ProviderOptions = { ...base };
+  for (const [name, options] of Object.entries(extra)) merged[name] = { ...base[name], ...options };
+  return merged;
+}
+
+/** Tokens of a token-billed transcription (OpenAI's gpt-4o-transcribe reports `usage.type: "tokens"`). */
+function reportedTranscriptionTokens(body: unknown): Partial<TokenUsage> {
+  const usage = (body as { usage?: { type?: unknown; input_tokens?: unknown; output_tokens?: unknown } } | null | undefined)?.usage;
+  if (!usage || usage.type !== 'tokens') return {};
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
+  return { input: count(usage.input_tokens), output: count(usage.output_tokens) };
 }
 
 function sniffImageType(bytes: Uint8Array): string {

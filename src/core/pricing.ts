@@ -1,10 +1,11 @@
 /**
  * Prices of models and the cost of requests. Sources, first match wins:
  * 1. config: `models['provider/model'].pricing`, `providers[id].models[model].pricing`
- *    (USD per million tokens, per image for `image`);
+ *    (USD per million tokens, per image for `image`, per million characters for `characters`,
+ *    per minute of audio for `audioMinute`);
  * 2. the mock provider's nominal prices (see `src/providers/mock/models.ts`): $1/M input and
  *    $2/M output for `echo`, $0.1/M for `embed`, $0.001 per search for `rerank`, $0.01 per image
- *    for `image` — so budgets and spend reports can be exercised offline; nobody is billed;
+ *    for `image`, $15 per million characters for `speak`, $0.006 per minute for `transcribe` — so budgets and spend reports can be exercised offline; nobody is billed;
  * 3. @pydantic/genai-prices, by provider kind for the known kinds and by provider id for
  *    `openai-compatible` ones (Groq, Together, DeepSeek, …) when the package knows that id.
  * Anything else has no price: `null`, never 0.
@@ -14,7 +15,7 @@ import { findMockModel } from '../providers/mock/models.js';
 import { configRateCard } from './pricing/config-prices.js';
 import { shiftedDecimal } from './pricing/decimal.js';
 import { type GenaiPriceEntry, lookupGenaiPrice } from './pricing/genai-prices.js';
-import { baseRate, costFromCard, isEmptyCard, type RateCard } from './pricing/rate-card.js';
+import { baseRate, costFromCard, isEmptyCard, mediaCostFromCard, type MediaUsage, type RateCard } from './pricing/rate-card.js';
 import type { ModelPricing, TokenUsage } from './types.js';
 
 export type PriceSource = 'config' | 'genai-prices' | 'mock';
@@ -28,6 +29,10 @@ export interface ModelPrice {
   perImage?: number;
   /** A fixed fee per request (Perplexity's, the mock reranker's). */
   perRequest?: number;
+  /** Speech: USD per character of text. */
+  perCharacter?: number;
+  /** Transcription: USD per minute of audio. */
+  perAudioMinute?: number;
   /** Rates rise above an input-size threshold (long-context pricing); `costOf` applies them. */
   tiered?: boolean;
   source: PriceSource;
@@ -36,8 +41,11 @@ export interface ModelPrice {
 export interface Pricing {
   /** `model` is the provider's model id, without the `provider/` prefix. */
   priceOf(providerKind: ProviderKind, providerId: string, model: string): ModelPrice | null;
-  /** USD, rounded to 1e-10; null when the model or part of the usage has no known price. */
-  costOf(providerKind: ProviderKind, providerId: string, model: string, usage: TokenUsage, images?: number): number | null;
+  /**
+   * USD, rounded to 1e-10; null when the model or part of the usage has no known price. Speech
+   * and transcription pass `media` and are priced in that unit only.
+   */
+  costOf(providerKind: ProviderKind, providerId: string, model: string, usage: TokenUsage, images?: number, media?: MediaUsage): number | null;
 }
 
 /** A resolved price source for one model, cached for the life of the process. */
@@ -72,9 +80,10 @@ export function createPricing(config: Config, now: () => number = Date.now): Pri
       const entry = entryOf(kind, providerId, model);
       return entry ? toModelPrice(entry.source, entry.cardAt(now())) : null;
     },
-    costOf(kind, providerId, model, usage, images = 0) {
+    costOf(kind, providerId, model, usage, images = 0, media) {
       const entry = entryOf(kind, providerId, model);
-      return entry ? costFromCard(entry.cardAt(now()), usage, images) : null;
+      if (!entry) return null;
+      return media ? mediaCostFromCard(entry.cardAt(now()), media) : costFromCard(entry.cardAt(now()), usage, images);
     },
   };
 }
@@ -113,6 +122,8 @@ function toModelPrice(source: PriceSource, card: RateCard): ModelPrice {
     cacheWritePerToken: perToken(card.cacheWrite),
     perImage: card.image,
     perRequest: card.request,
+    perCharacter: card.characters === undefined ? undefined : card.characters / 1_000_000,
+    perAudioMinute: card.audioMinute,
     tiered: [card.input, card.output, card.cacheRead, card.cacheWrite].some((rate) => typeof rate === 'object') || undefined,
   };
   // Absent rather than undefined, so the price reads the same in logs and JSON.
@@ -137,5 +148,8 @@ export function toCatalogPricing(price: ModelPrice | null): ModelPricing {
   if (cacheRead !== undefined) pricing.input_cache_read = cacheRead;
   if (cacheWrite !== undefined) pricing.input_cache_write = cacheWrite;
   if (price.perImage !== undefined) pricing.image = shiftedDecimal(price.perImage, 0);
+  const perCharacter = perToken(price.perCharacter);
+  if (perCharacter !== undefined) pricing.character = perCharacter;
+  if (price.perAudioMinute !== undefined) pricing.audio_minute = shiftedDecimal(Number(price.perAudioMinute.toPrecision(12)), 0);
   return pricing;
 }

@@ -7,6 +7,7 @@ import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
 import type { Accounting, Face, RequestContext, TokenUsage } from './types.js';
 import { fromNanos, toNanos, zeroUsage } from './usage.js';
+import type { MediaUsage } from './pricing/rate-card.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -34,8 +35,8 @@ export class Settler {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  costNanos(candidate: Candidate, usage: TokenUsage, images = 0): number | null {
-    const cost = this.pricing.costOf(candidate.provider.kind, candidate.provider.id, candidate.modelId, usage, images);
+  costNanos(candidate: Candidate, usage: TokenUsage, images = 0, media?: MediaUsage): number | null {
+    const cost = this.pricing.costOf(candidate.provider.kind, candidate.provider.id, candidate.modelId, usage, images, media);
     if (cost === null && !this.unpricedWarned.has(candidate.id)) {
       this.unpricedWarned.add(candidate.id);
       this.logger.warn({ model: candidate.id }, 'no known price for this model: its cost is recorded as null; set models["%s"].pricing in the config', candidate.id);
@@ -47,10 +48,10 @@ export class Settler {
     meta: RequestMeta,
     attempt: AttemptHandle,
     failures: AttemptRow[],
-    outcome: { usage: TokenUsage; images?: number; ttftMs?: number | null; status?: 'ok' | 'error' | 'cancelled'; errorKind?: GatewayError['kind'] | null },
+    outcome: { usage: TokenUsage; images?: number; media?: MediaUsage; ttftMs?: number | null; status?: 'ok' | 'error' | 'cancelled'; errorKind?: GatewayError['kind'] | null },
   ): Accounting {
     const now = performance.now();
-    const costNanos = this.costNanos(attempt.candidate, outcome.usage, outcome.images);
+    const costNanos = this.costNanos(attempt.candidate, outcome.usage, outcome.images, outcome.media);
     const ts = this.clock().toISOString();
     const status = outcome.status ?? 'ok';
     const served: AttemptRow = {

@@ -8,6 +8,7 @@ import type {
   LanguageModelV3Content,
   LanguageModelV3FinishReason,
   LanguageModelV3StreamPart,
+  SharedV3ProviderOptions,
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import type { ErrorKind } from './errors.js';
@@ -147,9 +148,61 @@ export interface ImageResult extends Accounting {
   images: StoredImage[];
 }
 
+// ---- speech and transcription ----
+
+export interface SpeechRequest {
+  model: string;
+  /** The text to speak. */
+  text: string;
+  voice?: string;
+  /** Audio format asked of the provider (`mp3`, `wav`, `opus`, `aac`, `flac`, `pcm`, …). */
+  format?: string;
+  speed?: number;
+  instructions?: string;
+  /** ISO-639-1 language of the text, for providers that take one. */
+  language?: string;
+  /** V3 provider options, passed to the adapter as they are (the AI SDK face sends them). */
+  providerOptions?: SharedV3ProviderOptions;
+  /** Keep the audio in the gateway's media store (readable later by `getImage(id)`), as the MCP face does. */
+  store?: boolean;
+  gateway?: GatewayOptions;
+}
+
+export interface SpeechResult extends Accounting {
+  audio: Uint8Array;
+  mediaType: string;
+  /** Characters of text spoken: the unit speech is priced in. */
+  characters: number;
+  /** Set when `store` was asked for. */
+  id?: string;
+  warnings: SharedV3Warning[];
+}
+
+export interface TranscribeRequest {
+  model: string;
+  audio: Uint8Array;
+  mediaType: string;
+  /** ISO-639-1 language of the audio, when known. */
+  language?: string;
+  /** Text to guide the style or continue a previous segment. */
+  prompt?: string;
+  /** V3 provider options, passed to the adapter (merged over `language` and `prompt`). */
+  providerOptions?: SharedV3ProviderOptions;
+  gateway?: GatewayOptions;
+}
+
+export interface TranscribeResult extends Accounting {
+  text: string;
+  segments?: Array<{ text: string; startSecond: number; endSecond: number }>;
+  language?: string;
+  /** Length of the audio, when the provider reports it: the unit transcription is priced in. */
+  durationSeconds?: number;
+  warnings: SharedV3Warning[];
+}
+
 // ---- catalog ----
 
-export type ModelType = 'language' | 'embedding' | 'reranking' | 'image';
+export type ModelType = 'language' | 'embedding' | 'reranking' | 'image' | 'speech' | 'transcription';
 
 export interface ModelPricing {
   /** USD per token, as strings (Vercel's `/v1/models` shape), absent when unknown. */
@@ -159,6 +212,10 @@ export interface ModelPricing {
   input_cache_write?: string;
   /** USD per image, for image models. */
   image?: string;
+  /** USD per character of text, for speech models. */
+  character?: string;
+  /** USD per minute of audio, for transcription models. */
+  audio_minute?: string;
 }
 
 export interface CatalogEntry {
@@ -287,6 +344,8 @@ export interface Gateway {
   embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult>;
   rerank(request: RerankRequest, context: RequestContext): Promise<RerankResult>;
   generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult>;
+  speech(request: SpeechRequest, context: RequestContext): Promise<SpeechResult>;
+  transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
   getImage(id: string): StoredImage | undefined;
   catalog(): CatalogEntry[];
   spend(query: SpendQuery): SpendReport;

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. JSON.parse copes with far more,
+ * but the schema checks and renderers after it recurse per level and would overflow the stack
+ * (a 500) on a body of a few kilobytes; no real request comes near this.
+ */
+export const MAX_JSON_DEPTH = 128;
+
 /** Reads the whole request body, refusing it once it passes `maxBytes` (413, before buffering more). */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -23,11 +30,47 @@ export function parseJsonBody(req: IncomingMessage, body: Buffer): unknown {
     throw new GatewayError('unsupported_media_type', `send the body as JSON with content-type: application/json (got ${type.slice(0, 80)})`);
   }
   if (body.length === 0) throw new GatewayError('invalid_request', 'the request body is empty; send a JSON object');
+  const text = decodeUtf8(body);
+  if (text === null) throw new GatewayError('invalid_request', 'the request body is not valid UTF-8; JSON must be sent as UTF-8');
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new GatewayError('invalid_request', `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new GatewayError('invalid_request', `the request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, or null when it is not valid UTF-8 (no silent U+FFFD in prompts). */
+export function decodeUtf8(body: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
+/** True when JSON text opens more than `max` arrays/objects at once (brackets inside strings do not count). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 function tooLarge(maxBytes: number): GatewayError {

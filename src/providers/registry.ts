@@ -4,7 +4,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createMistral } from '@ai-sdk/mistral';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { EmbeddingModelV3, ImageModelV3, LanguageModelV3, RerankingModelV3 } from '@ai-sdk/provider';
+import type { EmbeddingModelV3, ImageModelV3, LanguageModelV3, RerankingModelV3, SpeechModelV3, TranscriptionModelV3 } from '@ai-sdk/provider';
 import type { Config, ProviderConfig, ProviderKind } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import { createMockProvider } from './mock/index.js';
@@ -19,6 +19,8 @@ export interface ProviderEntry {
   embedding(modelId: string): EmbeddingModelV3;
   reranking(modelId: string): RerankingModelV3;
   image(modelId: string): ImageModelV3;
+  speech(modelId: string): SpeechModelV3;
+  transcription(modelId: string): TranscriptionModelV3;
   /** Speaks OpenAI's chat-completions wire format, so an OpenAI-face request can be piped as is. */
   openaiWire: boolean;
 }
@@ -38,6 +40,8 @@ interface ModelFactories {
   embedding?: (modelId: string) => EmbeddingModelV3;
   reranking?: (modelId: string) => RerankingModelV3;
   image?: (modelId: string) => ImageModelV3;
+  speech?: (modelId: string) => SpeechModelV3;
+  transcription?: (modelId: string) => TranscriptionModelV3;
 }
 
 function createEntry(id: string, config: ProviderConfig): ProviderEntry {
@@ -56,6 +60,8 @@ function createEntry(id: string, config: ProviderConfig): ProviderEntry {
     embedding: factories.embedding ?? unsupported('embedding'),
     reranking: factories.reranking ?? unsupported('reranking'),
     image: factories.image ?? unsupported('image'),
+    speech: factories.speech ?? unsupported('speech'),
+    transcription: factories.transcription ?? unsupported('transcription'),
     openaiWire: config.kind === 'openai' || config.kind === 'openai-compatible',
   };
 }
@@ -71,12 +77,27 @@ function factoriesFor(id: string, config: ProviderConfig): ModelFactories {
     case 'openai': {
       const provider = createOpenAI({ ...common, name: id });
       // Chat Completions rather than Responses: every OpenAI-compatible host speaks it.
-      return { language: provider.chat, embedding: provider.embedding, image: provider.image };
+      return {
+        language: provider.chat,
+        embedding: provider.embedding,
+        image: provider.image,
+        speech: provider.speech,
+        transcription: provider.transcription,
+      };
     }
     case 'openai-compatible': {
       if (!config.baseURL) throw new GatewayError('internal', `provider ${id}: an openai-compatible provider needs a baseURL`);
       const provider = createOpenAICompatible({ ...common, baseURL: config.baseURL, name: id, includeUsage: true });
-      return { language: provider.chatModel, embedding: provider.embeddingModel, image: provider.imageModel };
+      // The compatible package has no audio models; hosts that serve OpenAI's /audio/speech and
+      // /audio/transcriptions (Groq, LocalAI, vLLM, Speaches) speak OpenAI's wire, so its models do.
+      const audio = createOpenAI({ ...common, baseURL: config.baseURL, name: id });
+      return {
+        language: provider.chatModel,
+        embedding: provider.embeddingModel,
+        image: provider.imageModel,
+        speech: audio.speech,
+        transcription: audio.transcription,
+      };
     }
     case 'anthropic': {
       // Anthropic's own SDK takes ANTHROPIC_BASE_URL without the version path; the AI SDK wants it.
@@ -103,6 +124,8 @@ function factoriesFor(id: string, config: ProviderConfig): ModelFactories {
         embedding: (modelId) => provider.embeddingModel(modelId),
         reranking: (modelId) => provider.rerankingModel(modelId),
         image: (modelId) => provider.imageModel(modelId),
+        speech: (modelId) => provider.speechModel(modelId),
+        transcription: (modelId) => provider.transcriptionModel(modelId),
       };
     }
   }

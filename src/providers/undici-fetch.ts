@@ -24,10 +24,11 @@ export const undiciFetch: FetchFunction = async (input, init) => {
   new Headers(init?.headers).forEach((value, name) => {
     headers[name] = value;
   });
+  const requestBody = init?.body instanceof FormData ? await encodeForm(init.body, headers) : toRequestBody(init?.body);
   const response = await request(url, {
     method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
     headers,
-    body: toRequestBody(init?.body),
+    body: requestBody,
     signal: init?.signal ?? undefined,
     dispatcher: upstreamAgent,
   });
@@ -53,6 +54,16 @@ function toRequestBody(body: RequestInit['body']): string | Buffer | Uint8Array 
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return Buffer.from(body);
   if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  // FormData and streams are not sent by the providers we use for JSON calls.
+  // Streams are not sent by the providers we use.
   throw new TypeError('unsupported request body type for the upstream fetch');
+}
+
+/**
+ * A multipart form (audio transcription uploads) encoded by the platform, which also picks the
+ * boundary and so owns the content-type. Rare and not on the chat path, so web Response is fine.
+ */
+async function encodeForm(form: FormData, headers: Record<string, string>): Promise<Buffer> {
+  const encoded = new Response(form);
+  headers['content-type'] = encoded.headers.get('content-type')!;
+  return Buffer.from(await encoded.arrayBuffer());
 }

@@ -24,6 +24,14 @@ describe('catalog', () => {
       { id: 'mock/embed', provider: 'mock', type: 'embedding', name: 'Mock Embed (deterministic, offline)', context_window: 8_192, pricing: { input: '0.0000001' } },
       { id: 'mock/image', provider: 'mock', type: 'image', name: 'Mock Image (deterministic, offline)', pricing: { image: '0.01' } },
       { id: 'mock/rerank', provider: 'mock', type: 'reranking', name: 'Mock Rerank (deterministic, offline)', pricing: {} },
+      {
+        id: 'mock/speak',
+        provider: 'mock',
+        type: 'speech',
+        name: 'Mock Speak (deterministic, offline; a WAV tone as long as the text)',
+        pricing: { character: '0.000015' },
+      },
+      { id: 'mock/transcribe', provider: 'mock', type: 'transcription', name: 'Mock Transcribe (deterministic, offline)', pricing: { audio_minute: '0.006' } },
     ]);
   });
 
@@ -39,8 +47,9 @@ describe('catalog', () => {
     });
     expect(catalog.find((entry) => entry.id === 'openai/text-embedding-3-small')?.type).toBe('embedding');
     expect(catalog.find((entry) => entry.id === 'openai/gpt-image-1')?.type).toBe('image');
-    // Speech and transcription models have no face to serve them.
-    expect(catalog.some((entry) => /whisper|tts/.test(entry.id))).toBe(false);
+    // Audio models are typed by name and priced in their own units (whisper by the minute).
+    expect(catalog.find((entry) => entry.id === 'openai/whisper-1')).toMatchObject({ type: 'transcription', pricing: { audio_minute: '0.006' } });
+    expect(catalog.find((entry) => entry.id === 'openai/gpt-4o-mini-tts')?.type).toBe('speech');
   });
 
   it('names package models by an id the API accepts', () => {

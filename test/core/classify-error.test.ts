@@ -30,6 +30,12 @@ describe('classifyUpstreamError decides by status and structured codes, never by
     expect(classifyUpstreamError(apiError(400, JSON.stringify({ error: { status: 'RESOURCE_EXHAUSTED' } })), where).kind).toBe('upstream_rate_limited');
   });
 
+  it('a 200 whose body broke off before any content ("Failed to process successful response") falls back, not a 400', () => {
+    const broken = classifyUpstreamError(apiError(200, undefined, undefined, new TypeError('terminated')), where);
+    expect(broken.kind).toBe('upstream_server_error');
+    expect(broken.fallback).toBe(true);
+  });
+
   it('carries retry-after in seconds from the header, in seconds or as a date', () => {
     expect(classifyUpstreamError(apiError(429, undefined, { 'retry-after': '7' }), where).details.retryAfterSeconds).toBe(7);
     expect(retryAfter({ 'retry-after': new Date(Date.now() + 3_000).toUTCString() })).toBeGreaterThan(1);

@@ -143,3 +143,38 @@ describe('catalog pricing strings', () => {
     expect(toCatalogPricing(null)).toEqual({});
   });
 });
+
+describe('pricing speech and transcription in their own units', () => {
+  const pricing = pricingFor({ models: { 'openai/tts-1': { pricing: { characters: 15 } }, 'oa/local-whisper': { pricing: { audioMinute: 0.003 } } } });
+
+  it('prices speech per configured million characters, and not by tokens', () => {
+    expect(pricing.priceOf('openai', 'openai', 'tts-1')).toMatchObject({ source: 'config', perCharacter: 15 / 1e6 });
+    expect(pricing.costOf('openai', 'openai', 'tts-1', usage({}), 0, { unit: 'characters', amount: 1000 })).toBe(0.015);
+  });
+
+  it('leaves speech unpriced when the model only has token rates (its audio output is not metered)', () => {
+    expect(pricing.priceOf('openai', 'openai', 'gpt-4o-mini-tts')).toMatchObject({ inputPerToken: 0.6 / 1e6 });
+    expect(pricing.costOf('openai', 'openai', 'gpt-4o-mini-tts', usage({}), 0, { unit: 'characters', amount: 1000 })).toBeNull();
+  });
+
+  it("prices whisper per minute from genai-prices' audio hours, and null when the duration is unknown", () => {
+    expect(pricing.priceOf('openai', 'openai', 'whisper-1')).toEqual({ source: 'genai-prices', perAudioMinute: 0.36 / 60 });
+    expect(pricing.costOf('openai', 'openai', 'whisper-1', usage({}), 0, { unit: 'audioSeconds', amount: 90 })).toBe(0.009);
+    expect(pricing.costOf('openai', 'openai', 'whisper-1', usage({}), 0, { unit: 'audioSeconds', amount: null })).toBeNull();
+  });
+
+  it('leaves token-billed transcription unpriced even with reported tokens: audio tokens have their own rate', () => {
+    expect(pricing.costOf('openai', 'openai', 'gpt-4o-transcribe', usage({ input: 100, output: 10 }), 0, { unit: 'audioSeconds', amount: 10 })).toBeNull();
+  });
+
+  it('takes audioMinute from config for any provider, and shows both units in the catalog shape', () => {
+    expect(pricing.costOf('openai-compatible', 'oa', 'local-whisper', usage({}), 0, { unit: 'audioSeconds', amount: 120 })).toBe(0.006);
+    expect(toCatalogPricing(pricing.priceOf('openai', 'openai', 'tts-1'))).toEqual({ character: '0.000015' });
+    expect(toCatalogPricing(pricing.priceOf('openai', 'openai', 'whisper-1'))).toEqual({ audio_minute: '0.006' });
+  });
+
+  it('prices the mock audio models at their nominal rates', () => {
+    expect(pricing.costOf('mock', 'mock', 'speak', usage({}), 0, { unit: 'characters', amount: 100 })).toBe(0.0015);
+    expect(pricing.costOf('mock', 'mock', 'transcribe', usage({}), 0, { unit: 'audioSeconds', amount: 60 })).toBe(0.006);
+  });
+});

@@ -61,7 +61,13 @@ describe('circuit breaker', () => {
 
   it('answers 503 circuit_open when every candidate is paused', async () => {
     upstream.script('lonely', { kind: 'error', status: 503 });
-    const lonely = () => client.chat.completions.create({ model: 'flaky/lonely', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error as InstanceType<typeof OpenAI.APIError>);
+    const lonely = () =>
+      client.chat.completions.create({ model: 'flaky/lonely', messages: [{ role: 'user', content: 'x' }] }).then(
+        () => {
+          throw new Error('expected the call to fail');
+        },
+        (error: unknown) => error as InstanceType<typeof OpenAI.APIError>,
+      );
     for (let index = 0; index < 3; index++) expect((await lonely()).status).toBe(503);
     const paused = await lonely();
     expect(paused.status).toBe(503);

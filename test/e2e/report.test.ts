@@ -183,12 +183,12 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
     expect(gateway.requests()).toHaveLength(5);
   });
 
-  it('GET /v1/credits: no budget means a null balance; total_used is the ledger’s exact sum as a decimal string', async () => {
+  it('GET /v1/credits: no budget means an unlimited balance ("Infinity"); total_used is the ledger’s exact sum as a decimal string', async () => {
     const { status, body } = await getJson(`${gateway.url}/v1/credits`);
     expect(status).toBe(200);
     const total = sumNanos(ledger);
     expect(body).toEqual({
-      balance: null,
+      balance: 'Infinity',
       total_used: expect.any(String),
       budgets: [],
       spend: { today: body.total_used, this_month: body.total_used },

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 export interface LedgerRequest {
   id: string;
   face: string;
+  operation: string;
   stream: number;
   requested_model: string;
   served_model: string | null;

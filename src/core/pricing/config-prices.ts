@@ -17,5 +17,7 @@ export function configRateCard(config: Config, providerId: string, model: string
   if (merged.cacheRead !== undefined) card.cacheRead = merged.cacheRead;
   if (merged.cacheWrite !== undefined) card.cacheWrite = merged.cacheWrite;
   if (merged.image !== undefined) card.image = merged.image;
+  if (merged.characters !== undefined) card.characters = merged.characters;
+  if (merged.audioMinute !== undefined) card.audioMinute = merged.audioMinute;
   return Object.keys(card).length > 0 ? card : null;
 }

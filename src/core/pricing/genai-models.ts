@@ -13,14 +13,14 @@ export interface GenaiModel {
  * own ids are sometimes family names (`codestral` matches `codestral-latest`), so when an id does
  * not price as itself the first exact alias from its match rule that does is used; a model with
  * only pattern rules (`magistral-small-*`) gives no usable id and is left out. Also left out:
- * deprecated models and speech, transcription, realtime, live and OCR models, which no face serves.
+ * deprecated models and realtime, live, OCR and moderation models, which no face serves.
  */
 export function listGenaiModels(providerId: string): GenaiModel[] {
   const provider = findProvider({ providerId });
   if (!provider) return [];
   const models: GenaiModel[] = [];
   for (const model of provider.models) {
-    if (model.deprecated || /(^|-)(tts|transcribe|whisper|realtime|live|ocr|moderation)(-|$)/.test(model.id)) continue;
+    if (model.deprecated || /(^|-)(realtime|live|ocr|moderation)(-|$)/.test(model.id)) continue;
     const modelId = [model.id, ...exactAliases(model.match)].find((candidate) => pricesAs(provider.id, candidate, model));
     if (!modelId) continue;
     const entry: GenaiModel = { modelId };

@@ -71,7 +71,7 @@ function secondsOfDayUtc(time: string): number {
   return (((local - offset) % 86_400) + 86_400) % 86_400;
 }
 
-/** Text token prices and per-request fees; audio, image-token and search prices are not used here. */
+/** Text token prices, per-request fees and audio hours; audio-token, image-token and search prices are not used here. */
 function toRateCard(prices: GenaiModelPrice): RateCard {
   const card: RateCard = {
     input: toRate(prices.input_mtok),
@@ -81,6 +81,9 @@ function toRateCard(prices: GenaiModelPrice): RateCard {
   };
   const perThousandRequests = prices.requests_kcount;
   if (typeof perThousandRequests === 'number') card.request = perThousandRequests / 1000;
+  // Transcription billed by the hour of audio heard (whisper-1); audio-token rates are not used.
+  const perAudioHour = prices.input_audio_hours ?? prices.audio_hours;
+  if (typeof perAudioHour === 'number') card.audioMinute = perAudioHour / 60;
   for (const key of Object.keys(card) as Array<keyof RateCard>) if (card[key] === undefined) delete card[key];
   return card;
 }

@@ -17,7 +17,17 @@ export interface RateCard {
   cacheWrite?: Rate;
   image?: number;
   request?: number;
+  /** Speech: USD per million characters of text. */
+  characters?: number;
+  /** Transcription: USD per minute of input audio. */
+  audioMinute?: number;
 }
+
+/**
+ * What speech and transcription are billed in: characters spoken, seconds heard (null when the
+ * provider did not say how long the audio was).
+ */
+export type MediaUsage = { unit: 'characters'; amount: number } | { unit: 'audioSeconds'; amount: number | null };
 
 export function isEmptyCard(card: RateCard): boolean {
   return (
@@ -26,7 +36,9 @@ export function isEmptyCard(card: RateCard): boolean {
     card.cacheRead === undefined &&
     card.cacheWrite === undefined &&
     card.image === undefined &&
-    card.request === undefined
+    card.request === undefined &&
+    card.characters === undefined &&
+    card.audioMinute === undefined
   );
 }
 
@@ -80,6 +92,24 @@ export function costFromCard(card: RateCard, usage: TokenUsage, images = 0): num
   if (images > 0) {
     if (card.image !== undefined) usd += images * card.image;
     else if (perMillion === 0) return null;
+  }
+  if (card.request !== undefined) usd += card.request;
+  return roundUsd(usd);
+}
+
+/**
+ * USD for one speech or transcription request, priced only in its own unit: token rates do not
+ * apply (a TTS model's text-token rate leaves its audio output unpriced), so a card without a
+ * character or audio-minute rate, or audio of unknown length, gives null.
+ */
+export function mediaCostFromCard(card: RateCard, media: MediaUsage): number | null {
+  let usd: number;
+  if (media.unit === 'characters') {
+    if (card.characters === undefined) return null;
+    usd = (media.amount * card.characters) / 1_000_000;
+  } else {
+    if (card.audioMinute === undefined || media.amount === null) return null;
+    usd = (media.amount * card.audioMinute) / 60;
   }
   if (card.request !== undefined) usd += card.request;
   return roundUsd(usd);

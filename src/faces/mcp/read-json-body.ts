@@ -1,5 +1,6 @@
 /** Reads a JSON request body with a size limit, for requests the caller did not parse. */
 import type { IncomingMessage } from 'node:http';
+import { decodeUtf8, jsonDepthExceeds, MAX_JSON_DEPTH } from '../../http/body.js';
 
 export type JsonBody =
   | { ok: true; value: unknown }
@@ -15,8 +16,13 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     }
     chunks.push(chunk);
   }
+  const text = decodeUtf8(Buffer.concat(chunks));
+  if (text === null) return { ok: false, status: 400, code: -32700, message: 'Parse error: the body is not valid UTF-8' };
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    return { ok: false, status: 400, code: -32700, message: `Parse error: the body nests deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, status: 400, code: -32700, message: 'Parse error: Invalid JSON' };
   }

@@ -1,11 +1,12 @@
 /**
  * Resources: the gateway's llms.txt, the model catalog (whole and per model, with completion of
- * model ids) and generated images.
+ * model ids), generated images and spoken audio.
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../core/types.js';
 import { completeModelId } from './catalog-view.js';
+import { AUDIO_URI_TEMPLATE } from './audio-uri.js';
 import { IMAGE_URI_TEMPLATE } from './image-uri.js';
 
 export const LLMS_TXT_URI = 'tollgate://llms.txt';
@@ -81,6 +82,24 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
       return {
         contents: [{ uri: uri.href, mimeType: image.mediaType, blob: Buffer.from(image.bytes).toString('base64') }],
       };
+    },
+  );
+
+  server.registerResource(
+    'audio',
+    new ResourceTemplate(AUDIO_URI_TEMPLATE, { list: undefined }),
+    {
+      title: 'Spoken audio',
+      description: 'Audio made by the speak tool, as a base64 blob.',
+    },
+    (uri, variables): ReadResourceResult => {
+      const id = decodeURIComponent(String(variables.id));
+      // Audio shares the gateway's media store with images; only audio answers here.
+      const audio = gateway.getImage(id);
+      if (!audio || !/^(audio|video)\//.test(audio.mediaType)) {
+        throw new McpError(RESOURCE_NOT_FOUND, `No audio ${id}; audio is kept for a limited time, call speak again.`, { uri: uri.href });
+      }
+      return { contents: [{ uri: uri.href, mimeType: audio.mediaType, blob: Buffer.from(audio.bytes).toString('base64') }] };
     },
   );
 }

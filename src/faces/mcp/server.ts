@@ -9,6 +9,8 @@ import { registerGenerateImageTool } from './tools/generate-image.js';
 import { registerGetSpendTool } from './tools/get-spend.js';
 import { registerListModelsTool } from './tools/list-models.js';
 import { registerRerankTool } from './tools/rerank.js';
+import { registerSpeakTool } from './tools/speak.js';
+import { registerTranscribeTool } from './tools/transcribe.js';
 
 export interface McpServerOptions {
   /** Served as the `tollgate://llms.txt` resource. */
@@ -18,7 +20,7 @@ export interface McpServerOptions {
 }
 
 const instructions = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
-Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank or generate_image. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.
+Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank, generate_image, speak or transcribe. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.
 The \`mock/*\` models are free and offline. Read tollgate://llms.txt for more.`;
 
 export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
@@ -36,6 +38,8 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
   registerEmbedTool(server, gateway);
   registerRerankTool(server, gateway);
   registerGenerateImageTool(server, gateway);
+  registerSpeakTool(server, gateway);
+  registerTranscribeTool(server, gateway);
   registerListModelsTool(server, gateway);
   registerGetSpendTool(server, gateway);
   registerResources(server, gateway, options.llmsTxt);

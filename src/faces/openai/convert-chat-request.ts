@@ -286,13 +286,16 @@ function convertResponseFormat(
 
 /**
  * OpenAI's own request fields without a V3 setting travel as provider options, in the
- * namespaces the OpenAI and OpenAI-compatible adapters read; options the client sent per
- * provider win over them. `gateway` is ours and never goes upstream.
+ * namespaces the OpenAI, OpenAI-compatible and Anthropic adapters read; options the client sent
+ * per provider win over them. `gateway` is ours and never goes upstream.
  */
 function convertProviderOptions(body: ChatCompletionRequest): SharedV3ProviderOptions | undefined {
   const openai: JSONObject = {};
   const compatible: JSONObject = {};
+  const anthropic: JSONObject = {};
   if (body.parallel_tool_calls != null) openai.parallelToolCalls = body.parallel_tool_calls;
+  // Anthropic calls tools in parallel unless told not to (`disable_parallel_tool_use`).
+  if (body.parallel_tool_calls === false) anthropic.disableParallelToolUse = true;
   if (body.reasoning_effort != null) {
     openai.reasoningEffort = body.reasoning_effort;
     compatible.reasoningEffort = body.reasoning_effort;
@@ -300,6 +303,8 @@ function convertProviderOptions(body: ChatCompletionRequest): SharedV3ProviderOp
   if (body.user != null) {
     openai.user = body.user;
     compatible.user = body.user;
+    // Anthropic's field for the same purpose (abuse monitoring per end user).
+    anthropic.metadata = { userId: body.user };
   }
   if (body.response_format?.type === 'json_schema' && body.response_format.json_schema.strict != null) {
     openai.strictJsonSchema = body.response_format.json_schema.strict;
@@ -309,6 +314,7 @@ function convertProviderOptions(body: ChatCompletionRequest): SharedV3ProviderOp
   const options: SharedV3ProviderOptions = {};
   if (Object.keys(openai).length > 0) options.openai = openai;
   if (Object.keys(compatible).length > 0) options.openaiCompatible = compatible;
+  if (Object.keys(anthropic).length > 0) options.anthropic = anthropic;
   for (const [namespace, value] of Object.entries(clientProviderOptions(body.providerOptions))) {
     options[namespace] = { ...options[namespace], ...value };
   }

@@ -4,7 +4,7 @@ import type { OpenAIChatOutcome } from '../../core/openai-chat-route.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatStream, RequestContext } from '../../core/types.js';
 import { parseJsonBody, readBody } from '../../http/body.js';
-import { rateLimitHeaders, refusalHeaders } from '../../http/rate-limit-headers.js';
+import { refusalHeaders } from '../../http/rate-limit-headers.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import { parseChatCompletionRequest } from './chat-api.js';
@@ -14,7 +14,9 @@ import { parseEmbeddingsRequest } from './embeddings-api.js';
 import { createChatChunkRenderer, formatSseData, SSE_DONE } from './render-chat-chunks.js';
 import { renderChatCompletion } from './render-chat-completion.js';
 import { renderError, renderStreamError } from './render-error.js';
+import { mediaRoutes } from './media-routes.js';
 import { renderModel, renderModels } from './render-models.js';
+import { servedHeaders } from './served-headers.js';
 
 /**
  * The OpenAI-compatible face: parses OpenAI's wire format, calls the core, renders OpenAI's
@@ -73,17 +75,8 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
         sendJson(res, 200, renderModel(entry));
       },
     },
+    ...mediaRoutes(gateway, options),
   ];
-}
-
-function servedHeaders(served: { provider: string; servedModel: string; requestId: string; attempts: number }, context: RequestContext): Record<string, string> {
-  return {
-    ...rateLimitHeaders(context.rateLimit),
-    'x-request-id': served.requestId,
-    'x-tollgate-provider': served.provider,
-    'x-tollgate-model': served.servedModel,
-    'x-tollgate-attempts': String(served.attempts),
-  };
 }
 
 async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome, includeUsage: boolean, context: RequestContext): Promise<void> {

@@ -51,5 +51,7 @@ function renderPricing(pricing: ModelPricing): ModelPricing {
   if (pricing.input_cache_read != null) out.input_cache_read = pricing.input_cache_read;
   if (pricing.input_cache_write != null) out.input_cache_write = pricing.input_cache_write;
   if (pricing.image != null) out.image = pricing.image;
+  if (pricing.character != null) out.character = pricing.character;
+  if (pricing.audio_minute != null) out.audio_minute = pricing.audio_minute;
   return out;
 }

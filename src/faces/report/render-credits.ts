@@ -19,8 +19,12 @@ export interface CreditsBudget {
 }
 
 export interface CreditsBody {
-  /** What is left in the tightest budget that applies to the caller; null when none applies. */
-  balance: string | null;
+  /**
+   * What is left in the tightest budget that applies to the caller; `"Infinity"` when none
+   * applies (always a string: the AI SDK's `getCredits()` schema requires one, and the text
+   * parses as a number in JS, Python and Go).
+   */
+  balance: string;
   /** Everything the caller has spent, all time (all requests for admins and anonymous use). */
   total_used: string;
   /** Every budget that applies, tightest first (the first one gives `balance`). */
@@ -52,7 +56,7 @@ export function renderCredits(figures: CreditsFigures): CreditsBody {
     }),
   );
   return {
-    balance: budgets[0]?.remaining ?? null,
+    balance: budgets[0]?.remaining ?? 'Infinity',
     total_used: money(figures.totalUsedUsd),
     budgets,
     spend: { today: money(figures.todayUsd), this_month: money(figures.thisMonthUsd) },

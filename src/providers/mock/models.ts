@@ -24,6 +24,10 @@ export interface MockNominalPrice {
   output?: number;
   image?: number;
   request?: number;
+  /** USD per million characters spoken. */
+  characters?: number;
+  /** USD per minute of audio heard. */
+  audioMinute?: number;
 }
 
 export const mockModels: readonly MockModel[] = [
@@ -58,6 +62,22 @@ export const mockModels: readonly MockModel[] = [
     type: 'image',
     name: 'Mock Image (deterministic, offline)',
     pricing: { image: 0.01 },
+  },
+  {
+    modelId: 'speak',
+    id: 'mock/speak',
+    type: 'speech',
+    name: 'Mock Speak (deterministic, offline; a WAV tone as long as the text)',
+    // OpenAI's tts-1 rate, per million characters.
+    pricing: { characters: 15 },
+  },
+  {
+    modelId: 'transcribe',
+    id: 'mock/transcribe',
+    type: 'transcription',
+    name: 'Mock Transcribe (deterministic, offline)',
+    // OpenAI's whisper-1 rate, per minute of audio.
+    pricing: { audioMinute: 0.006 },
   },
 ];
 

@@ -5,12 +5,15 @@ import { createMockImageModel } from './image-model.js';
 import { createMockLanguageModel } from './language-model.js';
 import { findMockModel } from './models.js';
 import { createMockRerankingModel } from './reranking-model.js';
+import { createMockSpeechModel } from './speech-model.js';
+import { createMockTranscriptionModel } from './transcription-model.js';
 
 type SpecModelType = ConstructorParameters<typeof NoSuchModelError>[0]['modelType'];
 
-/** Every model method that V3 declares, made mandatory: the mock serves all four modalities. */
-export type MockProvider = Required<Pick<ProviderV3, 'rerankingModel' | 'textEmbeddingModel'>> &
-  Omit<ProviderV3, 'rerankingModel' | 'textEmbeddingModel'>;
+type Mandatory = 'rerankingModel' | 'textEmbeddingModel' | 'speechModel' | 'transcriptionModel';
+
+/** The model methods V3 declares, made mandatory: the mock serves all six modalities. */
+export type MockProvider = Required<Pick<ProviderV3, Mandatory>> & Omit<ProviderV3, Mandatory>;
 
 /** The built-in deterministic provider for offline use, demos and agents' own tests. */
 export function createMockProvider(): MockProvider {
@@ -22,6 +25,8 @@ export function createMockProvider(): MockProvider {
     textEmbeddingModel: embeddingModel,
     rerankingModel: (modelId) => createMockRerankingModel(known(modelId, 'reranking', 'rerankingModel')),
     imageModel: (modelId) => createMockImageModel(known(modelId, 'image', 'imageModel')),
+    speechModel: (modelId) => createMockSpeechModel(known(modelId, 'speech', 'speechModel')),
+    transcriptionModel: (modelId) => createMockTranscriptionModel(known(modelId, 'transcription', 'transcriptionModel')),
   };
 }
 

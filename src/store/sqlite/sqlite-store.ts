@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -55,19 +56,33 @@ function sqliteLedger(db: Database.Database, onWriteError: (error: unknown) => v
       cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 
+  const insertRequestRow = (id: string, r: RequestRow) => {
+    const u = r.usage;
+    insertRequest.run(
+      id, r.ts, r.face, r.operation, r.stream ? 1 : 0, r.keyId, r.keyName, r.user,
+      r.tags.length ? JSON.stringify(r.tags) : null, r.requestedModel, r.servedModel, r.provider, r.status,
+      r.errorKind, r.attempts, r.latencyMs, r.ttftMs, u.input, u.cacheRead, u.cacheWrite, u.output, u.reasoning,
+      r.costNanos,
+    );
+  };
+
   const writeBatch = db.transaction((batch: Array<[RequestRow, AttemptRow[]]>) => {
     for (const [r, attempts] of batch) {
-      const u = r.usage;
-      insertRequest.run(
-        r.id, r.ts, r.face, r.operation, r.stream ? 1 : 0, r.keyId, r.keyName, r.user,
-        r.tags.length ? JSON.stringify(r.tags) : null, r.requestedModel, r.servedModel, r.provider, r.status,
-        r.errorKind, r.attempts, r.latencyMs, r.ttftMs, u.input, u.cacheRead, u.cacheWrite, u.output, u.reasoning,
-        r.costNanos,
-      );
+      // The id may be the client's own `x-request-id`, so it can repeat. A repeat must neither
+      // lose its spend nor abort the batch (every other request's rows with it): it is stored
+      // under a suffixed id instead.
+      let id = r.id;
+      try {
+        insertRequestRow(id, r);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
+        id = `${r.id}~${randomUUID()}`;
+        insertRequestRow(id, r);
+      }
       for (const a of attempts) {
         const au = a.usage;
         insertAttempt.run(
-          a.requestId, a.seq, a.ts, a.model, a.provider, a.status, a.errorKind, a.errorMessage, a.upstreamStatus,
+          id, a.seq, a.ts, a.model, a.provider, a.status, a.errorKind, a.errorMessage, a.upstreamStatus,
           a.latencyMs, a.ttftMs, au?.input ?? null, au?.cacheRead ?? null, au?.cacheWrite ?? null, au?.output ?? null,
           au?.reasoning ?? null, a.costNanos,
         );

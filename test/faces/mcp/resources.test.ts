@@ -41,10 +41,10 @@ describe('resources', () => {
     expect(catalog).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'mock/echo', type: 'language' })]));
   });
 
-  it('offers templates for one model and for generated images', async () => {
+  it('offers templates for one model, generated images and spoken audio', async () => {
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual(
-      ['tollgate://images/{id}', modelTemplate].sort(),
+      ['tollgate://images/{id}', 'tollgate://audio/{id}', modelTemplate].sort(),
     );
   });
 
@@ -76,7 +76,7 @@ describe('completion of model ids', () => {
 
   it('completes a provider prefix to every id under it', async () => {
     const { completion } = await complete('mock/');
-    expect(completion.values).toEqual(['mock/echo', 'mock/embed', 'mock/image', 'mock/rerank']);
+    expect(completion.values).toEqual(['mock/echo', 'mock/embed', 'mock/image', 'mock/rerank', 'mock/speak', 'mock/transcribe']);
   });
 
   it('narrows as the prefix grows', async () => {

@@ -25,10 +25,10 @@ async function call(name: string, args: Record<string, unknown>, onprogress?: (p
 }
 
 describe('the tool list', () => {
-  it('offers the six gateway tools, each with a title, description, schemas and annotations', async () => {
+  it('offers the eight gateway tools, each with a title, description, schemas and annotations', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ['chat', 'embed', 'generate_image', 'get_spend', 'list_models', 'rerank'].sort(),
+      ['chat', 'embed', 'generate_image', 'get_spend', 'list_models', 'rerank', 'speak', 'transcribe'].sort(),
     );
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
@@ -46,7 +46,7 @@ describe('the tool list', () => {
   it('marks model calls as billed, open-world actions and catalog/spend reads as read-only', async () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
-    for (const name of ['chat', 'embed', 'rerank', 'generate_image']) {
+    for (const name of ['chat', 'embed', 'rerank', 'generate_image', 'speak', 'transcribe']) {
       expect(byName[name].annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: true });
       expect(byName[name].description).toMatch(/cost/i);
     }

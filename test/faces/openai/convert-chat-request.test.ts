@@ -240,9 +240,16 @@ describe('convertChatRequest', () => {
     expect(request.call.providerOptions).toEqual({
       openai: { parallelToolCalls: false, reasoningEffort: 'low', user: 'end-user-1', serviceTier: 'flex' },
       openaiCompatible: { reasoningEffort: 'high', user: 'end-user-1' },
-      anthropic: { thinking: { type: 'enabled', budgetTokens: 2048 } },
+      anthropic: { disableParallelToolUse: true, metadata: { userId: 'end-user-1' }, thinking: { type: 'enabled', budgetTokens: 2048 } },
     });
     expect(endUser).toBe('end-user-1');
+  });
+
+  it('asks Anthropic for one tool call at a time only when parallel_tool_calls is false', () => {
+    expect(convert({ ...user('x'), parallel_tool_calls: false }).request.call.providerOptions?.anthropic).toEqual({ disableParallelToolUse: true });
+    expect(convert({ ...user('x'), parallel_tool_calls: true }).request.call.providerOptions?.anthropic).toBeUndefined();
+    const clientWins = convert({ ...user('x'), parallel_tool_calls: false, providerOptions: { anthropic: { disableParallelToolUse: false } } });
+    expect(clientWins.request.call.providerOptions?.anthropic).toEqual({ disableParallelToolUse: false });
   });
 
   it('takes providerOptions.gateway as routing options, never upstream', () => {

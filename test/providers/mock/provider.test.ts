@@ -11,6 +11,8 @@ describe('mock provider', () => {
       ['mock/embed', 'embedding'],
       ['mock/rerank', 'reranking'],
       ['mock/image', 'image'],
+      ['mock/speak', 'speech'],
+      ['mock/transcribe', 'transcription'],
     ]);
   });
 
@@ -20,6 +22,8 @@ describe('mock provider', () => {
     expect(provider.textEmbeddingModel('embed').modelId).toBe('embed');
     expect(provider.rerankingModel('rerank').modelId).toBe('rerank');
     expect(provider.imageModel('image').modelId).toBe('image');
+    expect(provider.speechModel('speak').modelId).toBe('speak');
+    expect(provider.transcriptionModel('transcribe').modelId).toBe('transcribe');
   });
 
   it('throws NoSuchModelError for unknown ids and for a model of another type', () => {

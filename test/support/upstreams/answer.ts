@@ -16,16 +16,25 @@ export interface Conversation {
   toolResult?: string;
 }
 
-export type Answer =
-  | { kind: 'text'; text: string }
-  | { kind: 'tool'; name: string; args: Record<string, unknown>; argsJson: string };
+/** One function call of a tool answer. */
+export interface ToolCallAnswer {
+  name: string;
+  args: Record<string, unknown>;
+  argsJson: string;
+}
+
+export type Answer = { kind: 'text'; text: string } | { kind: 'tool'; calls: ToolCallAnswer[] };
 
 export interface Decision {
   answer: Answer;
   usage: UsageCounts;
+  /** The scripted `finishReason`, in the provider's own terms; unset means the default. */
+  finishReason?: string;
 }
 
 export const TOOL_ARGS: Record<string, unknown> = { city: 'Paris' };
+/** Arguments of the second call when the user asks for two tools. */
+export const SECOND_TOOL_ARGS: Record<string, unknown> = { city: 'Tokyo' };
 
 /** Number of whitespace-separated words. */
 export function countWords(text: string): number {
@@ -48,19 +57,29 @@ export function fragments(text: string, size = 5): string[] {
 
 /** Matches the word `tool` (not `tools`, not `toolbox`). */
 const TOOL_WORD = /(^|[^a-z0-9_])tool($|[^a-z0-9_])/i;
+/** Matches `two tools`: asks for two calls in one assistant turn (parallel tool calls). */
+const TWO_TOOLS = /(^|[^a-z0-9_])two\s+tools($|[^a-z0-9_])/i;
+
+function toolCall(name: string, args: Record<string, unknown>): ToolCallAnswer {
+  return { name, args: { ...args }, argsJson: JSON.stringify(args) };
+}
 
 /**
  * Rules, in order: a scripted `text` wins; a trailing tool result gives `Tool said: <result>`;
- * offered tools plus the word `tool` in the last user message give one call to the first tool
- * with `{"city":"Paris"}`; otherwise `Echo: <last user message>`.
+ * offered tools plus `two tools` in the last user message give two calls in one turn, to the
+ * first two tools (the only one twice when one is offered), with `{"city":"Paris"}` then
+ * `{"city":"Tokyo"}`; offered tools plus the word `tool` give one call to the first tool with
+ * `{"city":"Paris"}`; otherwise `Echo: <last user message>`.
  *
  * Tokens: input = words across all texts + 3; output = words of the answer text, or of
- * `<tool name> <arguments JSON>` (2) for a tool call; cached, cache-write and reasoning 0.
+ * `<tool name> <arguments JSON>` (2) per tool call; cached, cache-write and reasoning 0.
  */
 export function decide(conversation: Conversation, options: AnswerOptions): Decision {
   const answer = pickAnswer(conversation, options);
   const outputTokens =
-    answer.kind === 'text' ? countWords(answer.text) : countWords(`${answer.name} ${answer.argsJson}`);
+    answer.kind === 'text'
+      ? countWords(answer.text)
+      : answer.calls.reduce((sum, call) => sum + countWords(`${call.name} ${call.argsJson}`), 0);
   const usage: UsageCounts = {
     inputTokens: countWords(conversation.texts.join(' ')) + 3,
     outputTokens,
@@ -69,7 +88,7 @@ export function decide(conversation: Conversation, options: AnswerOptions): Deci
     reasoningTokens: 0,
     ...definedOnly(options.usage),
   };
-  return { answer, usage };
+  return { answer, usage, ...(options.finishReason !== undefined ? { finishReason: options.finishReason } : {}) };
 }
 
 function pickAnswer(conversation: Conversation, options: AnswerOptions): Answer {
@@ -78,8 +97,12 @@ function pickAnswer(conversation: Conversation, options: AnswerOptions): Answer 
     return { kind: 'text', text: `Tool said: ${conversation.toolResult}` };
   }
   const firstTool = conversation.toolNames[0];
+  if (firstTool !== undefined && TWO_TOOLS.test(conversation.lastUserText)) {
+    const secondTool = conversation.toolNames[1] ?? firstTool;
+    return { kind: 'tool', calls: [toolCall(firstTool, TOOL_ARGS), toolCall(secondTool, SECOND_TOOL_ARGS)] };
+  }
   if (firstTool !== undefined && TOOL_WORD.test(conversation.lastUserText)) {
-    return { kind: 'tool', name: firstTool, args: { ...TOOL_ARGS }, argsJson: JSON.stringify(TOOL_ARGS) };
+    return { kind: 'tool', calls: [toolCall(firstTool, TOOL_ARGS)] };
   }
   return { kind: 'text', text: `Echo: ${conversation.lastUserText}` };
 }

@@ -67,19 +67,22 @@ const MessagesBody = z.looseObject({
   system: TextOrBlocks.nullish(),
   stream: z.boolean().nullish(),
   tools: z.array(z.looseObject({ name: z.string() })).nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
 });
 type MessagesBody = z.infer<typeof MessagesBody>;
 
 /** Text blocks only; tool results are read separately. */
 function textOf(content: z.infer<typeof TextOrBlocks> | z.infer<typeof Content>): string {
   if (typeof content === 'string') return content;
-  return content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join(' ');
+  // Only text blocks count: an image beside the text must not add a trailing space.
+  return content.flatMap((b) => (b.type === 'text' ? [b.text ?? ''] : [])).join(' ');
 }
 
+/** Every tool_result block's text, in order, joined with `; ` (parallel calls answer together). */
 function toolResultOf(content: z.infer<typeof Content>): string | undefined {
   if (typeof content === 'string') return undefined;
-  const block = content.find((b) => b.type === 'tool_result');
-  return block ? resultText(block.content ?? '') : undefined;
+  const results = content.filter((b) => b.type === 'tool_result').map((b) => resultText(b.content ?? ''));
+  return results.length > 0 ? results.join('; ') : undefined;
 }
 
 function toConversation(body: MessagesBody): Conversation {
@@ -112,48 +115,66 @@ function usageFields(usage: UsageCounts): Record<string, unknown> {
   };
 }
 
-function message(body: MessagesBody, { answer, usage }: Decision): Record<string, unknown> {
+/** Anthropic tool_use ids are unique per call; `toolu_1`, `toolu_2`, … in the order of the calls. */
+const toolUseId = (index: number): string => `toolu_${index + 1}`;
+
+/** `stop_reason` and `stop_sequence`: the scripted reason or the natural one. */
+function stopOf(body: MessagesBody, { answer, finishReason }: Decision): { stop_reason: string; stop_sequence: string | null } {
+  const reason = finishReason ?? (answer.kind === 'text' ? 'end_turn' : 'tool_use');
+  // The API names the sequence that matched; the first one the request gave stands in for it.
+  return { stop_reason: reason, stop_sequence: reason === 'stop_sequence' ? (body.stop_sequences?.[0] ?? null) : null };
+}
+
+function message(body: MessagesBody, decision: Decision): Record<string, unknown> {
+  const { answer, usage } = decision;
   const content =
     answer.kind === 'text'
       ? [{ type: 'text', text: answer.text }]
-      : [{ type: 'tool_use', id: 'toolu_1', name: answer.name, input: answer.args }];
+      : answer.calls.map((call, i) => ({ type: 'tool_use', id: toolUseId(i), name: call.name, input: call.args }));
   return {
     id: nextId('msg_'),
     type: 'message',
     role: 'assistant',
     model: body.model,
     content,
-    stop_reason: answer.kind === 'text' ? 'end_turn' : 'tool_use',
-    stop_sequence: null,
+    ...stopOf(body, decision),
     usage: usageFields(usage),
   };
 }
 
+/** One content block's events: start, deltas, stop. The first start belongs to the preamble. */
+function blockEvents(index: number, block: Record<string, unknown>, deltas: Record<string, unknown>[]): SseEvent[] {
+  const out: SseEvent[] = [dataEvent({ type: 'content_block_start', index, content_block: block }, index > 0, 'content_block_start')];
+  if (index === 0) out.push(dataEvent({ type: 'ping' }, false, 'ping'));
+  for (const delta of deltas) {
+    out.push(dataEvent({ type: 'content_block_delta', index, delta }, true, 'content_block_delta'));
+  }
+  out.push(dataEvent({ type: 'content_block_stop', index }, true, 'content_block_stop'));
+  return out;
+}
+
 function events(body: MessagesBody, decision: Decision): SseEvent[] {
   const { answer, usage } = decision;
-  const start = { ...message(body, decision), content: [], stop_reason: null, usage: { ...usageFields(usage), output_tokens: 1 } };
+  const start = {
+    ...message(body, decision),
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { ...usageFields(usage), output_tokens: 1 },
+  };
   const out: SseEvent[] = [dataEvent({ type: 'message_start', message: start }, false, 'message_start')];
-  const block =
-    answer.kind === 'text'
-      ? { type: 'text', text: '' }
-      : { type: 'tool_use', id: 'toolu_1', name: answer.name, input: {} };
-  out.push(dataEvent({ type: 'content_block_start', index: 0, content_block: block }, false, 'content_block_start'));
-  out.push(dataEvent({ type: 'ping' }, false, 'ping'));
-  const deltas =
-    answer.kind === 'text'
-      ? wordChunks(answer.text).map((text) => ({ type: 'text_delta', text }))
-      : ['', ...fragments(answer.argsJson)].map((partial_json) => ({ type: 'input_json_delta', partial_json }));
-  for (const delta of deltas) {
-    out.push(dataEvent({ type: 'content_block_delta', index: 0, delta }, true, 'content_block_delta'));
+  if (answer.kind === 'text') {
+    const deltas = wordChunks(answer.text).map((text) => ({ type: 'text_delta', text }));
+    out.push(...blockEvents(0, { type: 'text', text: '' }, deltas));
+  } else {
+    answer.calls.forEach((call, i) => {
+      const deltas = ['', ...fragments(call.argsJson)].map((partial_json) => ({ type: 'input_json_delta', partial_json }));
+      out.push(...blockEvents(i, { type: 'tool_use', id: toolUseId(i), name: call.name, input: {} }, deltas));
+    });
   }
-  out.push(dataEvent({ type: 'content_block_stop', index: 0 }, true, 'content_block_stop'));
   out.push(
     dataEvent(
-      {
-        type: 'message_delta',
-        delta: { stop_reason: answer.kind === 'text' ? 'end_turn' : 'tool_use', stop_sequence: null },
-        usage: { output_tokens: usage.outputTokens },
-      },
+      { type: 'message_delta', delta: stopOf(body, decision), usage: { output_tokens: usage.outputTokens } },
       true,
       'message_delta',
     ),

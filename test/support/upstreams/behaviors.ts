@@ -72,10 +72,11 @@ async function settle(behavior: Behavior, exchange: Exchange): Promise<Behavior 
 }
 
 function answerOptions(behavior: Behavior): AnswerOptions {
-  if (!('text' in behavior) && !('usage' in behavior)) return {};
+  if (!('text' in behavior) && !('usage' in behavior) && !('finishReason' in behavior)) return {};
   const options: AnswerOptions = {};
   if ('text' in behavior && behavior.text !== undefined) options.text = behavior.text;
   if ('usage' in behavior && behavior.usage !== undefined) options.usage = behavior.usage;
+  if ('finishReason' in behavior && behavior.finishReason !== undefined) options.finishReason = behavior.finishReason;
   return options;
 }
 
@@ -111,9 +112,15 @@ export async function run(behavior: Behavior, exchange: Exchange): Promise<void>
     default: {
       const reply = exchange.render(answerOptions(settled));
       if (reply.kind === 'json') await sendJsonReply(settled, reply, exchange);
+      else if (reply.kind === 'bytes') sendBytes(reply, exchange);
       else await sendEvents(settled, reply, exchange);
     }
   }
+}
+
+function sendBytes(reply: Extract<Reply, { kind: 'bytes' }>, exchange: Exchange): void {
+  exchange.res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': reply.body.byteLength });
+  exchange.res.end(reply.body);
 }
 
 async function sendJsonReply(behavior: Behavior, reply: Extract<Reply, { kind: 'json' }>, exchange: Exchange): Promise<void> {

@@ -88,12 +88,13 @@ function toConversation(body: GenerateBody): Conversation {
   }
   const lastUser = [...body.contents].reverse().find((c) => (c.role ?? 'user') === 'user' && textOf(c.parts).length > 0);
   const last = body.contents[body.contents.length - 1];
-  const response = last?.parts.find((p) => p.functionResponse)?.functionResponse;
+  // Parallel calls answer together: every functionResponse part, in order, joined with `; `.
+  const results = (last?.parts ?? []).flatMap((p) => (p.functionResponse ? [resultText(p.functionResponse.response ?? '')] : []));
   return {
     texts: texts.filter((t) => t.length > 0),
     lastUserText: lastUser ? textOf(lastUser.parts) : '',
     toolNames: (body.tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).map((f) => f.name)),
-    ...(response ? { toolResult: resultText(response.response ?? '') } : {}),
+    ...(results.length > 0 ? { toolResult: results.join('; ') } : {}),
   };
 }
 
@@ -109,17 +110,25 @@ function usageMetadata(usage: UsageCounts, candidates = Math.max(0, usage.output
   };
 }
 
-function candidate(parts: unknown[], last: boolean): Record<string, unknown> {
-  return { content: { parts, role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 };
+function candidate(parts: unknown[], finishReason: string | undefined): Record<string, unknown> {
+  return { content: { parts, role: 'model' }, ...(finishReason !== undefined ? { finishReason } : {}), index: 0 };
 }
 
-function whole(model: string, { answer, usage }: Decision): Record<string, unknown> {
+function whole(model: string, { answer, usage, finishReason }: Decision): Record<string, unknown> {
+  // Parallel calls are several functionCall parts of one candidate.
   const parts =
-    answer.kind === 'text' ? [{ text: answer.text }] : [{ functionCall: { name: answer.name, args: answer.args } }];
-  return { candidates: [candidate(parts, true)], usageMetadata: usageMetadata(usage), modelVersion: model, responseId: nextId('resp-') };
+    answer.kind === 'text'
+      ? [{ text: answer.text }]
+      : answer.calls.map((call) => ({ functionCall: { name: call.name, args: call.args } }));
+  return {
+    candidates: [candidate(parts, finishReason ?? 'STOP')],
+    usageMetadata: usageMetadata(usage),
+    modelVersion: model,
+    responseId: nextId('resp-'),
+  };
 }
 
-/** Streamed responses: one per word; a function call arrives whole in one response. */
+/** Streamed responses: one per word; function calls arrive whole in one response. */
 function responses(model: string, decision: Decision): Record<string, unknown>[] {
   const { answer, usage } = decision;
   const pieces = answer.kind === 'text' ? wordChunks(answer.text) : [];
@@ -129,7 +138,8 @@ function responses(model: string, decision: Decision): Record<string, unknown>[]
   return pieces.map((text, i) => {
     const last = i === pieces.length - 1;
     const soFar = last ? finalCandidates : Math.round((finalCandidates * (i + 1)) / pieces.length);
-    return { candidates: [candidate([{ text }], last)], usageMetadata: usageMetadata(usage, soFar), modelVersion: model, responseId };
+    const finishReason = last ? (decision.finishReason ?? 'STOP') : undefined;
+    return { candidates: [candidate([{ text }], finishReason)], usageMetadata: usageMetadata(usage, soFar), modelVersion: model, responseId };
   });
 }
 

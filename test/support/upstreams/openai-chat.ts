@@ -25,18 +25,23 @@ type ChatBody = z.infer<typeof ChatBody>;
 function contentText(content: z.infer<typeof Content>): string {
   if (content == null) return '';
   if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join(' ');
+  // Only text parts count: an image beside the text must not add a trailing space.
+  return content.flatMap((part) => (part.type === 'text' ? [part.text ?? ''] : [])).join(' ');
 }
 
 function toConversation(body: ChatBody): Conversation {
   const texts = body.messages.map((m) => contentText(m.content)).filter((t) => t.length > 0);
   const lastUser = [...body.messages].reverse().find((m) => m.role === 'user');
-  const last = body.messages[body.messages.length - 1];
+  // Parallel calls answer together: the trailing tool messages, in order, joined with `; `.
+  const trailing: string[] = [];
+  for (let i = body.messages.length - 1; i >= 0 && body.messages[i]?.role === 'tool'; i--) {
+    trailing.unshift(resultText(body.messages[i]?.content));
+  }
   return {
     texts,
     lastUserText: lastUser ? contentText(lastUser.content) : '',
     toolNames: (body.tools ?? []).flatMap((t) => (t.function ? [t.function.name] : [])),
-    ...(last?.role === 'tool' ? { toolResult: resultText(last.content) } : {}),
+    ...(trailing.length > 0 ? { toolResult: trailing.join('; ') } : {}),
   };
 }
 
@@ -57,14 +62,26 @@ export function openaiUsage(usage: UsageCounts): Record<string, unknown> {
 
 const FINGERPRINT = 'fp_tollgate';
 
-function completion(body: ChatBody, { answer, usage }: Decision): unknown {
+/** OpenAI call ids are per response; `call_1`, `call_2`, … in the order of the calls. */
+const callId = (index: number): string => `call_${index + 1}`;
+
+function finishReasonOf({ answer, finishReason }: Decision): string {
+  return finishReason ?? (answer.kind === 'text' ? 'stop' : 'tool_calls');
+}
+
+function completion(body: ChatBody, decision: Decision): unknown {
+  const { answer, usage } = decision;
   const message =
     answer.kind === 'text'
       ? { role: 'assistant', content: answer.text, refusal: null, annotations: [] }
       : {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_1', type: 'function', function: { name: answer.name, arguments: answer.argsJson } }],
+          tool_calls: answer.calls.map((call, i) => ({
+            id: callId(i),
+            type: 'function',
+            function: { name: call.name, arguments: call.argsJson },
+          })),
           refusal: null,
           annotations: [],
         };
@@ -73,16 +90,15 @@ function completion(body: ChatBody, { answer, usage }: Decision): unknown {
     object: 'chat.completion',
     created: nowSeconds(),
     model: body.model,
-    choices: [
-      { index: 0, message, logprobs: null, finish_reason: answer.kind === 'text' ? 'stop' : 'tool_calls' },
-    ],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(decision) }],
     usage: openaiUsage(usage),
     service_tier: 'default',
     system_fingerprint: FINGERPRINT,
   };
 }
 
-function chunks(body: ChatBody, { answer, usage }: Decision): SseEvent[] {
+function chunks(body: ChatBody, decision: Decision): SseEvent[] {
+  const { answer, usage } = decision;
   const includeUsage = body.stream_options?.include_usage === true;
   const base = {
     id: nextId('chatcmpl-'),
@@ -106,17 +122,23 @@ function chunks(body: ChatBody, { answer, usage }: Decision): SseEvent[] {
   if (answer.kind === 'text') {
     events.push(chunk({ role: 'assistant', content: '', refusal: null }, null, false));
     for (const piece of wordChunks(answer.text)) events.push(chunk({ content: piece }, null, true));
-    events.push(chunk({}, 'stop', true));
   } else {
-    // The first tool-call delta carries index, id, type and name with empty arguments; the
-    // arguments follow in fragments under the same index.
-    const header = { index: 0, id: 'call_1', type: 'function', function: { name: answer.name, arguments: '' } };
-    events.push(chunk({ role: 'assistant', content: null, tool_calls: [header], refusal: null }, null, false));
-    for (const piece of fragments(answer.argsJson)) {
-      events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null, true));
-    }
-    events.push(chunk({}, 'tool_calls', true));
+    // Each call's first delta carries index, id, type and name with empty arguments; its
+    // arguments follow in fragments under the same index. The first header rides on the role
+    // chunk; later calls open with a header delta of their own.
+    answer.calls.forEach((call, index) => {
+      const header = { index, id: callId(index), type: 'function', function: { name: call.name, arguments: '' } };
+      if (index === 0) {
+        events.push(chunk({ role: 'assistant', content: null, tool_calls: [header], refusal: null }, null, false));
+      } else {
+        events.push(chunk({ tool_calls: [header] }, null, true));
+      }
+      for (const piece of fragments(call.argsJson)) {
+        events.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null, true));
+      }
+    });
   }
+  events.push(chunk({}, finishReasonOf(decision), true));
   if (includeUsage) events.push(dataEvent({ ...base, choices: [], usage: openaiUsage(usage) }, true));
   events.push(dataEvent('[DONE]', true));
   return events;

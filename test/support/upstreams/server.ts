@@ -14,6 +14,7 @@ import {
   streamGenerateContentRoute,
 } from './gemini.js';
 import { chatCompletionsRoute } from './openai-chat.js';
+import { speechRoute, transcriptionsRoute } from './openai-audio.js';
 import { embeddingsRoute, imagesRoute, modelsRoute } from './openai-extras.js';
 import type { RecordedRequest, Route, StartOptions, StartedUpstream, WireRequest } from './types.js';
 
@@ -21,6 +22,8 @@ const ROUTES: Route[] = [
   chatCompletionsRoute,
   embeddingsRoute,
   imagesRoute,
+  speechRoute,
+  transcriptionsRoute,
   modelsRoute,
   messagesRoute,
   generateContentRoute,
@@ -34,7 +37,7 @@ const DEFAULT_MODELS = ['gpt-4o-mini', 'text-embedding-3-small', 'gpt-image-1'];
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_HANG_LIMIT_MS = 120_000;
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<{ body: unknown; form?: FormData }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -43,12 +46,19 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new Error('request body too large');
     chunks.push(buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.length === 0) return undefined;
+  const raw = Buffer.concat(chunks);
+  const text = raw.toString('utf8');
+  if (text.length === 0) return { body: undefined };
+  const type = req.headers['content-type'] ?? '';
+  if (/^multipart\/form-data/i.test(type)) {
+    // Parsed from the bytes: the text form above would mangle binary parts. Recorded as text.
+    const form = await new Response(raw as Buffer<ArrayBuffer>, { headers: { 'content-type': type } }).formData().catch(() => undefined);
+    return form ? { body: text, form } : { body: text };
+  }
   try {
-    return JSON.parse(text) as unknown;
+    return { body: JSON.parse(text) as unknown };
   } catch {
-    return text;
+    return { body: text };
   }
 }
 
@@ -79,8 +89,8 @@ export async function startUpstream(options: StartOptions = {}): Promise<Started
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    const body = await readBody(req);
-    const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers: flatHeaders(req), body, params: {} };
+    const { body, form } = await readBody(req);
+    const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers: flatHeaders(req), body, params: {}, ...(form ? { form } : {}) };
     const found = match(method, url.pathname);
     if (found) wire.params = found.params;
     const model = found?.route.model(wire);

@@ -29,6 +29,13 @@ export interface AnswerOptions {
   text?: string;
   /** Override some of the reported token counts. */
   usage?: Partial<UsageCounts>;
+  /**
+   * Finish with this reason, in the provider's own terms and sent as is: OpenAI
+   * `finish_reason` (`length`, `content_filter`, …), Anthropic `stop_reason` (`max_tokens`,
+   * `stop_sequence`, `refusal`, …), Gemini `finishReason` (`MAX_TOKENS`, `SAFETY`, …).
+   * Default: the natural one for the answer (`stop`/`tool_calls`, `end_turn`/`tool_use`, `STOP`).
+   */
+  finishReason?: string;
 }
 
 /**
@@ -41,9 +48,9 @@ export type Behavior =
   /** Answer normally (the default). */
   | ({ kind: 'ok' } & AnswerOptions)
   /** Shorthand for `{ kind: 'ok', text }`. */
-  | { kind: 'text'; text: string; usage?: Partial<UsageCounts> }
+  | { kind: 'text'; text: string; usage?: Partial<UsageCounts>; finishReason?: string }
   /** Shorthand for `{ kind: 'ok', usage }`. */
-  | { kind: 'usage'; usage: Partial<UsageCounts>; text?: string }
+  | { kind: 'usage'; usage: Partial<UsageCounts>; text?: string; finishReason?: string }
   /** Answer with an HTTP error; `body` defaults to the provider's real error shape for `status`. */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Wait `ms` before sending headers, then do `then` (default `ok`). */
@@ -123,6 +130,8 @@ export interface WireRequest {
   body: unknown;
   /** Named groups of the route's pattern (e.g. `model` from a Gemini path). */
   params: Record<string, string>;
+  /** The parts of a `multipart/form-data` body (OpenAI audio transcriptions). */
+  form?: FormData;
 }
 
 /** One server-sent event; `content: false` marks preamble events (see `Behavior`). */
@@ -134,7 +143,9 @@ export interface SseEvent {
 
 export type Reply =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'sse'; events: SseEvent[]; headers?: Record<string, string> };
+  | { kind: 'sse'; events: SseEvent[]; headers?: Record<string, string> }
+  /** Bytes as they are (audio, plain text); behaviors other than `error`, `delay` and `hang` send them whole. */
+  | { kind: 'bytes'; status: number; body: Uint8Array; contentType: string };
 
 /** What one provider family shares across its endpoints: auth, error shapes, SSE framing. */
 export interface Family {

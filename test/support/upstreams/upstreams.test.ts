@@ -561,3 +561,157 @@ describe('behaviors', () => {
     expect((await post('/v1/chat/completions', chatBody('hi'))).status).toBe(200);
   });
 });
+
+describe('parallel tool calls and scripted finish reasons', () => {
+  const CLOCK_TOOL = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+  const anthropicTools: Anthropic.Tool[] = [
+    { name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+    { name: 'get_time', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+  ];
+  const geminiTools = [{ functionDeclarations: [{ name: 'get_weather' }, { name: 'get_time' }] }];
+  const geminiKey = { 'x-goog-api-key': 'g' };
+
+  it('OpenAI: "two tools" gives two calls in one turn, streamed under index 0 and 1 with an id on each first delta', async () => {
+    const plain = await openai.chat.completions.create({ ...chatBody('use two tools'), tools: [WEATHER_TOOL, CLOCK_TOOL] });
+    expect(plain.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(plain.choices[0]?.message.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{"city":"Tokyo"}' } },
+    ]);
+    expect(plain.usage?.completion_tokens).toBe(4);
+
+    const stream = await openai.chat.completions.create({ ...chatBody('use two tools'), tools: [WEATHER_TOOL, CLOCK_TOOL], stream: true });
+    const deltas: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+    for await (const chunk of stream) deltas.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+    const byIndex = (index: number) => deltas.filter((d) => d.index === index);
+    expect(byIndex(0)[0]).toMatchObject({ id: 'call_1', function: { name: 'get_weather', arguments: '' } });
+    expect(byIndex(1)[0]).toMatchObject({ id: 'call_2', function: { name: 'get_time', arguments: '' } });
+    expect(deltas.filter((d) => d.id !== undefined).map((d) => d.id)).toEqual(['call_1', 'call_2']);
+    expect(byIndex(1).map((d) => d.function?.arguments ?? '').join('')).toBe('{"city":"Tokyo"}');
+  });
+
+  it('OpenAI: the only tool is called twice, and trailing tool messages are answered together in order', async () => {
+    const once = await openai.chat.completions.create({ ...chatBody('two tools please'), tools: [WEATHER_TOOL] });
+    expect(once.choices[0]?.message.tool_calls?.map((c) => c.type === 'function' && c.function.name)).toEqual(['get_weather', 'get_weather']);
+
+    const answered = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      tools: [WEATHER_TOOL],
+      messages: [
+        { role: 'user', content: 'two tools please' },
+        { role: 'assistant', content: null, tool_calls: once.choices[0]!.message.tool_calls! },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+        { role: 'tool', tool_call_id: 'call_2', content: 'rainy' },
+      ],
+    });
+    expect(answered.choices[0]?.message.content).toBe('Tool said: sunny; rainy');
+  });
+
+  it('Anthropic: two tool_use blocks with their own ids, streamed as blocks 0 and 1, results answered in order', async () => {
+    const base = { model: 'claude-sonnet-4-5', max_tokens: 100, tools: anthropicTools };
+    const message = await anthropic.messages.create({ ...base, messages: [{ role: 'user', content: 'use two tools' }] });
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+      { type: 'tool_use', id: 'toolu_2', name: 'get_time', input: { city: 'Tokyo' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+
+    const final = await anthropic.messages.stream({ ...base, messages: [{ role: 'user', content: 'use two tools' }] }).finalMessage();
+    expect(final.content).toEqual(message.content);
+
+    const answered = await anthropic.messages.create({
+      ...base,
+      messages: [
+        { role: 'user', content: 'use two tools' },
+        { role: 'assistant', content: message.content as Anthropic.ToolUseBlockParam[] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' },
+            { type: 'tool_result', tool_use_id: 'toolu_2', content: '9am' },
+          ],
+        },
+      ],
+    });
+    expect(answered.content).toEqual([{ type: 'text', text: 'Tool said: sunny; 9am' }]);
+  });
+
+  it('Gemini: two functionCall parts in one candidate, functionResponse parts answered in order', async () => {
+    const { text } = await post('/v1beta/models/gemini-2.5-flash:generateContent', { contents: [{ role: 'user', parts: [{ text: 'use two tools' }] }], tools: geminiTools }, geminiKey);
+    expect(JSON.parse(text)).toMatchObject({
+      candidates: [{ content: { parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time', args: { city: 'Tokyo' } } }] }, finishReason: 'STOP' }],
+    });
+    const answered = await post(
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+      {
+        tools: geminiTools,
+        contents: [
+          { role: 'user', parts: [{ text: 'use two tools' }] },
+          { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time', args: { city: 'Tokyo' } } }] },
+          { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { content: 'sunny' } } }, { functionResponse: { name: 'get_time', response: { content: '9am' } } }] },
+        ],
+      },
+      geminiKey,
+    );
+    expect(JSON.parse(answered.text)).toMatchObject({ candidates: [{ content: { parts: [{ text: 'Tool said: sunny; 9am' }] } }] });
+  });
+
+  it('sends a scripted finishReason as is in each format, JSON and streamed', async () => {
+    upstream.script('*', { kind: 'text', text: 'cut short', finishReason: 'length' });
+    const o = await openai.chat.completions.create(chatBody('hi'));
+    expect(o.choices[0]?.finish_reason).toBe('length');
+    let streamed: string | null | undefined;
+    for await (const chunk of await openai.chat.completions.create({ ...chatBody('hi'), stream: true })) streamed = chunk.choices[0]?.finish_reason ?? streamed;
+    expect(streamed).toBe('length');
+
+    upstream.script('*', { kind: 'text', text: 'cut short', finishReason: 'stop_sequence' });
+    const a = await anthropic.messages.create({ model: 'claude-x', max_tokens: 10, stop_sequences: ['END', 'STOP'], messages: [{ role: 'user', content: 'hi' }] });
+    expect(a).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    const aStreamed = await anthropic.messages.stream({ model: 'claude-x', max_tokens: 10, stop_sequences: ['END'], messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(aStreamed).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+
+    upstream.script('*', { kind: 'text', text: 'cut short', finishReason: 'SAFETY' });
+    const g = await post('/v1beta/models/gemini-x:generateContent', { contents: [{ parts: [{ text: 'hi' }] }] }, geminiKey);
+    expect(JSON.parse(g.text)).toMatchObject({ candidates: [{ finishReason: 'SAFETY' }] });
+    const gs = await post('/v1beta/models/gemini-x:streamGenerateContent?alt=sse', { contents: [{ parts: [{ text: 'hi' }] }] }, geminiKey);
+    const reasons = sseData(gs.text, '\r\n\r\n').map((d) => (JSON.parse(d) as { candidates: { finishReason?: string }[] }).candidates[0]?.finishReason);
+    expect(reasons).toEqual([undefined, 'SAFETY']);
+  });
+});
+
+describe('OpenAI audio', () => {
+  it('speaks a valid WAV, 100 samples a character, and other formats behind their magic bytes', async () => {
+    const wav = Buffer.from(await (await openai.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'hi there', response_format: 'wav' })).arrayBuffer());
+    expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(wav.readUInt32LE(40)).toBe(800);
+    const mp3 = await openai.audio.speech.create({ model: 'tts-1', voice: 'nova', input: 'hello' });
+    const bytes = Buffer.from(await mp3.arrayBuffer());
+    expect(bytes.toString('latin1', 0, 3)).toBe('ID3');
+    expect(bytes.subarray(10).toString('utf8')).toBe('tts-1|nova|hello');
+    expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', model: 'tts-1' });
+  });
+
+  it('refuses speech without a voice, as OpenAI does', async () => {
+    const res = await post('/v1/audio/speech', { model: 'tts-1', input: 'hi' });
+    expect(res.status).toBe(400);
+  });
+
+  it('transcribes a multipart upload in every response format the clients read', async () => {
+    const file = await OpenAI.toFile(Buffer.alloc(32_000, 1), 'clip.wav', { type: 'audio/wav' });
+    const verbose = await openai.audio.transcriptions.create({ model: 'whisper-1', file, response_format: 'verbose_json' });
+    expect(verbose).toMatchObject({ text: 'Heard 32000 bytes of audio/wav', duration: 2, language: 'english' });
+    const text = await openai.audio.transcriptions.create({ model: 'whisper-1', file, response_format: 'text' });
+    expect(text).toBe('Heard 32000 bytes of audio/wav');
+    const tokens = await openai.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file });
+    expect(tokens.usage).toMatchObject({ type: 'tokens', input_tokens: 20, output_tokens: 5 });
+    expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/audio/transcriptions', model: 'gpt-4o-transcribe' });
+  });
+
+  it('answers the AI SDK transcription and speech models', async () => {
+    const provider = createOpenAI({ apiKey: 'k', baseURL: `${upstream.url}/v1` });
+    const result = await provider.transcription('whisper-1').doGenerate({ audio: new Uint8Array(16_000), mediaType: 'audio/wav', providerOptions: { openai: {} } });
+    expect(result).toMatchObject({ text: 'Heard 16000 bytes of audio/wav', durationInSeconds: 1, language: 'en' });
+    const speech = await provider.speech('tts-1').doGenerate({ text: 'abc', outputFormat: 'wav' });
+    expect(Buffer.from(speech.audio as Uint8Array).toString('ascii', 0, 4)).toBe('RIFF');
+  });
+});

@@ -7,10 +7,10 @@ import { compareByInputPrice, matchesFilter, toModelView, type ModelView } from 
 import { structuredResult } from '../results.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-const ModelTypeSchema = z.enum(['language', 'embedding', 'reranking', 'image']);
+const ModelTypeSchema = z.enum(['language', 'embedding', 'reranking', 'image', 'speech', 'transcription']);
 
 export const ListModelsInputSchema = z.object({
-  type: ModelTypeSchema.optional().describe('Only models of this kind: language (chat), embedding, reranking or image.'),
+  type: ModelTypeSchema.optional().describe('Only models of this kind: language (chat), embedding, reranking, image, speech (speak) or transcription (transcribe).'),
   provider: z.string().min(1).optional().describe('Only models of this provider, e.g. `openai`.'),
   max_input_price_per_million: z
     .number()
@@ -28,7 +28,7 @@ export const ListModelsInputSchema = z.object({
 export const ListModelsOutputSchema = z.object({
   models: z.array(
     z.object({
-      id: z.string().describe('Pass this as `model` to chat, embed, rerank or generate_image.'),
+      id: z.string().describe('Pass this as `model` to chat, embed, rerank, generate_image, speak or transcribe.'),
       type: ModelTypeSchema,
       provider: z.string(),
       context_window: z.number().int().nullable(),

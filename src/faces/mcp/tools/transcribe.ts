@@ -1,0 +1,118 @@
+/** The `transcribe` tool: speech in audio to text. */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { sniffAudioType } from '../../../core/audio-type.js';
+import { GatewayError } from '../../../core/errors.js';
+import type { Gateway, TranscribeRequest, TranscribeResult } from '../../../core/types.js';
+import { storedIdOf } from '../audio-uri.js';
+import { CostSchema, formatCost, structuredResult } from '../results.js';
+import { toRequestContext } from '../request-context.js';
+import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
+
+export const TranscribeInputSchema = z.object({
+  model: z
+    .string()
+    .min(1)
+    .default('mock/transcribe')
+    .describe('Transcription model id as `provider/model`, e.g. openai/whisper-1 (list_models with type "transcription" shows them).'),
+  audio_uri: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Audio kept by this gateway: the tollgate://audio/{id} uri a speak result links to (or its id). Give this or audio_base64.'),
+  audio_base64: z.string().min(1).optional().describe('The audio file itself, base64-encoded. Give this or audio_uri.'),
+  media_type: z
+    .string()
+    .regex(/^(audio|video)\/[\w.+-]+$/, 'media_type must look like audio/mpeg')
+    .optional()
+    .describe('Media type of audio_base64, e.g. audio/mpeg or audio/wav; needed unless the bytes are WAV, MP3, OGG, FLAC, WebM or MP4.'),
+  language: z.string().regex(/^[a-z]{2,3}$/i, 'language must be an ISO-639-1 code such as en').optional().describe('Language of the audio (ISO-639-1, e.g. en), when known: it helps accuracy.'),
+  prompt: z.string().min(1).optional().describe('Names, terms or preceding text that guide the transcript.'),
+});
+
+export const TranscribeOutputSchema = z.object({
+  text: z.string(),
+  language: z.string().nullable(),
+  duration_seconds: z.number().nonnegative().nullable().describe('Length of the audio, when the model reports it (the unit transcription is priced in).'),
+  segments: z.array(z.object({ text: z.string(), start_second: z.number(), end_second: z.number() })),
+  model: z.string(),
+  provider: z.string(),
+  cost_usd: CostSchema,
+});
+export type TranscribeToolOutput = z.infer<typeof TranscribeOutputSchema>;
+
+const description = `Transcribe speech in an audio file to text with a speech-to-text model through the Tollgate gateway.
+Use it to read what a recording, voice note or speak result says. Pass the audio as audio_uri (a tollgate://audio/{id} link from speak) or as audio_base64 with its media_type.
+Returns the text, language, duration and timed segments, plus model and cost. Costs money on paid models (usually per minute of audio); \`mock/transcribe\` is free.`;
+
+export function registerTranscribeTool(server: McpServer, gateway: Gateway): void {
+  server.registerTool(
+    'transcribe',
+    {
+      title: 'Transcribe audio (speech to text)',
+      description,
+      inputSchema: TranscribeInputSchema,
+      outputSchema: TranscribeOutputSchema,
+      annotations: {
+        title: 'Transcribe audio (speech to text)',
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
+    },
+    async (input, extra): Promise<CallToolResult> => {
+      if ((input.audio_uri === undefined) === (input.audio_base64 === undefined)) {
+        return invalidArgumentsResult('Give exactly one of audio_uri (a tollgate://audio/{id} link from speak) and audio_base64 (the file, base64-encoded, with media_type).');
+      }
+      try {
+        const audio = input.audio_uri !== undefined ? storedAudio(gateway, input.audio_uri) : inlineAudio(input.audio_base64!, input.media_type);
+        const request: TranscribeRequest = { model: input.model, audio: audio.bytes, mediaType: audio.mediaType };
+        if (input.language !== undefined) request.language = input.language.toLowerCase();
+        if (input.prompt !== undefined) request.prompt = input.prompt;
+        return renderTranscript(await gateway.transcribe(request, toRequestContext(extra)));
+      } catch (error) {
+        return toolErrorResult(error);
+      }
+    },
+  );
+}
+
+function storedAudio(gateway: Gateway, reference: string): { bytes: Uint8Array; mediaType: string } {
+  const id = storedIdOf(reference);
+  const stored = gateway.getImage(id);
+  if (!stored || !/^(audio|video)\//.test(stored.mediaType)) {
+    throw new GatewayError('not_found', `No audio ${reference}; call speak again for a fresh link, or pass the file as audio_base64.`, { param: 'audio_uri' });
+  }
+  return { bytes: stored.bytes, mediaType: stored.mediaType };
+}
+
+function inlineAudio(base64: string, declared: string | undefined): { bytes: Uint8Array; mediaType: string } {
+  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(base64)) {
+    throw new GatewayError('invalid_request', 'audio_base64 is not base64; send the file bytes base64-encoded, without a data: prefix', { param: 'audio_base64' });
+  }
+  const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+  if (bytes.byteLength === 0) throw new GatewayError('invalid_request', 'audio_base64 holds no bytes', { param: 'audio_base64' });
+  const mediaType = declared ?? sniffAudioType(bytes);
+  if (!mediaType) {
+    throw new GatewayError('invalid_request', 'could not tell the audio format; pass media_type (e.g. audio/mpeg, audio/wav)', { param: 'media_type' });
+  }
+  return { bytes, mediaType };
+}
+
+function renderTranscript(result: TranscribeResult): CallToolResult {
+  const structured: TranscribeToolOutput = {
+    text: result.text,
+    language: result.language ?? null,
+    duration_seconds: result.durationSeconds ?? null,
+    segments: (result.segments ?? []).map((segment) => ({ text: segment.text, start_second: segment.startSecond, end_second: segment.endSecond })),
+    model: result.servedModel,
+    provider: result.provider,
+    cost_usd: result.cost,
+  };
+  const facts = [result.language ? `language ${result.language}` : '', result.durationSeconds !== undefined ? `${result.durationSeconds} s` : '']
+    .filter(Boolean)
+    .join(', ');
+  return structuredResult(structured, `${result.text}\n— ${result.servedModel}${facts ? ` (${facts})` : ''}, ${formatCost(result.cost)}.`);
+}
