@@ -13,6 +13,8 @@ declare module 'autocannon' {
       pipelining?: number;
       timeout?: number;
       verifyBody?: (body: string) => boolean;
+      /** Request templates taken in turn; setupRequest may change each one before it is sent. */
+      requests?: Array<{ setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }>;
     }
 
     interface Histogram {

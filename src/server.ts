@@ -119,6 +119,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const incomingId = req.headers['x-request-id'];
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID() };
     let route: Route | undefined;
+    // An answer that finishes before its request's body was read to the end (a 413, a refusal
+    // made from the headers) closes the connection: the unread rest of the body would otherwise
+    // sit in front of the next request on it, which would never be read (a hang, then a 408).
+    const socket = req.socket;
+    res.once('finish', () => {
+      if (!req.complete && !socket.destroyed) socket.end();
+    });
     try {
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
@@ -162,6 +169,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         logger.error({ err: error instanceof GatewayError ? { kind: error.kind, message: error.message } : error, path, requestId: context.requestId }, 'request failed');
       }
       if (error instanceof GatewayError && error.kind === 'client_closed') return void res.destroy();
+      // Say so up front too, so a keep-alive client does not send its next request into the close.
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       (route?.renderError ?? renderOpenAIFailure)(res, error, context);
     }
   }

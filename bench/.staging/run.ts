@@ -513,6 +513,54 @@ async function main(): Promise<number> {
       log('bench: Tollgate answers non-streaming and streaming requests correctly');
     }
 
+    const tgSampler = gw ? new RssSampler(gw.pid) : null;
+    const idleRss = tgSampler ? tgSampler.sample() : null;
+
+    // ---- Many open streams ------------------------------------------------------------------
+    // First, on a fresh process: after the load runs V8 keeps the heap it grew to, and that
+    // high-water mark (reported under load) would hide what the open streams themselves take.
+    let streams: StreamsPhase | null = null;
+    if (run.has('streams') && gw) {
+      phase('streams');
+      const fdLimits = { bench: openFileLimit('self'), tollgate: openFileLimit(gw.pid), upstream: up.child.pid ? openFileLimit(up.child.pid) : null };
+      // The client side, Tollgate (client and upstream sockets) and the upstream each need a
+      // descriptor per stream; say so rather than measure a run that hit EMFILE.
+      const need = opts.streams * 2 + 200;
+      for (const [who, limit] of Object.entries(fdLimits)) {
+        if (limit !== null && limit < need) flags.push(`open-file limit of ${who} is ${limit}, below the ~${need} that ${opts.streams} streams need (ulimit -n)`);
+      }
+      await sleep(500);
+      const sampler = new RssSampler(gw.pid, 100);
+      const origins = up.ports.length;
+      log(`bench: ${opts.streams} streams open at once through Tollgate (one event per ${opts.streamIntervalMs} ms × ${opts.streamEvents}, over ${origins} upstream origin${origins > 1 ? 's' : ''})`);
+      const r = await openStreams({
+        origin: tgOrigin,
+        path: chatPath,
+        headers: tollgateHeaders,
+        body: (i) => chatBody(`drip${i % origins}/${dripName}`, true),
+        count: opts.streams,
+        sampleRss: () => sampler.sample(),
+        sampleMs: 100,
+        onAllOpen: async () => {
+          const s = await upstreamStats(upOrigin);
+          return { tollgateOpenFds: openFds(gw.pid), upstreamOpenStreams: s.dripOpen, upstreamSockets: s.connections };
+        },
+        timeLimitMs: streamLimitMs,
+      });
+      const s = await upstreamStats(upOrigin).catch(() => null);
+      streams = { ...r, origins, eventIntervalMs: opts.streamIntervalMs, events: opts.streamEvents, fdLimits };
+      if (s) streams.atAllOpen = { ...(r.atAllOpen ?? {}), upstreamPeakOpenStreams: s.dripPeak };
+      log(
+        `bench:   first bytes ${r.firstBytes}/${r.requested}, at most ${r.peakOpen} open at once, completed ${r.completed}, failed ${r.errors}; ` +
+          `RSS ${((r.rssBeforeBytes ?? 0) / 1e6).toFixed(1)} MB before, peak ${(r.rssPeakBytes / 1e6).toFixed(1)} MB`,
+      );
+      if (r.errors) flags.push(`open streams: ${r.errors} failed; first: ${r.firstError ?? ''}`);
+      if (r.allOpenAfterMs === null) {
+        flags.push(`open streams: never all ${r.requested} open at once (at most ${r.peakOpen}); the RSS figure is the peak with fewer`);
+      }
+      if (r.truncated) flags.push('open streams: stopped at the time limit');
+    }
+
     let portkey: RunningPortkey | null = null;
     if (portkeyReady) {
       try {
@@ -547,8 +595,6 @@ async function main(): Promise<number> {
       }
     }
 
-    const tgSampler = gw ? new RssSampler(gw.pid) : null;
-    const idleRss = tgSampler ? tgSampler.sample() : null;
     if (portkey) peer.idleRssBytes = rssBytes(portkey.pid);
 
     // ---- Throughput -------------------------------------------------------------------------
@@ -688,49 +734,6 @@ async function main(): Promise<number> {
         mcp.errors.push(`MCP over Streamable HTTP failed: ${(e as Error).message}`);
         log(`bench: ${mcp.errors.at(-1)}`);
       }
-    }
-
-    // ---- Many open streams ------------------------------------------------------------------
-    let streams: StreamsPhase | null = null;
-    if (run.has('streams') && gw) {
-      phase('streams');
-      const fdLimits = { bench: openFileLimit('self'), tollgate: openFileLimit(gw.pid), upstream: up.child.pid ? openFileLimit(up.child.pid) : null };
-      // The client side, Tollgate (client and upstream sockets) and the upstream each need a
-      // descriptor per stream; say so rather than measure a run that hit EMFILE.
-      const need = opts.streams * 2 + 200;
-      for (const [who, limit] of Object.entries(fdLimits)) {
-        if (limit !== null && limit < need) flags.push(`open-file limit of ${who} is ${limit}, below the ~${need} that ${opts.streams} streams need (ulimit -n)`);
-      }
-      await sleep(500);
-      const sampler = new RssSampler(gw.pid, 100);
-      const origins = up.ports.length;
-      log(`bench: ${opts.streams} streams open at once through Tollgate (one event per ${opts.streamIntervalMs} ms × ${opts.streamEvents}, over ${origins} upstream origin${origins > 1 ? 's' : ''})`);
-      const r = await openStreams({
-        origin: tgOrigin,
-        path: chatPath,
-        headers: tollgateHeaders,
-        body: (i) => chatBody(`drip${i % origins}/${dripName}`, true),
-        count: opts.streams,
-        sampleRss: () => sampler.sample(),
-        sampleMs: 100,
-        onAllOpen: async () => {
-          const s = await upstreamStats(upOrigin);
-          return { tollgateOpenFds: openFds(gw.pid), upstreamOpenStreams: s.dripOpen, upstreamSockets: s.connections };
-        },
-        timeLimitMs: streamLimitMs,
-      });
-      const s = await upstreamStats(upOrigin).catch(() => null);
-      streams = { ...r, origins, eventIntervalMs: opts.streamIntervalMs, events: opts.streamEvents, fdLimits };
-      if (s) streams.atAllOpen = { ...(r.atAllOpen ?? {}), upstreamPeakOpenStreams: s.dripPeak };
-      log(
-        `bench:   first bytes ${r.firstBytes}/${r.requested}, at most ${r.peakOpen} open at once, completed ${r.completed}, failed ${r.errors}; ` +
-          `RSS ${((r.rssBeforeBytes ?? 0) / 1e6).toFixed(1)} MB before, peak ${(r.rssPeakBytes / 1e6).toFixed(1)} MB`,
-      );
-      if (r.errors) flags.push(`open streams: ${r.errors} failed; first: ${r.firstError ?? ''}`);
-      if (r.allOpenAfterMs === null) {
-        flags.push(`open streams: never all ${r.requested} open at once (at most ${r.peakOpen}); the RSS figure is the peak with fewer`);
-      }
-      if (r.truncated) flags.push('open streams: stopped at the time limit');
     }
 
     const upStats = await upstreamStats(upOrigin);

@@ -273,6 +273,7 @@ describe('fuzzed bad input on every HTTP route', () => {
     for (const route of postRoutes()) {
       await fuzzed(
         fc.asyncProperty(fc.integer({ min: MAX_BODY + 1, max: 4 * MAX_BODY }), fc.boolean(), async (size, chunked) => {
+          if (process.env.FUZZ_DEBUG) console.log("over-limit", route.path, size, chunked, Date.now());
           const payload = Buffer.alloc(size, 0x20);
           payload[0] = 0x7b; // '{'
           // A generator body makes undici send it chunked, without a content-length.

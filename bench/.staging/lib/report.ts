@@ -145,6 +145,10 @@ export function mb(bytes: number | null | undefined): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+function signedMb(bytes: number): string {
+  return `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 1e6).toFixed(1)} MB`;
+}
+
 function ratio(v: number | undefined, digits = 3): string {
   return v === undefined || Number.isNaN(v) ? '—' : `${v.toFixed(digits)}×`;
 }
@@ -155,18 +159,23 @@ function errs(m: MedianLoad | undefined): string {
   return m.flagged ? `${s} !` : s;
 }
 
-/** Left-aligns the first and last columns and right-aligns the rest. */
+/**
+ * Left-aligns the first and last columns and right-aligns the rest. A row of one cell is a
+ * heading or a note: printed as it is, it does not widen the columns.
+ */
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  for (const r of rows) if (r.length > 1) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
   return rows.map((r) =>
-    r
-      .map((c, i) => {
-        const pad = ' '.repeat(widths[i] - [...c].length);
-        return i === 0 || i === r.length - 1 ? c + pad : pad + c;
-      })
-      .join('   ')
-      .trimEnd(),
+    r.length === 1
+      ? r[0]
+      : r
+          .map((c, i) => {
+            const pad = ' '.repeat(widths[i] - [...c].length);
+            return i === 0 || i === r.length - 1 ? c + pad : pad + c;
+          })
+          .join('   ')
+          .trimEnd(),
   );
 }
 
@@ -196,7 +205,7 @@ export function render(r: BenchResults): string {
   out.push('');
 
   const rows: string[][] = [['', 'direct', 'Tollgate', 'Portkey', 'ratio / added', 'target', 'result']];
-  const blank = (label: string) => rows.push([label, '', '', '', '', '', '']);
+  const blank = (label: string) => rows.push([label]);
   const checkRow = (label: string, value: string, name: string, cols: [string, string, string] = ['', '', '']) => {
     const c = checkOf(name);
     rows.push([label, ...cols, value, c?.target ?? '', c?.result ?? '']);
@@ -255,13 +264,13 @@ export function render(r: BenchResults): string {
 
   blank('Memory (RSS, Tollgate process tree)');
   rows.push(['  idle, after start-up', '', mb(r.memory.idleRssBytes), '', '', '', '']);
-  rows.push(['  peak under load (all throughput runs)', '', mb(r.memory.peakRssUnderLoadBytes), '', '', '', '']);
+  if (r.memory.peakRssUnderLoadBytes) rows.push(['  peak under load (all throughput runs)', '', mb(r.memory.peakRssUnderLoadBytes), '', '', '', '']);
   const st = r.streams;
   if (st) {
-    rows.push([`  before opening ${n(st.requested)} streams`, '', mb(st.rssBeforeBytes), '', '', '', '']);
+    rows.push([`  before opening ${n(st.requested)} streams (before the load runs)`, '', mb(st.rssBeforeBytes), '', '', '', '']);
     checkRow(
       `  peak with ${n(st.requested)} streams open`,
-      st.rssPeakAllOpenBytes === null ? 'never all open' : `+${mb(st.rssPeakAllOpenBytes - st.rssBeforeBytes)}`,
+      st.rssPeakAllOpenBytes === null ? 'never all open' : signedMb(st.rssPeakAllOpenBytes - st.rssBeforeBytes),
       'RSS at 1,000 open streams',
       ['', mb(st.rssPeakAllOpenBytes ?? st.rssPeakBytes), ''],
     );

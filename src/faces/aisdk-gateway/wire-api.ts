@@ -30,7 +30,30 @@ export type ProviderOptionsWire = z.infer<typeof ProviderOptionsSchema>;
  * becomes a `data:` URL string, a `URL` becomes its href (the client declares every URL
  * supported, so the AI SDK never downloads one itself); a plain string is base64.
  */
-const PartSchema = z.looseObject({ type: z.string() });
+// The fields the provider adapters read without checking them are checked here: a part whose
+// `text` is a number would otherwise fail inside the adapter (a 502 for the client's mistake).
+const knownParts: Record<string, z.ZodType> = {
+  text: z.looseObject({ text: z.string() }),
+  reasoning: z.looseObject({ text: z.string() }),
+  file: z.looseObject({ mediaType: z.string().optional() }),
+  'tool-call': z.looseObject({ toolCallId: z.string(), toolName: z.string() }),
+  'tool-result': z.looseObject({ toolCallId: z.string(), toolName: z.string(), output: z.looseObject({ type: z.string() }) }),
+};
+const PartSchema = z.looseObject({ type: z.string() }).superRefine((part, ctx) => {
+  const known = Object.hasOwn(knownParts, part.type) ? knownParts[part.type] : undefined;
+  const checked = known?.safeParse(part);
+  for (const issue of checked?.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+});
+// The fields the provider adapters read without checking them are checked here: a part whose
+// `text` is a number would otherwise fail inside the adapter (a 502 for the client's mistake).
+const PartSchema = z.union([
+  z.looseObject({ type: z.literal('text'), text: z.string() }),
+  z.looseObject({ type: z.literal('reasoning'), text: z.string() }),
+  z.looseObject({ type: z.literal('file'), data: z.unknown(), mediaType: z.string().optional() }),
+  z.looseObject({ type: z.literal('tool-call'), toolCallId: z.string(), toolName: z.string() }),
+  z.looseObject({ type: z.literal('tool-result'), toolCallId: z.string(), toolName: z.string(), output: z.looseObject({ type: z.string() }) }),
+  z.looseObject({ type: z.string().refine((type) => !KNOWN_PART_TYPES.has(type)) }),
+]);
 const MessageSchema = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('system'), content: z.string() }),
   z.looseObject({ role: z.literal('user'), content: z.array(PartSchema) }),

@@ -16,7 +16,7 @@ import { renderChatCompletion } from './render-chat-completion.js';
 import { renderError, renderStreamError } from './render-error.js';
 import { mediaRoutes } from './media-routes.js';
 import { renderModel, renderModels } from './render-models.js';
-import { servedHeaders } from './served-headers.js';
+import { servedHeaders } from '../../http/served-headers.js';
 
 /**
  * The OpenAI-compatible face: parses OpenAI's wire format, calls the core, renders OpenAI's

@@ -12,7 +12,7 @@ import { sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import { parseImagesRequest, renderImages } from './images-api.js';
 import { parseRerankRequest, renderRerank } from './rerank-api.js';
-import { servedHeaders } from './served-headers.js';
+import { servedHeaders } from '../../http/served-headers.js';
 import { parseSpeechRequest } from './speech-api.js';
 import { parseTranscriptionForm, renderTranscription } from './transcription-api.js';
 

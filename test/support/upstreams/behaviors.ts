@@ -131,6 +131,10 @@ async function sendJsonReply(behavior: Behavior, reply: Extract<Reply, { kind: '
     sendJson(exchange, status, exchange.family.errorBody(status, exchange.model));
     return;
   }
+  if (shaped.kind === 'malformed') {
+    sendJson(exchange, 200, MALFORMED, reply.headers);
+    return;
+  }
   if (shaped.kind !== 'cut' && shaped.kind !== 'stall') {
     sendJson(exchange, reply.status, reply.body, reply.headers);
     return;
@@ -157,10 +161,7 @@ async function sendEvents(behavior: Behavior, reply: Extract<Reply, { kind: 'sse
   res.flushHeaders();
   const preamble = reply.events.findIndex((e) => e.content);
   const firstContent = preamble === -1 ? reply.events.length : preamble;
-  const shapeAt =
-    behavior.kind === 'cut' || behavior.kind === 'stall' || behavior.kind === 'streamError'
-      ? firstContent + Math.max(0, behavior.afterEvents)
-      : -1;
+  const shapeAt = shapeIndex(behavior, firstContent, reply.events.length);
 
   for (let i = 0; i <= reply.events.length; i++) {
     if (res.destroyed || exchange.signal.aborted) return;
@@ -175,10 +176,36 @@ async function sendEvents(behavior: Behavior, reply: Extract<Reply, { kind: 'sse
         res.end(formatEvent(family.streamErrorEvent(status), family.eventEnd));
         return;
       }
+      if (behavior.kind === 'unterminated') {
+        res.end();
+        return;
+      }
+      if (behavior.kind === 'malformed') res.write(formatEvent({ data: MALFORMED, content: true }, family.eventEnd));
       if (behavior.kind === 'stall' && !(await sleep(behavior.ms, exchange.signal))) return;
     }
     const event = reply.events[i];
     if (event) res.write(formatEvent(event, family.eventEnd));
   }
   res.end();
+}
+
+/** A payload no JSON parser accepts, as a broken upstream might send one. */
+const MALFORMED = '{"choices": [ this is not json';
+
+/** The index of the event a streaming shape acts at, or -1 when the behavior has none. */
+function shapeIndex(behavior: Behavior, firstContent: number, total: number): number {
+  switch (behavior.kind) {
+    case 'cut':
+    case 'stall':
+    case 'streamError':
+    case 'malformed':
+      return firstContent + Math.max(0, behavior.afterEvents);
+    case 'unterminated': {
+      // The terminal event is the last one; the stream ends before it whatever afterEvents says.
+      const terminal = total - 1;
+      return behavior.afterEvents === undefined ? terminal : Math.min(terminal, firstContent + Math.max(0, behavior.afterEvents));
+    }
+    default:
+      return -1;
+  }
 }

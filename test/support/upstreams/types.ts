@@ -39,7 +39,7 @@ export interface AnswerOptions {
 }
 
 /**
- * What the upstream does with one request. Streaming shapes (`cut`, `stall`, `streamError`)
+ * What the upstream does with one request. Streaming shapes (`cut`, `stall`, `streamError`, `malformed`, `unterminated`)
  * count events after the stream's preamble: the leading events that carry no content
  * (OpenAI's role chunk; Anthropic's `message_start`, `content_block_start` and `ping`; Gemini
  * has none). `afterEvents: 0` therefore acts before the first content token.
@@ -74,7 +74,20 @@ export type Behavior =
    * for `status` (default: 529 Anthropic overloaded, otherwise 500) and end the stream.
    * On a JSON answer it behaves as `{ kind: 'error', status }`.
    */
-  | ({ kind: 'streamError'; afterEvents: number; status?: number } & AnswerOptions);
+  | ({ kind: 'streamError'; afterEvents: number; status?: number } & AnswerOptions)
+  /**
+   * Send the preamble and `afterEvents` more events, then one `data:` line whose payload is not
+   * JSON, then the rest of the stream as usual.
+   * On a JSON answer: status 200 with a body that is not JSON.
+   */
+  | ({ kind: 'malformed'; afterEvents: number } & AnswerOptions)
+  /**
+   * End the stream cleanly (the response ends; no error event, no reset) without its terminal
+   * event: OpenAI's `data: [DONE]`, Anthropic's `message_stop`, Gemini's last response. With
+   * `afterEvents`, stop after the preamble and that many events (never past the terminal one).
+   * On a JSON answer it answers normally.
+   */
+  | ({ kind: 'unterminated'; afterEvents?: number } & AnswerOptions);
 
 export interface RecordedRequest {
   method: string;

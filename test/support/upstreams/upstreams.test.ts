@@ -541,6 +541,39 @@ describe('behaviors', () => {
     expect(sseData(res.pieces.slice(0, gap).map((p) => p.text).join(''))).toHaveLength(2);
   });
 
+  it('sends a data: line that is not JSON after N content events, then the rest of the stream', async () => {
+    upstream.script('gpt-4o-mini', { kind: 'malformed', afterEvents: 1 });
+    const res = await post('/v1/chat/completions', chatBody('one two three', { stream: true }));
+    expect(res.failure).toBeUndefined();
+    const data = sseData(res.text);
+    // The role chunk, one content chunk, then the broken line.
+    expect(() => JSON.parse(data[2]!)).toThrow();
+    expect(data.filter((d) => d !== '[DONE]').filter((d) => !d.startsWith('{"choices": [ this'))).toHaveLength(data.length - 2);
+    expect(data.at(-1)).toBe('[DONE]');
+
+    upstream.script('gpt-4o-mini', { kind: 'malformed', afterEvents: 0 });
+    const json = await post('/v1/chat/completions', chatBody('hi'));
+    expect(json.status).toBe(200);
+    expect(() => JSON.parse(json.text)).toThrow();
+  });
+
+  it('ends a stream cleanly without its terminal event, or after N content events', async () => {
+    upstream.script('gpt-4o-mini', [{ kind: 'unterminated' }, { kind: 'unterminated', afterEvents: 1 }]);
+    const whole = await post('/v1/chat/completions', chatBody('one two three', { stream: true }));
+    expect(whole.failure).toBeUndefined();
+    expect(whole.text).not.toContain('[DONE]');
+    expect(sseData(whole.text).at(-1)).toContain('"finish_reason":"stop"');
+    const early = await post('/v1/chat/completions', chatBody('one two three', { stream: true }));
+    expect(early.failure).toBeUndefined();
+    expect(sseData(early.text)).toHaveLength(2);
+
+    upstream.script('claude-x', { kind: 'unterminated' });
+    const anth = await post('/v1/messages', { model: 'claude-x', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' });
+    expect(anth.failure).toBeUndefined();
+    expect(anth.text).toContain('event: message_delta');
+    expect(anth.text).not.toContain('message_stop');
+  });
+
   it('adds latencyMs to every response', async () => {
     const slow = await startUpstream({ latencyMs: 120 });
     try {
