@@ -229,37 +229,6 @@ export interface CatalogEntry {
   pricing: ModelPricing;
 }
 
-// ---- spend ----
-
-export interface SpendQuery {
-  /** ISO timestamps; inclusive start, exclusive end. */
-  start?: string;
-  end?: string;
-  groupBy?: 'model' | 'provider' | 'day' | 'user' | 'tag' | 'face' | 'key';
-  keyId?: string;
-  user?: string;
-}
-
-export interface SpendRow {
-  group: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  /** USD of rows with a known price. */
-  cost: number;
-  /** Requests whose cost is unknown (no price). */
-  unpricedRequests: number;
-}
-
-export interface SpendReport {
-  start: string | null;
-  end: string | null;
-  totals: Omit<SpendRow, 'group'>;
-  groups: SpendRow[];
-}
 
 // ---- spend reports (Vercel AI Gateway's `GET /v1/report`) ----
 
@@ -348,7 +317,6 @@ export interface Gateway {
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
   getImage(id: string): StoredImage | undefined;
   catalog(): CatalogEntry[];
-  spend(query: SpendQuery): SpendReport;
   /** Every budget that applies to this caller, tightest first. */
   budgetStatus(principal: Principal | undefined): BudgetStatus[];
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */

@@ -1,5 +1,5 @@
 import type { SpendFilter } from '../policy/budgets.js';
-import type { ErrorKind, Face, ReportQuery, ReportRow, ReportScope, SpendQuery, SpendReport, StoredImage, TokenUsage } from '../core/types.js';
+import type { ErrorKind, Face, ReportQuery, ReportRow, ReportScope, StoredImage, TokenUsage } from '../core/types.js';
 import type { KeyStore } from '../policy/types.js';
 
 /** One upstream attempt: a call to one provider for one model. */
@@ -53,7 +53,6 @@ export interface Ledger {
    * the commit wait on it).
    */
   whenDurable(): Promise<void> | null;
-  spend(query: SpendQuery): SpendReport;
   /** Sum of known costs (nanos) of the rows matching the filter: budgets start from it. */
   costSince(filter: SpendFilter): number;
   /** Spend report rows (`GET /v1/report`), limited to the rows `scope` allows. */

@@ -36,6 +36,18 @@ export function formatCost(cost: number | null): string {
   return cost === null ? 'cost unknown (no price for this model)' : `cost $${cost.toFixed(6)}`;
 }
 
+/**
+ * Annotations of the tools that call a model: each call is billed and written to the spend
+ * ledger (not read-only, not idempotent), touches nothing of the caller's (not destructive),
+ * and reaches outside services (open world).
+ */
+export const modelCallAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const;
+
 /** Texts longer than this are cut in the text block; the structured content stays whole. */
 export const MAX_TEXT_BLOCK_CHARS = 16_000;
 

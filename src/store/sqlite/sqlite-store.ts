@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SpendQuery, SpendReport, SpendRow, StoredImage } from '../../core/types.js';
+import type { StoredImage } from '../../core/types.js';
 import type { SpendFilter } from '../../policy/budgets.js';
 import type { AttemptRow, ImageStore, Ledger, RequestRow, Store } from '../types.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
 import { sqliteReport } from './report.js';
 import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
-
-const NANOS_PER_USD = 1e9;
 
 export interface SqliteStoreOptions {
   /** Called when a batch of ledger rows cannot be written (disk full, a locked file). */
@@ -131,7 +129,6 @@ function sqliteLedger(db: Database.Database, onWriteError: (error: unknown) => v
       }
       return durable.promise;
     },
-    spend: (query) => (flush(), spendReport(db, query)),
     costSince: (filter) => (flush(), costSince(db, filter)),
     report: (query, scope) => (flush(), readReport(query, scope)),
   };
@@ -158,69 +155,6 @@ function costSince(db: Database.Database, filter: SpendFilter): number {
   }
   const row = db.prepare(`SELECT coalesce(sum(cost_nanos), 0) AS total FROM requests WHERE ${where.join(' AND ')}`).get(params) as { total: number };
   return row.total;
-}
-
-const groupExpressions: Record<NonNullable<SpendQuery['groupBy']>, string> = {
-  model: "coalesce(r.served_model, r.requested_model)",
-  provider: "coalesce(r.provider, '(none)')",
-  day: 'substr(r.ts, 1, 10)',
-  user: "coalesce(r.user, '(none)')",
-  face: 'r.face',
-  key: "coalesce(r.key_name, r.key_id, '(none)')",
-  tag: "coalesce(t.value, '(untagged)')",
-};
-
-function spendReport(db: Database.Database, query: SpendQuery): SpendReport {
-  const where: string[] = [];
-  const params: Record<string, string> = {};
-  if (query.start) {
-    where.push('r.ts >= @start');
-    params.start = query.start;
-  }
-  if (query.end) {
-    where.push('r.ts < @end');
-    params.end = query.end;
-  }
-  if (query.keyId) {
-    where.push('r.key_id = @keyId');
-    params.keyId = query.keyId;
-  }
-  if (query.user) {
-    where.push('r.user = @user');
-    params.user = query.user;
-  }
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const sums = `count(*) AS requests, coalesce(sum(r.input_tokens),0) AS inputTokens,
-    coalesce(sum(r.output_tokens),0) AS outputTokens, coalesce(sum(r.cache_read_tokens),0) AS cacheReadTokens,
-    coalesce(sum(r.cache_write_tokens),0) AS cacheWriteTokens, coalesce(sum(r.reasoning_tokens),0) AS reasoningTokens,
-    coalesce(sum(r.cost_nanos),0) AS costNanos, sum(CASE WHEN r.cost_nanos IS NULL AND r.status != 'error' THEN 1 ELSE 0 END) AS unpricedRequests`;
-  const totalsRow = db.prepare(`SELECT ${sums} FROM requests r ${whereSql}`).get(params) as RawSums;
-  let groups: SpendRow[] = [];
-  if (query.groupBy) {
-    const expression = groupExpressions[query.groupBy];
-    const join = query.groupBy === 'tag' ? 'LEFT JOIN json_each(r.tags) t' : '';
-    const rows = db
-      .prepare(`SELECT ${expression} AS grp, ${sums} FROM requests r ${join} ${whereSql} GROUP BY grp ORDER BY costNanos DESC, grp`)
-      .all(params) as Array<RawSums & { grp: string }>;
-    groups = rows.map((row) => ({ group: row.grp, ...fromRaw(row) }));
-  }
-  return { start: query.start ?? null, end: query.end ?? null, totals: fromRaw(totalsRow), groups };
-}
-
-interface RawSums {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNanos: number;
-  unpricedRequests: number | null;
-}
-
-function fromRaw(row: RawSums): Omit<SpendRow, 'group'> {
-  const { costNanos, unpricedRequests, ...rest } = row;
-  return { ...rest, cost: costNanos / NANOS_PER_USD, unpricedRequests: unpricedRequests ?? 0 };
 }
 
 function sqliteImages(db: Database.Database): ImageStore {

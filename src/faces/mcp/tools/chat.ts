@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { GatewayError, isGatewayError } from '../../../core/errors.js';
 import type { Accounting, Gateway } from '../../../core/types.js';
 import { createProgressReporter } from '../progress.js';
-import { CostSchema, UsageSchema, formatCost, toUsageOutput } from '../results.js';
+import { CostSchema, UsageSchema, formatCost, toUsageOutput, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
 import { gatewayErrorResult, invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 import { collectChatResult, collectChatStream, type ChatOutput } from './collect-chat-output.js';
@@ -72,14 +72,7 @@ export function registerChatTool(server: McpServer, gateway: Gateway): void {
       description,
       inputSchema: ChatInputSchema,
       outputSchema: ChatOutputSchema,
-      annotations: {
-        title: 'Chat with a model',
-        // Each call is billed and written to the spend ledger.
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: { title: 'Chat with a model', ...modelCallAnnotations },
     },
     async (input, extra): Promise<CallToolResult> => {
       const request = convertChatInput(input);

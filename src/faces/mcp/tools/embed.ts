@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { EmbedResult, Gateway } from '../../../core/types.js';
-import { CostSchema, UsageSchema, formatCost, structuredResult, toUsageOutput } from '../results.js';
+import { CostSchema, UsageSchema, formatCost, structuredResult, toUsageOutput, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
@@ -42,13 +42,7 @@ export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
       description,
       inputSchema: EmbedInputSchema,
       outputSchema: EmbedOutputSchema,
-      annotations: {
-        title: 'Embed texts',
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: { title: 'Embed texts', ...modelCallAnnotations },
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

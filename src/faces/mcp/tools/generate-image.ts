@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, ImageResult } from '../../../core/types.js';
 import { imageUri } from '../image-uri.js';
-import { CostSchema, formatCost } from '../results.js';
+import { CostSchema, formatCost, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
@@ -53,13 +53,7 @@ export function registerGenerateImageTool(server: McpServer, gateway: Gateway): 
       description,
       inputSchema: GenerateImageInputSchema,
       outputSchema: GenerateImageOutputSchema,
-      annotations: {
-        title: 'Generate images',
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: { title: 'Generate images', ...modelCallAnnotations },
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, RerankResult } from '../../../core/types.js';
-import { CostSchema, formatCost, structuredResult } from '../results.js';
+import { CostSchema, formatCost, structuredResult, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
@@ -46,13 +46,7 @@ export function registerRerankTool(server: McpServer, gateway: Gateway): void {
       description,
       inputSchema: RerankInputSchema,
       outputSchema: RerankOutputSchema,
-      annotations: {
-        title: 'Rerank documents',
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: { title: 'Rerank documents', ...modelCallAnnotations },
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, SpeechResult } from '../../../core/types.js';
 import { audioUri } from '../audio-uri.js';
-import { CostSchema, formatCost } from '../results.js';
+import { CostSchema, formatCost, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
@@ -50,13 +50,7 @@ export function registerSpeakTool(server: McpServer, gateway: Gateway): void {
       description,
       inputSchema: SpeakInputSchema,
       outputSchema: SpeakOutputSchema,
-      annotations: {
-        title: 'Speak text (text to speech)',
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: { title: 'Speak text (text to speech)', ...modelCallAnnotations },
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

@@ -6,7 +6,7 @@ import { sniffAudioType } from '../../../core/audio-type.js';
 import { GatewayError } from '../../../core/errors.js';
 import type { Gateway, TranscribeRequest, TranscribeResult } from '../../../core/types.js';
 import { storedIdOf } from '../audio-uri.js';
-import { CostSchema, formatCost, structuredResult } from '../results.js';
+import { CostSchema, formatCost, structuredResult, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
 import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 
@@ -54,13 +54,7 @@ export function registerTranscribeTool(server: McpServer, gateway: Gateway): voi
       description,
       inputSchema: TranscribeInputSchema,
       outputSchema: TranscribeOutputSchema,
-      annotations: {
-        title: 'Transcribe audio (speech to text)',
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: { title: 'Transcribe audio (speech to text)', ...modelCallAnnotations },
     },
     async (input, extra): Promise<CallToolResult> => {
       if ((input.audio_uri === undefined) === (input.audio_base64 === undefined)) {
