@@ -2,10 +2,12 @@
 // (forked by bench/run.ts) so that it has its own event loop, as a real upstream would, and
 // does as little as it can per request so that the gateway in front of it is what is measured.
 //
-//   node --import tsx bench/upstream.ts [--port N] [--sse split|burst]
+//   node --import tsx bench/upstream.ts [--port N] [--ports COUNT] [--sse split|burst]
 //
-// Reports its port to the parent over IPC ({ type: 'listening', port }) or, when run by hand,
-// on stdout. Exits when the parent goes away.
+// Reports its ports to the parent over IPC ({ type: 'listening', port, ports }) or, when run
+// by hand, on stdout. Exits when the parent goes away. `--ports COUNT` listens on COUNT ports
+// (one server each, same answers and counters): a gateway pools connections per origin, and
+// the open-streams phase spreads its streams over several origins.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -25,6 +27,16 @@ const CREATED = 1_700_000_000;
  */
 export const SLOW_MODEL = 'slow';
 export const SLOW_PAUSE_MS = 200;
+
+/**
+ * Models named `drip-<ms>x<events>` stream one content event every <ms> milliseconds, <events>
+ * times (the role chunk comes at once, so a client sees its first byte early): the open-streams
+ * phase holds many such streams open at once.
+ */
+export function dripModel(intervalMs: number, events: number): string {
+  return `drip-${intervalMs}x${events}`;
+}
+const DRIP = /^drip-(\d{1,5})x(\d{1,4})$/;
 
 /** How SSE events leave: one per event-loop turn (as a model streams tokens) or all at once. */
 export type SseMode = 'split' | 'burst';
@@ -81,6 +93,8 @@ function prepare(model: string): Prepared {
 }
 
 let chatRequests = 0;
+/** Sockets open now, over every port: the open-streams phase checks the gateway holds them. */
+let openConnections = 0;
 let streamRequests = 0;
 let rejected = 0;
 /** Who called, by user-agent: tells which client path of the gateway was measured. */
@@ -129,7 +143,10 @@ function onChat(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer
       'cache-control': 'no-cache',
     });
     const events = body.stream_options?.include_usage === true ? p.withUsage : p.withoutUsage;
-    if (model === SLOW_MODEL) {
+    const drip = DRIP.exec(model);
+    if (drip) {
+      streamDrip(res, model, Math.max(1, Number(drip[1])), Math.max(1, Number(drip[2])));
+    } else if (model === SLOW_MODEL) {
       res.write(events[0]);
       res.write(events[1]);
       setTimeout(() => writeEvents(res, events, 2, 'burst'), SLOW_PAUSE_MS);
@@ -141,6 +158,43 @@ function onChat(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer
   chatRequests++;
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': p.json.length });
   res.end(p.json);
+}
+
+let dripOpen = 0;
+let dripPeak = 0;
+
+/** One small event per interval until `count`, then usage and [DONE]; stops if the client goes. */
+function streamDrip(res: http.ServerResponse, model: string, intervalMs: number, count: number): void {
+  const id = 'chatcmpl-drip';
+  const chunk = (choices: unknown[], usage: unknown = null) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: CREATED, model, choices, usage })}\n\n`;
+  dripOpen++;
+  if (dripOpen > dripPeak) dripPeak = dripOpen;
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    dripOpen--;
+    if (timer) clearTimeout(timer);
+  };
+  res.once('close', finish);
+  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
+  const tick = () => {
+    if (closed || res.destroyed) return finish();
+    if (sent < count) {
+      res.write(chunk([{ index: 0, delta: { content: ` w${sent}` }, logprobs: null, finish_reason: null }]));
+      sent++;
+      timer = setTimeout(tick, intervalMs);
+      return;
+    }
+    res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+    res.write(chunk([], USAGE));
+    res.end('data: [DONE]\n\n');
+    finish();
+  };
+  timer = setTimeout(tick, intervalMs);
 }
 
 /**
@@ -177,11 +231,23 @@ export function createUpstream(): http.Server {
       return;
     }
     if (req.method === 'GET' && url === '/__stats') {
-      sendJson(res, 200, { chat: chatRequests, stream: streamRequests, rejected, userAgents: Object.fromEntries(userAgents) });
+      sendJson(res, 200, {
+        chat: chatRequests,
+        stream: streamRequests,
+        rejected,
+        userAgents: Object.fromEntries(userAgents),
+        dripOpen,
+        dripPeak,
+        connections: openConnections,
+      });
       return;
     }
     req.resume();
     error(res, 404, `bench upstream: no route ${req.method} ${url}`, 'not_found');
+  });
+  server.on('connection', (socket) => {
+    openConnections++;
+    socket.once('close', () => openConnections--);
   });
   // Long keep-alive so the gateway's pool and the bench's clients keep their connections.
   server.keepAliveTimeout = 65_000;
@@ -199,6 +265,12 @@ function portArg(argv: string[]): number {
   return 0;
 }
 
+function portsArg(argv: string[]): number {
+  const i = argv.indexOf('--ports');
+  const n = i >= 0 ? Number(argv[i + 1]) : 1;
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
+}
+
 function sseArg(argv: string[]): SseMode {
   const i = argv.indexOf('--sse');
   return i >= 0 && argv[i + 1] === 'burst' ? 'burst' : 'split';
@@ -207,17 +279,30 @@ function sseArg(argv: string[]): SseMode {
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 if (isMain) {
   sseMode = sseArg(process.argv.slice(2));
-  const server = createUpstream();
-  server.listen(portArg(process.argv.slice(2)), '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    if (process.send) process.send({ type: 'listening', port });
-    else console.log(`bench upstream listening on http://127.0.0.1:${port}/v1`);
+  const argv = process.argv.slice(2);
+  const count = portsArg(argv);
+  const servers: http.Server[] = [];
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = createUpstream();
+      servers.push(server);
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+  void (async () => {
+    const ports: number[] = [await listen(portArg(argv))];
+    for (let i = 1; i < count; i++) ports.push(await listen(0));
+    if (process.send) process.send({ type: 'listening', port: ports[0], ports });
+    else console.log(`bench upstream listening on ${ports.map((p) => `http://127.0.0.1:${p}/v1`).join(', ')}`);
+  })().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
   });
   // Forked by the bench: leave with it, even if it could not say goodbye.
   if (process.send) process.on('disconnect', () => process.exit(0));
   const stop = () => {
-    server.close(() => process.exit(0)).closeAllConnections();
-    setTimeout(() => process.exit(0), 1000).unref();
+    for (const server of servers) server.close().closeAllConnections();
+    setTimeout(() => process.exit(0), 200).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

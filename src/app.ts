@@ -52,4 +52,4 @@ const root = new URL('../', import.meta.url);
 /** `llms.txt` at the package root: served at /llms.txt and as an MCP resource. */
 export const llmsTxt = readFileSync(new URL('llms.txt', root), 'utf8');
 
-export const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
+export { version } from './version.js';

@@ -119,12 +119,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const incomingId = req.headers['x-request-id'];
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID() };
     let route: Route | undefined;
-    // An answer that finishes before its request's body was read to the end (a 413, a refusal
-    // made from the headers) closes the connection: the unread rest of the body would otherwise
-    // sit in front of the next request on it, which would never be read (a hang, then a 408).
+    // A body abandoned part-way (a 413 once the limit is passed) leaves its unread rest in front
+    // of the next request on the connection, which would then never be read (a hang, then a
+    // 408): close the connection after the answer. (A body never read at all, Node discards.)
     const socket = req.socket;
     res.once('finish', () => {
-      if (!req.complete && !socket.destroyed) socket.end();
+      if (req.destroyed && !req.complete && !socket.destroyed) socket.end();
     });
     try {
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });

@@ -2,7 +2,7 @@
 import autocannon from 'autocannon';
 
 export interface Target {
-  name: 'direct' | 'through';
+  name: 'direct' | 'tollgate' | 'portkey';
   url: string;
   headers: Record<string, string>;
   body: string;

@@ -1,10 +1,26 @@
-// Where the gateway's CPU time went, from the .cpuprofile that `node --cpu-prof` writes.
+// Where the gateway's CPU time went, from the .cpuprofile that `node --cpu-prof` writes:
+// self time (the function itself) and inclusive time (the function and what it called), for
+// Tollgate's own code (src/ or dist/) and for libraries and Node apart.
 import { readFileSync } from 'node:fs';
 
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: CpuProfileNode[];
   samples: number[];
   timeDeltas: number[];
+}
+
+export interface FnTime {
+  fn: string;
+  area: string;
+  ms: number;
+  /** Of busy time. */
+  share: number;
 }
 
 export interface ProfileSummary {
@@ -12,11 +28,15 @@ export interface ProfileSummary {
   /** Time sampled, and the part of it not idle; shares below are of the busy part. */
   totalMs: number;
   busyMs: number;
-  /** Self time by package or area: `tollgate`, `node`, a node_modules package, `(gc)`, `(idle)`… */
+  /** Self time by package or area: `tollgate`, `node`, a node_modules package, `(gc)`, `(program)`… */
   byArea: { area: string; ms: number; share: number }[];
-  /** Self time by function. */
-  top: { fn: string; area: string; ms: number; share: number }[];
+  /** Self time by function, all areas. */
+  top: FnTime[];
+  tollgate: { self: FnTime[]; inclusive: FnTime[] };
+  libraries: { self: FnTime[]; inclusive: FnTime[] };
 }
+
+const TOLLGATE = 'tollgate';
 
 function areaOf(url: string, fn: string): string {
   if (url === '') return fn.startsWith('(') ? fn : '(native)';
@@ -26,59 +46,98 @@ function areaOf(url: string, fn: string): string {
     const parts = url.slice(nm + 14).split('/');
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
-  if (url.includes('/src/')) return 'tollgate';
+  if (/\/(src|dist)\//.test(url)) return TOLLGATE;
   return url;
 }
 
-export function summariseProfile(file: string, topN = 20): ProfileSummary {
+function fnKey(n: CpuProfileNode): string {
+  const { functionName, url, lineNumber } = n.callFrame;
+  const short = url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/(src|dist)\//, '$1/');
+  return `${functionName || '(anonymous)'}${url ? ` ${short}:${lineNumber + 1}` : ''}`;
+}
+
+export function summariseProfile(file: string, topN = 15): ProfileSummary {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
   const count = Math.min(prof.samples.length, prof.timeDeltas.length);
-  for (let i = 0; i < count; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + prof.timeDeltas[i]);
+  for (let i = 0; i < count; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + Math.max(0, prof.timeDeltas[i]));
+
   let total = 0;
   let idle = 0;
   const areas = new Map<string, number>();
-  const fns = new Map<string, { area: string; us: number }>();
+  const selfFns = new Map<string, { area: string; us: number }>();
+  const inclFns = new Map<string, { area: string; us: number }>();
   for (const [id, us] of self) {
     const n = byId.get(id);
     if (!n) continue;
     total += us;
-    const { functionName, url, lineNumber } = n.callFrame;
-    if (functionName === '(idle)' && url === '') {
+    if (n.callFrame.functionName === '(idle)' && n.callFrame.url === '') {
       idle += us;
       continue;
     }
-    const area = areaOf(url, functionName);
+    const area = areaOf(n.callFrame.url, n.callFrame.functionName);
     areas.set(area, (areas.get(area) ?? 0) + us);
-    const short = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/src\//, 'src/');
-    const key = `${functionName || '(anonymous)'}${url ? ` ${short}:${lineNumber + 1}` : ''}`;
-    const f = fns.get(key) ?? { area, us: 0 };
+    const key = fnKey(n);
+    const f = selfFns.get(key) ?? { area, us: 0 };
     f.us += us;
-    fns.set(key, f);
+    selfFns.set(key, f);
+    // Inclusive: every distinct function on this node's stack gets the time once.
+    const seen = new Set<string>();
+    let cur: number | undefined = id;
+    for (let depth = 0; cur !== undefined && depth < 2000; depth++) {
+      const node = byId.get(cur);
+      if (!node) break;
+      const k = fnKey(node);
+      if (!seen.has(k) && node.callFrame.url !== '' /* skip (root), (program), natives */) {
+        seen.add(k);
+        const g = inclFns.get(k) ?? { area: areaOf(node.callFrame.url, node.callFrame.functionName), us: 0 };
+        g.us += us;
+        inclFns.set(k, g);
+      }
+      cur = parent.get(cur);
+    }
   }
   const busy = total - idle;
   const share = (us: number) => (busy ? us / busy : 0);
+  const list = (m: Map<string, { area: string; us: number }>, keep: (area: string) => boolean): FnTime[] =>
+    [...m]
+      .filter(([, f]) => keep(f.area))
+      .sort((a, b) => b[1].us - a[1].us)
+      .slice(0, topN)
+      .map(([fn, f]) => ({ fn, area: f.area, ms: f.us / 1000, share: share(f.us) }));
+  const own = (a: string) => a === TOLLGATE;
+  const lib = (a: string) => a !== TOLLGATE;
   return {
     file,
     totalMs: total / 1000,
     busyMs: busy / 1000,
     byArea: [...areas].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, ms: us / 1000, share: share(us) })),
-    top: [...fns]
-      .sort((a, b) => b[1].us - a[1].us)
-      .slice(0, topN)
-      .map(([fn, f]) => ({ fn, area: f.area, ms: f.us / 1000, share: share(f.us) })),
+    top: list(selfFns, () => true),
+    tollgate: { self: list(selfFns, own), inclusive: list(inclFns, own) },
+    libraries: { self: list(selfFns, lib), inclusive: list(inclFns, lib) },
   };
 }
 
 export function renderProfile(p: ProfileSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)} %`;
   const lines = [
-    `Tollgate CPU profile: busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.totalMs / 1000).toFixed(1)} s sampled; shares of busy self time (${p.file})`,
+    `Tollgate CPU profile: busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.totalMs / 1000).toFixed(1)} s sampled; shares of busy time (${p.file})`,
   ];
-  lines.push('  by area:');
-  for (const a of p.byArea.slice(0, 12)) lines.push(`    ${pct(a.share)}  ${a.area}`);
-  lines.push('  top functions:');
-  for (const f of p.top) lines.push(`    ${pct(f.share)}  ${f.fn}  [${f.area}]`);
+  lines.push('  self time by area:');
+  for (const a of p.byArea.slice(0, 14)) lines.push(`    ${pct(a.share)}  ${a.area}`);
+  const section = (title: string, fns: FnTime[], withArea: boolean) => {
+    lines.push(`  ${title}:`);
+    for (const f of fns) lines.push(`    ${pct(f.share)}  ${f.fn}${withArea ? `  [${f.area}]` : ''}`);
+  };
+  section("Tollgate's own code, self time", p.tollgate.self, false);
+  section("Tollgate's own code, inclusive time", p.tollgate.inclusive, false);
+  section('libraries and Node, self time', p.libraries.self, true);
+  section('libraries and Node, inclusive time', p.libraries.inclusive, true);
   return lines.join('\n');
 }

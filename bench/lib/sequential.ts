@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 import { summarise, usSince, type Percentiles } from './stats.js';
 
 export interface SeqTarget {
-  name: 'direct' | 'through';
+  name: 'direct' | 'tollgate' | 'portkey';
   origin: string;
   path: string;
   headers: Record<string, string>;

@@ -11,6 +11,19 @@ export interface Candidate {
   modelId: string;
 }
 
+/**
+ * What a provider's model id may hold. Some provider packages put it in the request URL
+ * (Gemini: `…/models/{id}:generateContent`), so nothing that would change that URL's path,
+ * query or fragment: no `?`, `#`, `%`, `\`, spaces, empty or dot segments. Slashes between
+ * segments stay (`meta-llama/Llama-3-8b`, `tunedModels/x`), so do `:` and `@` (`llama3:8b`,
+ * `claude-3@20240229`).
+ */
+const MODEL_ID_SEGMENT = /^[A-Za-z0-9_+:@-][A-Za-z0-9._+:@-]*$/;
+
+export function isSafeModelId(modelId: string): boolean {
+  return modelId.length <= 256 && modelId.split('/').every((segment) => MODEL_ID_SEGMENT.test(segment) && !/^\.+$/.test(segment));
+}
+
 export function splitModelId(id: string): { providerId: string; modelId: string } | null {
   const slash = id.indexOf('/');
   if (slash <= 0 || slash === id.length - 1) return null;
@@ -31,6 +44,13 @@ export function resolveCandidates(model: string, options: GatewayOptions | undef
       throw new GatewayError('invalid_request', `model "${id}" must be written as provider/model, e.g. openai/gpt-4o-mini or mock/echo`, {
         param: 'model',
       });
+    }
+    if (!isSafeModelId(parts.modelId)) {
+      throw new GatewayError(
+        'invalid_request',
+        `model "${id.slice(0, 120)}" is not a valid model id: after provider/ use letters, digits and . _ - + : @, with / only between names`,
+        { param: 'model' },
+      );
     }
     const provider = registry.get(parts.providerId);
     if (!provider) {

@@ -119,6 +119,7 @@ export class GatewayImpl implements GatewayCore {
           keepAttemptOpen,
           redact: this.redact,
           breakers: this.breakers,
+          contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
         run,
@@ -379,9 +380,6 @@ export class GatewayImpl implements GatewayCore {
     return this.budgets.status(this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []));
   }
 
-  spend(query: Parameters<Gateway['spend']>[0]) {
-    return this.deps.store.ledger.spend(query);
-  }
 
   report(query: Parameters<Gateway['report']>[0], principal: Parameters<Gateway['report']>[1]) {
     return this.deps.store.ledger.report(query, reportScopeFor(principal));

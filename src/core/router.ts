@@ -42,6 +42,11 @@ export interface RouteOptions {
   redact: Redact;
   /** Candidates whose circuit is open are skipped. */
   breakers: CircuitBreakers;
+  /**
+   * The catalog's context window of a candidate, when known. After a candidate refuses the
+   * prompt as too long, only candidates known to have a larger window are tried.
+   */
+  contextWindowOf?: (candidate: Candidate) => number | undefined;
 }
 
 /**
@@ -58,7 +63,9 @@ export async function route<T>(
   let seq = 0;
   let lastError: GatewayError | undefined;
   const paused: string[] = [];
+  const context = new ContextFloor(options.contextWindowOf);
   for (const candidate of candidates) {
+    if (!context.mayFit(candidate)) continue;
     if (!options.breakers.allow(candidate.id)) {
       paused.push(candidate.id);
       continue;
@@ -87,6 +94,7 @@ export async function route<T>(
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
         failures.push(failureRow(options.requestId, handle.attempt, error));
         options.breakers.failure(candidate.id, error.kind);
+        if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
         const wait = error.retryable ? backoffMs(attemptOnCandidate, error, options.routing) : null;
@@ -98,7 +106,40 @@ export async function route<T>(
   if (!lastError && paused.length) {
     throw new GatewayError('circuit_open', `every candidate is paused after repeated failures (${paused.join(', ')}); retry after the cool-down or add a fallback model on another provider`);
   }
-  throw finalError(lastError ?? new GatewayError('model_not_found', 'no candidate to try'), failures);
+  throw finalError(lastError ? context.explain(lastError) : new GatewayError('model_not_found', 'no candidate to try'), failures);
+}
+
+/**
+ * A prompt one model found too long will not fit a model whose context window is no larger: such
+ * fallbacks are skipped, as are those whose window is unknown once the failing one's is known.
+ * When the failing model's own window is unknown nothing can be compared, and every fallback is tried.
+ */
+class ContextFloor {
+  /** The largest window known to be too small for this prompt. */
+  private floor: number | undefined;
+  private readonly skipped: string[] = [];
+
+  constructor(private readonly windowOf: ((candidate: Candidate) => number | undefined) | undefined) {}
+
+  mayFit(candidate: Candidate): boolean {
+    if (this.floor === undefined) return true;
+    const window = this.windowOf?.(candidate);
+    if (window !== undefined && window > this.floor) return true;
+    this.skipped.push(candidate.id);
+    return false;
+  }
+
+  tooSmall(candidate: Candidate): void {
+    const window = this.windowOf?.(candidate);
+    if (window !== undefined) this.floor = Math.max(this.floor ?? 0, window);
+  }
+
+  /** The final context error says which fallbacks were not tried, and why. */
+  explain(error: GatewayError): GatewayError {
+    if (error.kind !== 'context_exceeded' || this.skipped.length === 0) return error;
+    const message = `${error.message} (not tried, as their context window is not known to be larger than ${this.floor} tokens: ${this.skipped.join(', ')})`;
+    return new GatewayError(error.kind, message, error.details);
+  }
 }
 
 function redacted(error: GatewayError, redact: Redact): GatewayError {

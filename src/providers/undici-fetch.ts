@@ -5,7 +5,9 @@ import { Agent, request, type Dispatcher } from 'undici';
 export const upstreamAgent = new Agent({
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 300_000,
-  connections: 256,
+  // No cap on sockets per upstream: a cap queues streams behind each other (1,000 open streams
+  // to one provider would wait on 256); the upstream's own limits answer with 429s instead.
+  connections: null,
   // Our router owns deadlines (per-provider timeouts); undici's own would cut long streams.
   headersTimeout: 0,
   bodyTimeout: 0,

@@ -254,7 +254,7 @@ describe('fuzzed bad input on every HTTP route', () => {
       const paths = jsonPaths(route.body);
       await fuzzed(
         fc.asyncProperty(fc.nat({ max: paths.length - 1 }), fc.integer({ min: 129, max: 10_000 }), fc.boolean(), async (index, depth, arrays) => {
-          const marker = '"\u0001DEEP\u0001"';
+          const marker = '"@@DEEP@@"';
           const text = JSON.stringify(setAt(route.body, paths[index]!, JSON.parse(marker)));
           const deep = arrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
           const answer = await send(route, { body: text.replace(marker, deep) });
@@ -273,7 +273,6 @@ describe('fuzzed bad input on every HTTP route', () => {
     for (const route of postRoutes()) {
       await fuzzed(
         fc.asyncProperty(fc.integer({ min: MAX_BODY + 1, max: 4 * MAX_BODY }), fc.boolean(), async (size, chunked) => {
-          if (process.env.FUZZ_DEBUG) console.log("over-limit", route.path, size, chunked, Date.now());
           const payload = Buffer.alloc(size, 0x20);
           payload[0] = 0x7b; // '{'
           // A generator body makes undici send it chunked, without a content-length.
@@ -368,6 +367,26 @@ describe('connections an abusive client holds', () => {
     casesRun++;
     await expectHealthy();
   }, 30_000);
+
+  it('after a chunked body is refused with 413, the connection is closed rather than left stuck', async () => {
+    for (const route of postRoutes()) {
+      const head = `POST ${route.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: ${route.form ? MULTIPART_TYPE : 'application/json'}\r\n${Object.entries(route.headers ?? {})
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('')}Transfer-Encoding: chunked\r\n\r\n`;
+      const chunk = `4000\r\n${' '.repeat(0x4000)}\r\n`;
+      // Then, on the same connection, a second request: it must not wait behind the unread body.
+      const answer = await rawExchange(port, [head, ...Array.from({ length: 8 }, () => chunk), '0\r\n\r\n', 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'], {
+        gapMs: 5,
+        deadlineMs: REQUEST_TIMEOUT_MS + 2_000,
+      });
+      const context = `${route.path}: ${answer.text.slice(0, 300)}`;
+      expect(answer.status, context).toBe(413);
+      expect(answer.text, context).not.toMatch(/408 Request Timeout/);
+      expect(answer.closedByServer || /HTTP\/1\.1 200/.test(answer.text.slice(12)), context).toBe(true);
+      expect(answer.elapsedMs, context).toBeLessThan(REQUEST_TIMEOUT_MS);
+      casesRun++;
+    }
+  }, 60_000);
 
   it('headers beyond Node’s header limit get a 431 and the connection closes', async () => {
     for (const route of live) {

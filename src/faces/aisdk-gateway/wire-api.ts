@@ -44,16 +44,6 @@ const PartSchema = z.looseObject({ type: z.string() }).superRefine((part, ctx) =
   const checked = known?.safeParse(part);
   for (const issue of checked?.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
 });
-// The fields the provider adapters read without checking them are checked here: a part whose
-// `text` is a number would otherwise fail inside the adapter (a 502 for the client's mistake).
-const PartSchema = z.union([
-  z.looseObject({ type: z.literal('text'), text: z.string() }),
-  z.looseObject({ type: z.literal('reasoning'), text: z.string() }),
-  z.looseObject({ type: z.literal('file'), data: z.unknown(), mediaType: z.string().optional() }),
-  z.looseObject({ type: z.literal('tool-call'), toolCallId: z.string(), toolName: z.string() }),
-  z.looseObject({ type: z.literal('tool-result'), toolCallId: z.string(), toolName: z.string(), output: z.looseObject({ type: z.string() }) }),
-  z.looseObject({ type: z.string().refine((type) => !KNOWN_PART_TYPES.has(type)) }),
-]);
 const MessageSchema = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('system'), content: z.string() }),
   z.looseObject({ role: z.literal('user'), content: z.array(PartSchema) }),

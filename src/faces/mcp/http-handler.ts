@@ -157,7 +157,18 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
             return;
           }
           track(session, res);
-          await session.transport.handleRequest(req, res, parsedBody);
+          let body = parsedBody;
+          // Read here rather than by the SDK, so a session's messages meet the same limits as the
+          // first one: server.maxBodyBytes (the SDK's own cap is 4 MiB), UTF-8, nesting depth.
+          if (body === undefined && req.method === 'POST') {
+            const read = await readJsonBody(req, maxBodyBytes);
+            if (!read.ok) {
+              sendJsonRpcError(res, read.status, read.code, read.message, closeIfUnread(req));
+              return;
+            }
+            body = read.value;
+          }
+          await session.transport.handleRequest(req, res, body);
           return;
         }
 
@@ -169,7 +180,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
         if (body === undefined) {
           const read = await readJsonBody(req, maxBodyBytes);
           if (!read.ok) {
-            sendJsonRpcError(res, read.status, read.code, read.message);
+            sendJsonRpcError(res, read.status, read.code, read.message, closeIfUnread(req));
             return;
           }
           body = read.value;
@@ -192,6 +203,11 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
       sessions.clear();
     },
   };
+}
+
+/** A body left part-read (over the limit) ends the connection; the client is told up front. */
+function closeIfUnread(req: IncomingMessage): Record<string, string> {
+  return req.complete ? {} : { Connection: 'close' };
 }
 
 function setCorsHeaders(res: ServerResponse, origin: string): void {

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { TokenUsage } from '../../core/types.js';
 import type { ProviderEntry } from '../registry.js';
 import { upstreamAgent } from '../undici-fetch.js';
+import { version } from '../../version.js';
 import { eventData, readSseEvents } from './sse-reader.js';
 
 /**
@@ -11,6 +12,7 @@ import { eventData, readSseEvents } from './sse-reader.js';
  * back as the upstream wrote it. No web fetch, no translation (PEERS.md).
  */
 const defaultBaseURL: Record<string, string> = { openai: 'https://api.openai.com/v1' };
+const USER_AGENT = `tollgate/${version}`;
 
 export type OpenAIChatBody = Record<string, unknown>;
 
@@ -25,6 +27,7 @@ function upstreamRequest(provider: ProviderEntry, modelId: string, body: OpenAIC
   }
   const headers: Record<string, string> = {
     'content-type': 'application/json',
+    'user-agent': USER_AGENT,
     accept: stream ? 'text/event-stream' : 'application/json',
     ...provider.config.headers,
   };

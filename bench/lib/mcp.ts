@@ -1,0 +1,147 @@
+// MCP `tools/call` round trips, one at a time, with the MCP SDK's own client: over stdio
+// (`tollgate mcp` as a child) and over Streamable HTTP (`/mcp` of the running server).
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { adopt, cpuMs, Tail } from './procs.js';
+import { summarise, usSince, type Percentiles } from './stats.js';
+
+export interface McpRun {
+  transport: 'stdio' | 'streamable-http';
+  /** From spawning (stdio) or the first request (HTTP) to an initialised session. */
+  connectMs: number;
+  warmup: number;
+  requested: number;
+  measured: number;
+  errors: number;
+  firstError?: string;
+  /** Stopped early at the time limit or on errors. */
+  truncated: boolean;
+  callsPerSec: number;
+  /** Round trip of one `tools/call`, µs. */
+  latencyUs: Percentiles;
+  /** CPU time (user + system) of the serving process per measured call, µs. */
+  cpuUsPerCall: number | null;
+  /** What the first successful call answered, to show the tool really ran. */
+  sample?: string;
+}
+
+export interface McpCallOptions {
+  warmup: number;
+  calls: number;
+  timeLimitMs: number;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+const CALL_TIMEOUT_MS = 10_000;
+
+function textOf(result: unknown): string {
+  const content = (result as { content?: { type?: string; text?: string }[] }).content;
+  return (content ?? []).map((c) => (c.type === 'text' ? c.text ?? '' : `[${c.type}]`)).join(' ');
+}
+
+async function measure(client: Client, transport: McpRun['transport'], connectMs: number, opts: McpCallOptions, serverPid: number | null): Promise<McpRun> {
+  const samples: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let sample: string | undefined;
+  let truncated = false;
+  const deadline = Date.now() + opts.timeLimitMs;
+  let measureStart = 0n;
+  let cpuStart = 0;
+  const total = opts.warmup + opts.calls;
+  for (let i = 0; i < total; i++) {
+    if (Date.now() > deadline) {
+      truncated = true;
+      break;
+    }
+    if (i === opts.warmup) {
+      measureStart = process.hrtime.bigint();
+      cpuStart = serverPid ? cpuMs(serverPid) : 0;
+    }
+    const start = process.hrtime.bigint();
+    try {
+      const result = await client.callTool({ name: opts.tool, arguments: opts.args }, undefined, { timeout: CALL_TIMEOUT_MS });
+      const us = usSince(start);
+      if (result.isError) throw new Error(`tool error: ${textOf(result).slice(0, 300)}`);
+      sample ??= textOf(result).slice(0, 200);
+      if (i >= opts.warmup) samples.push(us);
+    } catch (e) {
+      errors++;
+      firstError ??= (e as Error).message;
+      if (errors > 20 && errors > i / 2) {
+        truncated = true;
+        break;
+      }
+    }
+  }
+  const elapsedS = measureStart === 0n ? 0 : Number(process.hrtime.bigint() - measureStart) / 1e9;
+  const cpuUsPerCall = serverPid && measureStart !== 0n && samples.length ? ((cpuMs(serverPid) - cpuStart) * 1000) / samples.length : null;
+  return {
+    transport,
+    connectMs,
+    warmup: opts.warmup,
+    requested: opts.calls,
+    measured: samples.length,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    truncated,
+    callsPerSec: elapsedS > 0 ? samples.length / elapsedS : 0,
+    latencyUs: summarise(samples),
+    cpuUsPerCall,
+    ...(sample !== undefined ? { sample } : {}),
+  };
+}
+
+/** Closes the client, bounded in time: a wedged server must not hold the bench. */
+async function closeBounded(client: Client, transport: Transport, ms = 3000): Promise<void> {
+  const timeout = new Promise<void>((r) => setTimeout(r, ms).unref());
+  await Promise.race([
+    (async () => {
+      if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined);
+      await client.close().catch(() => undefined);
+    })(),
+    timeout,
+  ]);
+}
+
+/** `tollgate mcp` over stdio, spawned by the SDK's transport; its pid is adopted for cleanup. */
+export async function benchMcpStdio(
+  spawnSpec: { command: string; args: string[]; cwd: string; env: Record<string, string> },
+  opts: McpCallOptions,
+): Promise<McpRun & { stderrTail: string }> {
+  const stderr = new Tail(8192);
+  const transport = new StdioClientTransport({ ...spawnSpec, stderr: 'pipe' });
+  transport.stderr?.on('data', (c: Buffer) => stderr.push(c));
+  const client = new Client({ name: 'tollgate-bench', version: '1.0.0' });
+  const start = Date.now();
+  try {
+    const connecting = client.connect(transport, { timeout: 60_000 });
+    // The child exists once start() ran, before the handshake ends: adopt it at once.
+    await new Promise((r) => setImmediate(r));
+    adopt(transport.pid);
+    await connecting;
+    adopt(transport.pid);
+    const run = await measure(client, 'stdio', Date.now() - start, opts, transport.pid);
+    return { ...run, stderrTail: stderr.toString().slice(-2000) };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${stderr.toString().slice(-2000)}`);
+  } finally {
+    await closeBounded(client, transport);
+  }
+}
+
+/** Streamable HTTP against a running server's `/mcp`. */
+export async function benchMcpHttp(url: string, headers: Record<string, string>, opts: McpCallOptions, serverPid: number): Promise<McpRun> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const client = new Client({ name: 'tollgate-bench', version: '1.0.0' });
+  const start = Date.now();
+  try {
+    await client.connect(transport, { timeout: 30_000 });
+    return await measure(client, 'streamable-http', Date.now() - start, opts, serverPid);
+  } finally {
+    await closeBounded(client, transport);
+  }
+}
