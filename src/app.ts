@@ -20,9 +20,12 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createApp(options: { config: Config; dataDir: string; logger?: Logger; clock?: () => Date }): App {
+export function createApp(options: { config: Config; dataDir: string; logger?: Logger; clock?: () => Date; busy?: () => boolean }): App {
   const logger = options.logger ?? createLogger(options.config.logLevel);
-  const store = openSqliteStore(options.dataDir, { onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written') });
+  const store = openSqliteStore(options.dataDir, {
+    onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
+    ...(options.busy ? { busy: options.busy } : {}),
+  });
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const gateway = createGateway({

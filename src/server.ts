@@ -64,7 +64,9 @@ function finishAfterLedger(res: ServerResponse, ledger: Ledger): void {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
-  const app = createApp({ config: options.config, dataDir: options.dataDir, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  // Requests in flight: while there are several, ledger commits are batched across a few ms.
+  let inFlight = 0;
+  const app = createApp({ config: options.config, dataDir: options.dataDir, logger, busy: () => inFlight > 1, ...(options.clock ? { clock: options.clock } : {}) });
   const { config, gateway } = app;
   const host = options.host ?? config.server.host;
   const authOptions = { keys: app.store.keys, config, env: options.env ?? process.env };
@@ -107,6 +109,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       keepAliveTimeout: 65_000,
     },
     (req, res) => {
+      inFlight += 1;
+      res.once('close', () => {
+        inFlight -= 1;
+      });
       void dispatch(req, res);
     },
   );

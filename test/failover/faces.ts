@@ -10,6 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { createGateway } from '@ai-sdk/gateway';
 import { generateText, streamText, type ModelMessage } from 'ai';
 import OpenAI from 'openai';
+import { expect } from 'vitest';
 
 export type FaceName = 'openai-chat' | 'anthropic' | 'responses' | 'aisdk';
 
@@ -28,6 +29,7 @@ export interface AskOptions {
 
 /** What the client saw, whatever its protocol. */
 export interface Outcome {
+  face: FaceName;
   /** A complete answer: no error, and the protocol's own end (finish reason, message_stop, response.completed). */
   ok: boolean;
   /** The text the client received, complete or not. */
@@ -63,6 +65,8 @@ export class ClientBoundExceeded extends Error {
 }
 
 const DEFAULT_BOUND_MS = 8_000;
+// The AI SDK client logs the gateway's compatibility warnings to the console; they are noise here.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 /** 0.05 s of 8 kHz 8-bit mono silence. */
 const WAV = wavSilence(400);
 
@@ -72,14 +76,16 @@ function gatewayOptions(fallbacks: string[] | undefined): object {
 }
 
 /** Runs one client call under the bound; a bound that fires is a hang, reported as such. */
-async function bounded(face: FaceName, options: AskOptions, call: (signal: AbortSignal) => Promise<Omit<Outcome, 'elapsedMs'>>): Promise<Outcome> {
+async function bounded(face: FaceName, options: AskOptions, call: (signal: AbortSignal) => Promise<Omit<Outcome, 'elapsedMs' | 'face'>>): Promise<Outcome> {
   const ms = options.boundMs ?? DEFAULT_BOUND_MS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ClientBoundExceeded(face, ms)), ms);
   const started = performance.now();
   try {
     const outcome = await call(controller.signal);
-    return { ...outcome, elapsedMs: performance.now() - started };
+    // The SDKs report their own abort as an API error: a call cut by the bound is a hang, whatever it returned.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    return { face, ...outcome, elapsedMs: performance.now() - started };
   } catch (error) {
     if (controller.signal.aborted) throw controller.signal.reason;
     throw error;
@@ -94,17 +100,21 @@ function servedFrom(headers: Headers): Pick<Outcome, 'servedModel' | 'attempts'>
   return { ...(servedModel ? { servedModel } : {}), ...(attempts ? { attempts: Number(attempts) } : {}) };
 }
 
-/** An error from the openai or Anthropic SDK, before or during the answer. */
-function sdkError(error: unknown, text: string, codeOf: (error: InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>) => string | undefined): Outcome['error'] {
-  if (error instanceof OpenAI.APIError || error instanceof Anthropic.APIError) {
-    return { status: error.status, code: codeOf(error), message: error.message, inBand: error.status === undefined || text.length > 0 };
+/** An error from the openai or Anthropic SDK, before or during the answer; anything else is rethrown. */
+function sdkError(error: unknown, text: string): Outcome['error'] {
+  if (error instanceof OpenAI.APIError) {
+    return { status: error.status, code: error.code ?? undefined, message: error.message, inBand: error.status === undefined || text.length > 0 };
+  }
+  if (error instanceof Anthropic.APIError) {
+    // The Anthropic face carries our error kind as `error.details.error_code`.
+    const code = (error.error as { error?: { details?: { error_code?: string } } } | undefined)?.error?.details?.error_code;
+    return { status: error.status, code, message: error.message, inBand: error.status === undefined || text.length > 0 };
   }
   throw error;
 }
 
 export function openaiChatFace(gatewayUrl: string): Face {
   const client = new OpenAI({ baseURL: `${gatewayUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
-  const codeOf = (error: InstanceType<typeof OpenAI.APIError>) => error.code ?? undefined;
   return {
     name: 'openai-chat',
     ask: (options) =>
@@ -132,11 +142,11 @@ export function openaiChatFace(gatewayUrl: string): Face {
               if (chunk.choices[0]?.finish_reason) finished = true;
             }
           } catch (error) {
-            return { ok: false, text, error: sdkError(error, text, codeOf), ...served };
+            return { ok: false, text, error: sdkError(error, text), ...served };
           }
           return { ok: finished, text, ...served, ...(bodyModel ? { bodyModel } : {}) };
         } catch (error) {
-          return { ok: false, text, error: sdkError(error, text, codeOf) };
+          return { ok: false, text, error: sdkError(error, text) };
         }
       }),
   };
@@ -144,8 +154,6 @@ export function openaiChatFace(gatewayUrl: string): Face {
 
 export function anthropicFace(gatewayUrl: string): Face {
   const client = new Anthropic({ baseURL: gatewayUrl, apiKey: 'unused', maxRetries: 0 });
-  const codeOf = (error: InstanceType<typeof Anthropic.APIError>) =>
-    (error.error as { error?: { details?: { error_code?: string } } } | undefined)?.error?.details?.error_code;
   return {
     name: 'anthropic',
     ask: (options) =>
@@ -174,11 +182,11 @@ export function anthropicFace(gatewayUrl: string): Face {
               if (event.type === 'message_stop') stopped = true;
             }
           } catch (error) {
-            return { ok: false, text, error: sdkError(error, text, codeOf), ...served };
+            return { ok: false, text, error: sdkError(error, text), ...served };
           }
           return { ok: stopped, text, ...served, ...(bodyModel ? { bodyModel } : {}) };
         } catch (error) {
-          return { ok: false, text, error: sdkError(error, text, codeOf) };
+          return { ok: false, text, error: sdkError(error, text) };
         }
       }),
   };
@@ -186,7 +194,6 @@ export function anthropicFace(gatewayUrl: string): Face {
 
 export function responsesFace(gatewayUrl: string): Face {
   const client = new OpenAI({ baseURL: `${gatewayUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
-  const codeOf = (error: InstanceType<typeof OpenAI.APIError>) => error.code ?? undefined;
   return {
     name: 'responses',
     ask: (options) =>
@@ -227,11 +234,11 @@ export function responsesFace(gatewayUrl: string): Face {
               }
             }
           } catch (error) {
-            return { ok: false, text, error: sdkError(error, text, codeOf), ...served };
+            return { ok: false, text, error: sdkError(error, text), ...served };
           }
           return { ok, text, ...served, ...(bodyModel ? { bodyModel } : {}) };
         } catch (error) {
-          return { ok: false, text, error: sdkError(error, text, codeOf) };
+          return { ok: false, text, error: sdkError(error, text) };
         }
       }),
   };
@@ -305,6 +312,16 @@ function aisdkError(error: unknown, inBand: boolean): NonNullable<Outcome['error
     message: value?.message ?? String(error),
     inBand,
   };
+}
+
+/**
+ * The client saw an error of Tollgate's kind `kind`. The AI SDK gateway client keeps only the
+ * error's type and status of an HTTP error (not our code), so there the ledger speaks for it.
+ */
+export function expectKind(outcome: Outcome, kind: string): void {
+  expect(outcome.error).toBeDefined();
+  if (outcome.face === 'aisdk' && !outcome.error!.inBand) expect(outcome.error!.code).toBeUndefined();
+  else expect(outcome.error!.code).toBe(kind);
 }
 
 export function allFaces(gatewayUrl: string): Face[] {

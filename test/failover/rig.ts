@@ -5,15 +5,22 @@
 import type { ConfigInput } from '../../src/config/schema.js';
 import { eventually, startGateway, type LedgerAttempt, type LedgerRequest, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { allFaces, type Face, type FaceName } from './faces.js';
+import { allFaces, type AskOptions, type Face, type FaceName, type Outcome } from './faces.js';
+
+export interface Asked {
+  outcome: Outcome;
+  /** The ledger row this request wrote (streams settle as they end: waits for it). */
+  row(check?: (row: LedgerRequest) => void): Promise<LedgerRequest>;
+  /** Its attempts, in order. */
+  attempts(): Promise<LedgerAttempt[]>;
+}
 
 export interface Rig {
   upstream: StartedUpstream;
   gateway: TestGateway;
   face(name: FaceName): Face;
-  /** The ledger row of the latest request for `requestedModel` (streams settle as they end: waits for it). */
-  row(requestedModel: string, check?: (row: LedgerRequest) => void): Promise<LedgerRequest>;
-  attempts(row: LedgerRequest): LedgerAttempt[];
+  /** Asks through one face and keeps hold of the ledger row the request writes. */
+  ask(face: FaceName, options: AskOptions): Promise<Asked>;
   /** Requests the upstream received for a model (its id without the provider prefix). */
   calls(modelId: string): number;
   close(): Promise<void>;
@@ -27,22 +34,17 @@ export const IDLE_TIMEOUT_MS = 300;
 export const PRICE = { input: 1, output: 2 };
 
 /**
- * `up`: the OpenAI-compatible primary (the OpenAI face pipes to it, the others translate), with
- * short timeouts. `alt`: an Anthropic fallback, patient. Both price the models a test names in
- * `priced`.
+ * `up`: an OpenAI-compatible primary (the OpenAI face pipes to it, the others translate);
+ * `claude`: an Anthropic primary (every face translates); both with short timeouts. `alt`: an
+ * Anthropic fallback, patient. Each prices the models of `priced`.
  */
-export function standardProviders(upstreamUrl: string, priced: { up?: string[]; alt?: string[] } = {}): NonNullable<ConfigInput['providers']> {
-  const models = (ids: string[] = []) => Object.fromEntries(ids.map((id) => [id, { pricing: PRICE }]));
+export function standardProviders(upstreamUrl: string, priced: string[] = []): NonNullable<ConfigInput['providers']> {
+  const models = Object.fromEntries(priced.map((id) => [id, { pricing: PRICE }]));
+  const fast = { timeoutMs: PRIMARY_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS, models };
   return {
-    up: {
-      kind: 'openai-compatible',
-      baseURL: `${upstreamUrl}/v1`,
-      apiKey: 'up-key',
-      timeoutMs: PRIMARY_TIMEOUT_MS,
-      idleTimeoutMs: IDLE_TIMEOUT_MS,
-      models: models(priced.up),
-    },
-    alt: { kind: 'anthropic', baseURL: upstreamUrl, apiKey: 'alt-key', timeoutMs: 3_000, idleTimeoutMs: 2_000, models: models(priced.alt) },
+    up: { kind: 'openai-compatible', baseURL: `${upstreamUrl}/v1`, apiKey: 'up-key', ...fast },
+    claude: { kind: 'anthropic', baseURL: upstreamUrl, apiKey: 'claude-key', ...fast },
+    alt: { kind: 'anthropic', baseURL: upstreamUrl, apiKey: 'alt-key', timeoutMs: 3_000, idleTimeoutMs: 2_000, models },
   };
 }
 
@@ -55,14 +57,18 @@ export async function startRig(config: (upstreamUrl: string) => ConfigInput): Pr
     upstream,
     gateway,
     face: (name) => faces.get(name)!,
-    row: (requestedModel, check) =>
-      eventually(() => {
-        const row = gateway.requests().filter((candidate) => candidate.requested_model === requestedModel).at(-1);
-        if (!row) throw new Error(`no ledger row for ${requestedModel}`);
-        check?.(row);
-        return row;
-      }),
-    attempts: (row) => gateway.attempts(row.id),
+    ask: async (name, options) => {
+      const before = gateway.requests().length;
+      const outcome = await faces.get(name)!.ask(options);
+      const row = (check?: (row: LedgerRequest) => void) =>
+        eventually(() => {
+          const found = gateway.requests().slice(before).find((candidate) => candidate.requested_model === options.model);
+          if (!found) throw new Error(`no ledger row for ${options.model} yet`);
+          check?.(found);
+          return found;
+        });
+      return { outcome, row, attempts: async () => gateway.attempts((await row()).id) };
+    },
     calls: (modelId) => upstream.requests.filter((request) => request.model === modelId).length,
     close: async () => {
       await gateway.close();
