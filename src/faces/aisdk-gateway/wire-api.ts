@@ -9,18 +9,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { GatewayError } from '../../core/errors.js';
 
-/** `providerOptions.gateway`, as on Vercel AI Gateway. */
-export const GatewayOptionsSchema = z.object({
-  models: z.array(z.string()).nullish(),
-  order: z.array(z.string()).nullish(),
-  only: z.array(z.string()).nullish(),
-  user: z.string().nullish(),
-  tags: z.array(z.string()).nullish(),
-  zeroDataRetention: z.boolean().nullish(),
-  disallowPromptTraining: z.boolean().nullish(),
-});
-export type GatewayOptionsWire = z.infer<typeof GatewayOptionsSchema>;
-
 /** V3 `providerOptions`: one JSON object per provider namespace. */
 export const ProviderOptionsSchema = z.record(z.string(), z.record(z.string(), z.json()));
 export type ProviderOptionsWire = z.infer<typeof ProviderOptionsSchema>;
