@@ -76,3 +76,8 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 function tooLarge(maxBytes: number): GatewayError {
   return new GatewayError('payload_too_large', `the request body is larger than the limit of ${maxBytes} bytes (server.maxBodyBytes)`);
 }
+
+/** The request's body read within `maxBytes` and parsed as JSON: what every JSON route starts with. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return parseJsonBody(req, await readBody(req, maxBytes));
+}

@@ -32,3 +32,8 @@ export function routeTable(routes: Route[]): RouteTable {
     hasPath: (path) => paths.has(path) || prefixed.some((route) => path.startsWith(route.prefix!)),
   };
 }
+
+/** The context a face hands the core: the caller's user (key, reporting header) wins over the one the body names. */
+export function withBodyUser(context: RequestContext, user: string | null | undefined): RequestContext {
+  return { ...context, user: context.user ?? user ?? null };
+}

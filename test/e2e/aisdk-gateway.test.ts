@@ -22,7 +22,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { solidPng } from '../../src/providers/mock/png.js';
-import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway, nanos } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
 /**
@@ -61,7 +61,6 @@ afterAll(async () => {
 
 beforeEach(() => upstream.reset());
 
-const nanos = (usd: number) => Math.round(usd * 1e9);
 const lastRow = () => gateway.requests().at(-1)!;
 
 describe('language models', () => {

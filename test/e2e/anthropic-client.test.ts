@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway, nanos, fallbackTo } from '../support/gateway.js';
 
 /**
  * The Anthropic Messages face driven by the unmodified `@anthropic-ai/sdk` client, against
@@ -35,9 +35,6 @@ afterAll(async () => {
 
 beforeEach(() => upstream.reset());
 
-const nanos = (usd: number) => Math.round(usd * 1e9);
-/** Tollgate's extension of the body, typed as nothing so the client's types accept it. */
-const fallbackTo = (models: string[]): object => ({ providerOptions: { gateway: { models } } });
 const weather: Anthropic.Tool[] = [
   { name: 'get_weather', description: 'Weather in a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
 ];

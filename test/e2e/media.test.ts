@@ -1,7 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { startGateway, type TestGateway, nanos } from '../support/gateway.js';
 
 /**
  * Rerank, image generation, speech and transcription on the OpenAI-compatible face, driven by
@@ -34,7 +34,6 @@ afterAll(async () => {
 
 beforeEach(() => upstream.reset());
 
-const nanos = (usd: number) => Math.round(usd * 1e9);
 
 async function post(path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await fetch(`${gateway.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' || body instanceof FormData ? body : JSON.stringify(body) });

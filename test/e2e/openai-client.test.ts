@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway, nanos, fallbackTo } from '../support/gateway.js';
 
 /**
  * The OpenAI-compatible face driven by the official `openai` client, against loopback upstreams
@@ -35,9 +35,6 @@ afterAll(async () => {
 
 beforeEach(() => upstream.reset());
 
-const nanos = (usd: number) => Math.round(usd * 1e9);
-/** `providerOptions.gateway.models`: an extension of OpenAI's body, typed as nothing so the client's types accept it. */
-const fallbackTo = (models: string[]): object => ({ providerOptions: { gateway: { models } } });
 const weather = [
   {
     type: 'function' as const,

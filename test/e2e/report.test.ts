@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { eventually, startGateway, type LedgerRequest, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type LedgerRequest, type TestGateway, nanos } from '../support/gateway.js';
 
 /**
  * Spend reporting through the real server: requests made with the official `openai` client
@@ -24,7 +24,6 @@ async function getJson(url: string, headers: Record<string, string> = {}) {
 }
 
 const sumNanos = (rows: Row[]) => rows.reduce((total, row) => total + (row.cost_nanos ?? 0), 0);
-const nanos = (usd: number) => Math.round(usd * 1e9);
 
 describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
   let gateway: TestGateway;

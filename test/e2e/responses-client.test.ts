@@ -3,7 +3,7 @@ import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway, nanos, fallbackTo } from '../support/gateway.js';
 
 /**
  * The Responses face (`POST /v1/responses`) driven by the official `openai` client's
@@ -38,9 +38,6 @@ afterAll(async () => {
 
 beforeEach(() => upstream.reset());
 
-const nanos = (usd: number) => Math.round(usd * 1e9);
-/** `providerOptions.gateway.models`: Tollgate's extension of the body, typed as nothing so the client's types accept it. */
-const fallbackTo = (models: string[]): object => ({ providerOptions: { gateway: { models } } });
 type TollgateUsage = OpenAI.Responses.ResponseUsage & { cost: number | null };
 const weather: OpenAI.Responses.FunctionTool[] = [
   {

@@ -101,3 +101,9 @@ export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<
     }
   }
 }
+
+/** USD → the ledger's billionths of a dollar, computed independently of the code under test. */
+export const nanos = (usd: number): number => Math.round(usd * 1e9);
+
+/** `providerOptions.gateway.models`: Tollgate's extension of a client's body, typed as nothing so the client's types accept it. */
+export const fallbackTo = (models: string[]): object => ({ providerOptions: { gateway: { models } } });

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { GatewayError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/types.js';
-import { parseJsonBody, readBody } from '../../http/body.js';
+import { readJsonBody } from '../../http/body.js';
 import { sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import { describeKeyFieldsError, KeyChangesSchema, NewKeySchema } from '../../policy/auth/key-fields.js';
@@ -100,7 +100,7 @@ function requireAdmin(context: RequestContext): void {
 }
 
 async function readFields<T extends z.ZodType>(req: IncomingMessage, maxBodyBytes: number, schema: T): Promise<z.infer<T>> {
-  const body = parseJsonBody(req, await readBody(req, maxBodyBytes));
+  const body = await readJsonBody(req, maxBodyBytes);
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const param = parsed.error.issues[0]?.path.join('.');

@@ -19,7 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SharedV3Warning } from '@ai-sdk/provider';
 import { GatewayError } from '../../core/errors.js';
 import type { Gateway, RequestContext } from '../../core/types.js';
-import { parseJsonBody, readBody } from '../../http/body.js';
+import { readJsonBody } from '../../http/body.js';
 import { fetchFile } from '../../http/fetch-file.js';
 import { refusalHeaders } from '../../http/rate-limit-headers.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
@@ -54,7 +54,7 @@ export interface AisdkGatewayOptions {
 }
 
 export function aisdkGatewayRoutes(gateway: Gateway, options: AisdkGatewayOptions): Route[] {
-  const readJson = async (req: IncomingMessage) => parseJsonBody(req, await readBody(req, options.maxBodyBytes));
+  const readJson = (req: IncomingMessage) => readJsonBody(req, options.maxBodyBytes);
   const route = (method: Route['method'], path: string, handle: Route['handle']): Route => ({
     method,
     path: `${AISDK_BASE}${path}`,

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatRequest, ChatStream, Gateway, RequestContext } from '../../core/types.js';
-import { parseJsonBody, readBody } from '../../http/body.js';
+import { readJsonBody } from '../../http/body.js';
 import { refusalHeaders } from '../../http/rate-limit-headers.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
-import type { Route } from '../../http/route.js';
+import { type Route, withBodyUser } from '../../http/route.js';
 import { servedHeaders as sharedServedHeaders } from '../../http/served-headers.js';
 import { parseRequestBody } from '../openai/parse-request-body.js';
 import { checkAnthropicVersion } from './anthropic-version.js';
@@ -22,7 +22,7 @@ import { createMessageStreamRenderer, formatSseEvent, type StreamEvent } from '.
 export function anthropicRoutes(gateway: Gateway, options: { maxBodyBytes: number }): Route[] {
   const readJson = async (req: IncomingMessage) => {
     checkAnthropicVersion(req.headers);
-    return parseJsonBody(req, await readBody(req, options.maxBodyBytes));
+    return readJsonBody(req, options.maxBodyBytes);
   };
 
   return [
@@ -33,7 +33,7 @@ export function anthropicRoutes(gateway: Gateway, options: { maxBodyBytes: numbe
       renderError: renderAnthropicFailure,
       handle: async (req, res, context) => {
         const converted = convertMessagesRequest(parseRequestBody(CreateMessageRequestSchema, await readJson(req)));
-        const chatContext: RequestContext = { ...context, user: context.user ?? converted.user ?? null };
+        const chatContext = withBodyUser(context, converted.user);
         const stopSequences = converted.request.call.stopSequences;
         if (!converted.stream) {
           const result = await gateway.chat(converted.request, chatContext);

@@ -3,10 +3,10 @@ import type { GatewayCore } from '../../core/gateway.js';
 import type { OpenAIChatOutcome } from '../../core/openai-chat-route.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatStream, RequestContext } from '../../core/types.js';
-import { parseJsonBody, readBody } from '../../http/body.js';
+import { readJsonBody } from '../../http/body.js';
 import { refusalHeaders } from '../../http/rate-limit-headers.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
-import type { Route } from '../../http/route.js';
+import { type Route, withBodyUser } from '../../http/route.js';
 import { parseChatCompletionRequest } from './chat-api.js';
 import { convertChatRequest } from './convert-chat-request.js';
 import { convertEmbeddingsRequest, renderEmbeddings } from './convert-embeddings.js';
@@ -23,7 +23,7 @@ import { servedHeaders } from '../../http/served-headers.js';
  * wire format. Routing, fallback, pricing and the ledger are the core's.
  */
 export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: number }): Route[] {
-  const readJson = async (req: IncomingMessage) => parseJsonBody(req, await readBody(req, options.maxBodyBytes));
+  const readJson = (req: IncomingMessage) => readJsonBody(req, options.maxBodyBytes);
 
   return [
     {
@@ -32,7 +32,7 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
       handle: async (req, res, context) => {
         const raw = await readJson(req);
         const converted = convertChatRequest(parseChatCompletionRequest(raw));
-        const chatContext: RequestContext = { ...context, user: context.user ?? converted.user ?? null };
+        const chatContext = withBodyUser(context, converted.user);
         const outcome = await gateway.openaiChat(
           {
             body: raw as Record<string, unknown>,
@@ -53,7 +53,7 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
       path: '/v1/embeddings',
       handle: async (req, res, context) => {
         const converted = convertEmbeddingsRequest(parseEmbeddingsRequest(await readJson(req)));
-        const embedContext: RequestContext = { ...context, user: context.user ?? converted.user ?? null };
+        const embedContext = withBodyUser(context, converted.user);
         const result = await gateway.embed(converted.request, embedContext);
         sendJson(res, 200, renderEmbeddings(result, converted.encodingFormat), servedHeaders(result, embedContext));
       },

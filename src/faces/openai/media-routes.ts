@@ -5,11 +5,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { GatewayCore } from '../../core/gateway.js';
 import { GatewayError } from '../../core/errors.js';
-import type { RequestContext } from '../../core/types.js';
-import { parseJsonBody, readBody } from '../../http/body.js';
+import { readJsonBody, readBody } from '../../http/body.js';
 import { parseFormData } from '../../http/form-data.js';
 import { sendJson } from '../../http/respond.js';
-import type { Route } from '../../http/route.js';
+import { type Route, withBodyUser } from '../../http/route.js';
 import { parseImagesRequest, renderImages } from './images-api.js';
 import { parseRerankRequest, renderRerank } from './rerank-api.js';
 import { servedHeaders } from '../../http/served-headers.js';
@@ -19,8 +18,7 @@ import { parseTranscriptionForm, renderTranscription } from './transcription-api
 const IMAGES_PREFIX = '/v1/images/';
 
 export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: number }): Route[] {
-  const readJson = async (req: IncomingMessage) => parseJsonBody(req, await readBody(req, options.maxBodyBytes));
-  const withUser = (context: RequestContext, user: string | undefined): RequestContext => ({ ...context, user: context.user ?? user ?? null });
+  const readJson = (req: IncomingMessage) => readJsonBody(req, options.maxBodyBytes);
 
   return [
     {
@@ -28,7 +26,7 @@ export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: numbe
       path: '/v1/rerank',
       handle: async (req, res, context) => {
         const converted = parseRerankRequest(await readJson(req));
-        const rerankContext = withUser(context, converted.user);
+        const rerankContext = withBodyUser(context, converted.user);
         const result = await gateway.rerank(converted.request, rerankContext);
         sendJson(res, 200, renderRerank(result, converted.request.documents, converted.returnDocuments), servedHeaders(result, rerankContext));
       },
@@ -38,7 +36,7 @@ export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: numbe
       path: '/v1/images/generations',
       handle: async (req, res, context) => {
         const converted = parseImagesRequest(await readJson(req));
-        const imageContext = withUser(context, converted.user);
+        const imageContext = withBodyUser(context, converted.user);
         const result = await gateway.generateImage(converted.request, imageContext);
         const base = originOf(req);
         const body = renderImages(result, converted.responseFormat, (id) => `${base}${IMAGES_PREFIX}${encodeURIComponent(id)}`);
@@ -63,7 +61,7 @@ export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: numbe
       path: '/v1/audio/speech',
       handle: async (req, res, context) => {
         const converted = parseSpeechRequest(await readJson(req));
-        const speechContext = withUser(context, converted.user);
+        const speechContext = withBodyUser(context, converted.user);
         const result = await gateway.speech(converted.request, speechContext);
         res.writeHead(200, {
           ...servedHeaders(result, speechContext),

@@ -1,9 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatStream, Gateway, RequestContext } from '../../core/types.js';
-import { parseJsonBody, readBody } from '../../http/body.js';
+import { readJsonBody } from '../../http/body.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
-import type { Route } from '../../http/route.js';
+import { type Route, withBodyUser } from '../../http/route.js';
 import { servedHeaders } from '../../http/served-headers.js';
 import { renderOpenAIFailure } from '../openai/handler.js';
 import { convertResponsesRequest } from './convert-responses-request.js';
@@ -28,8 +28,8 @@ export function responsesRoutes(gateway: Pick<Gateway, 'chat' | 'chatStream'>, o
       face: 'responses',
       renderError: renderOpenAIFailure,
       handle: async (req, res, context) => {
-        const converted = convertResponsesRequest(parseResponsesRequest(await readJson(req, options.maxBodyBytes)));
-        const chatContext: RequestContext = { ...context, user: context.user ?? converted.user ?? null };
+        const converted = convertResponsesRequest(parseResponsesRequest(await readJsonBody(req, options.maxBodyBytes)));
+        const chatContext = withBodyUser(context, converted.user);
         if (converted.stream) {
           const stream = await gateway.chatStream(converted.request, chatContext);
           await streamResponse(res, stream, converted.echo, chatContext);
@@ -44,9 +44,6 @@ export function responsesRoutes(gateway: Pick<Gateway, 'chat' | 'chatStream'>, o
   ];
 }
 
-async function readJson(req: IncomingMessage, maxBodyBytes: number): Promise<unknown> {
-  return parseJsonBody(req, await readBody(req, maxBodyBytes));
-}
 
 async function streamResponse(res: ServerResponse, stream: ChatStream, echo: ResponseEcho, context: RequestContext): Promise<void> {
   startEventStream(res, servedHeaders(stream, context));
