@@ -8,8 +8,9 @@ import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { resolveCandidates, type Candidate } from './candidates.js';
 import { GatewayError } from './errors.js';
+import { estimateTokens } from './stream-commit.js';
 import type { Pricing } from './pricing.js';
-import type { GatewayOptions, RateLimitState } from './types.js';
+import type { GatewayOptions, RateLimitState, TokenUsage } from './types.js';
 
 /** What a request may use at most, for holding budget and tokens before it runs. */
 export interface RequestEstimate {
@@ -195,4 +196,9 @@ export function chatEstimate(call: LanguageModelV3CallOptions): () => RequestEst
     inputTokens: estimatePromptTokens(call.prompt),
     ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
   });
+}
+
+/** Usage for a stream that ended before the upstream reported any: billed for what was produced. */
+export function estimatedStreamUsage(prompt: LanguageModelV3Prompt, produced: string): TokenUsage {
+  return { input: estimatePromptTokens(prompt), cacheRead: 0, cacheWrite: 0, output: estimateTokens(produced), reasoning: 0 };
 }

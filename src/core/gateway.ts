@@ -6,7 +6,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
-import { Admission, chatEstimate, estimateTextTokens, type RequestEstimate } from './admission.js';
+import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type RequestEstimate } from './admission.js';
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
@@ -19,7 +19,7 @@ import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from '.
 import type { Pricing } from './pricing.js';
 import { route, type AttemptHandle } from './router.js';
 import { Settler, type RequestMeta } from './settle.js';
-import { estimateTokens, followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
+import { followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
 import type {
   Accounting,
   BudgetStatus,
@@ -194,7 +194,7 @@ export class GatewayImpl implements GatewayCore {
         attempt.release();
         resolveSettled(
           this.settler.success(meta, attempt, failures, {
-            usage: end.usage ?? estimatedUsage(call, end.text),
+            usage: end.usage ?? estimatedStreamUsage(call.prompt, end.text),
             ttftMs: committed.ttftMs,
             status: end.status,
             errorKind: end.error?.kind ?? (end.status === 'cancelled' ? 'client_closed' : null),
@@ -417,16 +417,6 @@ function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
     default:
       return { commit: false, terminal: false, text: '' };
   }
-}
-
-/** Usage for a stream that ended before the upstream reported any: billed for what was produced. */
-function estimatedUsage(call: LanguageModelV3CallOptions, produced: string): TokenUsage {
-  let promptChars = 0;
-  for (const message of call.prompt) {
-    if (typeof message.content === 'string') promptChars += message.content.length;
-    else for (const part of message.content) if (part.type === 'text') promptChars += part.text.length;
-  }
-  return { ...zeroUsage(), input: Math.ceil(promptChars / 4), output: estimateTokens(produced) };
 }
 
 function dimensionsOptions(kind: string, dimensions: number): SharedV3ProviderOptions {

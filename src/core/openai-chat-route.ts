@@ -2,12 +2,12 @@ import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { chunkFacts, openaiChatEvents, openaiChatJson, type OpenAIChatBody } from '../providers/passthrough/openai-chat.js';
 import { eventData } from '../providers/passthrough/sse-reader.js';
 import { GatewayError } from './errors.js';
-import { chatEstimate } from './admission.js';
+import { chatEstimate, estimatedStreamUsage } from './admission.js';
 import type { GatewayImpl } from './gateway.js';
 import type { Settler } from './settle.js';
-import { estimateTokens, followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
+import { followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
 import type { Accounting, ChatRequest, ChatResult, ChatStream, GatewayOptions, RequestContext } from './types.js';
-import { fromNanos, zeroUsage } from './usage.js';
+import { fromNanos } from './usage.js';
 
 /** An OpenAI chat-completions request, as the OpenAI face hands it over. */
 export interface OpenAIChatInput {
@@ -146,7 +146,7 @@ export class OpenAIChatRoute {
           },
           onEnd: (end) => {
             attempt.release();
-            const usage = end.usage ?? { ...zeroUsage(), input: Math.ceil(JSON.stringify(input.body.messages ?? '').length / 4), output: estimateTokens(end.text) };
+            const usage = end.usage ?? estimatedStreamUsage(toCanonical().call.prompt, end.text);
             resolveSettled(
               this.settler.success(meta, attempt, failures, {
                 usage,
