@@ -35,12 +35,15 @@ import {
   waitForHealth,
 } from './lib/procs.js';
 import {
+  floorSide,
   render,
   TARGETS,
   throughputCheckName,
   type Added,
   type BenchResults,
   type Check,
+  type FloorInfo,
+  type FloorSide,
   type MedianLoad,
   type PeerInfo,
   type Side,
@@ -70,6 +73,8 @@ const HELP = `Usage: npm run bench -- [options]
   --modes LIST        throughput modes, comma-separated: non-streaming,streaming (default both)
   --only LIST         sections to run, comma-separated: ${SECTIONS.join(',')} (default all)
   --no-peers          do not install or run Portkey's gateway
+  --no-floor          do not measure the floor (bench/floor-proxy.ts, a bare Node proxy)
+  --floor-workers LIST  processes of each floor side, comma-separated (default 1,2)
   --quick             short runs, for a smoke check
   --direct-only       bench the upstream alone (no gateways; throughput only)
   --gateway-key K     bearer token to send to Tollgate (default: none; or TOLLGATE_BENCH_KEY)
@@ -98,6 +103,8 @@ interface Options {
   only: Set<Section>;
   modes: ('non-streaming' | 'streaming')[];
   peers: boolean;
+  /** Process counts of the floor sides; empty when the floor is not measured. */
+  floorWorkers: number[];
   quick: boolean;
   directOnly: boolean;
   gatewayKey: string | undefined;
@@ -122,6 +129,8 @@ function parseOptions(): Options {
       only: { type: 'string' },
       modes: { type: 'string' },
       'no-peers': { type: 'boolean', default: false },
+      'no-floor': { type: 'boolean', default: false },
+      'floor-workers': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'direct-only': { type: 'boolean', default: false },
       'gateway-key': { type: 'string' },
@@ -155,6 +164,8 @@ function parseOptions(): Options {
     only.add(name as Section);
   }
   const streams = num(values.streams, 'streams', 1000, 1, 5000);
+  const floorWorkers = [...new Set((values['floor-workers'] ?? '1,2').split(',').filter((s) => s.trim() !== '').map((s) => num(s.trim(), 'floor-workers', 1, 1, 16)))];
+  if (floorWorkers.length === 0 || floorWorkers.length > 4) throw new Error('--floor-workers takes one to four numbers, e.g. 1,2');
   const modes = [...new Set((values.modes ?? 'non-streaming,streaming').split(',').map((m) => m.trim()))];
   for (const m of modes) if (m !== 'non-streaming' && m !== 'streaming') throw new Error(`--modes: unknown mode "${m}" (known: non-streaming, streaming)`);
   return {
@@ -172,6 +183,7 @@ function parseOptions(): Options {
     only: values['direct-only'] ? new Set<Section>(['throughput']) : only,
     modes: modes as Options['modes'],
     peers: !values['no-peers'] && !values['direct-only'],
+    floorWorkers: values['no-floor'] || values['direct-only'] ? [] : floorWorkers.sort((a, b) => a - b),
     quick,
     directOnly: values['direct-only'],
     gatewayKey: values['gateway-key'] ?? process.env.TOLLGATE_BENCH_KEY,
@@ -404,7 +416,7 @@ async function main(): Promise<number> {
   const SEQ_LIMIT_MS = 120_000;
   const MCP_LIMIT_MS = 90_000;
   const streamLimitMs = 60_000 + opts.streamEvents * opts.streamIntervalMs;
-  const sides = opts.directOnly ? 1 : opts.peers ? 3 : 2;
+  const sides = (opts.directOnly ? 1 : opts.peers ? 3 : 2) + opts.floorWorkers.length;
   const budgetS =
     60 /* upstream, Tollgate */ +
     (opts.peers ? 360 /* install, start */ : 0) +
@@ -510,6 +522,7 @@ async function main(): Promise<number> {
     const directHeaders = { 'content-type': 'application/json', 'user-agent': BENCH_UA, authorization: `Bearer ${UPSTREAM_API_KEY}` };
     const tollgateHeaders: Record<string, string> = { 'content-type': 'application/json', 'user-agent': BENCH_UA };
     if (opts.gatewayKey) tollgateHeaders.authorization = `Bearer ${opts.gatewayKey}`;
+    const floorHeaders = { 'content-type': 'application/json', 'user-agent': BENCH_UA };
     const pkHeaders = portkeyHeaders(upOrigin, UPSTREAM_API_KEY, BENCH_UA);
 
     if (gw) {
@@ -604,18 +617,53 @@ async function main(): Promise<number> {
 
     if (portkey) peer.idleRssBytes = rssBytes(portkey.pid);
 
+    // The floor: what a Node proxy that does nothing but forward reaches on this machine, so
+    // that the report can tell Tollgate's cost from the cost of being a Node proxy here at all.
+    const floorInfo: FloorInfo[] = opts.floorWorkers.map((workers) => ({ side: floorSide(workers), workers, status: 'skipped' }));
+    const floorProcs = new Map<FloorSide, Awaited<ReturnType<typeof startUpstream>>>();
+    if (!run.has('throughput')) for (const f of floorInfo) f.note = 'only measured in the throughput section';
+    else {
+      for (const f of floorInfo) {
+        const name = `floor ×${f.workers}`;
+        try {
+          const p = await startUpstream(fileURLToPath(new URL('./floor-proxy.ts', import.meta.url)), ['--upstream', upOrigin, '--workers', String(f.workers)], 30_000, name);
+          floorProcs.set(f.side, p);
+          f.pid = p.child.pid ?? 0;
+          f.port = p.port;
+          const c = await checkGateway(name, `http://127.0.0.1:${p.port}${chatPath}`, floorHeaders, (m) => `bench/${m}`);
+          const wrong = c.nonStreaming ?? c.streaming;
+          if (wrong) throw new Error(wrong.split('\n')[0]?.slice(0, 300));
+          for (const note of c.notes) flags.push(`(floor) ${note}`);
+          f.status = 'measured';
+          f.idleRssBytes = rssBytes(f.pid);
+          log(`bench: ${name} answers correctly (pid ${f.pid}, 127.0.0.1:${f.port})`);
+        } catch (e) {
+          f.status = 'failed';
+          f.note = `skipped: ${(e as Error).message.split('\n')[0]?.slice(0, 300)}`;
+          log(`bench: ${name}: ${f.note}`);
+          const p = floorProcs.get(f.side);
+          if (p) await stopChild(p.child, 2000);
+          floorProcs.delete(f.side);
+        }
+      }
+    }
+
     // ---- Throughput -------------------------------------------------------------------------
     const cases: ThroughputCase[] = [];
     let peakUnderLoad = 0;
     if (run.has('throughput')) {
       phase('throughput');
       const pkSampler = portkey ? new RssSampler(portkey.pid) : null;
+      const floorSamplers = new Map([...floorProcs].map(([side, p]) => [side, new RssSampler(p.child.pid ?? 0)]));
       tgSampler?.start();
       pkSampler?.start();
+      for (const sampler of floorSamplers.values()) sampler.start();
       for (const mode of opts.modes) {
         const stream = mode === 'streaming';
         const verifyBody = stream ? isStream : isCompletion;
         const targets: Target[] = [{ name: 'direct', url: `${upOrigin}${chatPath}`, headers: directHeaders, body: chatBody('m', stream) }];
+        // Tollgate's body: the floor renames the model as Tollgate does.
+        for (const [side, p] of floorProcs) targets.push({ name: side, url: `http://127.0.0.1:${p.port}${chatPath}`, headers: floorHeaders, body: chatBody('bench/m', stream) });
         if (gw) targets.push({ name: 'tollgate', url: `${tgOrigin}${chatPath}`, headers: tollgateHeaders, body: chatBody('bench/m', stream) });
         if (portkey && (!stream || peer.streaming)) {
           targets.push({ name: 'portkey', url: `${portkey.origin}${chatPath}`, headers: pkHeaders, body: chatBody('m', stream) });
@@ -629,21 +677,30 @@ async function main(): Promise<number> {
             await runLoad(t, { connections, durationS: Math.min(2, opts.durationS), verifyBody });
           }
           let upstreamSeen = 0;
-          const cpu: Record<Side, { ms: number; requests: number }> = { direct: { ms: 0, requests: 0 }, tollgate: { ms: 0, requests: 0 }, portkey: { ms: 0, requests: 0 } };
+          const cpu: Partial<Record<Side, { ms: number; upstreamMs: number; loadGenMs: number; requests: number }>> = {};
+          const pidOf = (side: Side): number =>
+            side === 'direct' ? up.child.pid ?? 0 : side === 'tollgate' ? gw?.pid ?? 0 : side === 'portkey' ? portkey?.pid ?? 0 : floorProcs.get(side)?.child.pid ?? 0;
           for (let i = 0; i < opts.runs; i++) {
             for (const t of targets) {
               log(`bench: ${mode}, ${connections} connections: ${t.name} run ${i + 1}/${opts.runs}, ${opts.durationS} s`);
               const before = t.name === 'tollgate' ? await upstreamStats(upOrigin) : null;
-              tgSampler?.takePhasePeak();
-              pkSampler?.takePhasePeak();
+              const sampler = t.name === 'tollgate' ? tgSampler : t.name === 'portkey' ? pkSampler : t.name === 'direct' ? null : floorSamplers.get(t.name);
+              sampler?.takePhasePeak();
               // CPU time of the process that answers (the upstream for direct), per request:
-              // unlike req/s, it hardly moves when other work shares the machine.
-              const cpuPid = t.name === 'direct' ? up.child.pid ?? 0 : t.name === 'tollgate' ? gw?.pid ?? 0 : portkey?.pid ?? 0;
+              // unlike req/s, it hardly moves when other work shares the machine. The upstream's
+              // and the load generator's too: with it, what the machine spends on a request.
+              const cpuPid = pidOf(t.name);
               const cpuBefore = cpuMs(cpuPid);
+              const upBefore = cpuMs(up.child.pid ?? 0);
+              const lgBefore = process.cpuUsage();
               const r = await runLoad(t, { connections, durationS: opts.durationS, verifyBody });
-              cpu[t.name].ms += cpuMs(cpuPid) - cpuBefore;
-              cpu[t.name].requests += r.total;
-              const peak = t.name === 'tollgate' ? tgSampler?.takePhasePeak() : t.name === 'portkey' ? pkSampler?.takePhasePeak() : undefined;
+              const lg = process.cpuUsage(lgBefore);
+              const acc = (cpu[t.name] ??= { ms: 0, upstreamMs: 0, loadGenMs: 0, requests: 0 });
+              acc.ms += cpuMs(cpuPid) - cpuBefore;
+              acc.upstreamMs += cpuMs(up.child.pid ?? 0) - upBefore;
+              acc.loadGenMs += (lg.user + lg.system) / 1000;
+              acc.requests += r.total;
+              const peak = sampler?.takePhasePeak();
               if (peak && t.name !== 'direct') c.peakRssBytes[t.name] = Math.max(c.peakRssBytes[t.name] ?? 0, peak);
               if (before) {
                 const after = await upstreamStats(upOrigin);
@@ -657,8 +714,13 @@ async function main(): Promise<number> {
             }
           }
           for (const [name, list] of Object.entries(c.runs) as [Side, LoadResult[]][]) c.sides[name] = medianLoad(list);
-          for (const [name, v] of Object.entries(cpu) as [Side, { ms: number; requests: number }][]) {
-            if (v.requests > 0) c.cpuUsPerRequest[name] = (v.ms * 1000) / v.requests;
+          c.upstreamCpuUsPerRequest = {};
+          c.loadGenCpuUsPerRequest = {};
+          for (const [name, v] of Object.entries(cpu) as [Side, { ms: number; upstreamMs: number; loadGenMs: number; requests: number }][]) {
+            if (v.requests === 0) continue;
+            c.cpuUsPerRequest[name] = (v.ms * 1000) / v.requests;
+            if (name !== 'direct') c.upstreamCpuUsPerRequest[name] = (v.upstreamMs * 1000) / v.requests;
+            c.loadGenCpuUsPerRequest[name] = (v.loadGenMs * 1000) / v.requests;
           }
           const d = c.sides.direct;
           const tg = c.sides.tollgate;
@@ -666,6 +728,13 @@ async function main(): Promise<number> {
           const label = `${mode}, ${connections} connections`;
           if (d && tg) c.ratioDirect = tg.reqPerSec / d.reqPerSec;
           if (tg && pk && pk.reqPerSec > 0) c.ratioPortkey = tg.reqPerSec / pk.reqPerSec;
+          for (const side of floorProcs.keys()) {
+            const fl = c.sides[side];
+            if (!fl || fl.reqPerSec <= 0) continue;
+            if (d) (c.floorRatioDirect ??= {})[side] = fl.reqPerSec / d.reqPerSec;
+            if (tg) (c.ratioFloor ??= {})[side] = tg.reqPerSec / fl.reqPerSec;
+            if (fl.flagged) flags.push(`${label}: requests through the floor proxy (${side}) failed (errors/timeouts/non-2xx/bad body ${errsOf(fl)})`);
+          }
           if (tg) {
             const answered = (c.runs.tollgate ?? []).reduce((a, r) => a + r.total, 0);
             c.upstreamHits = { upstream: upstreamSeen, answered };
@@ -683,6 +752,7 @@ async function main(): Promise<number> {
       }
       tgSampler?.stop();
       pkSampler?.stop();
+      for (const sampler of floorSamplers.values()) sampler.stop();
       if (gw && rssBytes(gw.pid) === 0) throw new Error(`Tollgate (pid ${gw.pid}) is gone\n${gwChild?.output}`);
     }
     // Portkey is only in the throughput section: stop it so it takes nothing from the rest.
@@ -692,6 +762,9 @@ async function main(): Promise<number> {
       if (/error|exception/i.test(out)) flags.push(`Portkey wrote errors: ${out.trim().split('\n').filter((l) => /error|exception/i.test(l))[0]?.slice(0, 200) ?? ''}`);
       portkey = null;
     }
+
+    for (const p of floorProcs.values()) await stopChild(p.child, 3000);
+    floorProcs.clear();
 
     // ---- One at a time ----------------------------------------------------------------------
     let seqOut: BenchResults['sequential'] = null;
@@ -811,12 +884,14 @@ async function main(): Promise<number> {
         only: [...run],
         modes: opts.modes,
         peers: opts.peers,
+        floorWorkers: opts.floorWorkers,
         cli: cli.cli,
         cliNote: cli.note,
         sse: opts.sseBurst ? 'burst' : 'split',
       },
       tollgate: gw ?? { pid: 0, port: 0, healthyAfterMs: 0, startupOutput: '' },
       peers: [peer],
+      floor: floorInfo,
       upstream: { ports: up.ports, userAgents: upStats.userAgents },
       loadAverage: { start: loadAtStart, end: loadAtEnd, phases },
       throughput: cases,

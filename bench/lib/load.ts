@@ -1,8 +1,9 @@
 // Throughput under concurrency, with autocannon in this process.
 import autocannon from 'autocannon';
+import type { Side } from './report.js';
 
 export interface Target {
-  name: 'direct' | 'tollgate' | 'portkey';
+  name: Side;
   url: string;
   headers: Record<string, string>;
   body: string;

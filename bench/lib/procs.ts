@@ -38,10 +38,15 @@ export class Tail {
   }
 }
 
+/**
+ * Forks a bench script (the upstream, the floor proxy) through tsx and waits for it to say on
+ * IPC which ports it listens on.
+ */
 export async function startUpstream(
   script: string,
   args: string[] = [],
   timeoutMs = 20_000,
+  name = 'upstream',
 ): Promise<{ child: ChildProcess; port: number; ports: number[] }> {
   const tail = new Tail();
   const child = track(
@@ -50,7 +55,7 @@ export async function startUpstream(
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));
   const ports = await new Promise<number[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`upstream did not start within ${timeoutMs} ms\n${tail}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms\n${tail}`)), timeoutMs);
     child.on('message', (m: unknown) => {
       if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'listening') {
         clearTimeout(timer);
@@ -60,7 +65,7 @@ export async function startUpstream(
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`upstream exited early (code ${code}, signal ${signal})\n${tail}`));
+      reject(new Error(`${name} exited early (code ${code}, signal ${signal})\n${tail}`));
     });
   });
   return { child, port: ports[0], ports };

@@ -4,8 +4,11 @@ import type { McpRun } from './mcp.js';
 import type { SeqResult } from './sequential.js';
 import type { OpenStreamsResult } from './streams.js';
 
-export type Side = 'direct' | 'tollgate' | 'portkey';
+/** The bare Node proxy of bench/floor-proxy.ts in N processes: `floor1`, `floor2`, … */
+export type FloorSide = `floor${number}`;
+export type Side = 'direct' | 'tollgate' | 'portkey' | FloorSide;
 export const SIDES: readonly Side[] = ['direct', 'tollgate', 'portkey'];
+export const floorSide = (workers: number): FloorSide => `floor${workers}`;
 
 export interface MedianLoad {
   reqPerSec: number;
@@ -34,6 +37,27 @@ export interface ThroughputCase {
   peakRssBytes: Partial<Record<Side, number>>;
   /** CPU time (user + system) of the answering process per request, µs: the upstream for direct. */
   cpuUsPerRequest: Partial<Record<Side, number>>;
+  /**
+   * The rest of the machine's CPU per request during each side's runs, µs: the upstream
+   * behind a gateway, and the load generator (the bench process). With the gateway's, all that
+   * the machine spends on a request.
+   */
+  upstreamCpuUsPerRequest?: Partial<Record<Side, number>>;
+  loadGenCpuUsPerRequest?: Partial<Record<Side, number>>;
+  /** Each floor side ÷ direct, and Tollgate ÷ each floor side, req/s. */
+  floorRatioDirect?: Partial<Record<FloorSide, number>>;
+  ratioFloor?: Partial<Record<FloorSide, number>>;
+}
+
+/** A floor proxy (bench/floor-proxy.ts) of the throughput section. */
+export interface FloorInfo {
+  side: FloorSide;
+  workers: number;
+  status: 'measured' | 'skipped' | 'failed';
+  note?: string;
+  pid?: number;
+  port?: number;
+  idleRssBytes?: number;
 }
 
 export interface Check {
@@ -90,12 +114,16 @@ export interface BenchResults {
     only: string[];
     modes: string[];
     peers: boolean;
+    /** Process counts of the floor sides measured (bench/floor-proxy.ts); empty: none. */
+    floorWorkers: number[];
     cli: string;
     cliNote: string;
     sse: 'split' | 'burst';
   };
   tollgate: { pid: number; port: number; healthyAfterMs: number; startupOutput: string };
   peers: PeerInfo[];
+  /** Bare Node proxies measured beside Tollgate: what any Node gateway could reach here. */
+  floor: FloorInfo[];
   /** User-agents the upstream saw (the bench's own clients and the gateways'). */
   upstream: { ports: number[]; userAgents: Record<string, number> };
   /** One-minute load average at the start, at each phase, and at the end. */
@@ -205,9 +233,26 @@ export function render(r: BenchResults): string {
     if (p.status !== 'measured') out.push(`Portkey ${p.version}: ${p.status}${p.note ? ` — ${p.note}` : ''}`);
     else if (p.note) out.push(`Portkey ${p.version}: ${p.note}`);
   }
+  const floorInfo = r.floor ?? [];
+  const floors = floorInfo.filter((f) => f.status === 'measured').sort((a, b) => a.workers - b.workers);
+  if (floors.length) {
+    out.push(
+      `floor ×N: bench/floor-proxy.ts in N process${floors.some((f) => f.workers > 1) ? 'es (node:cluster)' : ''}, the least a Node gateway does: node:http, ` +
+        'JSON.parse + JSON.stringify of the body to rename the model, undici.request on a keep-alive Agent set as Tollgate\'s, status, content-type and body piped back; no auth, ledger or logging (run through tsx: its RSS counts tsx\'s loader)',
+    );
+  }
+  for (const f of floorInfo) if (f.status !== 'measured') out.push(`floor ×${f.workers}: ${f.status}${f.note ? ` — ${f.note}` : ''}`);
   out.push('');
 
-  const rows: string[][] = [['', 'direct', 'Tollgate', 'Portkey', 'ratio / added', 'target', 'result']];
+  // The floor columns sit between direct and Tollgate; rows are written without them and get
+  // them (blank unless given) when the table is laid out.
+  const rows: string[][] = [];
+  const floorCells = new Map<string[], string[]>();
+  const withFloors = (row: string[], cells: (f: FloorInfo) => string) => {
+    floorCells.set(row, floors.map(cells));
+    rows.push(row);
+  };
+  withFloors(['', 'direct', 'Tollgate', 'Portkey', 'ratio / added', 'target', 'result'], (f) => `floor ×${f.workers}`);
   const blank = (label: string) => rows.push([label]);
   const checkRow = (label: string, value: string, name: string, cols: [string, string, string] = ['', '', '']) => {
     const c = checkOf(name);
@@ -219,17 +264,36 @@ export function render(r: BenchResults): string {
     for (const t of r.throughput) {
       const s = t.sides;
       const title = `${t.mode === 'streaming' ? 'streaming (10 events + usage)' : 'non-streaming'}, ${t.connections} connections`;
-      rows.push([`  ${title}`, n(s.direct?.reqPerSec), n(s.tollgate?.reqPerSec), n(s.portkey?.reqPerSec), '', '', '']);
+      withFloors([`  ${title}`, n(s.direct?.reqPerSec), n(s.tollgate?.reqPerSec), n(s.portkey?.reqPerSec), '', '', ''], (f) => n(s[f.side]?.reqPerSec));
       checkRow('    Tollgate ÷ direct', ratio(t.ratioDirect), throughputCheckName(t.mode, t.connections, 'direct'));
       if (s.portkey || r.peers.some((p) => p.status === 'measured')) {
         checkRow('    Tollgate ÷ Portkey', ratio(t.ratioPortkey, 1), throughputCheckName(t.mode, t.connections, 'portkey'));
       }
+      if (floors.length) {
+        const pkDirect = s.portkey && s.direct ? s.portkey.reqPerSec / s.direct.reqPerSec : undefined;
+        withFloors(['    req/s ÷ direct', '', ratio(t.ratioDirect), ratio(pkDirect), '', '', ''], (f) => ratio(t.floorRatioDirect?.[f.side]));
+        withFloors(['    Tollgate ÷ floor', '', '', '', '', '', ''], (f) => ratio(t.ratioFloor?.[f.side]));
+      }
       const lat = (m: MedianLoad | undefined) => (m ? `${n(m.latencyP50Ms)} / ${n(m.latencyP99Ms)}` : '—');
-      rows.push(['    latency p50 / p99', lat(s.direct), lat(s.tollgate), lat(s.portkey), '', '', '']);
-      rows.push(['    failed', errs(s.direct), errs(s.tollgate), errs(s.portkey), '', '', '']);
+      withFloors(['    latency p50 / p99', lat(s.direct), lat(s.tollgate), lat(s.portkey), '', '', ''], (f) => lat(s[f.side]));
+      withFloors(['    failed', errs(s.direct), errs(s.tollgate), errs(s.portkey), '', '', ''], (f) => errs(s[f.side]));
       const cpu = t.cpuUsPerRequest ?? {};
-      rows.push(['    CPU µs per request (upstream for direct)', n(cpu.direct), n(cpu.tollgate), n(cpu.portkey), '', '', '']);
-      rows.push(['    peak RSS', '', mb(t.peakRssBytes.tollgate), mb(t.peakRssBytes.portkey), '', '', '']);
+      const upCpu = t.upstreamCpuUsPerRequest ?? {};
+      const lgCpu = t.loadGenCpuUsPerRequest ?? {};
+      withFloors(['    CPU µs per request (upstream for direct)', n(cpu.direct), n(cpu.tollgate), n(cpu.portkey), '', '', ''], (f) => n(cpu[f.side]));
+      if (t.upstreamCpuUsPerRequest || t.loadGenCpuUsPerRequest) {
+        withFloors(['      the upstream behind it', '', n(upCpu.tollgate), n(upCpu.portkey), '', '', ''], (f) => n(upCpu[f.side]));
+        withFloors(['      the load generator (this process)', n(lgCpu.direct), n(lgCpu.tollgate), n(lgCpu.portkey), '', '', ''], (f) => n(lgCpu[f.side]));
+        // All three × req/s: near the CPU count, the machine was the limit, and every µs a
+        // proxy spends is a request the load generator and the upstream do not get to.
+        const busy = (side: Side) => {
+          const perReq = (cpu[side] ?? NaN) + (side === 'direct' ? 0 : upCpu[side] ?? NaN) + (lgCpu[side] ?? NaN);
+          const rps = s[side]?.reqPerSec;
+          return rps === undefined || Number.isNaN(perReq) ? '—' : n((perReq * rps) / 1e6, 2);
+        };
+        withFloors([`      CPUs busy, all three (of ${e.cpus})`, busy('direct'), busy('tollgate'), busy('portkey'), '', '', ''], (f) => busy(f.side));
+      }
+      withFloors(['    peak RSS', '', mb(t.peakRssBytes.tollgate), mb(t.peakRssBytes.portkey), '', '', ''], (f) => mb(t.peakRssBytes[f.side]));
     }
   }
 
@@ -285,8 +349,43 @@ export function render(r: BenchResults): string {
     );
     blank(`    upstream: one event per ${st.eventIntervalMs} ms × ${st.events}, over ${st.origins} origin${st.origins > 1 ? 's' : ''}`);
   }
-  out.push(...table(rows));
+  const blanks = floors.map(() => '');
+  out.push(...table(rows.map((row) => (row.length === 1 ? row : [row[0], row[1], ...(floorCells.get(row) ?? blanks), ...row.slice(2)]))));
   out.push('');
+  if (floors.length && r.throughput.length) {
+    out.push(`Against the floor (the most a bare Node proxy got here; the target is Tollgate ≥ ${TARGETS.throughputRatio}× direct):`);
+    for (const t of r.throughput) {
+      const got = floors
+        .map((f) => ({ f, v: t.floorRatioDirect?.[f.side] }))
+        .filter((x): x is { f: FloorInfo; v: number } => x.v !== undefined && !t.sides[x.f.side]?.flagged);
+      if (!got.length) continue;
+      const best = got.reduce((a, b) => (b.v > a.v ? b : a));
+      const tg = floors.map((f) => (t.ratioFloor?.[f.side] !== undefined ? `${ratio(t.ratioFloor[f.side])} of floor ×${f.workers}` : '')).filter(Boolean);
+      out.push(
+        `  ${t.mode}, ${t.connections} connections: floor ${got.map((x) => `×${x.f.workers} ${ratio(x.v)}`).join(', ')} direct; ` +
+          (best.v < TARGETS.throughputRatio
+            ? `the target is above the best floor (${ratio(best.v)}, ×${best.f.workers})`
+            : `the best floor (${ratio(best.v)}, ×${best.f.workers}) reaches the target`) +
+          (tg.length ? `; Tollgate ${tg.join(', ')}` : ''),
+      );
+      // When the CPUs are the limit, req/s through a gateway ÷ direct is about the CPU that a
+      // direct request costs the machine ÷ what a request through the gateway costs it all in;
+      // the gateway's own share assumes the upstream and load generator cost what they do direct.
+      const total = (side: Side) => {
+        const v = (t.cpuUsPerRequest[side] ?? NaN) + (side === 'direct' ? 0 : t.upstreamCpuUsPerRequest?.[side] ?? NaN) + (t.loadGenCpuUsPerRequest?.[side] ?? NaN);
+        return Number.isNaN(v) ? undefined : v;
+      };
+      const d = total('direct');
+      if (d === undefined) continue;
+      const via = [...floors.map((f) => [`floor ×${f.workers}`, f.side] as const), ['Tollgate', 'tollgate'] as const]
+        .map(([name, side]) => ({ name: name as string, all: total(side), own: t.cpuUsPerRequest[side] }))
+        .filter((x): x is { name: string; all: number; own: number } => x.all !== undefined && x.own !== undefined);
+      out.push(
+        `    CPU µs per request, all in: direct ${n(d)}; ${via.map((x) => `${x.name} ${n(x.all)} (its own ${n(x.own)})`).join(', ')}` +
+          ` — ${TARGETS.throughputRatio}× allows ${n(d / TARGETS.throughputRatio)} all in, a gateway's own ≤ ${n(d / TARGETS.throughputRatio - d)}`,
+      );
+    }
+  }
 
   const counts = { PASS: 0, MISS: 0, ERR: 0, 'n/a': 0 };
   for (const c of r.checks) counts[c.result]++;
