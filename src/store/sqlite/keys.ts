@@ -13,7 +13,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const KEY_PREFIX = 'tg_';
 const KEY_BODY_LENGTH = 40;
 const DISPLAY_PREFIX_LENGTH = 10;
-const NO_KEYS_RECHECK_MS = 1_000;
+const NO_KEYS_RECHECK_MS = 100;
 
 /** `length` base62 characters from the CSPRNG, without modulo bias (bytes ≥ 248 are redrawn). */
 export function randomBase62(length: number): string {
@@ -197,8 +197,9 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
 
     hasActiveKeys() {
       // Keys are never deleted, so once one exists the answer stays true: no query per request.
-      // While there are none, a key made by another process (the CLI) is seen within a second,
-      // and at once when a request presents it (findByKey).
+      // While there are none, a key made by another process (the CLI) is seen within a tenth of a
+      // second (the gateway must not stay open long after the first key), and at once when a
+      // request presents it (findByKey).
       if (keysExist) return true;
       const now = Date.now();
       if (now - checkedAt >= NO_KEYS_RECHECK_MS) {

@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { StoredImage } from '../../core/types.js';
 import type { SpendFilter } from '../../policy/budgets.js';
 import type { AttemptRow, ImageStore, Ledger, RequestRow, Store } from '../types.js';
+import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
 import { sqliteReport } from './report.js';
 import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
 
 const MIN_COMMIT_INTERVAL_MS = 2;
+const WAL_LOOK_EVERY = 16;
+
+function fileSize(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
 
 export interface SqliteStoreOptions {
   /** Called when a batch of ledger rows cannot be written (disk full, a locked file). */
@@ -21,23 +27,54 @@ export interface SqliteStoreOptions {
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'tollgate.db'));
+  const file = join(dataDir, 'tollgate.db');
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash can lose the last ones.
   db.pragma('synchronous = NORMAL');
-  // Fewer, larger checkpoints: each one syncs the file, and they run on the commit that trips them.
-  db.pragma('wal_autocheckpoint = 4000');
+  // Checkpoints run off the event loop (see checkpointer.ts); this connection's own are a backstop.
+  db.pragma(`wal_autocheckpoint = ${WAL_FRAMES_LIMIT}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
-  const ledger = sqliteLedger(db, options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)), options.busy ?? (() => false));
+  // The worker costs a V8 isolate (about 8 MB), and it copies nothing until the WAL holds
+  // CHECKPOINT_START_FRAMES: it starts once the WAL has grown to half that, so an idle server,
+  // the CLI, or a gateway that has served little never pays for it. Null: it could not start.
+  let checkpointer: Checkpointer | null | undefined;
+  let writesSinceLook = 0;
+  const checkpointsStopped = (error: unknown) =>
+    process.emitWarning(`tollgate: background checkpoints stopped, checkpointing on commit instead: ${String(error)}`);
+  const afterWrite = (large = false) => {
+    if (checkpointer === undefined) {
+      // A stat per commit would be a syscall on the hot path; every few commits is enough.
+      if (!large && ++writesSinceLook < WAL_LOOK_EVERY) return;
+      writesSinceLook = 0;
+      if (fileSize(`${file}-wal`) < (CHECKPOINT_START_FRAMES / 2) * WAL_FRAME_BYTES) return;
+      try {
+        checkpointer = startCheckpointer(file, checkpointsStopped);
+      } catch (error) {
+        checkpointer = null;
+        checkpointsStopped(error);
+      }
+    }
+    checkpointer?.committed();
+  };
+  const ledger = sqliteLedger(
+    db,
+    options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)),
+    options.busy ?? (() => false),
+    () => afterWrite(),
+  );
   return {
     ledger,
-    images: sqliteImages(db),
+    images: sqliteImages(db, () => afterWrite(true)),
     keys: sqliteKeyStore(db),
     webhooks: sqliteWebhookDeliveries(db),
     close: () => {
       ledger.flush();
+      // The worker's connection closes first, so that this one, the last, folds the WAL back
+      // into the file and removes it, as on any clean close.
+      checkpointer?.stop();
       db.close();
     },
   };
@@ -50,7 +87,12 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
  * with load. Every
  * read flushes first, so budgets and reports never miss a row; close() flushes what is left.
  */
-function sqliteLedger(db: Database.Database, onWriteError: (error: unknown) => void, busy: () => boolean): Ledger & { flush(): void } {
+function sqliteLedger(
+  db: Database.Database,
+  onWriteError: (error: unknown) => void,
+  busy: () => boolean,
+  afterCommit: () => void,
+): Ledger & { flush(): void } {
   // Positional parameters: binding by name costs an object spread per row on the hot path.
   const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, key_name, user, tags,
       requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms,
@@ -110,6 +152,7 @@ function sqliteLedger(db: Database.Database, onWriteError: (error: unknown) => v
       const batch = pending;
       pending = [];
       writeBatch(batch);
+      afterCommit();
     } catch (error) {
       onWriteError(error);
     } finally {
@@ -168,12 +211,13 @@ function costSince(db: Database.Database, filter: SpendFilter): number {
   return row.total;
 }
 
-function sqliteImages(db: Database.Database): ImageStore {
+function sqliteImages(db: Database.Database, afterWrite: () => void): ImageStore {
   const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes) VALUES (?, ?, ?, ?)');
   const select = db.prepare('SELECT id, media_type AS mediaType, bytes FROM images WHERE id = ?');
   return {
     put: (image) => {
       insert.run(image.id, new Date().toISOString(), image.mediaType, Buffer.from(image.bytes));
+      afterWrite();
     },
     get: (id) => {
       const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer } | undefined;
