@@ -1,16 +1,23 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createCohere } from '@ai-sdk/cohere';
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createMistral } from '@ai-sdk/mistral';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV3, ImageModelV3, LanguageModelV3, RerankingModelV3, SpeechModelV3, TranscriptionModelV3 } from '@ai-sdk/provider';
 import type { Config, ProviderConfig, ProviderKind } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
+import {
+  LazyEmbeddingModel,
+  LazyImageModel,
+  LazyLanguageModel,
+  LazyRerankingModel,
+  LazySpeechModel,
+  LazyTranscriptionModel,
+  type LazyModelClass,
+  type ModelLoader,
+} from './lazy-models.js';
 import { createMockProvider } from './mock/index.js';
 import { undiciFetch } from './undici-fetch.js';
 
-/** Everything the core needs to call one configured provider. */
+/**
+ * Everything the core needs to call one configured provider. The models of the AI SDK kinds
+ * import their provider package on their first call (lazy-models.ts).
+ */
 export interface ProviderEntry {
   id: string;
   kind: ProviderKind;
@@ -73,49 +80,68 @@ function factoriesFor(id: string, config: ProviderConfig): ModelFactories {
     ...(config.headers ? { headers: config.headers } : {}),
     fetch: undiciFetch,
   };
+  // Each package is imported, and its provider created, by the first call of a model that needs it.
+  const lazy =
+    <M>(Model: LazyModelClass<M>, load: ModelLoader<M>) =>
+    (modelId: string): M =>
+      new Model(id, modelId, load);
   switch (config.kind) {
     case 'openai': {
-      const provider = createOpenAI({ ...common, name: id });
+      const provider = once(async () => (await import('@ai-sdk/openai')).createOpenAI({ ...common, name: id }));
       // Chat Completions rather than Responses: every OpenAI-compatible host speaks it.
       return {
-        language: provider.chat,
-        embedding: provider.embedding,
-        image: provider.image,
-        speech: provider.speech,
-        transcription: provider.transcription,
+        language: lazy(LazyLanguageModel, async (modelId) => (await provider()).chat(modelId)),
+        embedding: lazy(LazyEmbeddingModel, async (modelId) => (await provider()).embedding(modelId)),
+        image: lazy(LazyImageModel, async (modelId) => (await provider()).image(modelId)),
+        speech: lazy(LazySpeechModel, async (modelId) => (await provider()).speech(modelId)),
+        transcription: lazy(LazyTranscriptionModel, async (modelId) => (await provider()).transcription(modelId)),
       };
     }
     case 'openai-compatible': {
       if (!config.baseURL) throw new GatewayError('internal', `provider ${id}: an openai-compatible provider needs a baseURL`);
-      const provider = createOpenAICompatible({ ...common, baseURL: config.baseURL, name: id, includeUsage: true });
+      const baseURL = config.baseURL;
+      const provider = once(async () =>
+        (await import('@ai-sdk/openai-compatible')).createOpenAICompatible({ ...common, baseURL, name: id, includeUsage: true }),
+      );
       // The compatible package has no audio models; hosts that serve OpenAI's /audio/speech and
       // /audio/transcriptions (Groq, LocalAI, vLLM, Speaches) speak OpenAI's wire, so its models do.
-      const audio = createOpenAI({ ...common, baseURL: config.baseURL, name: id });
+      const audio = once(async () => (await import('@ai-sdk/openai')).createOpenAI({ ...common, baseURL, name: id }));
       return {
-        language: provider.chatModel,
-        embedding: provider.embeddingModel,
-        image: provider.imageModel,
-        speech: audio.speech,
-        transcription: audio.transcription,
+        language: lazy(LazyLanguageModel, async (modelId) => (await provider()).chatModel(modelId)),
+        embedding: lazy(LazyEmbeddingModel, async (modelId) => (await provider()).embeddingModel(modelId)),
+        image: lazy(LazyImageModel, async (modelId) => (await provider()).imageModel(modelId)),
+        speech: lazy(LazySpeechModel, async (modelId) => (await audio()).speech(modelId)),
+        transcription: lazy(LazyTranscriptionModel, async (modelId) => (await audio()).transcription(modelId)),
       };
     }
     case 'anthropic': {
       // Anthropic's own SDK takes ANTHROPIC_BASE_URL without the version path; the AI SDK wants it.
       const baseURL = config.baseURL && !/\/v1\/?$/.test(config.baseURL) ? `${config.baseURL.replace(/\/$/, '')}/v1` : config.baseURL;
-      const provider = createAnthropic({ ...common, ...(baseURL ? { baseURL } : {}) });
-      return { language: provider.messages };
+      const provider = once(async () => (await import('@ai-sdk/anthropic')).createAnthropic({ ...common, ...(baseURL ? { baseURL } : {}) }));
+      return { language: lazy(LazyLanguageModel, async (modelId) => (await provider()).messages(modelId)) };
     }
     case 'google': {
-      const provider = createGoogleGenerativeAI(common);
-      return { language: provider.chat, embedding: provider.embedding, image: (modelId) => provider.image(modelId) };
+      const provider = once(async () => (await import('@ai-sdk/google')).createGoogleGenerativeAI(common));
+      return {
+        language: lazy(LazyLanguageModel, async (modelId) => (await provider()).chat(modelId)),
+        embedding: lazy(LazyEmbeddingModel, async (modelId) => (await provider()).embedding(modelId)),
+        image: lazy(LazyImageModel, async (modelId) => (await provider()).image(modelId)),
+      };
     }
     case 'mistral': {
-      const provider = createMistral(common);
-      return { language: provider.chat, embedding: provider.embedding };
+      const provider = once(async () => (await import('@ai-sdk/mistral')).createMistral(common));
+      return {
+        language: lazy(LazyLanguageModel, async (modelId) => (await provider()).chat(modelId)),
+        embedding: lazy(LazyEmbeddingModel, async (modelId) => (await provider()).embedding(modelId)),
+      };
     }
     case 'cohere': {
-      const provider = createCohere(common);
-      return { language: provider.languageModel, embedding: provider.embedding, reranking: provider.reranking };
+      const provider = once(async () => (await import('@ai-sdk/cohere')).createCohere(common));
+      return {
+        language: lazy(LazyLanguageModel, async (modelId) => (await provider()).languageModel(modelId)),
+        embedding: lazy(LazyEmbeddingModel, async (modelId) => (await provider()).embedding(modelId)),
+        reranking: lazy(LazyRerankingModel, async (modelId) => (await provider()).reranking(modelId)),
+      };
     }
     case 'mock': {
       const provider = createMockProvider();
@@ -129,4 +155,9 @@ function factoriesFor(id: string, config: ProviderConfig): ModelFactories {
       };
     }
   }
+}
+
+function once<T>(create: () => Promise<T>): () => Promise<T> {
+  let created: Promise<T> | undefined;
+  return () => (created ??= create());
 }

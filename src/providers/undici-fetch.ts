@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from '../http/undici.js';
 
 /** One keep-alive connection pool per origin, shared by every provider. */
 export const upstreamAgent = new Agent({

@@ -1,4 +1,5 @@
-import { findProvider, type MatchLogic, type ModelInfo } from '@pydantic/genai-prices';
+import type { MatchLogic, ModelInfo } from '@pydantic/genai-prices';
+import { genaiPrices } from './genai-package.js';
 import { lookupGenaiPrice } from './genai-prices.js';
 
 export interface GenaiModel {
@@ -16,7 +17,7 @@ export interface GenaiModel {
  * deprecated models and realtime, live, OCR and moderation models, which no face serves.
  */
 export function listGenaiModels(providerId: string): GenaiModel[] {
-  const provider = findProvider({ providerId });
+  const provider = genaiPrices().findProvider({ providerId });
   if (!provider) return [];
   const models: GenaiModel[] = [];
   for (const model of provider.models) {

@@ -1,10 +1,5 @@
-import {
-  calcPrice,
-  type ConditionalPrice,
-  type ModelInfo,
-  type ModelPrice as GenaiModelPrice,
-  type TieredPrices,
-} from '@pydantic/genai-prices';
+import type { calcPrice, ConditionalPrice, ModelInfo, ModelPrice as GenaiModelPrice, TieredPrices } from '@pydantic/genai-prices';
+import { genaiPrices } from './genai-package.js';
 import type { Rate, RateCard } from './rate-card.js';
 
 /** A model as @pydantic/genai-prices knows it, with its rate card resolved for a moment in time. */
@@ -24,7 +19,7 @@ export interface GenaiPriceEntry {
 export function lookupGenaiPrice(providerId: string, modelId: string): GenaiPriceEntry | null {
   let found: ReturnType<typeof calcPrice>;
   try {
-    found = calcPrice({}, modelId, { providerId });
+    found = genaiPrices().calcPrice({}, modelId, { providerId });
   } catch {
     // Malformed data for this model in the package: treat as unpriced rather than fail a request.
     return null;

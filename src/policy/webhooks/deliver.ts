@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../../http/undici.js';
 import { parseRetryAfter } from './backoff.js';
 import type { WebhookHeaders } from './sign.js';
 

@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent } from '../../http/undici.js';
 import type { WebhookConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
 import type { WebhookDeliveryStore } from '../../store/types.js';

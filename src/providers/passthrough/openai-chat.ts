@@ -1,5 +1,5 @@
 import { APICallError } from '@ai-sdk/provider';
-import { request } from 'undici';
+import { request } from '../../http/undici.js';
 import type { TokenUsage } from '../../core/types.js';
 import type { ProviderEntry } from '../registry.js';
 import { upstreamAgent } from '../undici-fetch.js';
