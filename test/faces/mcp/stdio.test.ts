@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordProgress, wantProgress } from '../../support/mcp-progress.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const cliArgs = ['--import', 'tsx', 'src/cli.ts', 'mcp'];
@@ -45,10 +46,8 @@ describe('tollgate mcp over stdio', () => {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name)).toContain('chat');
 
-      const progress: number[] = [];
-      const result = await client.callTool({ name: 'chat', arguments: { prompt: 'over stdio' } }, undefined, {
-        onprogress: (p) => progress.push(p.progress),
-      });
+      const progress = recordProgress(transport);
+      const result = await client.callTool({ name: 'chat', arguments: { prompt: 'over stdio' } }, undefined, wantProgress);
       expect(result.structuredContent).toMatchObject({ text: 'Echo: over stdio', model: 'mock/echo' });
       expect(progress.length).toBeGreaterThan(0);
 

@@ -1,14 +1,17 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { recordProgress, wantProgress } from '../../support/mcp-progress.js';
 import { startMcpTestServer, textOf, type McpTestServer } from './helpers.js';
 
 let server: McpTestServer;
 let client: Client;
+let transport: StreamableHTTPClientTransport;
 
 beforeAll(async () => {
   server = await startMcpTestServer();
-  ({ client } = await server.connect());
+  ({ client, transport } = await server.connect());
 });
 
 afterAll(async () => {
@@ -20,8 +23,8 @@ afterAll(async () => {
  * tool's `outputSchema` (listTools caches the validators), so a result that does not match
  * makes this throw.
  */
-async function call(name: string, args: Record<string, unknown>, onprogress?: (p: Progress) => void) {
-  return (await client.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : undefined)) as CallToolResult;
+async function call(name: string, args: Record<string, unknown>, options?: typeof wantProgress) {
+  return (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
 }
 
 describe('the tool list', () => {
@@ -109,9 +112,9 @@ describe('chat', () => {
   });
 
   it('streams and sends increasing progress notifications when the client asks for progress', async () => {
-    const updates: Progress[] = [];
+    const updates: Progress[] = recordProgress(transport);
     const prompt = 'a long answer arrives word by word through the gateway stream';
-    const result = await call('chat', { prompt }, (p) => updates.push(p));
+    const result = await call('chat', { prompt }, wantProgress);
     const { text } = result.structuredContent as { text: string };
     expect(text).toBe(`Echo: ${prompt}`);
     expect(updates.length).toBeGreaterThan(0);
@@ -135,7 +138,7 @@ describe('chat', () => {
   });
 
   it('reports the same error on the streaming path', async () => {
-    const result = await call('chat', { model: 'nowhere/nothing', prompt: 'hi' }, () => undefined);
+    const result = await call('chat', { model: 'nowhere/nothing', prompt: 'hi' }, wantProgress);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain('list_models');
   });
