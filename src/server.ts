@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, llmsTxt, version, type App } from './app.js';
 import type { Config } from './config/schema.js';
 import { GatewayError } from './core/errors.js';
+import { newRequestId } from './core/request-id.js';
 import type { Gateway, RequestContext } from './core/types.js';
 import { adminRoutes } from './faces/admin/routes.js';
 import { anthropicRoutes } from './faces/anthropic/handler.js';
@@ -20,7 +20,6 @@ import { createLogger, type Logger } from './logger.js';
 import type { Ledger } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
-import { createJwtVerifier } from './policy/auth/jwt.js';
 import { principalContext } from './policy/auth/principal-context.js';
 import type { Principal } from './policy/types.js';
 
@@ -76,9 +75,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await app.close();
     throw error;
   }
+  // jose is loaded only when issuers are configured: most gateways never verify a JWT.
+  const jwt = config.auth.issuers.length ? (await import('./policy/auth/jwt.js')).createJwtVerifier(config.auth.issuers) : undefined;
   const auth = createAuthenticator({
     ...authOptions,
-    ...(config.auth.issuers.length ? { jwt: createJwtVerifier(config.auth.issuers) } : {}),
+    ...(jwt ? { jwt } : {}),
     failClosed: !isLoopbackHost(host),
   });
   const routes = routeTable([
@@ -123,7 +124,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const path = query === -1 ? url : url.slice(0, query);
     const method = req.method ?? 'GET';
     const incomingId = req.headers['x-request-id'];
-    const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID() };
+    const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : newRequestId() };
     let route: Route | undefined;
     // A body abandoned part-way (a 413 once the limit is passed) leaves its unread rest in front
     // of the next request on the connection, which would then never be read (a hang, then a

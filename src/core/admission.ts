@@ -199,6 +199,6 @@ export function chatEstimate(call: LanguageModelV3CallOptions): () => RequestEst
 }
 
 /** Usage for a stream that ended before the upstream reported any: billed for what was produced. */
-export function estimatedStreamUsage(prompt: LanguageModelV3Prompt, produced: string): TokenUsage {
-  return { input: estimatePromptTokens(prompt), cacheRead: 0, cacheWrite: 0, output: estimateTokens(produced), reasoning: 0 };
+export function estimatedStreamUsage(prompt: LanguageModelV3Prompt, producedChars: number): TokenUsage {
+  return { input: estimatePromptTokens(prompt), cacheRead: 0, cacheWrite: 0, output: estimateTokens(producedChars), reasoning: 0 };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.js';
 import type { LanguageModelV3CallOptions, LanguageModelV3StreamPart, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -142,7 +143,7 @@ export class GatewayImpl implements GatewayCore {
     const requestTags = [...new Set([...(gateway?.tags ?? []), ...(context.tags ?? [])])];
     context.tags = principal?.tags.length ? [...new Set([...principal.tags, ...requestTags])] : requestTags;
     return {
-      requestId: context.requestId ?? randomUUID(),
+      requestId: context.requestId ?? newRequestId(),
       face: context.face,
       operation,
       stream,
@@ -194,7 +195,7 @@ export class GatewayImpl implements GatewayCore {
         attempt.release();
         resolveSettled(
           this.settler.success(meta, attempt, failures, {
-            usage: end.usage ?? estimatedStreamUsage(call.prompt, end.text),
+            usage: end.usage ?? estimatedStreamUsage(call.prompt, end.textLength),
             ttftMs: committed.ttftMs,
             status: end.status,
             errorKind: end.error?.kind ?? (end.status === 'cancelled' ? 'client_closed' : null),

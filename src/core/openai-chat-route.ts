@@ -130,15 +130,15 @@ export class OpenAIChatRoute {
         const events = followCommitted(value.committed, wireFactsAfterCommit, {
           idleTimeoutMs: attempt.candidate.provider.config.idleTimeoutMs,
           cancel: () => attempt.abort(),
-      ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
+          ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
           errorItem: (error) => input.streamErrorEvent(error),
           map: (event, facts) => {
-            if (!facts.usage) return event;
+            if (!facts.usage) return withSseFraming(event);
             const chunk = chunkFacts(event).parsed;
             const choices = chunk?.choices as unknown[] | undefined;
             // The usage-only chunk was asked for by us, not the client: drop it again.
             if (!input.includeUsage && (!choices || choices.length === 0)) return null;
-            if (!chunk) return event;
+            if (!chunk) return withSseFraming(event);
             const cost = fromNanos(this.settler.costNanos(attempt.candidate, facts.usage));
             chunk.usage = { ...(chunk.usage as object), cost };
             chunk.provider = attempt.candidate.provider.id;
@@ -146,7 +146,7 @@ export class OpenAIChatRoute {
           },
           onEnd: (end) => {
             attempt.release();
-            const usage = end.usage ?? estimatedStreamUsage(toCanonical().call.prompt, end.text);
+            const usage = end.usage ?? estimatedStreamUsage(toCanonical().call.prompt, end.textLength);
             resolveSettled(
               this.settler.success(meta, attempt, failures, {
                 usage,
@@ -164,7 +164,7 @@ export class OpenAIChatRoute {
             servedModel: attempt.candidate.id,
             provider: attempt.candidate.provider.id,
             attempts: attempt.seq,
-            events: withSseFraming(events),
+            events,
             settled,
           },
         };
@@ -174,6 +174,6 @@ export class OpenAIChatRoute {
 }
 
 /** Upstream events come without their blank-line terminator; put it back on the way out. */
-async function* withSseFraming(events: AsyncIterable<string>): AsyncGenerator<string> {
-  for await (const event of events) yield event.endsWith('\n\n') ? event : `${event}\n\n`;
+function withSseFraming(event: string): string {
+  return event.endsWith('\n\n') ? event : `${event}\n\n`;
 }

@@ -52,8 +52,8 @@ export interface StreamEnd {
   status: 'ok' | 'error' | 'cancelled';
   /** What the upstream reported, if it got that far. */
   usage?: TokenUsage;
-  /** All text produced, for an estimate when usage never came. */
-  text: string;
+  /** Characters of text produced, for an estimate when usage never came. */
+  textLength: number;
   error?: GatewayError;
 }
 
@@ -81,29 +81,31 @@ export async function* followCommitted<T>(
     clientSignal?: AbortSignal;
   },
 ): AsyncGenerator<T> {
-  let text = '';
+  // Only the length is kept: the text itself would be held for the whole life of every stream.
+  let textLength = 0;
   let usage: TokenUsage | undefined;
   let ended: StreamEnd | undefined;
-  const pass = (item: T): { out: T | null; facts: StreamItemFacts } => {
-    const facts = factsOf(item);
-    text += facts.text;
+  const pass = (item: T, facts: StreamItemFacts): T | null => {
+    textLength += facts.text.length;
     if (facts.usage) usage = facts.usage;
-    return { out: handlers.map ? handlers.map(item, facts) : item, facts };
+    return handlers.map ? handlers.map(item, facts) : item;
   };
+  const idle = handlers.idleTimeoutMs ? new IdleWatch(handlers.idleTimeoutMs) : null;
   try {
     let terminal = false;
     for (const item of committed.head) {
-      const { out, facts } = pass(item);
+      const facts = factsOf(item);
+      const out = pass(item, facts);
       terminal ||= facts.terminal;
       if (out !== null) yield out;
     }
     while (!terminal) {
       let next: IteratorResult<T>;
       try {
-        next = await nextWithin(committed.source, handlers.idleTimeoutMs);
+        next = idle ? await idle.wait(committed.source.next()) : await committed.source.next();
       } catch (error) {
         if (handlers.clientSignal?.aborted) {
-          ended = { status: 'cancelled', usage, text };
+          ended = { status: 'cancelled', usage, textLength };
           return;
         }
         const stalled = error instanceof StreamStalled;
@@ -114,7 +116,7 @@ export async function* followCommitted<T>(
         const interrupted = stalled
           ? new GatewayError('upstream_timeout', `the upstream stream stalled (nothing for ${handlers.idleTimeoutMs} ms) after it had started; the answer is incomplete`)
           : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
-        ended = { status: 'error', usage, text, error: interrupted };
+        ended = { status: 'error', usage, textLength, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;
       }
@@ -122,26 +124,27 @@ export async function* followCommitted<T>(
       const facts = factsOf(next.value);
       if (facts.error !== undefined) {
         const interrupted = new GatewayError('stream_interrupted', 'the upstream reported an error after the answer had started; the answer is incomplete');
-        ended = { status: 'error', usage, text, error: interrupted };
+        ended = { status: 'error', usage, textLength, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;
       }
-      const { out } = pass(next.value);
+      const out = pass(next.value, facts);
       terminal = facts.terminal;
       // Usage may arrive after the terminal marker in some formats; the loop ends on it anyway.
       if (out !== null) yield out;
     }
     if (!terminal) {
       const interrupted = new GatewayError('stream_interrupted', 'the upstream stream ended without finishing; the answer is incomplete');
-      ended = { status: 'error', usage, text, error: interrupted };
+      ended = { status: 'error', usage, textLength, error: interrupted };
       yield handlers.errorItem(interrupted);
       return;
     }
-    ended = { status: 'ok', usage, text };
+    ended = { status: 'ok', usage, textLength };
   } finally {
+    idle?.stop();
     if (!ended) {
       // The consumer stopped early: the client went away.
-      ended = { status: 'cancelled', usage, text };
+      ended = { status: 'cancelled', usage, textLength };
       handlers.cancel?.();
       void committed.source.return?.(undefined)?.catch(() => undefined);
     }
@@ -151,18 +154,49 @@ export async function* followCommitted<T>(
 
 class StreamStalled extends Error {}
 
-/** The source's next item, or StreamStalled when none comes within `ms`. */
-function nextWithin<T>(source: AsyncIterator<T>, ms: number | undefined): Promise<IteratorResult<T>> {
-  const next = source.next();
-  if (!ms) return next;
-  let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StreamStalled()), ms);
-  });
-  return Promise.race([next, stalled]).finally(() => clearTimeout(timer));
+/**
+ * Bounds each wait for a stream's next item with one timer per stream, re-armed at each wait:
+ * a timer and a race built for every item were a visible share of streaming CPU. Time the
+ * consumer spends between waits does not count.
+ */
+class IdleWatch {
+  private stall: ((error: StreamStalled) => void) | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(() => {
+      const stall = this.stall;
+      this.stall = null;
+      stall?.(new StreamStalled());
+    }, ms);
+    this.timer.unref();
+  }
+
+  wait<R>(next: Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.stall = reject;
+      // Re-arms the timer, also after it fired while the consumer held the stream.
+      this.timer.refresh();
+      next.then(
+        (value) => {
+          this.stall = null;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.stall = null;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  stop(): void {
+    this.stall = null;
+    clearTimeout(this.timer);
+  }
 }
 
 /** A rough token count for text we saw but the upstream never billed in-band (about 4 chars a token). */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+export function estimateTokens(characters: number): number {
+  return Math.ceil(characters / 4);
 }
