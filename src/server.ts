@@ -13,6 +13,7 @@ import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
 import { responsesRoutes } from './faces/responses/handler.js';
 import { reportRoutes } from './faces/report/routes.js';
 import { applyReportingHeaders } from './http/reporting-headers.js';
+import { bodyAbandoned } from './http/body.js';
 import { sendJson, sendText } from './http/respond.js';
 import { IdempotencyCache } from './http/idempotency.js';
 import { routeTable, type Route } from './http/route.js';
@@ -131,7 +132,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // 408): close the connection after the answer. (A body never read at all, Node discards.)
     const socket = req.socket;
     res.once('finish', () => {
-      if (req.destroyed && !req.complete && !socket.destroyed) socket.end();
+      if (bodyAbandoned(req) && !req.complete && !socket.destroyed) socket.end();
     });
     try {
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
