@@ -48,9 +48,9 @@ export interface Ledger {
   /** Queues the request and its attempts; they are committed together, within this event-loop turn. */
   record(request: RequestRow, attempts: AttemptRow[]): void;
   /**
-   * Resolves once every row recorded so far is committed; null when nothing is waiting (the
-   * common case under no load is still one turn away, so callers that must not answer before
-   * the commit wait on it).
+   * Resolves once every row recorded so far is committed; null when every row already is. A
+   * store may commit on the spot when nothing else is in flight; callers that must not answer
+   * before the commit wait on the promise otherwise.
    */
   whenDurable(): Promise<void> | null;
   /** Sum of known costs (nanos) of the rows matching the filter: budgets start from it. */

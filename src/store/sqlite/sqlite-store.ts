@@ -82,10 +82,9 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
 
 /**
  * Ledger rows are written in batches, one transaction per batch: a commit costs 45-70 µs here,
- * far more than a row. A gateway with one request in flight commits in the same event-loop turn
- * (no added latency); a busy one commits at most every MIN_COMMIT_INTERVAL_MS, so batches grow
- * with load. Every
- * read flushes first, so budgets and reports never miss a row; close() flushes what is left.
+ * far more than a row. A gateway with one request in flight commits when its answer is about to
+ * end (whenDurable), or in the next turn; a busy one commits at most every MIN_COMMIT_INTERVAL_MS,
+ * so batches grow with load. Every read flushes first, so budgets and reports never miss a row; close() flushes what is left.
  */
 function sqliteLedger(
   db: Database.Database,
@@ -174,6 +173,11 @@ function sqliteLedger(
     flush,
     whenDurable: () => {
       if (pending.length === 0) return null;
+      // Nothing else in flight could share the commit: make it now rather than a turn later.
+      if (!busy()) {
+        flush();
+        return null;
+      }
       if (!durable) {
         let resolve!: () => void;
         const promise = new Promise<void>((done) => {
