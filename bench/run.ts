@@ -390,9 +390,9 @@ function medianLoad(runs: LoadResult[]): MedianLoad {
   };
 }
 
-function added(s: SeqResult, pick: 'total' | 'firstByte'): Added | null {
+function added(s: SeqResult, pick: 'total' | 'firstByte', side = 'tollgate'): Added | null {
   const d = s.sides.direct?.[pick];
-  const t = s.sides.tollgate?.[pick];
+  const t = s.sides[side]?.[pick];
   if (!d || !t || d.count === 0 || t.count === 0) return null;
   return { p50: t.p50 - d.p50, p90: t.p90 - d.p90, p99: t.p99 - d.p99 };
 }
@@ -771,9 +771,18 @@ async function main(): Promise<number> {
     let ttfbOut: BenchResults['ttfb'] = null;
     if (run.has('latency') && gw) {
       phase('latency');
+      let floor: Awaited<ReturnType<typeof startUpstream>> | null = null;
+      if (opts.floorWorkers.length) {
+        try {
+          floor = await startUpstream(fileURLToPath(new URL('./floor-proxy.ts', import.meta.url)), ['--upstream', upOrigin, '--workers', '1'], 30_000, 'floor ×1');
+        } catch (e) {
+          flags.push(`one at a time: the floor proxy did not start: ${(e as Error).message.split('\n')[0]?.slice(0, 200)}`);
+        }
+      }
       const seqTargets = (stream: boolean): SeqTarget[] => [
         { name: 'direct', origin: upOrigin, path: chatPath, headers: directHeaders, body: chatBody('m', stream) },
         { name: 'tollgate', origin: tgOrigin, path: chatPath, headers: tollgateHeaders, body: chatBody('bench/m', stream) },
+        ...(floor ? [{ name: 'floor', origin: `http://127.0.0.1:${floor.port}`, path: chatPath, headers: floorHeaders, body: chatBody('bench/m', stream) }] : []),
       ];
       // Let the sockets of the load runs close and the collectors catch up before timing singles.
       await sleep(1000);
@@ -785,8 +794,9 @@ async function main(): Promise<number> {
         if (s.truncated) flags.push(`${name}: stopped early after ${s.measured} requests`);
         for (const [side, v] of Object.entries(s.sides)) if (v.errors) flags.push(`${name}, ${side}: ${v.errors} failed requests; first: ${v.firstError ?? ''}`);
       }
-      seqOut = { ...seq, addedUs: added(seq, 'total') };
-      ttfbOut = { ...ttfb, addedUs: added(ttfb, 'firstByte') };
+      if (floor) await stopChild(floor.child, 3000);
+      seqOut = { ...seq, addedUs: added(seq, 'total'), ...(floor ? { floorAddedUs: added(seq, 'total', 'floor') } : {}) };
+      ttfbOut = { ...ttfb, addedUs: added(ttfb, 'firstByte'), ...(floor ? { floorAddedUs: added(ttfb, 'firstByte', 'floor') } : {}) };
     }
 
     // ---- MCP --------------------------------------------------------------------------------

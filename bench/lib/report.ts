@@ -134,14 +134,17 @@ export interface BenchResults {
     peakRssUnderLoadBytes: number | null;
     processes: number | null;
   };
-  sequential: (SeqResult & { addedUs: Added | null }) | null;
-  ttfb: (SeqResult & { addedUs: Added | null }) | null;
+  sequential: SeqReport | null;
+  ttfb: SeqReport | null;
   mcp: { stdio: McpRun | null; http: McpRun | null; errors: string[] };
   streams: StreamsPhase | null;
   checks: Check[];
   flags: string[];
   durationS: number;
 }
+
+/** One-at-a-time results; `floorAddedUs`: what the bare Node proxy adds, measured alongside. */
+export type SeqReport = SeqResult & { addedUs: Added | null; floorAddedUs?: Added | null };
 
 export interface Added {
   p50: number;
@@ -297,13 +300,17 @@ export function render(r: BenchResults): string {
     }
   }
 
-  const seq = (title: string, s: (SeqResult & { addedUs: Added | null }) | null, pick: 'total' | 'firstByte', checks: Record<string, string>) => {
+  const seq = (title: string, s: SeqReport | null, pick: 'total' | 'firstByte', checks: Record<string, string>) => {
     if (!s) return;
     blank(title);
     for (const p of ['p50', 'p90', 'p99'] as const) {
       const c = checks[p] ? checkOf(checks[p]) : undefined;
       rows.push([`  ${p}`, n(s.sides.direct?.[pick][p]), n(s.sides.tollgate?.[pick][p]), '', signed(s.addedUs?.[p]), c?.target ?? '', c?.result ?? '']);
     }
+    const f = s.floorAddedUs;
+    // The same requests, alternated with the others, through a proxy that only forwards: what
+    // this machine adds to any Node proxy's single request.
+    if (f) blank(`  the bare Node proxy (floor ×1) adds: p50 ${signed(f.p50)}, p90 ${signed(f.p90)}, p99 ${signed(f.p99)}`);
     const err = Object.entries(s.sides).map(([k, v]) => `${k} ${v.errors}`).join(', ');
     blank(`  ${s.measured} measured${s.truncated ? ' (stopped early)' : ''}; failed: ${err}`);
   };

@@ -4,7 +4,8 @@ import { Pool } from 'undici';
 import { summarise, usSince, type Percentiles } from './stats.js';
 
 export interface SeqTarget {
-  name: 'direct' | 'tollgate' | 'portkey';
+  /** `direct`, `tollgate`, or a reference such as the floor proxy. */
+  name: string;
   origin: string;
   path: string;
   headers: Record<string, string>;
