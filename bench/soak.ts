@@ -1,10 +1,12 @@
 /**
  * `npm run soak`: a bounded soak. Tollgate serves a steady mixed load (non-streaming and
  * streaming, through the passthrough and the mock provider) for a few minutes while its RSS is
- * sampled; after a warm-up, RSS must grow less than 5 %. Loopback only; everything it starts it
- * stops. Flags: --minutes N (default 3), --warmup-s N (default 30), --connections N (default 20).
+ * sampled every 5 s and its live heap after every major GC (bench/lib/heap-probe.cjs). After a
+ * warm-up, each must grow less than 5 %, comparing the median of the first and of the last 30 s
+ * (one sample alone lands anywhere in a GC cycle). Loopback only; everything it starts it stops.
+ * Flags: --minutes N (default 3), --warmup-s N (default 30), --connections N (default 20).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,7 +40,12 @@ async function main(): Promise<number> {
       }),
     );
     const port = 4300 + Math.floor(Math.random() * 500);
-    const gateway = spawnGateway(repoPath(), ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--config', config, '--data-dir', join(work, 'data')], process.env);
+    const heapFile = join(work, 'heap.txt');
+    const gateway = spawnGateway(
+      repoPath(),
+      ['--require', repoPath('bench', 'lib', 'heap-probe.cjs'), '--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--config', config, '--data-dir', join(work, 'data')],
+      { ...process.env, TOLLGATE_HEAP_PROBE: heapFile },
+    );
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(`${url}/health`, gateway, 60_000);
     const pid = gateway.child.pid!;
@@ -66,9 +73,8 @@ async function main(): Promise<number> {
     clearInterval(sampler);
     samples.push({ s: (Date.now() - started) / 1000, rss: rssBytes(pid) });
 
-    const afterWarmup = samples.find((sample) => sample.s >= warmupS) ?? samples[0]!;
-    const last = samples.at(-1)!;
-    const growth = (last.rss - afterWarmup.rss) / afterWarmup.rss;
+    const rss = windowGrowth(samples.map((sample) => ({ s: sample.s, value: sample.rss })), warmupS);
+    const heap = windowGrowth(readHeapSamples(heapFile), warmupS);
     const health = await request(`${url}/health`);
     await health.body.dump();
 
@@ -76,8 +82,8 @@ async function main(): Promise<number> {
       [
         `Tollgate soak: ${minutes} min at ${connections} connections, mixed passthrough/mock, streaming and not`,
         `  requests: ${result.requests.total} (${Math.round(result.requests.average)}/s), non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`,
-        `  RSS after ${Math.round(afterWarmup.s)} s warm-up: ${(afterWarmup.rss / MiB).toFixed(1)} MiB; at the end: ${(last.rss / MiB).toFixed(1)} MiB; peak ${(Math.max(...samples.map((sample) => sample.rss)) / MiB).toFixed(1)} MiB`,
-        `  growth after warm-up: ${(growth * 100).toFixed(2)} %  (target < 5 %)  ${growth < 0.05 ? 'PASS' : 'MISS'}`,
+        describeGrowth('RSS', rss, `peak ${(Math.max(...samples.map((sample) => sample.rss)) / MiB).toFixed(1)} MiB`),
+        describeGrowth('live heap after major GCs', heap, heap ? `${heap.count} major GCs after warm-up` : ''),
         `  health after: ${health.statusCode}`,
         `  RSS samples (s: MiB): ${samples.map((sample) => `${Math.round(sample.s)}:${(sample.rss / MiB).toFixed(0)}`).join(' ')}`,
         '',
@@ -88,6 +94,49 @@ async function main(): Promise<number> {
     await stopAll();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+interface Growth {
+  first: number;
+  last: number;
+  growth: number;
+  count: number;
+}
+
+/** Median of the first and of the last 30 s after the warm-up; null with too few samples to tell. */
+function windowGrowth(samples: Array<{ s: number; value: number }>, warmup: number): Growth | null {
+  const after = samples.filter((sample) => sample.s >= warmup);
+  if (after.length < 2) return null;
+  const end = after.at(-1)!.s;
+  const firstWindow = after.filter((sample) => sample.s < warmup + 30);
+  const lastWindow = after.filter((sample) => sample.s > end - 30 && sample.s >= warmup + 30);
+  if (firstWindow.length === 0 || lastWindow.length === 0) return null;
+  const first = median(firstWindow.map((sample) => sample.value));
+  const last = median(lastWindow.map((sample) => sample.value));
+  return { first, last, growth: (last - first) / first, count: after.length };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function readHeapSamples(file: string): Array<{ s: number; value: number }> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [s, value] = line.split(' ').map(Number);
+      return { s: s!, value: value! };
+    });
+}
+
+function describeGrowth(what: string, g: Growth | null, extra: string): string {
+  if (!g) return `  ${what}: too few samples after the warm-up to tell (run longer: --minutes)`;
+  const verdict = g.growth < 0.05 ? 'PASS' : 'MISS';
+  return `  ${what}: ${(g.first / MiB).toFixed(1)} MiB just after warm-up, ${(g.last / MiB).toFixed(1)} MiB at the end (medians of 30 s); growth ${(g.growth * 100).toFixed(2)} %  (target < 5 %)  ${verdict}${extra ? `; ${extra}` : ''}`;
 }
 
 const hardStop = setTimeout(() => {
