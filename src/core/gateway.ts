@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { newRequestId } from './request-id.js';
 import type { LanguageModelV3CallOptions, LanguageModelV3StreamPart, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -7,6 +6,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
+import { newRequestId } from './request-id.js';
 import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type RequestEstimate } from './admission.js';
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
