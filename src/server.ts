@@ -16,6 +16,7 @@ import { applyReportingHeaders } from './http/reporting-headers.js';
 import { bodyAbandoned } from './http/body.js';
 import { sendJson, sendText } from './http/respond.js';
 import { IdempotencyCache } from './http/idempotency.js';
+import { createRequestGuard, defaultBodyKind } from './http/request-guard.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Ledger } from './store/types.js';
@@ -43,6 +44,8 @@ export interface RunningServer {
   url: string;
   gateway: Gateway;
   app: App;
+  /** The faces' routes (`/health`, `/llms.txt` and `/mcp` are served beside them), for tests that cover every route. */
+  routes: readonly Route[];
   close(): Promise<void>;
 }
 
@@ -94,9 +97,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const mcp = createMcpHttpHandler(gateway, {
     llmsTxt,
     version,
-    allowedOrigins: config.server.allowedOrigins,
     maxBodyBytes: config.server.maxBodyBytes,
   });
+  const guard = createRequestGuard({ bindHost: host, allowedHosts: config.server.allowedHosts, allowedOrigins: config.server.allowedOrigins });
 
   const idempotency = new IdempotencyCache();
   // A request (headers and body) must arrive within requestTimeoutMs, or Node answers 408 and
@@ -135,23 +138,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (bodyAbandoned(req) && !req.complete && !socket.destroyed) socket.end();
     });
     try {
+      // A preflight is answered in the shape of the route it asks for.
+      const preflightOf = req.headers['access-control-request-method'];
+      route = routes.find(method === 'OPTIONS' && typeof preflightOf === 'string' ? preflightOf : method, path);
+      if (route?.face) context.face = route.face;
+      const body = path === '/mcp' ? defaultBodyKind(method) : route && (route.body ?? defaultBodyKind(method));
+      if (guard.admit(req, res, body)) return;
+    } catch (error) {
+      return path === '/mcp' ? renderMcpFailure(res, error) : (route?.renderError ?? renderOpenAIFailure)(res, error, context);
+    }
+    try {
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
       if (path === '/mcp') {
-        // A browser's CORS preflight carries no credentials; the MCP handler answers it.
-        if (method !== 'OPTIONS') {
-          let principal: Principal;
-          try {
-            principal = await auth.authenticate(req.headers, url);
-          } catch (error) {
-            return renderMcpAuthFailure(res, error);
-          }
-          attachPrincipal(req, principal);
+        let principal: Principal;
+        try {
+          principal = await auth.authenticate(req.headers, url);
+        } catch (error) {
+          return renderMcpFailure(res, error);
         }
+        attachPrincipal(req, principal);
         return await mcp.handle(req, res);
       }
-      route = routes.find(method, path);
-      if (route?.face) context.face = route.face;
       // Routes decode their path segments; a malformed escape (`%E0`) is the client's error, not a 500.
       if (!isWellFormedPath(path)) throw new GatewayError('invalid_request', 'the request path is not valid percent-encoded UTF-8');
       Object.assign(context, principalContext(await auth.authenticate(req.headers, url)));
@@ -197,6 +205,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url,
     gateway,
     app,
+    routes: routes.routes,
     close: async () => {
       await mcp.close();
       await new Promise<void>((resolve) => {
@@ -217,8 +226,8 @@ function isWellFormedPath(path: string): boolean {
   }
 }
 
-/** Auth failures on `/mcp` as JSON-RPC errors (what MCP clients parse), with the HTTP status of the kind. */
-function renderMcpAuthFailure(res: ServerResponse, error: unknown): void {
+/** Refusals on `/mcp` (auth, host, origin, content type) as JSON-RPC errors (what MCP clients parse), with the HTTP status of the kind. */
+function renderMcpFailure(res: ServerResponse, error: unknown): void {
   const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'The gateway failed to handle the request. Try again later.');
   const headers: Record<string, string> = failure.kind === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
   sendJson(res, failure.status, { jsonrpc: '2.0', error: { code: -32000, message: failure.message }, id: null }, headers);

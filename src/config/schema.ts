@@ -129,6 +129,22 @@ export const WebhookConfig = z
   .strict();
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
 
+const AllowedHost = z
+  .string()
+  .regex(/^(\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/i, 'a host is `name`, `name:port` or `.domain`, without a scheme or path');
+
+const AllowedOrigin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.origin !== 'null' && url.pathname === '/' && !url.search && !url.hash && !url.username;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an origin is `scheme://host[:port]`, such as https://app.example.com' },
+);
+
 export const ConfigSchema = z
   .object({
     server: z
@@ -143,8 +159,14 @@ export const ConfigSchema = z
          * streams included, are not limited by it.
          */
         requestTimeoutMs: z.number().int().positive().default(120_000),
-        /** Origins allowed to call `/mcp` from a browser, besides loopback ones. */
-        allowedOrigins: z.array(z.string()).default([]),
+        /**
+         * Host names the gateway answers to besides loopback names, IP addresses and the `host` it
+         * listens on: `name` (any port), `name:port`, or `.example.com` (it and its subdomains).
+         * Any other Host is refused (403), so a DNS-rebinding page cannot reach the gateway.
+         */
+        allowedHosts: z.array(AllowedHost).default([]),
+        /** Origins (`scheme://host[:port]`) whose pages may call the gateway from a browser, besides loopback pages. */
+        allowedOrigins: z.array(AllowedOrigin).default([]),
         /** File URLs in prompts (AI SDK gateway face) that Tollgate fetches itself. */
         fileFetch: z
           .object({

@@ -100,6 +100,8 @@ export class IdempotencyCache {
       const headers: OutgoingHttpHeaders = { ...res.getHeaders(), ...lowerCased(headHeaders) };
       delete headers['content-length'];
       delete headers['transfer-encoding'];
+      // CORS headers answer the Origin of this request; a replay gets those of its own.
+      for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
       if (bytes > 0) headers['content-length'] = String(bytes);
       this.keep(key, { status, headers, chunks, bytes, expiresAt: this.clock() + this.ttlMs });
     });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Face, RequestContext } from '../core/types.js';
+import type { BodyKind } from './request-guard.js';
 
 /** One HTTP endpoint of a face. Faces export lists of these; the server only dispatches. */
 export interface Route {
@@ -10,6 +11,8 @@ export interface Route {
   prefix?: string;
   /** The face recorded on ledger rows; default `openai`. */
   face?: Face;
+  /** The body the route reads, refused with 415 in any other content type; default JSON for POST and PATCH. */
+  body?: BodyKind;
   handle(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void>;
   /** Renders any failure of this route (auth included) in its protocol's error shape; default OpenAI's. */
   renderError?(res: ServerResponse, error: unknown, context: RequestContext): void;
@@ -19,6 +22,8 @@ export interface RouteTable {
   find(method: string, path: string): Route | undefined;
   /** True when the path exists under another method (405 rather than 404). */
   hasPath(path: string): boolean;
+  /** Every route, in the order given. */
+  readonly routes: readonly Route[];
 }
 
 export function routeTable(routes: Route[]): RouteTable {
@@ -30,6 +35,7 @@ export function routeTable(routes: Route[]): RouteTable {
     find: (method, path) =>
       exact.get(`${method} ${path}`) ?? prefixed.find((route) => route.method === method && path.startsWith(route.prefix!)),
     hasPath: (path) => paths.has(path) || prefixed.some((route) => path.startsWith(route.prefix!)),
+    routes,
   };
 }
 

@@ -10,10 +10,9 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../core/types.js';
 import { readJsonBody } from './read-json-body.js';
-import { createRequestGuard, type RequestGuardOptions } from './request-guard.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 
-export interface McpHttpHandlerOptions extends McpServerOptions, RequestGuardOptions {
+export interface McpHttpHandlerOptions extends McpServerOptions {
   /** Open sessions at most; the least recently active idle one makes room for a new one. */
   maxSessions?: number;
   /** A session with nothing open for this long is closed. */
@@ -48,7 +47,6 @@ const SESSION_NOT_FOUND = -32001;
 const INTERNAL_ERROR = -32603;
 
 export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOptions): McpHttpHandler {
-  const guard = createRequestGuard(options);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const idleMs = options.sessionIdleMs ?? DEFAULT_IDLE_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -125,20 +123,6 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
 
     async handle(req, res, parsedBody) {
       try {
-        if (!guard.hostAllowed(req.headers.host)) {
-          sendJsonRpcError(res, 403, SERVER_ERROR, 'Forbidden: Host header not allowed.');
-          return;
-        }
-        const origin = req.headers.origin;
-        if (!guard.originAllowed(origin)) {
-          sendJsonRpcError(res, 403, SERVER_ERROR, 'Forbidden: Origin not allowed.');
-          return;
-        }
-        if (origin !== undefined) setCorsHeaders(res, origin);
-        if (req.method === 'OPTIONS') {
-          res.writeHead(204).end();
-          return;
-        }
         if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
           sendJsonRpcError(res, 405, SERVER_ERROR, 'Method not allowed.', { Allow: 'GET, POST, DELETE' });
           return;
@@ -208,17 +192,6 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
 /** A body left part-read (over the limit) ends the connection; the client is told up front. */
 function closeIfUnread(req: IncomingMessage): Record<string, string> {
   return req.complete ? {} : { Connection: 'close' };
-}
-
-function setCorsHeaders(res: ServerResponse, origin: string): void {
-  res.setHeader('Access-Control-Allow-Origin', origin);
-  res.setHeader('Vary', 'Origin');
-  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-  res.setHeader(
-    'Access-Control-Allow-Headers',
-    'Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
-  );
-  res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, Mcp-Protocol-Version');
 }
 
 function sendJsonRpcError(

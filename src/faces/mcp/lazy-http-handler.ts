@@ -15,8 +15,8 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   const load = (): Promise<McpHttpHandler> =>
     (loading ??= import('./http-handler.js').then(async (module) => {
       const handler = module.createMcpHttpHandler(gateway, options);
-      // Closed before it was ever loaded: the handler still answers as a closed one does (503
-      // after its host and origin checks), so it is closed as soon as it exists.
+      // Closed before it was ever loaded: the handler still answers as a closed one does (503),
+      // so it is closed as soon as it exists.
       if (closed) await handler.close();
       loaded = handler;
       return handler;

@@ -77,6 +77,7 @@ export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: numbe
     {
       method: 'POST',
       path: '/v1/audio/transcriptions',
+      body: 'multipart',
       handle: async (req, res, context) => {
         const form = await parseFormData(req, await readBody(req, options.maxBodyBytes));
         const converted = await parseTranscriptionForm(form);

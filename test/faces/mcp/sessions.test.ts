@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function mount(limits: { maxSessions?: number; sessionIdleMs?: number }): Promise<void> {
-  handler = createMcpHttpHandler(tollgate.gateway, { llmsTxt: '# test', version: '0.0.0', allowedOrigins: [], ...limits });
+  handler = createMcpHttpHandler(tollgate.gateway, { llmsTxt: '# test', version: '0.0.0', ...limits });
   http = createServer((req, res) => void handler.handle(req, res));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   mcpUrl = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
