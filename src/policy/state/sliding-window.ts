@@ -25,9 +25,11 @@ export function secondsUntilFits(counts: WindowCounts, now: number, limit: numbe
   const elapsed = now - minuteStart(now);
   const spare = limit - counts.current - amount;
   if (spare >= 0 && counts.previous > 0) {
-    // Wait for the previous minute's weight to decay below the spare room.
-    const neededOverlap = spare / counts.previous;
-    return Math.max(0, Math.ceil((WINDOW_MS * (1 - neededOverlap) - elapsed) / 1000));
+    // Wait for the previous minute's weight to decay below the spare room: until the overlap
+    // is spare / previous, i.e. (previous - spare) / previous of the minute has passed
+    // (computed in that order, so exact fractions give whole seconds).
+    const decayedAt = (WINDOW_MS * (counts.previous - spare)) / counts.previous;
+    return Math.max(0, Math.ceil((decayedAt - elapsed) / 1000));
   }
   return Math.max(1, Math.ceil((WINDOW_MS - elapsed) / 1000));
 }
