@@ -131,6 +131,19 @@ export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<
   }
 }
 
+/** Like `eventually`, for a check that must await (a request). */
+export async function eventuallyAsync<T>(check: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** USD → the ledger's billionths of a dollar, computed independently of the code under test. */
 export const nanos = (usd: number): number => Math.round(usd * 1e9);
 
