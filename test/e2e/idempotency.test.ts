@@ -57,6 +57,15 @@ describe('Idempotency-Key', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('keeps only successful answers: a retry after a 4xx runs again', async () => {
+    upstream.script('m', [{ kind: 'error', status: 400 }, { kind: 'ok' }]);
+    expect((await post({}, 'bad-then-good')).status).toBe(400);
+    const retried = await post({}, 'bad-then-good');
+    expect(retried.status).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(upstream.requests).toHaveLength(2);
+  });
+
   it('answers 409 while the first request with the key is still running', async () => {
     upstream.script('m', { kind: 'delay', ms: 300 });
     const slow = post({}, 'busy-1');

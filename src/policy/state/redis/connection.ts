@@ -90,6 +90,8 @@ export class RedisConnection {
     this.closed = true;
     const client = await this.client?.catch(() => undefined);
     if (!client) return;
+    // A client still trying to reconnect would wait for Redis to come back: drop it instead.
+    if (!client.isReady) return client.destroy();
     await client.close().catch(() => client.destroy());
   }
 
