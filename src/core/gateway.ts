@@ -87,7 +87,8 @@ export class GatewayImpl implements GatewayCore {
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
     const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
-    const now = deps.clock ? () => deps.clock!().getTime() : Date.now;
+    const clock = deps.clock;
+    const now = clock ? () => clock().getTime() : Date.now;
     this.breakers = new CircuitBreakers(deps.config.routing.circuitBreaker, deps.state.breakers, outage, now);
     this.budgets = new Budgets({
       config: deps.config,
