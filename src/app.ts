@@ -4,6 +4,10 @@ import { createGateway, type GatewayCore } from './core/gateway.js';
 import { createPricing } from './core/pricing.js';
 import { createLogger, type Logger } from './logger.js';
 import { createWebhookSink, type WebhookSink } from './policy/webhooks/index.js';
+import { createPolicyState } from './policy/state/create.js';
+import { StoreOutage } from './policy/state/outage.js';
+import type { PolicyState } from './policy/state/types.js';
+import type { Sleep } from './core/router.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -16,11 +20,28 @@ export interface App {
   logger: Logger;
   /** Policy events (budget thresholds, key changes) → webhooks. */
   events: WebhookSink;
-  /** Stops webhook retries, then closes the store. */
+  /** Budget counters, rate windows, breakers and idempotency records. */
+  state: PolicyState;
+  /** What policy does while that state is out of reach. */
+  outage: StoreOutage;
+  /** Stops webhook retries, then closes the stores. */
   close(): Promise<void>;
 }
 
-export function createApp(options: { config: Config; dataDir: string; logger?: Logger; clock?: () => Date; busy?: () => boolean }): App {
+export interface CreateAppOptions {
+  config: Config;
+  dataDir: string;
+  logger?: Logger;
+  /** The clock of budget periods, rate windows, breakers and ledger rows (tests move it). */
+  clock?: () => Date;
+  /** The router's backoff waits (tests record them). */
+  sleep?: Sleep;
+  /** Policy state to use instead of the one config names (memory or Redis); the caller closes it. */
+  state?: PolicyState;
+  busy?: () => boolean;
+}
+
+export function createApp(options: CreateAppOptions): App {
   const logger = options.logger ?? createLogger(options.config.logLevel);
   const store = openSqliteStore(options.dataDir, {
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
@@ -28,6 +49,8 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
   });
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
+  const state = options.state ?? createPolicyState(options.config, logger);
+  const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
   const gateway = createGateway({
     config: options.config,
     registry,
@@ -35,7 +58,10 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
     store,
     logger,
     events,
+    state,
+    outage,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   return {
     config: options.config,
@@ -43,8 +69,11 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
     store,
     logger,
     events,
+    state,
+    outage,
     close: async () => {
       await events.close();
+      if (!options.state) await state.close();
       store.close();
     },
   };

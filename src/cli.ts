@@ -31,6 +31,8 @@ Environment:
   TOLLGATE_DATA_DIR   data folder (SQLite ledger), same as --data-dir; default ./.tollgate
   TOLLGATE_API_KEY    the virtual key \`tollgate mcp\` acts as (its budget and limits apply)
   TOLLGATE_ADMIN_KEY  the admin key (admin API, reports over every key)
+  TOLLGATE_REDIS_URL  Redis for budget counters, rate limits, breakers and idempotency keys
+                      shared by several instances (config: store.redis); default: memory
   ${envProviders.map((entry) => entry.keyEnv).join(', ')}
                       enable providers without a config file
 `;
@@ -112,7 +114,9 @@ async function main(): Promise<void> {
     const server = await startServer({ config, dataDir, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}) }).catch(
       (error: NodeJS.ErrnoException) => (error instanceof UnsafeBindError ? fail(error.message, 2) : fail(`cannot listen: ${error.code ?? error.message}`, 1)),
     );
-    process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\ndata: ${dataDir}\n${describeProviders(config)}`);
+    process.stderr.write(
+      `tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\ndata: ${dataDir}\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`,
+    );
     const stop = () => {
       void server.close().then(() => process.exit(0));
       setTimeout(() => process.exit(0), 5_000).unref();

@@ -17,6 +17,8 @@ import { bodyAbandoned } from './http/body.js';
 import { sendJson, sendText } from './http/respond.js';
 import { IdempotencyCache } from './http/idempotency.js';
 import { createRequestGuard, defaultBodyKind } from './http/request-guard.js';
+import type { Sleep } from './core/router.js';
+import type { PolicyState } from './policy/state/types.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Ledger } from './store/types.js';
@@ -32,8 +34,12 @@ export interface StartServerOptions {
   port?: number;
   host?: string;
   logger?: Logger;
-  /** The clock budgets and ledger rows follow (tests move it across period boundaries). */
+  /** The clock budgets, rate limits, breakers and ledger rows follow (tests move it). */
   clock?: () => Date;
+  /** The router's backoff waits (tests record them instead of waiting). */
+  sleep?: Sleep;
+  /** Policy state to share instead of the one config names; the caller closes it. */
+  state?: PolicyState;
   /** Overrides config.logLevel (tests use 'silent'). */
   logLevel?: Config['logLevel'];
   /** Where the admin key is read from (`config.auth.adminKeyEnv`); default `process.env`. */
@@ -69,7 +75,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
   // Requests in flight: while there are several, ledger commits are batched across a few ms.
   let inFlight = 0;
-  const app = createApp({ config: options.config, dataDir: options.dataDir, logger, busy: () => inFlight > 1, ...(options.clock ? { clock: options.clock } : {}) });
+  const app = createApp({
+    config: options.config,
+    dataDir: options.dataDir,
+    logger,
+    busy: () => inFlight > 1,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.state ? { state: options.state } : {}),
+  });
   const { config, gateway } = app;
   const host = options.host ?? config.server.host;
   const authOptions = { keys: app.store.keys, config, env: options.env ?? process.env };
@@ -101,7 +115,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const guard = createRequestGuard({ bindHost: host, allowedHosts: config.server.allowedHosts, allowedOrigins: config.server.allowedOrigins });
 
-  const idempotency = new IdempotencyCache();
+  const clock = options.clock;
+  const idempotency = new IdempotencyCache(
+    app.state.idempotency,
+    app.outage,
+    { inFlightMs: config.limits.holdTtlMs },
+    clock ? () => clock().getTime() : Date.now,
+  );
   // A request (headers and body) must arrive within requestTimeoutMs, or Node answers 408 and
   // closes: a client trickling bytes (slowloris) cannot hold a connection for ever. Node checks
   // open connections every connectionsCheckingInterval. Answers, streams included, are not bound.
@@ -171,7 +191,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       }
       const replayKey = method === 'POST' ? IdempotencyCache.keyOf(req.headers['idempotency-key'], context.keyId ?? 'anonymous', path) : null;
       if (replayKey) {
-        if (idempotency.replay(replayKey, res)) return;
+        if (await idempotency.replay(replayKey, res)) return;
         idempotency.record(replayKey, res);
       }
       finishAfterLedger(res, app.store.ledger);

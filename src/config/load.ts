@@ -50,6 +50,14 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
   for (const [id, provider] of Object.entries(config.providers)) {
     resolveSecrets(id, provider, env);
   }
+  // The config file's setting wins; the environment variable serves when it has none.
+  const redisField = config.store.redis ? 'store.redis' : 'TOLLGATE_REDIS_URL';
+  const redis = config.store.redis ?? env.TOLLGATE_REDIS_URL;
+  if (redis) {
+    config.store.redis = resolveSecret(redis, redisField, env);
+    // The URL may carry a password: the message names the field, never the value.
+    if (!/^rediss?:\/\/[^/]/.test(config.store.redis)) throw new ConfigError(`${redisField}: must be a redis:// or rediss:// URL`);
+  }
   config.webhooks.forEach((webhook, index) => {
     webhook.secret = resolveSecret(webhook.secret, `webhooks.${index}.secret`, env);
     const checked = validateWebhookSecret(webhook.secret);

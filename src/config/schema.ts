@@ -209,6 +209,29 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Shared state for several instances. Without `redis`, policy state stays in this process's memory. */
+    store: z
+      .object({
+        /** `redis://…` or `rediss://…` (may be `env:NAME`); TOLLGATE_REDIS_URL when not set here. */
+        redis: Secret.optional(),
+        /** Put before every Redis key, so several gateways can share one Redis apart. */
+        redisKeyPrefix: z.string().default('tollgate:'),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        /**
+         * When the shared store is unreachable, requests a budget, a rate limit or an
+         * Idempotency-Key covers are refused (503 store_unavailable) or, with `allow`, served
+         * with those limits off.
+         */
+        onStoreOutage: z.enum(['deny', 'allow']).default('deny'),
+        /** A budget hold never settled (its process died) is dropped after this long; longer than any request. */
+        holdTtlMs: z.number().int().positive().default(600_000),
+      })
+      .strict()
+      .prefault({}),
     budgets: z.array(BudgetConfig).default([]),
     /** Per-model rate limits, keyed by `provider/model`. */
     rateLimits: z.record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()).default({}),

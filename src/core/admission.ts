@@ -56,7 +56,7 @@ export class Admission {
     private readonly maxOutputOf: (modelId: string) => number | undefined,
   ) {}
 
-  admit(request: AdmissionRequest): Admitted {
+  async admit(request: AdmissionRequest): Promise<Admitted> {
     const candidates = this.candidates(request);
     const principal = request.principal;
     const rateRules: RateRule[] = [];
@@ -72,12 +72,12 @@ export class Admission {
 
     const estimate = request.estimate();
     let reservation: Reservation | undefined;
-    if (scopes.length) reservation = this.budgets.reserve(scopes, this.worstCaseNanos(candidates, estimate));
+    if (scopes.length) reservation = await this.budgets.reserve(scopes, this.worstCaseNanos(candidates, estimate));
     let ticket: RateTicket | undefined;
     try {
       if (rateRules.length) {
         const maxOutput = estimate.maxOutputTokens ?? this.maxOutputOf(candidates[0]!.id) ?? DEFAULT_MAX_OUTPUT;
-        ticket = this.rateLimiter.admit(rateRules, estimate.inputTokens + maxOutput);
+        ticket = await this.rateLimiter.admit(rateRules, estimate.inputTokens + maxOutput);
       }
     } catch (error) {
       reservation?.release();

@@ -28,6 +28,8 @@ export const errorKinds = {
   stream_interrupted: { status: 502, retryable: false, fallback: false },
   /** Every candidate is skipped by an open circuit breaker. */
   circuit_open: { status: 503, retryable: false, fallback: false },
+  /** The shared policy store (budgets, rate limits, idempotency) cannot be reached. */
+  store_unavailable: { status: 503, retryable: false, fallback: false },
   client_closed: { status: 499, retryable: false, fallback: false },
   internal: { status: 500, retryable: false, fallback: false },
 } as const satisfies Record<string, { status: number; retryable: boolean; fallback: boolean }>;

@@ -12,13 +12,15 @@ import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
 import type { EventSink } from '../policy/types.js';
+import { StoreOutage } from '../policy/state/outage.js';
+import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
 import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from './openai-chat-route.js';
 import type { Pricing } from './pricing.js';
-import { route, type AttemptHandle } from './router.js';
+import { route, type AttemptHandle, type Sleep } from './router.js';
 import { Settler, type RequestMeta } from './settle.js';
 import { followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
 import type {
@@ -53,8 +55,14 @@ export interface GatewayDeps {
   logger: Logger;
   /** Where budget thresholds are announced (webhooks). */
   events?: EventSink;
-  /** Budget periods follow this clock (tests move it). */
+  /** Budget counters, rate windows and breaker state: this process's memory, or shared. */
+  state: PolicyState;
+  /** Budget periods, rate windows, breakers and ledger times follow this clock (tests move it). */
   clock?: () => Date;
+  /** The router's backoff and `retry-after` waits (tests record them instead of waiting). */
+  sleep?: Sleep;
+  /** What to do while the state store is out of reach (default: as config says). */
+  outage?: StoreOutage;
 }
 
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
@@ -78,9 +86,19 @@ export class GatewayImpl implements GatewayCore {
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
-    this.breakers = new CircuitBreakers(deps.config.routing.circuitBreaker);
-    this.budgets = new Budgets(deps.config, (filter) => deps.store.ledger.costSince(filter), deps.events ?? { emit: () => undefined }, deps.clock);
-    this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(), (id) =>
+    const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
+    const clock = deps.clock;
+    const now = clock ? () => clock().getTime() : Date.now;
+    this.breakers = new CircuitBreakers(deps.config.routing.circuitBreaker, deps.state.breakers, outage, now);
+    this.budgets = new Budgets({
+      config: deps.config,
+      counters: deps.state.budgets,
+      spentSince: async (filter) => deps.store.ledger.costSince(filter),
+      events: deps.events ?? { emit: () => undefined },
+      outage,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
+    this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(deps.state.rateWindows, outage, now), (id) =>
       this.catalogIndex().get(id)?.max_tokens,
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock);
@@ -101,7 +119,7 @@ export class GatewayImpl implements GatewayCore {
   ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
     const failures: AttemptRow[] = [];
     try {
-      const admitted = this.admission.admit({
+      const admitted = await this.admission.admit({
         model,
         gateway,
         principal: meta.context.principal,
@@ -120,6 +138,7 @@ export class GatewayImpl implements GatewayCore {
           keepAttemptOpen,
           redact: this.redact,
           breakers: this.breakers,
+          ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
@@ -377,7 +396,7 @@ export class GatewayImpl implements GatewayCore {
     return this.catalogCache;
   }
 
-  budgetStatus(principal: Parameters<Gateway['budgetStatus']>[0]): BudgetStatus[] {
+  budgetStatus(principal: Parameters<Gateway['budgetStatus']>[0]): Promise<BudgetStatus[]> {
     return this.budgets.status(this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []));
   }
 

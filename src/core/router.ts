@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as timersSleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { AttemptRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
@@ -30,6 +30,11 @@ export interface RouteOutcome<T> {
   handle: AttemptHandle;
 }
 
+/** Waits `ms`, or less if `signal` aborts (it may then reject). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<unknown>;
+
+export const realSleep: Sleep = (ms, signal) => timersSleep(ms, undefined, signal ? { signal } : {});
+
 export interface RouteOptions {
   requestId: string;
   routing: Config['routing'];
@@ -47,6 +52,8 @@ export interface RouteOptions {
    * prompt as too long, only candidates known to have a larger window are tried.
    */
   contextWindowOf?: (candidate: Candidate) => number | undefined;
+  /** Backoff and `retry-after` waits go through it. */
+  sleep?: Sleep;
 }
 
 /**
@@ -66,7 +73,7 @@ export async function route<T>(
   const context = new ContextFloor(options.contextWindowOf);
   for (const candidate of candidates) {
     if (!context.mayFit(candidate)) continue;
-    if (!options.breakers.allow(candidate.id)) {
+    if (!(await options.breakers.allow(candidate.id, candidate.provider.config.timeoutMs))) {
       paused.push(candidate.id);
       continue;
     }
@@ -76,14 +83,14 @@ export async function route<T>(
       const handle = startAttempt(candidate, seq, options.clientSignal);
       try {
         const value = await run(handle.attempt);
-        options.breakers.success(candidate.id);
+        void options.breakers.success(candidate.id);
         handle.attempt.commit();
         if (!options.keepAttemptOpen) handle.dispose();
         return { value, handle: handle.attempt };
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
-          options.breakers.release(candidate.id);
+          await options.breakers.release(candidate.id);
           throw clientClosed(failures);
         }
         const error = handle.timedOut()
@@ -93,13 +100,13 @@ export async function route<T>(
             })
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
         failures.push(failureRow(options.requestId, handle.attempt, error));
-        options.breakers.failure(candidate.id, error.kind);
+        await options.breakers.failure(candidate.id, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
         const wait = error.retryable ? backoffMs(attemptOnCandidate, error, options.routing) : null;
         if (wait === null || attemptOnCandidate >= options.routing.retries) break;
-        await sleep(wait, undefined, { signal: options.clientSignal }).catch(() => undefined);
+        await (options.sleep ?? realSleep)(wait, options.clientSignal).catch(() => undefined);
       }
     }
   }

@@ -318,7 +318,7 @@ export interface Gateway {
   getImage(id: string): StoredImage | undefined;
   catalog(): CatalogEntry[];
   /** Every budget that applies to this caller, tightest first. */
-  budgetStatus(principal: Principal | undefined): BudgetStatus[];
+  budgetStatus(principal: Principal | undefined): Promise<BudgetStatus[]>;
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */
   report(query: ReportQuery, principal: Principal | undefined): ReportRow[];
 }

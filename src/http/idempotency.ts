@@ -1,37 +1,42 @@
+import { randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
+import type { StoreOutage } from '../policy/state/outage.js';
+import type { IdempotencyRecords, StoredAnswer } from '../policy/state/types.js';
 
 /**
  * `Idempotency-Key`: a client that retries a call (after a timeout, a dropped connection) gets
  * the first call's answer again, byte for byte, without a second upstream call or a second
- * charge. Answers are kept in memory for `ttlMs`, within a byte budget; server errors and rate
- * limits are not kept, so a retry after them really retries. A key still in flight → 409.
+ * charge. Only successful (2xx) answers are kept, for `ttlMs`, each counted whole (body, headers
+ * and key) against the size cap, so a retry after any error really retries. A key still in
+ * flight, on this process or another sharing the store → 409.
  */
 export interface IdempotencyOptions {
   ttlMs?: number;
-  maxBytes?: number;
-}
-
-interface Recorded {
-  status: number;
-  headers: OutgoingHttpHeaders;
-  chunks: Buffer[];
-  bytes: number;
-  expiresAt: number;
+  /** The largest entry kept, in bytes: body, headers and key together. */
+  maxEntryBytes?: number;
+  /** How long a key stays marked in flight if its process never reports back. */
+  inFlightMs?: number;
 }
 
 const MAX_KEY_LENGTH = 255;
 
 export class IdempotencyCache {
-  private readonly done = new Map<string, Recorded>();
-  private readonly inFlight = new Set<string>();
-  private bytes = 0;
   private readonly ttlMs: number;
-  private readonly maxBytes: number;
+  private readonly maxEntryBytes: number;
+  private readonly inFlightMs: number;
+  /** Keys this process claimed and not yet finished, with their claim tokens. */
+  private readonly claims = new Map<string, string>();
 
-  constructor(options: IdempotencyOptions = {}, private readonly clock: () => number = Date.now) {
+  constructor(
+    private readonly records: IdempotencyRecords,
+    private readonly outage: StoreOutage,
+    options: IdempotencyOptions = {},
+    private readonly clock: () => number = Date.now,
+  ) {
     this.ttlMs = options.ttlMs ?? 24 * 3_600_000;
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxEntryBytes = options.maxEntryBytes ?? 4 * 1024 * 1024;
+    this.inFlightMs = options.inFlightMs ?? 600_000;
   }
 
   /** The cache key for a request, or null when it carries no Idempotency-Key. */
@@ -44,26 +49,34 @@ export class IdempotencyCache {
     return `${scope}\u0000${path}\u0000${value}`;
   }
 
-  /** Replays a kept answer; true when it did. */
-  replay(key: string, res: ServerResponse): boolean {
-    if (this.inFlight.has(key)) {
-      throw new GatewayError('conflict', 'a request with this Idempotency-Key is still in progress; retry when it has finished');
-    }
-    const recorded = this.done.get(key);
-    if (!recorded) return false;
-    if (recorded.expiresAt <= this.clock()) {
-      this.forget(key, recorded);
+  /** Replays a kept answer (true); otherwise claims the key for this request (false). */
+  async replay(key: string, res: ServerResponse): Promise<boolean> {
+    const token = randomUUID();
+    const now = this.clock();
+    let claim;
+    try {
+      claim = await this.records.claim(key, token, now, now + this.inFlightMs);
+    } catch (error) {
+      this.outage.checkFailed(error, 'the Idempotency-Key');
       return false;
     }
-    res.writeHead(recorded.status, { ...recorded.headers, 'idempotent-replayed': 'true' });
-    for (const chunk of recorded.chunks) res.write(chunk);
-    res.end();
+    if (claim.kind === 'in-flight') {
+      throw new GatewayError('conflict', 'a request with this Idempotency-Key is still in progress; retry when it has finished');
+    }
+    if (claim.kind === 'claimed') {
+      this.claims.set(key, token);
+      return false;
+    }
+    res.writeHead(claim.answer.status, { ...claim.answer.headers, 'idempotent-replayed': 'true' });
+    res.end(claim.answer.body);
     return true;
   }
 
   /** Records what the handler writes to `res`, and keeps it when the answer is worth keeping. */
   record(key: string, res: ServerResponse): void {
-    this.inFlight.add(key);
+    const token = this.claims.get(key);
+    if (token === undefined) return; // not claimed: the store was out of reach and outages are allowed
+    this.claims.delete(key);
     const chunks: Buffer[] = [];
     let bytes = 0;
     let tooBig = false;
@@ -71,7 +84,7 @@ export class IdempotencyCache {
       if (chunk === undefined || chunk === null || typeof chunk === 'function' || tooBig) return;
       const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, (typeof encoding === 'string' ? encoding : 'utf8') as BufferEncoding);
       bytes += buffer.length;
-      if (bytes > this.maxBytes / 16) tooBig = true;
+      if (bytes > this.maxEntryBytes) tooBig = true;
       else chunks.push(buffer);
     };
     // Headers given to writeHead never show in getHeaders(): keep them as they pass.
@@ -93,36 +106,30 @@ export class IdempotencyCache {
       return end(chunk, ...rest);
     };
     res.once('close', () => {
-      this.inFlight.delete(key);
+      const now = this.clock();
       const status = res.statusCode;
-      const complete = res.writableFinished;
-      if (!complete || tooBig || status >= 500 || status === 429 || status === 409) return;
-      const headers: OutgoingHttpHeaders = { ...res.getHeaders(), ...lowerCased(headHeaders) };
-      delete headers['content-length'];
-      delete headers['transfer-encoding'];
-      // CORS headers answer the Origin of this request; a replay gets those of its own.
-      for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
-      if (bytes > 0) headers['content-length'] = String(bytes);
-      this.keep(key, { status, headers, chunks, bytes, expiresAt: this.clock() + this.ttlMs });
+      let kept: Parameters<IdempotencyRecords['finish']>[3] = null;
+      if (res.writableFinished && !tooBig && status >= 200 && status < 300) {
+        const answer: StoredAnswer = { status, headers: storableHeaders({ ...res.getHeaders(), ...lowerCased(headHeaders) }, bytes), body: Buffer.concat(chunks, bytes) };
+        const entryBytes = answer.body.length + Buffer.byteLength(JSON.stringify(answer.headers)) + Buffer.byteLength(key) + 3;
+        if (entryBytes <= this.maxEntryBytes) kept = { answer, bytes: entryBytes, expiresAt: now + this.ttlMs };
+      }
+      this.records.finish(key, token, now, kept).catch((error: unknown) => this.outage.lost(error, 'an idempotent answer'));
     });
   }
+}
 
-  private keep(key: string, recorded: Recorded): void {
-    const previous = this.done.get(key);
-    if (previous) this.forget(key, previous);
-    this.done.set(key, recorded);
-    this.bytes += recorded.bytes;
-    // Oldest first out, until within the byte budget.
-    for (const [oldKey, old] of this.done) {
-      if (this.bytes <= this.maxBytes) break;
-      this.forget(oldKey, old);
-    }
+/** Headers to replay: framing is recomputed for the stored body. */
+function storableHeaders(headers: OutgoingHttpHeaders, bytes: number): StoredAnswer['headers'] {
+  const out: StoredAnswer['headers'] = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name === 'content-length' || name === 'transfer-encoding') continue;
+    // CORS headers answer the Origin of this request; a replay gets those of its own.
+    if (name.startsWith('access-control-')) continue;
+    out[name] = Array.isArray(value) ? value.map(String) : String(value);
   }
-
-  private forget(key: string, recorded: Recorded): void {
-    this.done.delete(key);
-    this.bytes -= recorded.bytes;
-  }
+  if (bytes > 0) out['content-length'] = String(bytes);
+  return out;
 }
 
 function lowerCased(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {

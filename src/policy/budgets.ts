@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import type { BudgetStatus } from '../core/types.js';
 import { periodEnd, periodStart } from './budget-period.js';
+import type { StoreOutage } from './state/outage.js';
+import type { BudgetCounters, CounterReading, CounterRef } from './state/types.js';
 import type { BudgetPeriod, EventSink, Principal } from './types.js';
 
 /** Which ledger rows count against a budget. */
@@ -21,41 +24,54 @@ export interface BudgetScope {
   filter: Omit<SpendFilter, 'since'>;
 }
 
-interface Counter {
-  periodStart: string | null;
-  resetsAt: Date | null;
-  spentNanos: number;
-  reservedNanos: number;
-  /** Thresholds already announced in this period. */
-  notified: Set<number>;
-}
-
 export interface Reservation {
   readonly nanos: number;
-  /** Replaces the hold with the real cost (null cost: nothing is charged). */
-  settle(costNanos: number | null): void;
-  /** Drops the hold: the request failed or was never sent. */
-  release(): void;
+  /** Replaces the hold with the real cost (null cost: nothing is charged). Never rejects. */
+  settle(costNanos: number | null): Promise<void>;
+  /** Drops the hold: the request failed or was never sent. Never rejects. */
+  release(): Promise<void>;
+}
+
+export interface BudgetsOptions {
+  config: Config;
+  counters: BudgetCounters;
+  /** Spend in the ledger (the truth) since a time: counters start from it. */
+  spentSince: (filter: SpendFilter) => Promise<number>;
+  events: EventSink;
+  outage: StoreOutage;
+  clock?: () => Date;
+}
+
+/** A counter with the period it counts. */
+interface PeriodCounter extends CounterRef {
+  periodStart: string | null;
 }
 
 const THRESHOLDS = [0.5, 0.8, 1];
 const NANOS = 1e9;
+/** Attempts at a hold when counters must first be loaded from the ledger (a period may roll in between). */
+const RESERVE_ROUNDS = 3;
 
 /**
- * Hard budgets, exact under concurrency within one process: admission holds the request's
- * worst case against every budget that applies, settlement swaps the hold for the real cost.
- * Counters start from the ledger (the truth) for the current period; holds live only in memory,
- * so a crash leaves nothing held after restart.
+ * Hard budgets, exact under concurrency across every process that shares the counters:
+ * admission holds the request's worst case against every budget that applies, settlement swaps
+ * the hold for the real cost. A counter starts from the ledger for its period the first time it
+ * is needed; holds expire on their own, so a process that dies leaves nothing held for long.
  */
 export class Budgets {
-  private readonly counters = new Map<string, Counter>();
+  private readonly config: Config;
+  private readonly counters: BudgetCounters;
+  private readonly clock: () => Date;
+  /** Ledger loads in flight, one per counter, so a burst of requests loads it once. */
+  private readonly loading = new Map<string, Promise<void>>();
+  /** Counters a charge could not be written to: reloaded from the ledger before their next use. */
+  private readonly stale = new Map<string, BudgetScope>();
 
-  constructor(
-    private readonly config: Config,
-    private readonly spentSince: (filter: SpendFilter) => number,
-    private readonly events: EventSink,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  constructor(private readonly options: BudgetsOptions) {
+    this.config = options.config;
+    this.counters = options.counters;
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   /** Every budget that applies to a caller with this attribution. */
   scopesFor(principal: Principal | undefined, user: string | null, tags: string[]): BudgetScope[] {
@@ -83,101 +99,147 @@ export class Budgets {
     return scopes;
   }
 
-  /** Holds `nanos` against every scope, or refuses with the tightest one that cannot fit it. */
-  reserve(scopes: BudgetScope[], nanos: number): Reservation {
-    const counters = scopes.map((scope) => this.counter(scope));
-    scopes.forEach((scope, index) => {
-      const counter = counters[index]!;
-      const remaining = scope.limitNanos - counter.spentNanos - counter.reservedNanos;
-      // A request must fit its worst case; with nothing left, even a free-looking one is refused.
-      if (remaining <= 0 || nanos > remaining) throw this.exhausted(scope, counter, Math.max(0, remaining), nanos);
-    });
-    for (const counter of counters) counter.reservedNanos += nanos;
-    let open = true;
-    const close = () => {
-      if (!open) return false;
-      open = false;
-      for (const counter of counters) counter.reservedNanos -= nanos;
-      return true;
-    };
-    return {
-      nanos,
-      release: () => void close(),
-      settle: (costNanos) => {
-        if (!close()) return;
-        if (costNanos === null || costNanos <= 0) return;
-        scopes.forEach((scope, index) => {
-          const counter = counters[index]!;
-          // A period that rolled over mid-request is reloaded from the ledger, which has the row.
-          if (this.counter(scope) !== counter) return;
-          counter.spentNanos += costNanos;
-          this.announce(scope, counter);
-        });
-      },
-    };
+  /** Holds `nanos` against every scope, or refuses with the first one that cannot fit it. */
+  async reserve(scopes: BudgetScope[], nanos: number): Promise<Reservation> {
+    const now = this.clock();
+    const held = scopes.map((scope) => counterOf(scope, now));
+    const hold = { id: randomUUID(), nanos, counters: held, limits: scopes.map((scope) => scope.limitNanos) };
+    try {
+      await this.repairStale(held, now);
+      for (let round = 0; round < RESERVE_ROUNDS; round++) {
+        const outcome = await this.counters.reserve(hold, now.getTime());
+        if (outcome.kind === 'held') {
+          this.options.outage.checked();
+          return this.reservation(scopes, held, hold.id, nanos);
+        }
+        if (outcome.kind === 'refused') {
+          const remaining = Math.max(0, scopes[outcome.counter]!.limitNanos - outcome.spentNanos - outcome.reservedNanos);
+          throw this.exhausted(scopes[outcome.counter]!, held[outcome.counter]!, remaining, nanos);
+        }
+        await Promise.all(outcome.counters.map((index) => this.load(scopes[index]!, held[index]!, now)));
+      }
+      throw new GatewayError('internal', 'the budget counters could not be started from the ledger; retry');
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      this.options.outage.checkFailed(error, 'the budget');
+      return { nanos, settle: async () => undefined, release: async () => undefined };
+    }
   }
 
-  status(scopes: BudgetScope[]): BudgetStatus[] {
+  /** What is spent and held against each scope; from the ledger alone while the counters are out of reach. */
+  async status(scopes: BudgetScope[]): Promise<BudgetStatus[]> {
+    if (scopes.length === 0) return [];
+    const now = this.clock();
+    const refs = scopes.map((scope) => counterOf(scope, now));
+    let readings: Array<CounterReading | null>;
+    try {
+      readings = await this.counters.read(refs, now.getTime());
+      const unseeded = readings.flatMap((reading, index) => (reading ? [] : [index]));
+      if (unseeded.length) {
+        await Promise.all(unseeded.map((index) => this.load(scopes[index]!, refs[index]!, now)));
+        readings = await this.counters.read(refs, now.getTime());
+      }
+    } catch (error) {
+      this.options.outage.lost(error, 'reading the budget counters');
+      readings = await Promise.all(scopes.map(async (scope, index) => ({ spentNanos: await this.ledgerSpent(scope, refs[index]!), reservedNanos: 0 })));
+    }
     return scopes
-      .map((scope) => {
-        const counter = this.counter(scope);
-        const remaining = Math.max(0, scope.limitNanos - counter.spentNanos - counter.reservedNanos);
+      .map((scope, index) => {
+        const reading = readings[index] ?? { spentNanos: 0, reservedNanos: 0 };
+        const remaining = Math.max(0, scope.limitNanos - reading.spentNanos - reading.reservedNanos);
+        const ref = refs[index]!;
         return {
           scope: scope.scope,
           scopeId: scope.scopeId,
           period: scope.period,
           limitUsd: scope.limitNanos / NANOS,
-          spentUsd: counter.spentNanos / NANOS,
-          reservedUsd: counter.reservedNanos / NANOS,
+          spentUsd: reading.spentNanos / NANOS,
+          reservedUsd: reading.reservedNanos / NANOS,
           remainingUsd: remaining / NANOS,
-          periodStart: counter.periodStart,
-          resetsAt: counter.resetsAt?.toISOString() ?? null,
+          periodStart: ref.periodStart,
+          resetsAt: ref.endsAt === null ? null : new Date(ref.endsAt).toISOString(),
         } satisfies BudgetStatus;
       })
       .sort((a, b) => a.remainingUsd - b.remainingUsd);
   }
 
-  private counter(scope: BudgetScope): Counter {
-    const key = `${scope.scope}:${scope.filter.keyId ?? scope.scopeId}:${scope.period}`;
-    const now = this.clock();
-    const existing = this.counters.get(key);
-    if (existing && (!existing.resetsAt || now < existing.resetsAt)) return existing;
-    const start = periodStart(scope.period, now);
-    const since = start?.toISOString();
-    const counter: Counter = {
-      periodStart: since ?? null,
-      resetsAt: periodEnd(scope.period, now),
-      spentNanos: this.spentSince({ ...scope.filter, ...(since ? { since } : {}) }),
-      // Holds of requests still in flight carry over; they settle against the new period.
-      reservedNanos: existing?.reservedNanos ?? 0,
-      notified: new Set(),
+  private reservation(scopes: BudgetScope[], held: PeriodCounter[], holdId: string, nanos: number): Reservation {
+    let open = true;
+    return {
+      nanos,
+      release: async () => {
+        if (!open) return;
+        open = false;
+        await this.counters.release(holdId, held, this.clock().getTime()).catch((error: unknown) => this.options.outage.lost(error, 'a budget release'));
+      },
+      settle: async (costNanos) => {
+        if (!open) return;
+        open = false;
+        const now = this.clock();
+        const cost = costNanos === null || costNanos <= 0 ? 0 : Math.round(costNanos);
+        // The cost counts in the period it is recorded in, which may have begun mid-request.
+        const charged = cost > 0 ? scopes.map((scope) => counterOf(scope, now)) : [];
+        try {
+          const moved = await this.counters.settle(holdId, held, charged, cost, now.getTime());
+          moved.forEach((change, index) => {
+            if (change) this.announce(scopes[index]!, charged[index]!, change.beforeNanos, change.afterNanos);
+          });
+        } catch (error) {
+          this.options.outage.lost(error, 'a budget charge');
+          charged.forEach((ref, index) => this.stale.set(ref.id, scopes[index]!));
+        }
+      },
     };
-    for (const threshold of THRESHOLDS) if (counter.spentNanos >= threshold * scope.limitNanos) counter.notified.add(threshold);
-    this.counters.set(key, counter);
-    return counter;
   }
 
-  private announce(scope: BudgetScope, counter: Counter): void {
+  /** Starts a counter from the ledger, once per counter at a time; a counter another process started stays as it is. */
+  private load(scope: BudgetScope, ref: PeriodCounter, now: Date, overwrite = false): Promise<void> {
+    const running = this.loading.get(ref.id);
+    if (running) return running;
+    const loading = (async () => {
+      const spent = await this.ledgerSpent(scope, ref);
+      await this.counters.seed(ref, spent, now.getTime(), overwrite);
+    })().finally(() => this.loading.delete(ref.id));
+    this.loading.set(ref.id, loading);
+    return loading;
+  }
+
+  private async repairStale(refs: PeriodCounter[], now: Date): Promise<void> {
+    if (this.stale.size === 0) return;
+    for (const ref of refs) {
+      const scope = this.stale.get(ref.id);
+      if (!scope) continue;
+      await this.load(scope, ref, now, true);
+      this.stale.delete(ref.id);
+    }
+  }
+
+  private ledgerSpent(scope: BudgetScope, ref: PeriodCounter): Promise<number> {
+    return this.options.spentSince({ ...scope.filter, ...(ref.periodStart ? { since: ref.periodStart } : {}) });
+  }
+
+  /** Announces each threshold this charge crossed: exactly one charge crosses it, whichever process made it. */
+  private announce(scope: BudgetScope, ref: PeriodCounter, beforeNanos: number, afterNanos: number): void {
     for (const threshold of THRESHOLDS) {
-      if (counter.notified.has(threshold) || counter.spentNanos < threshold * scope.limitNanos) continue;
-      counter.notified.add(threshold);
-      this.events.emit({
+      const mark = threshold * scope.limitNanos;
+      if (beforeNanos >= mark || afterNanos < mark) continue;
+      this.options.events.emit({
         type: 'budget.threshold',
         data: {
           scope: scope.scope,
           scopeId: scope.scopeId,
           threshold,
           limitUsd: scope.limitNanos / NANOS,
-          spentUsd: counter.spentNanos / NANOS,
+          spentUsd: afterNanos / NANOS,
           period: scope.period,
-          periodStart: counter.periodStart ?? '',
+          periodStart: ref.periodStart ?? '',
         },
       });
     }
   }
 
-  private exhausted(scope: BudgetScope, counter: Counter, remainingNanos: number, neededNanos: number): GatewayError {
-    const resetsAt = counter.resetsAt?.toISOString() ?? null;
+  private exhausted(scope: BudgetScope, ref: PeriodCounter, remainingNanos: number, neededNanos: number): GatewayError {
+    const resetsAt = ref.endsAt === null ? null : new Date(ref.endsAt).toISOString();
     const usd = (nanos: number) => `$${(nanos / NANOS).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
     const message =
       `budget exhausted for ${scope.scope} "${scope.scopeId}": ${usd(remainingNanos)} left of ${usd(scope.limitNanos)} ` +
@@ -187,4 +249,15 @@ export class Budgets {
       budget: { scope: scope.scope, scopeId: scope.scopeId, limitUsd: scope.limitNanos / NANOS, remainingUsd: remainingNanos / NANOS, resetsAt },
     });
   }
+}
+
+/** The counter of a scope's current period: named by scope and period start, so a new period is a new counter. */
+function counterOf(scope: BudgetScope, now: Date): PeriodCounter {
+  const start = periodStart(scope.period, now)?.toISOString() ?? null;
+  const end = periodEnd(scope.period, now);
+  return {
+    id: `${scope.scope}:${scope.filter.keyId ?? scope.scopeId}:${scope.period}:${start ?? 'total'}`,
+    endsAt: end?.getTime() ?? null,
+    periodStart: start,
+  };
 }

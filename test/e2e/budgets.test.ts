@@ -60,7 +60,7 @@ describe('budgets', () => {
     expect(spent).toBeLessThanOrEqual(10 * perRequestNanos + perRequestNanos);
     // Refused requests never reached the upstream.
     expect(upstream.requests).toHaveLength(ok);
-    const [status] = gateway.server.gateway.budgetStatus(undefined);
+    const [status] = await gateway.server.gateway.budgetStatus(undefined);
     expect(status).toMatchObject({ scope: 'global', reservedUsd: 0 });
     expect(Math.round(status!.spentUsd * 1e9)).toBe(spent);
   });
@@ -101,7 +101,7 @@ describe('budgets', () => {
     const gateway = await gatewayWith([{ scope: 'global', limitUsd: 0.00012, period: 'day' }]);
     expect((await chat(gateway, { max_tokens: 100 })).status).toBe(400);
     expect((await chat(gateway, { max_tokens: 100 })).status).toBe(200);
-    expect(gateway.server.gateway.budgetStatus(undefined)[0]).toMatchObject({ reservedUsd: 0, spentUsd: 0.00011 });
+    expect((await gateway.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ reservedUsd: 0, spentUsd: 0.00011 });
   });
 
   it('rolls over at the period boundary (UTC day), with the clock moved', async () => {
@@ -114,7 +114,7 @@ describe('budgets', () => {
     expect(refused.body.error.message).toMatch(/resets 2026-03-11T00:00:00\.000Z/);
     now = new Date('2026-03-11T00:00:01Z');
     expect((await chat(gateway, { max_tokens: 100 })).status).toBe(200);
-    expect(gateway.server.gateway.budgetStatus(undefined)[0]).toMatchObject({ periodStart: '2026-03-11T00:00:00.000Z', spentUsd: 0.00011 });
+    expect((await gateway.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ periodStart: '2026-03-11T00:00:00.000Z', spentUsd: 0.00011 });
   });
 
   it('starts from what the ledger already holds after a restart', async () => {
@@ -129,7 +129,7 @@ describe('budgets', () => {
     await first.server.close();
     const second = await startServer({ config: parseConfig({ providers: providers(upstream.url), budgets: budget as never, mock: false }, {}), dataDir: first.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
     try {
-      expect(second.gateway.budgetStatus(undefined)[0]).toMatchObject({ spentUsd: 0.00022, reservedUsd: 0, resetsAt: null });
+      expect((await second.gateway.budgetStatus(undefined))[0]).toMatchObject({ spentUsd: 0.00022, reservedUsd: 0, resetsAt: null });
       const response = await request(`${second.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'up/m', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] }) });
       expect(response.statusCode).toBe(402);
       await response.body.dump();

@@ -1,13 +1,17 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, manualClock, startGateway, type TestGateway } from '../support/gateway.js';
 
-/** A flapping primary trips its circuit breaker; a stalled stream is cut by the idle timeout. */
+/**
+ * A flapping primary trips its circuit breaker (the gateway's clock moves past the cool-down
+ * when the test says, nothing waits); a stalled stream is cut by the idle timeout.
+ */
 let upstream: StartedUpstream;
 let gateway: TestGateway;
 let client: OpenAI;
-const COOLDOWN_MS = 400;
+const COOLDOWN_MS = 60_000;
+const clock = manualClock();
 
 beforeAll(async () => {
   upstream = await startUpstream();
@@ -17,7 +21,7 @@ beforeAll(async () => {
       flaky: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'k', idleTimeoutMs: 300 },
       steady: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'k' },
     },
-  });
+  }, { clock: clock.now });
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'x', maxRetries: 0 });
 });
 afterAll(async () => {
@@ -44,7 +48,7 @@ describe('circuit breaker', () => {
     expect(skipped).toMatchObject({ served_model: 'steady/backup', attempts: 1 });
 
     // Half-open after the cool-down: one trial goes to the primary; it fails, so it opens again.
-    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
+    clock.advance(COOLDOWN_MS);
     await ask();
     expect(primaryCalls()).toBe(4);
     await ask();
@@ -52,7 +56,7 @@ describe('circuit breaker', () => {
 
     // The primary recovers: the next trial succeeds and closes the circuit.
     upstream.script('primary', { kind: 'ok' });
-    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
+    clock.advance(COOLDOWN_MS);
     const recovered = await ask();
     expect(recovered.model).toBe('primary');
     await ask();

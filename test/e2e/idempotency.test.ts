@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
 
 /** A retried call with the same Idempotency-Key returns the first answer without a second upstream call. */
 let upstream: StartedUpstream;
@@ -57,10 +57,20 @@ describe('Idempotency-Key', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('keeps only successful answers: a retry after a 4xx runs again', async () => {
+    upstream.script('m', [{ kind: 'error', status: 400 }, { kind: 'ok' }]);
+    expect((await post({}, 'bad-then-good')).status).toBe(400);
+    const retried = await post({}, 'bad-then-good');
+    expect(retried.status).toBe(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(upstream.requests).toHaveLength(2);
+  });
+
   it('answers 409 while the first request with the key is still running', async () => {
     upstream.script('m', { kind: 'delay', ms: 300 });
     const slow = post({}, 'busy-1');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Once the upstream has the first request, its key is surely claimed.
+    await eventually(() => expect(upstream.requests).toHaveLength(1));
     const duplicate = await post({}, 'busy-1');
     expect(duplicate.status).toBe(409);
     expect(JSON.parse(duplicate.text).error.code).toBe('conflict');

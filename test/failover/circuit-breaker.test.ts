@@ -1,22 +1,24 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '../support/gateway.js';
 import { expectKind, FACE_MODES } from './faces.js';
 import { standardProviders, startRig, type Rig } from './rig.js';
 
 /**
  * Failover conformance, a flapping primary: after N failures in a row its circuit opens and the
  * router skips it; after the cool-down one trial goes through; a failed trial opens it again, a
- * good one closes it. Each face and mode has its own primary, so each row starts closed.
+ * good one closes it. Each face and mode has its own primary, so each row starts closed. The
+ * gateway's clock moves only when a test moves it past the cool-down: nothing waits.
  */
 let rig: Rig;
 const THRESHOLD = 2;
-const COOLDOWN_MS = 300;
+const COOLDOWN_MS = 60_000;
+const clock = manualClock();
 
 beforeAll(async () => {
   rig = await startRig((url) => ({
     routing: { retries: 0, backoffMs: 1, maxBackoffMs: 10, circuitBreaker: { failureThreshold: THRESHOLD, cooldownMs: COOLDOWN_MS } },
     providers: standardProviders(url),
-  }));
+  }), { clock: clock.now });
 });
 afterAll(async () => {
   await rig?.close();
@@ -38,14 +40,19 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, mode, stream }) => {
     expect(rig.calls(flaky)).toBe(THRESHOLD);
 
     // Half-open: one trial, which fails, so the circuit opens again at once.
-    await sleep(COOLDOWN_MS + 50);
+    clock.advance(COOLDOWN_MS);
     expect(await ask()).toMatchObject({ ok: true, servedModel: 'alt/fallback', attempts: 2 });
     expect(rig.calls(flaky)).toBe(THRESHOLD + 1);
     expect(await ask()).toMatchObject({ ok: true, servedModel: 'alt/fallback', attempts: 1 });
     expect(rig.calls(flaky)).toBe(THRESHOLD + 1);
 
+    // Still open just before the new cool-down ends.
+    clock.advance(COOLDOWN_MS - 1);
+    expect(await ask()).toMatchObject({ ok: true, servedModel: 'alt/fallback', attempts: 1 });
+    expect(rig.calls(flaky)).toBe(THRESHOLD + 1);
+
     // The primary has recovered: the next trial succeeds and closes the circuit for good.
-    await sleep(COOLDOWN_MS + 50);
+    clock.advance(1);
     expect(await ask()).toMatchObject({ ok: true, servedModel: `up/${flaky}`, attempts: 1 });
     expect(await ask()).toMatchObject({ ok: true, servedModel: `up/${flaky}`, attempts: 1 });
     expect(rig.calls(flaky)).toBe(THRESHOLD + 3);

@@ -3,7 +3,7 @@
  * and short timeouts so that every fault resolves in well under a second.
  */
 import type { ConfigInput } from '../../src/config/schema.js';
-import { eventually, startGateway, type LedgerAttempt, type LedgerRequest, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type LedgerAttempt, type LedgerRequest, type StartGatewayOptions, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 import { allFaces, type AskOptions, type Face, type FaceName, type Outcome } from './faces.js';
 
@@ -48,10 +48,10 @@ export function standardProviders(upstreamUrl: string, priced: string[] = []): N
   };
 }
 
-export async function startRig(config: (upstreamUrl: string) => ConfigInput): Promise<Rig> {
+export async function startRig(config: (upstreamUrl: string) => ConfigInput, options: StartGatewayOptions = {}): Promise<Rig> {
   // A hang ends by itself long before a test would time out, whatever happens to the gateway.
   const upstream = await startUpstream({ hangLimitMs: 10_000 });
-  const gateway = await startGateway(config(upstream.url));
+  const gateway = await startGateway(config(upstream.url), options);
   const faces = new Map(allFaces(gateway.url).map((face) => [face.name, face]));
   return {
     upstream,

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import type { Sleep } from '../../src/core/router.js';
+import type { Logger } from '../../src/logger.js';
+import type { PolicyState } from '../../src/policy/state/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export interface LedgerRequest {
@@ -51,8 +54,19 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+export interface StartGatewayOptions {
+  /** The clock of budgets, rate limits, breakers and ledger rows. */
+  clock?: () => Date;
+  /** The router's backoff and retry-after waits (record them instead of waiting). */
+  sleep?: Sleep;
+  /** Policy state shared with another gateway in this process (a second "instance"). */
+  state?: PolicyState;
+  logger?: Logger;
+  env?: Record<string, string>;
+}
+
 /** Starts the real HTTP server on a free loopback port with its own data folder. */
-export async function startGateway(config: ConfigInput, options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function startGateway(config: ConfigInput, options: StartGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
   // An empty env: provider keys of the machine running the tests must not leak in.
   const server = await startServer({
@@ -64,6 +78,9 @@ export async function startGateway(config: ConfigInput, options: { clock?: () =>
     // Only the env the test names: an admin key in the shell must not turn auth on here.
     env: options.env ?? {},
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.state ? { state: options.state } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const read = <T>(sql: string, ...params: unknown[]): T[] => {
     const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
@@ -89,6 +106,18 @@ export async function startGateway(config: ConfigInput, options: { clock?: () =>
   };
 }
 
+/** A sleep that records what was asked and returns at once, so retries and backoff cost no time. */
+export function recordingSleep(): { sleep: Sleep; asked: number[] } {
+  const asked: number[] = [];
+  return { asked, sleep: async (ms) => void asked.push(ms) };
+}
+
+/** A clock that moves only when told. */
+export function manualClock(start = Date.now()): { now: () => Date; advance(ms: number): void } {
+  let at = start;
+  return { now: () => new Date(at), advance: (ms) => void (at += ms) };
+}
+
 /** Waits until `check` passes (ledger rows of streams are written when the stream ends). */
 export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -98,6 +127,19 @@ export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** Like `eventually`, for a check that must await (a request). */
+export async function eventuallyAsync<T>(check: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 }

@@ -16,8 +16,8 @@ export function describeBudget(budget: BudgetStatus): string {
   return `Budget (${budget.scope} ${budget.scopeId}): $${budget.remainingUsd.toFixed(6)} left of $${budget.limitUsd} ${period}${resets}.`;
 }
 
-export function withBudget(gateway: Gateway, result: CallToolResult, extra: ToolExtra): CallToolResult {
-  const budgets = gateway.budgetStatus(principalFrom(extra.authInfo));
+export async function withBudget(gateway: Gateway, result: CallToolResult, extra: ToolExtra): Promise<CallToolResult> {
+  const budgets = await gateway.budgetStatus(principalFrom(extra.authInfo));
   if (budgets.length === 0) return result;
   const budget = budgets.map((status) => ({
     scope: status.scope,

@@ -45,6 +45,8 @@ const adviceByKind: Record<ErrorKind, Advice> = {
   stream_interrupted: () => 'The answer broke off part way. Call again; the partial text (if any) is above.',
   conflict: () => 'The same request is already running. Wait for it to finish, then call again.',
   circuit_open: () => 'Every candidate model is failing right now and is paused for a short cool-down. Try again in a little while, or add fallback_models on another provider.',
+  store_unavailable: () =>
+    "The gateway's policy store is down, so budgets and rate limits cannot be checked and nothing was sent. Retry in a little while; if it persists, tell the operator.",
   client_closed: () => 'The call was cancelled.',
   internal: () => internalAdvice,
 };

@@ -41,7 +41,7 @@ export function reportRoutes(gateway: ReportGateway, clock: () => Date = () => n
           res,
           200,
           renderCredits({
-            budgets: gateway.budgetStatus(principal),
+            budgets: await gateway.budgetStatus(principal),
             totalUsedUsd: totalUsd({}, principal),
             todayUsd: totalUsd({ startDate: today, endDate: today }, principal),
             thisMonthUsd: totalUsd({ startDate: monthStart, endDate: today }, principal),
