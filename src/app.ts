@@ -5,6 +5,7 @@ import { createPricing } from './core/pricing.js';
 import { createLogger, type Logger } from './logger.js';
 import { createWebhookSink, type WebhookSink } from './policy/webhooks/index.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { LiveRequests } from './telemetry/live-requests.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 
@@ -28,6 +29,8 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
   });
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
+  const clock = options.clock;
+  const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
   const gateway = createGateway({
     config: options.config,
     registry,
@@ -35,6 +38,8 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
     store,
     logger,
     events,
+    observer: live,
+    live,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {

@@ -11,8 +11,10 @@ import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
+import { keyPrincipal } from '../policy/auth/authenticate.js';
 import type { EventSink } from '../policy/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
+import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
@@ -55,6 +57,10 @@ export interface GatewayDeps {
   events?: EventSink;
   /** Budget periods follow this clock (tests move it). */
   clock?: () => Date;
+  /** Told when each request is received and when it is settled. */
+  observer?: RequestObserver;
+  /** The requests in flight and the last minute's, for the console's live view. */
+  live?: LiveView;
 }
 
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
@@ -83,7 +89,7 @@ export class GatewayImpl implements GatewayCore {
     this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(), (id) =>
       this.catalogIndex().get(id)?.max_tokens,
     );
-    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock);
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
@@ -142,7 +148,7 @@ export class GatewayImpl implements GatewayCore {
     // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.
     const requestTags = [...new Set([...(gateway?.tags ?? []), ...(context.tags ?? [])])];
     context.tags = principal?.tags.length ? [...new Set([...principal.tags, ...requestTags])] : requestTags;
-    return {
+    const meta: RequestMeta = {
       requestId: context.requestId ?? newRequestId(),
       face: context.face,
       operation,
@@ -151,6 +157,19 @@ export class GatewayImpl implements GatewayCore {
       context,
       startedAt: performance.now(),
     };
+    notify(this.deps.observer, this.deps.logger, (observer) =>
+      observer.received({
+        id: meta.requestId,
+        face: meta.face,
+        operation,
+        stream,
+        model: requestedModel,
+        keyId: principal?.keyId ?? context.keyId ?? null,
+        keyName: principal?.keyName ?? null,
+        user: context.user ?? null,
+      }),
+    );
+    return meta;
   }
 
   async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
@@ -384,6 +403,27 @@ export class GatewayImpl implements GatewayCore {
 
   report(query: Parameters<Gateway['report']>[0], principal: Parameters<Gateway['report']>[1]) {
     return this.deps.store.ledger.report(query, reportScopeFor(principal));
+  }
+
+  listRequests(query: Parameters<Gateway['listRequests']>[0], principal: Parameters<Gateway['listRequests']>[1]) {
+    return this.deps.store.ledger.listRequests(query, reportScopeFor(principal));
+  }
+
+  getRequest(id: string, principal: Parameters<Gateway['getRequest']>[1]) {
+    return this.deps.store.ledger.getRequest(id, reportScopeFor(principal));
+  }
+
+  live(principal: Parameters<Gateway['live']>[0]): LiveSnapshot {
+    const scope = reportScopeFor(principal);
+    return this.deps.live?.snapshot(scope) ?? { now: (this.deps.clock?.() ?? new Date()).toISOString(), inFlight: [], lastMinute: { requests: 0, errors: 0, cancelled: 0, costNanos: 0, seconds: [] } };
+  }
+
+  watchedBudgets(principal: Parameters<Gateway['watchedBudgets']>[0]): BudgetStatus[] {
+    if (reportScopeFor(principal).kind !== 'all') return this.budgetStatus(principal);
+    const keyScopes = this.deps.store.keys
+      .list()
+      .flatMap((record) => this.budgets.scopesFor(keyPrincipal(record), null, []).filter((scope) => scope.scope === 'key'));
+    return this.budgets.status([...this.budgets.configuredScopes(), ...keyScopes]);
   }
 }
 
