@@ -71,8 +71,8 @@ export interface RequestListQuery {
   before?: string;
   /** The served model, or the requested one for a request nothing served. */
   model?: string;
-  /** A virtual key's name or id. */
-  key?: string;
+  /** The name of the virtual key that made the request. */
+  apiKeyName?: string;
   status?: RequestRow['status'];
   errorKind?: ErrorKind;
 }

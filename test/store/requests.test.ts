@@ -123,14 +123,14 @@ describe('ledger.listRequests', () => {
     expect(await ids({ model: 'openai/o1' })).toEqual(['d1']);
   });
 
-  it('filters by key name or key id, status and error kind, together', async () => {
-    expect(await ids({ key: 'ci' })).toEqual(['c1', 'b2', 'a1']);
-    expect(await ids({ key: 'k2' })).toEqual(['e1', 'b1']);
+  it('filters by key name, status and error kind, together', async () => {
+    expect(await ids({ apiKeyName: 'ci' })).toEqual(['c1', 'b2', 'a1']);
+    expect(await ids({ apiKeyName: 'web' })).toEqual(['e1', 'b1']);
     expect(await ids({ status: 'error' })).toEqual(['d1']);
     expect(await ids({ status: 'cancelled' })).toEqual(['e1']);
     expect(await ids({ errorKind: 'upstream_timeout' })).toEqual(['d1']);
-    expect(await ids({ key: 'web', status: 'ok' })).toEqual(['b1']);
-    expect(await ids({ key: 'nobody' })).toEqual([]);
+    expect(await ids({ apiKeyName: 'web', status: 'ok' })).toEqual(['b1']);
+    expect(await ids({ apiKeyName: 'nobody' })).toEqual([]);
   });
 
   it('reads back every field as recorded', async () => {

@@ -224,8 +224,7 @@ export function KeysPage({ caller }: { caller: Caller }) {
               <tr>
                 <th>Scope</th>
                 <th>Period</th>
-                <th class="budget">Used of limit</th>
-                <th>Resets (UTC)</th>
+                <th class="budget">Used of limit, and when it resets (UTC)</th>
               </tr>
             </thead>
             <tbody>
@@ -238,7 +237,6 @@ export function KeysPage({ caller }: { caller: Caller }) {
                   <td class="budget">
                     <BudgetUse budget={budget} />
                   </td>
-                  <td>{budget.resets_at ? when(budget.resets_at) : 'never'}</td>
                 </tr>
               ))}
             </tbody>
@@ -257,7 +255,7 @@ function BudgetUse({ budget }: { budget: Budget }) {
       <UsageBar used={used} reserved={Number(budget.reserved)} limit={limit} label={`${budget.scope} ${budget.scope_id} budget`} />
       <span class="small">
         {usd(used)} of {usd(limit)}
-        {budget.resets_at && <span class="muted"> · resets {when(budget.resets_at)}</span>}
+        <span class="muted"> · {budget.resets_at ? `resets ${when(budget.resets_at)}` : 'never resets'}</span>
       </span>
     </div>
   );

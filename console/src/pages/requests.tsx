@@ -8,7 +8,7 @@ import { ERROR_KINDS, type RequestDetail, type RequestList, type RequestSummary 
 
 interface Search {
   model: string;
-  key: string;
+  api_key_name: string;
   status: '' | 'ok' | 'error' | 'cancelled';
   error_kind: string;
 }
@@ -16,10 +16,10 @@ interface Search {
 const PAGE_SIZE = 50;
 
 const searchQuery = (search: Search, before?: string) =>
-  query({ limit: PAGE_SIZE, model: search.model.trim(), key: search.key.trim(), status: search.status, error_kind: search.error_kind, before });
+  query({ limit: PAGE_SIZE, model: search.model.trim(), api_key_name: search.api_key_name.trim(), status: search.status, error_kind: search.error_kind, before });
 
 export function RequestsPage({ caller }: { caller: Caller }) {
-  const [form, setForm] = useState<Search>({ model: '', key: '', status: '', error_kind: '' });
+  const [form, setForm] = useState<Search>({ model: '', api_key_name: '', status: '', error_kind: '' });
   const [applied, setApplied] = useState<Search>(form);
   const [rows, setRows] = useState<RequestSummary[]>([]);
   const [hasMore, setHasMore] = useState(false);
@@ -59,8 +59,8 @@ export function RequestsPage({ caller }: { caller: Caller }) {
         <Field label="Model">
           <input name="model" placeholder="provider/model" value={form.model} onInput={set('model')} />
         </Field>
-        <Field label="Key">
-          <input name="key" placeholder="name or id" value={form.key} onInput={set('key')} />
+        <Field label="Key name">
+          <input name="api_key_name" value={form.api_key_name} onInput={set('api_key_name')} />
         </Field>
         <Field label="Status">
           <select name="status" value={form.status} onChange={set('status')}>

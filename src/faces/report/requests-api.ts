@@ -24,7 +24,8 @@ export const RequestsParamsSchema = z.object({
     .optional(),
   before: Text.optional(),
   model: Text.optional(),
-  key: Text.optional(),
+  /** Named as in `/v1/report`: `key` itself is refused in any URL, as a credential. */
+  api_key_name: Text.optional(),
   status: z.enum(STATUSES, oneOf(STATUSES)).optional(),
   error_kind: z.enum(ERROR_KINDS, oneOf(ERROR_KINDS)).optional(),
 });
@@ -42,7 +43,7 @@ export function parseRequestsParams(search: URLSearchParams): RequestListQuery {
   const query: RequestListQuery = { limit: params.limit ?? DEFAULT_REQUESTS_LIMIT };
   if (params.before !== undefined) query.before = params.before;
   if (params.model !== undefined) query.model = params.model;
-  if (params.key !== undefined) query.key = params.key;
+  if (params.api_key_name !== undefined) query.apiKeyName = params.api_key_name;
   if (params.status !== undefined) query.status = params.status;
   if (params.error_kind !== undefined) query.errorKind = params.error_kind;
   return query;

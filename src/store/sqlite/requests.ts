@@ -97,9 +97,9 @@ export function sqliteRequestLog(db: Database.Database): RequestLogReader {
         where.push(`${MODEL} = @model`);
         params.model = query.model;
       }
-      if (query.key !== undefined) {
-        where.push('(r.key_name = @key OR r.key_id = @key)');
-        params.key = query.key;
+      if (query.apiKeyName !== undefined) {
+        where.push('r.key_name = @apiKeyName');
+        params.apiKeyName = query.apiKeyName;
       }
       if (query.status !== undefined) {
         where.push('r.status = @status');
