@@ -51,7 +51,7 @@ function show(output: SpendOutput): void {
     element(
       'p',
       'muted',
-      `${window} · ${count(output.total.request_count)} requests · ${count(output.total.input_tokens)} in / ${count(output.total.output_tokens)} out tokens${output.total.unpriced_request_count ? ` · ${output.total.unpriced_request_count} without a price` : ''}`,
+      `${window} · ${count(output.total.request_count)} request${output.total.request_count === 1 ? '' : 's'} · ${count(output.total.input_tokens)} in / ${count(output.total.output_tokens)} out tokens${output.total.unpriced_request_count ? ` · ${output.total.unpriced_request_count} without a price` : ''}`,
     ),
   );
   if (!output.group_by) return;
