@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The console's built files, rebuilt first when their sources are newer.
+    globalSetup: ['./test/support/build-console.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -9,6 +9,7 @@ import { StoreOutage } from './policy/state/outage.js';
 import type { PolicyState } from './policy/state/types.js';
 import type { Sleep } from './core/router.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { LiveRequests } from './telemetry/live-requests.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 
@@ -51,6 +52,8 @@ export function createApp(options: CreateAppOptions): App {
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const state = options.state ?? createPolicyState(options.config, logger);
   const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
+  const clock = options.clock;
+  const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
   const gateway = createGateway({
     config: options.config,
     registry,
@@ -60,6 +63,8 @@ export function createApp(options: CreateAppOptions): App {
     events,
     state,
     outage,
+    observer: live,
+    live,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });

@@ -6,6 +6,7 @@ import { GatewayError } from './core/errors.js';
 import { newRequestId } from './core/request-id.js';
 import type { Gateway, RequestContext } from './core/types.js';
 import { adminRoutes } from './faces/admin/routes.js';
+import { consoleAssets, consoleRoutes, CONSOLE_PATH } from './faces/console/routes.js';
 import { anthropicRoutes } from './faces/anthropic/handler.js';
 import { aisdkGatewayRoutes } from './faces/aisdk-gateway/handler.js';
 import { attachPrincipal, createMcpHttpHandler } from './faces/mcp/index.js';
@@ -107,7 +108,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...reportRoutes(gateway),
     ...aisdkGatewayRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes, fileFetch: config.server.fileFetch }),
     ...adminRoutes({ keys: app.store.keys, events: app.events }),
+    ...consoleRoutes(gateway),
   ]);
+  const consolePages = consoleAssets();
   const mcp = createMcpHttpHandler(gateway, {
     llmsTxt,
     version,
@@ -170,6 +173,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     try {
       if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
+      // The console's pages hold no data, so they load without a credential; its API calls carry one.
+      if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return consolePages.handle(req, res, path);
       if (path === '/mcp') {
         let principal: Principal;
         try {

@@ -11,10 +11,12 @@ import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
+import { keyPrincipal } from '../policy/auth/authenticate.js';
 import type { EventSink } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
+import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
@@ -63,6 +65,10 @@ export interface GatewayDeps {
   sleep?: Sleep;
   /** What to do while the state store is out of reach (default: as config says). */
   outage?: StoreOutage;
+  /** Told when each request is received and when it is settled. */
+  observer?: RequestObserver;
+  /** The requests in flight and the last minute's, for the console's live view. */
+  live?: LiveView;
 }
 
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
@@ -101,7 +107,7 @@ export class GatewayImpl implements GatewayCore {
     this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(deps.state.rateWindows, outage, now), (id) =>
       this.catalogIndex().get(id)?.max_tokens,
     );
-    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock);
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
@@ -161,7 +167,7 @@ export class GatewayImpl implements GatewayCore {
     // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.
     const requestTags = [...new Set([...(gateway?.tags ?? []), ...(context.tags ?? [])])];
     context.tags = principal?.tags.length ? [...new Set([...principal.tags, ...requestTags])] : requestTags;
-    return {
+    const meta: RequestMeta = {
       requestId: context.requestId ?? newRequestId(),
       face: context.face,
       operation,
@@ -170,6 +176,19 @@ export class GatewayImpl implements GatewayCore {
       context,
       startedAt: performance.now(),
     };
+    notify(this.deps.observer, this.deps.logger, (observer) =>
+      observer.received({
+        id: meta.requestId,
+        face: meta.face,
+        operation,
+        stream,
+        model: requestedModel,
+        keyId: principal?.keyId ?? context.keyId ?? null,
+        keyName: principal?.keyName ?? null,
+        user: context.user ?? null,
+      }),
+    );
+    return meta;
   }
 
   async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
@@ -403,6 +422,27 @@ export class GatewayImpl implements GatewayCore {
 
   report(query: Parameters<Gateway['report']>[0], principal: Parameters<Gateway['report']>[1]) {
     return this.deps.store.ledger.report(query, reportScopeFor(principal));
+  }
+
+  listRequests(query: Parameters<Gateway['listRequests']>[0], principal: Parameters<Gateway['listRequests']>[1]) {
+    return this.deps.store.ledger.listRequests(query, reportScopeFor(principal));
+  }
+
+  getRequest(id: string, principal: Parameters<Gateway['getRequest']>[1]) {
+    return this.deps.store.ledger.getRequest(id, reportScopeFor(principal));
+  }
+
+  live(principal: Parameters<Gateway['live']>[0]): LiveSnapshot {
+    const scope = reportScopeFor(principal);
+    return this.deps.live?.snapshot(scope) ?? { now: (this.deps.clock?.() ?? new Date()).toISOString(), inFlight: [], lastMinute: { requests: 0, errors: 0, cancelled: 0, costNanos: 0, seconds: [] } };
+  }
+
+  watchedBudgets(principal: Parameters<Gateway['watchedBudgets']>[0]): Promise<BudgetStatus[]> {
+    if (reportScopeFor(principal).kind !== 'all') return this.budgetStatus(principal);
+    const keyScopes = this.deps.store.keys
+      .list()
+      .flatMap((record) => this.budgets.scopesFor(keyPrincipal(record), null, []).filter((scope) => scope.scope === 'key'));
+    return this.budgets.status([...this.budgets.configuredScopes(), ...keyScopes]);
   }
 }
 

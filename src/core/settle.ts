@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AttemptRow, Ledger, RequestRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
 import { GatewayError } from './errors.js';
+import { notify, type RequestObserver } from './observer.js';
 import type { Pricing } from './pricing.js';
 import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
@@ -33,6 +34,7 @@ export class Settler {
     private readonly pricing: Pricing,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    private readonly observer?: RequestObserver,
   ) {}
 
   costNanos(candidate: Candidate, usage: TokenUsage, images = 0, media?: MediaUsage): number | null {
@@ -130,5 +132,6 @@ export class Settler {
       // Losing a ledger row is serious but must not turn a served answer into a failure.
       this.logger.error({ err: error, requestId: meta.requestId }, 'could not write the ledger row');
     }
+    notify(this.observer, this.logger, (observer) => observer.settled(row));
   }
 }

@@ -12,6 +12,8 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import type { ErrorKind } from './errors.js';
+import type { LiveSnapshot } from './observer.js';
+import type { RequestListQuery, RequestPage, RequestWithAttempts } from '../store/types.js';
 import type { BudgetPeriod, Principal } from '../policy/types.js';
 
 export type Face = 'openai' | 'mcp' | 'anthropic' | 'responses' | 'aisdk';
@@ -321,6 +323,17 @@ export interface Gateway {
   budgetStatus(principal: Principal | undefined): Promise<BudgetStatus[]>;
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */
   report(query: ReportQuery, principal: Principal | undefined): ReportRow[];
+  /** Requests newest first, from the ledger rows this caller may see (as for `report`). */
+  listRequests(query: RequestListQuery, principal: Principal | undefined): Promise<RequestPage>;
+  /** One request with its attempts; undefined when there is none this caller may see. */
+  getRequest(id: string, principal: Principal | undefined): Promise<RequestWithAttempts | undefined>;
+  /** The requests in flight and the last minute's, as this caller may see them. */
+  live(principal: Principal | undefined): LiveSnapshot;
+  /**
+   * Every budget this caller may watch, tightest first: for the admin and anonymous loopback use,
+   * each budget in the config and each live key's; for anyone else, those that apply to them.
+   */
+  watchedBudgets(principal: Principal | undefined): Promise<BudgetStatus[]>;
 }
 
 export type { ErrorKind };

@@ -123,7 +123,7 @@ export function createRequestGuard(options: RequestGuardOptions): RequestGuard {
       }
       const origin = req.headers.origin;
       if (origin !== undefined) {
-        if (!originAllowed(origin)) {
+        if (!originAllowed(origin, host)) {
           throw new GatewayError(
             'forbidden',
             `the Origin ${quote(origin)} may not call this gateway from a browser; list it in server.allowedOrigins to allow it`,
@@ -243,15 +243,19 @@ function hostnameOf(host: string): string | null {
   return rest === '' || /^:\d{1,5}$/.test(rest) ? host.slice(0, end) : null;
 }
 
-/** Whether a browser page of this Origin may call the gateway. */
-export function originRule(allowedOrigins: readonly string[]): (origin: string) => boolean {
+/**
+ * Whether a browser page of this Origin may call the gateway. A page the gateway served itself
+ * (the console) is same-origin: its host is the request's Host, which the Host rule has passed.
+ */
+export function originRule(allowedOrigins: readonly string[]): (origin: string, host?: string) => boolean {
   const listed = new Set(allowedOrigins.map(canonicalOrigin).filter((origin): origin is string => origin !== null));
-  return (origin) => {
+  return (origin, host) => {
     const canonical = canonicalOrigin(origin);
     if (canonical === null) return false;
     if (listed.has(canonical)) return true;
     const url = new URL(canonical);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackName(url.hostname);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    return isLoopbackName(url.hostname) || (host !== undefined && url.host === host.toLowerCase());
   };
 }
 

@@ -86,17 +86,27 @@ export class Budgets {
         filter: { keyId: principal.keyId },
       });
     }
-    for (const configured of this.config.budgets) {
-      const limitNanos = Math.round(configured.limitUsd * NANOS);
-      if (configured.scope === 'global') {
-        scopes.push({ scope: 'global', scopeId: 'gateway', limitNanos, period: configured.period, filter: {} });
-      } else if (configured.scope === 'user' && user && configured.id === user) {
-        scopes.push({ scope: 'user', scopeId: user, limitNanos, period: configured.period, filter: { user } });
-      } else if (configured.scope === 'tag' && configured.id && tags.includes(configured.id)) {
-        scopes.push({ scope: 'tag', scopeId: configured.id, limitNanos, period: configured.period, filter: { tag: configured.id } });
+    for (const configured of this.configuredScopes()) {
+      if (
+        configured.scope === 'global' ||
+        (configured.scope === 'user' && configured.scopeId === user) ||
+        (configured.scope === 'tag' && tags.includes(configured.scopeId))
+      ) {
+        scopes.push(configured);
       }
     }
     return scopes;
+  }
+
+  /** Every budget the config sets, on whomever it falls. */
+  configuredScopes(): BudgetScope[] {
+    return this.config.budgets.map((configured): BudgetScope => {
+      const limitNanos = Math.round(configured.limitUsd * NANOS);
+      const id = configured.id ?? '';
+      if (configured.scope === 'user') return { scope: 'user', scopeId: id, limitNanos, period: configured.period, filter: { user: id } };
+      if (configured.scope === 'tag') return { scope: 'tag', scopeId: id, limitNanos, period: configured.period, filter: { tag: id } };
+      return { scope: 'global', scopeId: 'gateway', limitNanos, period: configured.period, filter: {} };
+    });
   }
 
   /** Holds `nanos` against every scope, or refuses with the first one that cannot fit it. */

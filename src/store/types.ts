@@ -57,6 +57,36 @@ export interface Ledger {
   costSince(filter: SpendFilter): number;
   /** Spend report rows (`GET /v1/report`), limited to the rows `scope` allows. */
   report(query: ReportQuery, scope: ReportScope): ReportRow[];
+  /** Requests newest first (`GET /v1/requests`), limited to the rows `scope` allows. */
+  listRequests(query: RequestListQuery, scope: ReportScope): Promise<RequestPage>;
+  /** One request with its attempts in order; undefined when there is none, or `scope` may not see it. */
+  getRequest(id: string, scope: ReportScope): Promise<RequestWithAttempts | undefined>;
+}
+
+/** Which requests to list; every filter narrows. */
+export interface RequestListQuery {
+  /** How many rows at most. */
+  limit: number;
+  /** Only requests older than this one (the last id of the previous page). */
+  before?: string;
+  /** The served model, or the requested one for a request nothing served. */
+  model?: string;
+  /** The name of the virtual key that made the request. */
+  apiKeyName?: string;
+  status?: RequestRow['status'];
+  errorKind?: ErrorKind;
+}
+
+export interface RequestPage {
+  requests: RequestRow[];
+  /** Older rows match the query past this page. */
+  hasMore: boolean;
+}
+
+export interface RequestWithAttempts {
+  request: RequestRow;
+  /** By `seq`, first attempt first. */
+  attempts: AttemptRow[];
 }
 
 export interface ImageStore {

@@ -57,6 +57,14 @@ describe('the Host rule', () => {
 describe('the Origin rule', () => {
   const allowed = originRule(['https://app.example.com', 'http://intranet:3000/']);
 
+  it('accepts a page of the gateway itself (its host is the request Host), and no other host or port', () => {
+    expect(allowed('https://gateway.corp.example', 'gateway.corp.example')).toBe(true);
+    expect(allowed('http://gateway.corp.example:4100', 'Gateway.corp.example:4100')).toBe(true);
+    expect(allowed('https://gateway.corp.example', 'other.corp.example')).toBe(false);
+    expect(allowed('http://gateway.corp.example:4101', 'gateway.corp.example:4100')).toBe(false);
+    expect(allowed('https://gateway.corp.example')).toBe(false);
+  });
+
   it('accepts loopback pages on any port', () => {
     for (const origin of ['http://localhost:5173', 'http://127.0.0.1', 'https://[::1]:8443', 'http://app.localhost:3000']) {
       expect(allowed(origin), origin).toBe(true);

@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Gateway } from '../../core/types.js';
 import { reportBudgetsOnEveryTool } from './budget-meta.js';
 import { registerResources } from './resources.js';
+import { registerSpendApp } from './spend-app.js';
 import { registerChatTool } from './tools/chat.js';
 import { registerEmbedTool } from './tools/embed.js';
 import { registerGenerateImageTool } from './tools/generate-image.js';
@@ -43,5 +44,6 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
   registerListModelsTool(server, gateway);
   registerGetSpendTool(server, gateway);
   registerResources(server, gateway, options.llmsTxt);
+  registerSpendApp(server);
   return server;
 }

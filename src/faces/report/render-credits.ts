@@ -41,20 +41,22 @@ export interface CreditsFigures {
 
 const money = (usd: number): string => usdText(usdToNanos(usd));
 
+export function renderBudget(budget: BudgetStatus): CreditsBudget {
+  return {
+    scope: budget.scope,
+    scope_id: budget.scopeId,
+    period: budget.period,
+    limit: money(budget.limitUsd),
+    used: money(budget.spentUsd),
+    reserved: money(budget.reservedUsd),
+    remaining: money(Math.max(0, budget.remainingUsd)),
+    period_start: budget.periodStart,
+    resets_at: budget.resetsAt,
+  };
+}
+
 export function renderCredits(figures: CreditsFigures): CreditsBody {
-  const budgets = figures.budgets.map(
-    (budget): CreditsBudget => ({
-      scope: budget.scope,
-      scope_id: budget.scopeId,
-      period: budget.period,
-      limit: money(budget.limitUsd),
-      used: money(budget.spentUsd),
-      reserved: money(budget.reservedUsd),
-      remaining: money(Math.max(0, budget.remainingUsd)),
-      period_start: budget.periodStart,
-      resets_at: budget.resetsAt,
-    }),
-  );
+  const budgets = figures.budgets.map(renderBudget);
   return {
     balance: budgets[0]?.remaining ?? 'Infinity',
     total_used: money(figures.totalUsedUsd),

@@ -8,8 +8,11 @@ import { addDays } from '../../core/utc-date.js';
 
 const NANOS_PER_USD = 1e9;
 
-/** The served model; a failed request never had one, so it counts under the model it asked for. */
-const MODEL = 'coalesce(r.served_model, r.requested_model)';
+/**
+ * The served model; a failed request never had one, so it counts under the model it asked for.
+ * An index on this very expression (requests_model_ts) serves filters by model.
+ */
+export const MODEL = 'coalesce(r.served_model, r.requested_model)';
 
 interface Grouping {
   field: ReportGroupField;
@@ -41,21 +44,20 @@ function groupingOf(query: ReportQuery): Grouping | undefined {
   }
 }
 
-interface Filter {
+export interface Filter {
   where: string[];
   params: Record<string, string | number>;
 }
 
+/** The rows a caller may read, as a condition on `requests r`: their key's, their user's, or all. */
+export function scopeFilter(scope: ReportScope): Filter {
+  if (scope.kind === 'key') return { where: ['r.key_id = @scopeKeyId'], params: { scopeKeyId: scope.keyId } };
+  if (scope.kind === 'user') return { where: ['r.user = @scopeUser'], params: { scopeUser: scope.user } };
+  return { where: [], params: {} };
+}
+
 function filterOf(query: ReportQuery, scope: ReportScope): Filter {
-  const where: string[] = [];
-  const params: Record<string, string | number> = {};
-  if (scope.kind === 'key') {
-    where.push('r.key_id = @scopeKeyId');
-    params.scopeKeyId = scope.keyId;
-  } else if (scope.kind === 'user') {
-    where.push('r.user = @scopeUser');
-    params.scopeUser = scope.user;
-  }
+  const { where, params } = scopeFilter(scope);
   if (query.startDate) {
     where.push('r.ts >= @startDate');
     params.startDate = query.startDate;

@@ -88,6 +88,13 @@ const migrations: string[] = [
    );
    ALTER TABLE requests ADD COLUMN key_name TEXT;
    CREATE INDEX requests_user_ts ON requests (user, ts);`,
+  // The request log (`GET /v1/requests`): newest first, filtered by model, key name, status or
+  // error kind. The model index is on the expression the queries use; errors are few, so their
+  // index holds only them.
+  `CREATE INDEX requests_model_ts ON requests (coalesce(served_model, requested_model), ts);
+   CREATE INDEX requests_key_name_ts ON requests (key_name, ts);
+   CREATE INDEX requests_status_ts ON requests (status, ts);
+   CREATE INDEX requests_error_kind_ts ON requests (error_kind, ts) WHERE error_kind IS NOT NULL;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -9,6 +9,7 @@ import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
 import { sqliteReport } from './report.js';
+import { sqliteRequestLog } from './requests.js';
 import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
 
 const MIN_COMMIT_INTERVAL_MS = 2;
@@ -137,6 +138,7 @@ function sqliteLedger(
   });
 
   const readReport = sqliteReport(db);
+  const requestLog = sqliteRequestLog(db);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
   let scheduled = false;
   let lastCommit = 0;
@@ -189,6 +191,8 @@ function sqliteLedger(
     },
     costSince: (filter) => (flush(), costSince(db, filter)),
     report: (query, scope) => (flush(), readReport(query, scope)),
+    listRequests: async (query, scope) => (flush(), requestLog.list(query, scope)),
+    getRequest: async (id, scope) => (flush(), requestLog.get(id, scope)),
   };
 }
 

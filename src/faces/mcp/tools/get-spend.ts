@@ -2,7 +2,11 @@
  * The `get_spend` tool: the spend report of `GET /v1/report` (same query, same row fields),
  * scoped to the caller like the HTTP endpoint: a virtual key sees its own requests, a JWT caller
  * its user's, the admin key and unauthenticated local use everything.
+ *
+ * It is an MCP App too: hosts that render apps show its result as a chart (the
+ * `ui://tollgate/spend` view); others read the same text and structured content.
  */
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -11,6 +15,7 @@ import { isCalendarDate, utcDate } from '../../../core/utc-date.js';
 import type { ToolExtra } from '../progress.js';
 import { toRequestContext } from '../request-context.js';
 import { structuredResult } from '../results.js';
+import { SPEND_APP_URI } from '../spend-app.js';
 import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 
 const GroupBySchema = z.enum(reportGroupBys);
@@ -69,13 +74,15 @@ Use it to check how much a task cost, what is left before a budget runs out, or 
 Free: it reads the gateway's ledger and calls no model.`;
 
 export function registerGetSpendTool(server: McpServer, gateway: Gateway): void {
-  server.registerTool(
+  registerAppTool(
+    server,
     'get_spend',
     {
       title: 'Report spending',
       description,
       inputSchema: GetSpendInputSchema,
       outputSchema: GetSpendOutputSchema,
+      _meta: { ui: { resourceUri: SPEND_APP_URI } },
       annotations: {
         title: 'Report spending',
         readOnlyHint: true,
