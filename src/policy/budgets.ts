@@ -70,7 +70,7 @@ export class Budgets {
         filter: { keyId: principal.keyId },
       });
     }
-    for (const configured of this.config.budgets) {
+    for (const configured of this.config.budgets.limits) {
       const limitNanos = Math.round(configured.limitUsd * NANOS);
       if (configured.scope === 'global') {
         scopes.push({ scope: 'global', scopeId: 'gateway', limitNanos, period: configured.period, filter: {} });
