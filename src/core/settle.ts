@@ -40,6 +40,7 @@ const MAX_REPORTED_SECONDS = 10_000_000;
  */
 export class Settler {
   private readonly unpricedWarned = new Set<string>();
+  private readonly usageMissingWarned = new Set<string>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -115,10 +116,15 @@ export class Settler {
         : null;
     if (problem === null && mediaProblem === null) return { usage: outcome.usage!, images, ...(media ? { media } : {}) };
     const worst = meta.admitted?.worstCase(attempt.candidate);
-    this.logger.warn(
-      { requestId: meta.requestId, model: attempt.candidate.id, problem: mediaProblem ?? problem },
-      'the upstream usage cannot be billed as reported; billing the worst case held at admission',
-    );
+    // Some providers never report usage for some operations: say so once per model, not per request.
+    const silent = outcome.usage === undefined && mediaProblem === null;
+    if (!silent || !this.usageMissingWarned.has(attempt.candidate.id)) {
+      if (silent) this.usageMissingWarned.add(attempt.candidate.id);
+      this.logger.warn(
+        { requestId: meta.requestId, model: attempt.candidate.id, problem: mediaProblem ?? problem },
+        'the upstream usage cannot be billed as reported; billing the worst case held at admission',
+      );
+    }
     if (!worst) return { usage: zeroUsage(), images, ...(media ? { media } : {}) };
     const usage = problem === null ? outcome.usage! : worst.usage;
     const billedMedia = mediaProblem === null ? media : worst.media;

@@ -208,11 +208,11 @@ describe('a request without an output cap, under a budget', () => {
 });
 
 describe('cut streams on the passthrough bill every output field', () => {
-  async function cutStream(gateway: TestGateway, body: Record<string, unknown>) {
+  async function cutStream(gateway: TestGateway, body: Record<string, unknown>, model = 'up/m') {
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     let received = 0;
     const error = await (async () => {
-      const stream = (await client.chat.completions.create({ model: 'up/m', messages: [{ role: 'user', content: 'use the tool' }], stream: true, ...body } as never)) as unknown as AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+      const stream = (await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'use the tool' }], stream: true, ...body } as never)) as unknown as AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
       for await (const chunk of stream) {
         const delta = chunk.choices[0]?.delta as Record<string, unknown> | undefined;
         received += Buffer.byteLength(String(delta?.reasoning_content ?? '') + String(delta?.content ?? ''));
@@ -233,6 +233,16 @@ describe('cut streams on the passthrough bill every output field', () => {
     // At least what a thrifty tokenizer (four bytes a token) makes of what the client received.
     expect(row.output_tokens).toBeGreaterThanOrEqual(received / 4);
     expect(Math.round(gateway.server.gateway.budgetStatus(undefined)[0]!.spentUsd * 1e9)).toBe(row.cost_nanos);
+  });
+
+  it('the translated path counts tool-call input too (an Anthropic upstream cut mid tool call)', async () => {
+    upstream.script('m', { kind: 'cut', afterEvents: 10_000, toolArguments: JSON.stringify({ q: 'x'.repeat(100_000) }) });
+    const gateway = await gatewayWith(globalBudget(10));
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }];
+    const received = await cutStream(gateway, { tools, max_tokens: 300_000 }, 'claude/m');
+    expect(received).toBeGreaterThan(40_000);
+    const row = await eventually(() => gateway.requests().find((candidate) => candidate.status === 'error')!);
+    expect(row.output_tokens).toBeGreaterThanOrEqual(received / 4);
   });
 
   it('reasoning_content of a stream that broke off counts as output', async () => {
