@@ -112,7 +112,7 @@ export interface OutputRaisers {
  * Options that let the upstream write more than the request's own cap: output caps under any
  * provider's name (an OpenAI-compatible provider sends unknown options into the body as they
  * are), thinking budgets (Anthropic's `thinking.budgetTokens`, Gemini's `thinkingBudget`,
- * OpenRouter-style `reasoning.max_tokens`), and server-side fallbacks' own caps.
+ * OpenRouter-style `reasoning.max_tokens`), server-side fallbacks' own caps, and predicted outputs.
  */
 export function outputRaisers(options: unknown): OutputRaisers {
   const found: OutputRaisers = { cap: undefined, extra: 0 };
@@ -128,7 +128,9 @@ export function outputRaisers(options: unknown): OutputRaisers {
     }
     for (const [name, inner] of Object.entries(record)) {
       const count = tokenCount(inner);
-      if (count !== undefined && (BUDGET_KEYS.has(name) || (CAP_KEYS.has(name) && key === 'reasoning'))) found.extra += count;
+      // Rejected predicted-output tokens (OpenAI's `prediction`) bill as output.
+      if (name === 'prediction') found.extra += jsonBytes(inner);
+      else if (count !== undefined && (BUDGET_KEYS.has(name) || (CAP_KEYS.has(name) && key === 'reasoning'))) found.extra += count;
       else if (count !== undefined && CAP_KEYS.has(name)) found.cap = maxOf(found.cap, count);
       else visit(inner, name, depth + 1);
     }

@@ -191,8 +191,8 @@ export interface WireOnlyEstimate {
 /**
  * What the passthrough sends beyond the canonical request: fields the face does not translate go
  * upstream as they are and may be billed (a `prediction`, a `name` on a message) or let the
- * upstream write more (`max_tokens` beside `max_completion_tokens`, `thinking`, `reasoning`).
- * Rejected predicted-output tokens bill as output, so a prediction counts there too.
+ * upstream write more (`max_tokens` beside `max_completion_tokens`, `thinking`, `reasoning`,
+ * `prediction`).
  */
 export function wireOnlyEstimate(body: OpenAIChatBody): WireOnlyEstimate {
   const sentAsIs: Record<string, unknown> = {};
@@ -207,6 +207,6 @@ export function wireOnlyEstimate(body: OpenAIChatBody): WireOnlyEstimate {
   return {
     inputTokens: input,
     outputCap: maxOf(maxOf(tokenCount(body.max_tokens), tokenCount(body.max_completion_tokens)), raised.cap),
-    extraOutputTokens: raised.extra + jsonBytes(body.prediction),
+    extraOutputTokens: raised.extra,
   };
 }
