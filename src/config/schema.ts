@@ -83,6 +83,22 @@ export const BudgetConfig = z
   .refine((budget) => budget.scope === 'global' || budget.id, { message: 'a user or tag budget needs an id' });
 export type BudgetConfig = z.infer<typeof BudgetConfig>;
 
+/**
+ * Budgets in config: the limits, and whether a caller under any budget may use a model whose
+ * price is unknown (such a model's spend cannot be held or counted). A bare array is the limits.
+ */
+const BudgetsObject = z
+  .object({
+    limits: z.array(BudgetConfig).default([]),
+    unpricedModels: z.enum(['deny', 'allow']).default('deny'),
+  })
+  .strict();
+export const BudgetsConfig = z.union([
+  z.array(BudgetConfig).transform((limits) => ({ limits, unpricedModels: 'deny' as const })),
+  BudgetsObject,
+]);
+export type BudgetsConfig = z.infer<typeof BudgetsConfig>;
+
 /** An OIDC/JWT issuer whose tokens are accepted as callers. */
 export const IssuerConfig = z
   .object({
@@ -232,7 +248,7 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    budgets: z.array(BudgetConfig).default([]),
+    budgets: BudgetsConfig.default({ limits: [], unpricedModels: 'deny' }),
     /** Per-model rate limits, keyed by `provider/model`. */
     rateLimits: z.record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()).default({}),
     rules: z.array(RoutingRule).default([]),

@@ -1,4 +1,3 @@
-import type { LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
 import type { Config } from '../config/schema.js';
 import type { Budgets, Reservation } from '../policy/budgets.js';
 import { matchesAny } from '../policy/glob.js';
@@ -8,19 +7,12 @@ import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { resolveCandidates, type Candidate } from './candidates.js';
 import { GatewayError } from './errors.js';
-import { estimateTokens } from './stream-commit.js';
+import { fileTokens } from './estimate/prompt-files.js';
+import type { RequestEstimate } from './estimate/request-estimate.js';
+import type { MediaUsage } from './pricing/rate-card.js';
 import type { Pricing } from './pricing.js';
 import type { GatewayOptions, RateLimitState, TokenUsage } from './types.js';
-
-/** What a request may use at most, for holding budget and tokens before it runs. */
-export interface RequestEstimate {
-  inputTokens: number;
-  /** Requested cap on output; the model's own cap (or a default) otherwise. */
-  maxOutputTokens?: number;
-  images?: number;
-  /** Characters of text to speak (speech is priced per character). */
-  characters?: number;
-}
+import { toNanos } from './usage.js';
 
 export interface AdmissionRequest {
   model: string;
@@ -31,15 +23,30 @@ export interface AdmissionRequest {
   estimate: () => RequestEstimate;
 }
 
+/** What a request could be billed at most on one candidate, in the units settlement prices. */
+export interface WorstCase {
+  usage: TokenUsage;
+  images: number;
+  media?: MediaUsage;
+}
+
 /** A request let in: where it may go, and the holds to settle or release when it ends. */
 export interface Admitted {
   candidates: Candidate[];
   rateLimit: RateLimitState | undefined;
   settle(costNanos: number | null, tokens: number): void;
   release(): void;
+  /**
+   * The output cap to send to this candidate: set when the request named none and a budget holds
+   * the model's own cap, which the upstream then must not exceed.
+   */
+  outputCap(candidate: Candidate): number | undefined;
+  /** The most this request could be billed on this candidate: billed when the upstream's usage is missing or wrong. */
+  worstCase(candidate: Candidate): WorstCase;
 }
 
-const DEFAULT_MAX_OUTPUT = 4096;
+/** The output cap held for a model whose own cap is not known. */
+export const DEFAULT_MAX_OUTPUT = 4096;
 
 /**
  * The policy step every request passes before any upstream call, whatever its face: routing
@@ -57,27 +64,32 @@ export class Admission {
   ) {}
 
   async admit(request: AdmissionRequest): Promise<Admitted> {
-    const candidates = this.candidates(request);
     const principal = request.principal;
+    let estimated: RequestEstimate | undefined;
+    const estimate = () => (estimated ??= request.estimate());
+    const scopes = this.budgets.scopesFor(principal, request.user, request.tags);
+    const candidates = this.pricedUnderBudget(this.candidates(request), scopes.length > 0, estimate);
+    const worstCase = (candidate: Candidate) => this.worstCase(candidate, estimate());
+    const outputCap = (candidate: Candidate) =>
+      scopes.length > 0 && estimate().maxOutputTokens === undefined ? this.outputCapOf(candidate) : undefined;
+
     const rateRules: RateRule[] = [];
     if (principal?.keyId && (principal.limits.rpm || principal.limits.tpm)) {
       rateRules.push({ id: `key:${principal.keyId}`, ...pick(principal.limits) });
     }
     const modelLimits = this.config.rateLimits[candidates[0]!.id];
     if (modelLimits) rateRules.push({ id: `model:${candidates[0]!.id}`, ...pick(modelLimits) });
-    const scopes = this.budgets.scopesFor(principal, request.user, request.tags);
     if (rateRules.length === 0 && scopes.length === 0) {
-      return { candidates, rateLimit: undefined, settle: () => undefined, release: () => undefined };
+      return { candidates, rateLimit: undefined, settle: () => undefined, release: () => undefined, outputCap, worstCase };
     }
 
-    const estimate = request.estimate();
     let reservation: Reservation | undefined;
-    if (scopes.length) reservation = await this.budgets.reserve(scopes, this.worstCaseNanos(candidates, estimate));
+    if (scopes.length) reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()));
     let ticket: RateTicket | undefined;
     try {
       if (rateRules.length) {
-        const maxOutput = estimate.maxOutputTokens ?? this.maxOutputOf(candidates[0]!.id) ?? DEFAULT_MAX_OUTPUT;
-        ticket = await this.rateLimiter.admit(rateRules, estimate.inputTokens + maxOutput);
+        const { usage } = worstCase(candidates[0]!);
+        ticket = await this.rateLimiter.admit(rateRules, usage.input + usage.output);
       }
     } catch (error) {
       reservation?.release();
@@ -94,10 +106,68 @@ export class Admission {
         reservation?.release();
         ticket?.release();
       },
+      outputCap,
+      worstCase,
     };
   }
 
-  /** The requested model and its fallbacks after rules, allowlists and data filters. */
+  /**
+   * Under a budget, a model without a known price could spend without limit: unless config allows
+   * it (`budgets.unpricedModels: "allow"`), unpriced candidates are dropped, and a request left
+   * with none is refused.
+   */
+  private pricedUnderBudget(candidates: Candidate[], budgeted: boolean, estimate: () => RequestEstimate): Candidate[] {
+    if (!budgeted || this.config.budgets.unpricedModels === 'allow') return candidates;
+    const priced = candidates.filter((candidate) => this.worstCaseNanos(candidate, estimate()) !== null);
+    if (priced.length > 0) return priced;
+    const names = candidates.map((candidate) => candidate.id).join(', ');
+    throw new GatewayError(
+      'unpriced_model',
+      `${names} ${candidates.length > 1 ? 'have' : 'has'} no known price for this request, and a budget applies to this caller: ` +
+        `set a price in the config (models["${candidates[0]!.id}"].pricing), pick a priced model, or set budgets.unpricedModels to "allow"`,
+      { model: candidates[0]!.id },
+    );
+  }
+
+  /** The hold: the most any one candidate could charge for this request (0 for one without a price). */
+  private heldNanos(candidates: Candidate[], estimate: RequestEstimate): number {
+    let held = 0;
+    for (const candidate of candidates) held = Math.max(held, this.worstCaseNanos(candidate, estimate) ?? 0);
+    return held;
+  }
+
+  /**
+   * The worst case priced as settlement prices it, tiers included. Input is priced both as plain
+   * input and as cache writes (dearer at some providers), whichever costs more. Null: no price.
+   */
+  private worstCaseNanos(candidate: Candidate, estimate: RequestEstimate): number | null {
+    const { usage, images, media } = this.worstCase(candidate, estimate);
+    const { kind, id } = candidate.provider;
+    const plain = this.pricing.costOf(kind, id, candidate.modelId, usage, images, media);
+    if (plain === null) return null;
+    const written = this.pricing.costOf(kind, id, candidate.modelId, { ...usage, cacheWrite: usage.input }, images, media) ?? 0;
+    return toNanos(Math.max(plain, written));
+  }
+
+  private worstCase(candidate: Candidate, estimate: RequestEstimate): WorstCase {
+    let input = estimate.inputTokens;
+    for (const file of estimate.files ?? []) input += fileTokens(file, candidate.provider.kind, candidate.modelId);
+    const images = estimate.images ?? 0;
+    const output =
+      images > 0 || estimate.characters !== undefined || estimate.audioSeconds !== undefined
+        ? images * (estimate.imageOutputTokens ?? 0)
+        : (estimate.maxOutputTokens ?? this.outputCapOf(candidate)) + (estimate.extraOutputTokens ?? 0);
+    const usage: TokenUsage = { input, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 };
+    if (estimate.characters !== undefined) return { usage, images, media: { unit: 'characters', amount: estimate.characters } };
+    if (estimate.audioSeconds !== undefined) return { usage, images, media: { unit: 'audioSeconds', amount: estimate.audioSeconds } };
+    return { usage, images };
+  }
+
+  private outputCapOf(candidate: Candidate): number {
+    return this.maxOutputOf(candidate.id) ?? DEFAULT_MAX_OUTPUT;
+  }
+
+/** The requested model and its fallbacks after rules, allowlists and data filters. */
   private candidates(request: AdmissionRequest): Candidate[] {
     const rules = this.config.rules;
     const model = rules.length ? applyRules(request.model, rules).model : request.model;
@@ -130,24 +200,6 @@ export class Admission {
     const wanted = [gateway?.zeroDataRetention ? 'zero data retention' : '', gateway?.disallowPromptTraining ? 'no training on prompts' : ''].filter(Boolean).join(' and ');
     throw new GatewayError('forbidden', `no candidate provider offers ${wanted}; mark providers in config (zeroDataRetention / trainsOnPrompts) or drop the filter`, { model });
   }
-
-  /** The most any one candidate could charge for this request; 0 where no price is known. */
-  private worstCaseNanos(candidates: Candidate[], estimate: RequestEstimate): number {
-    let worst = 0;
-    for (const candidate of candidates) {
-      const price = this.pricing.priceOf(candidate.provider.kind, candidate.provider.id, candidate.modelId);
-      if (!price) continue;
-      const maxOutput = estimate.maxOutputTokens ?? this.maxOutputOf(candidate.id) ?? DEFAULT_MAX_OUTPUT;
-      const usd =
-        estimate.inputTokens * Math.max(price.inputPerToken ?? 0, price.cacheWritePerToken ?? 0) +
-        maxOutput * (price.outputPerToken ?? 0) +
-        (estimate.images ?? 0) * (price.perImage ?? 0) +
-        (estimate.characters ?? 0) * (price.perCharacter ?? 0) +
-        (price.perRequest ?? 0);
-      worst = Math.max(worst, Math.ceil(usd * 1e9));
-    }
-    return worst;
-  }
 }
 
 /**
@@ -163,42 +215,4 @@ export function modelAllowed(model: string, patterns: readonly string[]): boolea
 
 function pick(limits: { rpm?: number | undefined; tpm?: number | undefined }): Omit<RateRule, 'id'> {
   return { ...(limits.rpm ? { rpm: limits.rpm } : {}), ...(limits.tpm ? { tpm: limits.tpm } : {}) };
-}
-
-/** Tokens a prompt may take: text at about four characters a token, a fixed allowance per file. */
-export function estimatePromptTokens(prompt: LanguageModelV3Prompt): number {
-  let chars = 0;
-  let files = 0;
-  for (const message of prompt) {
-    if (typeof message.content === 'string') {
-      chars += message.content.length;
-      continue;
-    }
-    for (const part of message.content) {
-      if (part.type === 'text' || part.type === 'reasoning') chars += part.text.length;
-      else if (part.type === 'file') files += 1;
-      else if (part.type === 'tool-call') chars += JSON.stringify(part.input ?? '').length;
-      else if (part.type === 'tool-result') chars += JSON.stringify(part.output ?? '').length;
-    }
-  }
-  return Math.ceil(chars / 4) + files * 1_500 + prompt.length * 4;
-}
-
-export function estimateTextTokens(texts: readonly string[]): number {
-  let chars = 0;
-  for (const text of texts) chars += text.length;
-  return Math.ceil(chars / 4) + texts.length;
-}
-
-/** The budget and token hold of a chat request: its prompt and its output cap. */
-export function chatEstimate(call: LanguageModelV3CallOptions): () => RequestEstimate {
-  return () => ({
-    inputTokens: estimatePromptTokens(call.prompt),
-    ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
-  });
-}
-
-/** Usage for a stream that ended before the upstream reported any: billed for what was produced. */
-export function estimatedStreamUsage(prompt: LanguageModelV3Prompt, producedChars: number): TokenUsage {
-  return { input: estimatePromptTokens(prompt), cacheRead: 0, cacheWrite: 0, output: estimateTokens(producedChars), reasoning: 0 };
 }

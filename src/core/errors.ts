@@ -12,6 +12,8 @@ export const errorKinds = {
   unauthorized: { status: 401, retryable: false, fallback: false },
   forbidden: { status: 403, retryable: false, fallback: false },
   insufficient_budget: { status: 402, retryable: false, fallback: false },
+  /** A budget applies to the caller and the model has no known price (config `budgets.unpricedModels`). */
+  unpriced_model: { status: 403, retryable: false, fallback: false },
   rate_limited: { status: 429, retryable: false, fallback: false },
   conflict: { status: 409, retryable: false, fallback: false },
   // Upstream kinds: what went wrong between us and a provider.

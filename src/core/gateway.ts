@@ -7,7 +7,10 @@ import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
 import { newRequestId } from './request-id.js';
-import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type RequestEstimate } from './admission.js';
+import { Admission } from './admission.js';
+import { audioDuration } from './estimate/audio-duration.js';
+import { chatEstimate } from './estimate/chat-estimate.js';
+import { textEstimate, type RequestEstimate } from './estimate/request-estimate.js';
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
@@ -24,6 +27,7 @@ import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from '.
 import type { Pricing } from './pricing.js';
 import { route, type AttemptHandle, type Sleep } from './router.js';
 import { Settler, type RequestMeta } from './settle.js';
+import { cutStreamUsage, withOutputCap } from './served-usage.js';
 import { followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
 import type {
   Accounting,
@@ -146,6 +150,7 @@ export class GatewayImpl implements GatewayCore {
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
+          costOf: (candidate, usage) => this.settler.costNanos(candidate, usage),
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
         run,
@@ -193,8 +198,8 @@ export class GatewayImpl implements GatewayCore {
 
   async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
     const meta = this.meta(context, 'chat', false, request.model, request.gateway);
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, chatEstimate(request.call), (handle) =>
-      this.generateChat(handle, request.call),
+    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, () => chatEstimate(request.call), (handle) =>
+      this.generateChat(handle, withOutputCap(request.call, meta, handle)),
     );
     return this.chatResult(meta, attempt, failures, value);
   }
@@ -205,17 +210,16 @@ export class GatewayImpl implements GatewayCore {
       meta,
       request.model,
       request.gateway,
-      chatEstimate(request.call),
-      (handle) => this.openChatStream(handle, request.call, meta.startedAt),
+      () => chatEstimate(request.call),
+      (handle) => this.openChatStream(handle, withOutputCap(request.call, meta, handle), meta.startedAt),
       true,
     );
-    return this.followChatStream(meta, request.call, committed, attempt, failures);
+    return this.followChatStream(meta, committed, attempt, failures);
   }
 
   /** The part of a canonical stream after its commit point, settled into the ledger at its end. */
   followChatStream(
     meta: RequestMeta,
-    call: LanguageModelV3CallOptions,
     committed: CommittedStream<LanguageModelV3StreamPart>,
     attempt: AttemptHandle,
     failures: AttemptRow[],
@@ -233,7 +237,7 @@ export class GatewayImpl implements GatewayCore {
         attempt.release();
         resolveSettled(
           this.settler.success(meta, attempt, failures, {
-            usage: end.usage ?? estimatedStreamUsage(call.prompt, end.textLength),
+            usage: end.usage ?? cutStreamUsage(meta, attempt, end.outputBytes),
             ttftMs: committed.ttftMs,
             status: end.status,
             errorKind: end.error?.kind ?? (end.status === 'cancelled' ? 'client_closed' : null),
@@ -276,7 +280,7 @@ export class GatewayImpl implements GatewayCore {
   async embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult> {
     if (request.values.length === 0) throw new GatewayError('invalid_request', 'input must hold at least one text', { param: 'input' });
     const meta = this.meta(context, 'embed', false, request.model, request.gateway);
-    const estimate = () => ({ inputTokens: estimateTextTokens(request.values), maxOutputTokens: 0 });
+    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate(request.values), maxOutputTokens: 0 });
     const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.embedding(handle.candidate.modelId).doEmbed({
         values: request.values,
@@ -284,7 +288,7 @@ export class GatewayImpl implements GatewayCore {
         ...(request.dimensions ? { providerOptions: dimensionsOptions(handle.candidate.provider.kind, request.dimensions) } : {}),
       }),
     );
-    const usage = { ...zeroUsage(), input: value.usage?.tokens ?? 0 };
+    const usage = value.usage ? { ...zeroUsage(), input: value.usage.tokens } : undefined;
     const accounting = this.settler.success(meta, attempt, failures, { usage });
     return { ...accounting, embeddings: value.embeddings };
   }
@@ -292,7 +296,7 @@ export class GatewayImpl implements GatewayCore {
   async rerank(request: RerankRequest, context: RequestContext): Promise<RerankResult> {
     if (request.documents.length === 0) throw new GatewayError('invalid_request', 'documents must hold at least one document', { param: 'documents' });
     const meta = this.meta(context, 'rerank', false, request.model, request.gateway);
-    const estimate = () => ({ inputTokens: estimateTextTokens([request.query, ...request.documents]), maxOutputTokens: 0 });
+    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate([request.query, ...request.documents]), maxOutputTokens: 0 });
     const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.reranking(handle.candidate.modelId).doRerank({
         query: request.query,
@@ -308,7 +312,7 @@ export class GatewayImpl implements GatewayCore {
 
   async generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult> {
     const meta = this.meta(context, 'image', false, request.model, request.gateway);
-    const estimate = () => ({ inputTokens: estimateTextTokens([request.prompt]), maxOutputTokens: 0, images: request.n });
+    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate([request.prompt]), images: request.n, imageOutputTokens: IMAGE_OUTPUT_TOKENS });
     const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.image(handle.candidate.modelId).doGenerate({
         prompt: request.prompt,
@@ -328,6 +332,7 @@ export class GatewayImpl implements GatewayCore {
       this.deps.store.images.put(stored);
       return stored;
     });
+    // Images priced per image report no tokens, and need none.
     const usage = { ...zeroUsage(), input: value.usage?.inputTokens ?? 0, output: value.usage?.outputTokens ?? 0 };
     const accounting = this.settler.success(meta, attempt, failures, { usage, images: images.length });
     return { ...accounting, images };
@@ -337,7 +342,7 @@ export class GatewayImpl implements GatewayCore {
     if (request.text.length === 0) throw new GatewayError('invalid_request', 'the text to speak is empty', { param: 'input' });
     const meta = this.meta(context, 'speech', false, request.model, request.gateway);
     const characters = request.text.length;
-    const estimate = () => ({ inputTokens: estimateTextTokens([request.text]), maxOutputTokens: 0, characters });
+    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate([request.text]), characters });
     const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.speech(handle.candidate.modelId).doGenerate({
         text: request.text,
@@ -370,7 +375,11 @@ export class GatewayImpl implements GatewayCore {
       ...(request.language !== undefined ? { language: request.language } : {}),
       ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
     };
-    const estimate = () => ({ inputTokens: request.prompt ? estimateTextTokens([request.prompt]) : 0, maxOutputTokens: 0 });
+    // Held for the audio's length as its container states it, or its size at the lowest plausible bitrate.
+    const estimate = (): RequestEstimate => ({
+      inputTokens: textEstimate(request.prompt ? [request.prompt] : []),
+      audioSeconds: Math.ceil(audioDuration(request.audio).seconds) + 1,
+    });
     const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
       handle.candidate.provider.transcription(handle.candidate.modelId).doGenerate({
         audio: request.audio,
@@ -458,6 +467,7 @@ async function* readerIterator<T>(reader: ReadableStreamDefaultReader<T>): Async
   }
 }
 
+/** Every part that carries generated output counts toward a cut stream's bill; a whole tool call may repeat its deltas, which only counts more. */
 function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
   switch (part.type) {
     case 'text-delta':
@@ -465,19 +475,26 @@ function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
     case 'reasoning-delta':
       return { commit: part.delta.length > 0, terminal: false, text: part.delta };
     case 'tool-input-start':
+      return { commit: true, terminal: false, text: part.toolName };
     case 'tool-call':
+      return { commit: true, terminal: false, text: part.toolName + part.input };
     case 'file':
-      return { commit: true, terminal: false, text: '' };
+      return { commit: true, terminal: false, text: typeof part.data === 'string' ? part.data : '' };
     case 'tool-input-delta':
       return { commit: true, terminal: false, text: part.delta };
-    case 'finish':
-      return { commit: true, terminal: true, usage: fromV3Usage(part.usage), text: '' };
+    case 'finish': {
+      const usage = fromV3Usage(part.usage);
+      return { commit: true, terminal: true, ...(usage ? { usage } : {}), text: '' };
+    }
     case 'error':
       return { commit: false, terminal: false, error: part.error, text: '' };
     default:
       return { commit: false, terminal: false, text: '' };
   }
 }
+
+/** gpt-image-1's largest high-quality image (1024×1536) bills 6,240 output tokens. */
+const IMAGE_OUTPUT_TOKENS = 6_240;
 
 function dimensionsOptions(kind: string, dimensions: number): SharedV3ProviderOptions {
   switch (kind) {

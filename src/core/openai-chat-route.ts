@@ -1,8 +1,11 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { chunkFacts, openaiChatEvents, openaiChatJson, type OpenAIChatBody } from '../providers/passthrough/openai-chat.js';
+import { chunkFacts, openaiChatEvents, openaiChatJson, wireOnlyEstimate, type OpenAIChatBody } from '../providers/passthrough/openai-chat.js';
 import { eventData } from '../providers/passthrough/sse-reader.js';
 import { GatewayError } from './errors.js';
-import { chatEstimate, estimatedStreamUsage } from './admission.js';
+import { chatEstimate, maxOf } from './estimate/chat-estimate.js';
+import type { RequestEstimate } from './estimate/request-estimate.js';
+import { cutStreamUsage, withOutputCap } from './served-usage.js';
+import { usageProblem } from './usage.js';
 import type { GatewayImpl } from './gateway.js';
 import type { Settler } from './settle.js';
 import { followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
@@ -40,7 +43,7 @@ export type OpenAIChatOutcome =
   | { kind: 'canonical-stream'; stream: ChatStream };
 
 type Attempted =
-  | { kind: 'wire-json'; json: Record<string, unknown>; usage: Accounting['usage'] }
+  | { kind: 'wire-json'; json: Record<string, unknown>; usage: Accounting['usage'] | undefined }
   | { kind: 'wire-stream'; committed: CommittedStream<string> }
   | { kind: 'canonical'; value: Awaited<ReturnType<GatewayImpl['generateChat']>> }
   | { kind: 'canonical-stream'; committed: CommittedStream<LanguageModelV3StreamPart> };
@@ -57,13 +60,14 @@ function wireFacts(event: string): StreamItemFacts {
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
-const CONTENT_TEXT = /"content"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+/** String fields that carry generated output: text, refusal, reasoning, tool-call names and arguments. */
+const OUTPUT_TEXT = /"(?:content|refusal|reasoning_content|reasoning|name|arguments)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 
 /**
  * After the commit point most chunks only need to pass: parse in full just the rare ones that
  * carry usage or an error, or that are not shaped like a JSON object at all (a truncated or
  * garbled chunk must end the stream in an error, not reach the client's JSON parser), and take
- * the text of the rest with a regex (it feeds only the usage estimate of a cut stream).
+ * the generated text of the rest with a regex (it feeds only the usage estimate of a cut stream).
  * JSON-parsing every chunk was a visible share of streaming CPU.
  */
 function wireFactsAfterCommit(event: string): StreamItemFacts {
@@ -71,7 +75,14 @@ function wireFactsAfterCommit(event: string): StreamItemFacts {
   if (data === null) return { commit: false, terminal: false, text: '' };
   if (data === '[DONE]') return { commit: false, terminal: true, text: '' };
   if (!looksLikeObject(data) || USAGE_OBJECT.test(data) || data.includes('"error"')) return wireFacts(event);
-  return { commit: true, terminal: false, text: CONTENT_TEXT.exec(data)?.[1] ?? '' };
+  return { commit: true, terminal: false, text: outputText(data) };
+}
+
+/** Every generated string of a chunk, still JSON-escaped: escapes only make the count larger. */
+function outputText(data: string): string {
+  let text = '';
+  for (const match of data.matchAll(OUTPUT_TEXT)) text += match[1];
+  return text;
 }
 
 function looksLikeObject(data: string): boolean {
@@ -98,19 +109,21 @@ export class OpenAIChatRoute {
       meta,
       input.model,
       input.gateway,
-      () => chatEstimate(toCanonical().call)(),
+      () => estimateOpenAIChat(toCanonical(), input.body),
       async (handle): Promise<Attempted> => {
         const { provider, modelId } = handle.candidate;
         if (provider.openaiWire) {
+          const call = { provider, modelId, body: input.body, signal: handle.signal, outputCap: meta.admitted?.outputCap(handle.candidate) };
           if (!input.stream) {
-            const { json, usage } = await openaiChatJson(provider, modelId, input.body, handle.signal);
+            const { json, usage } = await openaiChatJson(call);
             return { kind: 'wire-json', json, usage };
           }
-          const events = await openaiChatEvents(provider, modelId, input.body, handle.signal);
+          const events = await openaiChatEvents(call);
           return { kind: 'wire-stream', committed: await readToCommit(events, wireFacts, meta.startedAt) };
         }
-        if (!input.stream) return { kind: 'canonical', value: await this.gateway.generateChat(handle, toCanonical().call) };
-        return { kind: 'canonical-stream', committed: await this.gateway.openChatStream(handle, toCanonical().call, meta.startedAt) };
+        const call = withOutputCap(toCanonical().call, meta, handle);
+        if (!input.stream) return { kind: 'canonical', value: await this.gateway.generateChat(handle, call) };
+        return { kind: 'canonical-stream', committed: await this.gateway.openChatStream(handle, call, meta.startedAt) };
       },
       input.stream,
     );
@@ -121,7 +134,7 @@ export class OpenAIChatRoute {
       case 'canonical':
         return { kind: 'canonical', result: this.gateway.chatResult(meta, attempt, failures, value.value) };
       case 'canonical-stream':
-        return { kind: 'canonical-stream', stream: this.gateway.followChatStream(meta, toCanonical().call, value.committed, attempt, failures) };
+        return { kind: 'canonical-stream', stream: this.gateway.followChatStream(meta, value.committed, attempt, failures) };
       case 'wire-stream': {
         let resolveSettled!: (accounting: Accounting) => void;
         const settled = new Promise<Accounting>((resolve) => {
@@ -139,14 +152,16 @@ export class OpenAIChatRoute {
             // The usage-only chunk was asked for by us, not the client: drop it again.
             if (!input.includeUsage && (!choices || choices.length === 0)) return null;
             if (!chunk) return withSseFraming(event);
-            const cost = fromNanos(this.settler.costNanos(attempt.candidate, facts.usage));
+            // The cost the ledger will hold: of the worst case when the reported usage cannot be believed.
+            const billed = usageProblem(facts.usage) === null ? facts.usage : meta.admitted?.worstCase(attempt.candidate).usage;
+            const cost = billed ? fromNanos(this.settler.costNanos(attempt.candidate, billed)) : null;
             chunk.usage = { ...(chunk.usage as object), cost };
             chunk.provider = attempt.candidate.provider.id;
             return `data: ${JSON.stringify(chunk)}\n\n`;
           },
           onEnd: (end) => {
             attempt.release();
-            const usage = end.usage ?? estimatedStreamUsage(toCanonical().call.prompt, end.textLength);
+            const usage = end.usage ?? cutStreamUsage(meta, attempt, end.outputBytes);
             resolveSettled(
               this.settler.success(meta, attempt, failures, {
                 usage,
@@ -171,6 +186,20 @@ export class OpenAIChatRoute {
       }
     }
   }
+}
+
+/** The canonical request's worst case, widened by what only the piped body carries. */
+function estimateOpenAIChat(request: ChatRequest, body: OpenAIChatBody): RequestEstimate {
+  const estimate = chatEstimate(request.call);
+  const wire = wireOnlyEstimate(body);
+  const cap = maxOf(estimate.maxOutputTokens, wire.outputCap);
+  const extra = (estimate.extraOutputTokens ?? 0) + wire.extraOutputTokens;
+  return {
+    ...estimate,
+    inputTokens: estimate.inputTokens + wire.inputTokens,
+    ...(cap !== undefined ? { maxOutputTokens: cap } : {}),
+    ...(extra > 0 ? { extraOutputTokens: extra } : {}),
+  };
 }
 
 /** Upstream events come without their blank-line terminator; put it back on the way out. */

@@ -6,6 +6,8 @@ import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
+import { reportedUsageOf } from './reported-usage.js';
+import type { TokenUsage } from './types.js';
 
 /** An attempt in flight: what the runner gets to do its one upstream call. */
 export interface AttemptHandle {
@@ -54,6 +56,8 @@ export interface RouteOptions {
   contextWindowOf?: (candidate: Candidate) => number | undefined;
   /** Backoff and `retry-after` waits go through it. */
   sleep?: Sleep;
+  /** Prices what a failed attempt is known to have used (the upstream may bill it). */
+  costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
 }
 
 /**
@@ -99,7 +103,8 @@ export async function route<T>(
               model: candidate.id,
             })
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
-        failures.push(failureRow(options.requestId, handle.attempt, error));
+        const usage = reportedUsageOf(thrown);
+        failures.push(failureRow(options.requestId, handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
         await options.breakers.failure(candidate.id, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
@@ -190,7 +195,7 @@ function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Con
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
-function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayError): AttemptRow {
+function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
   return {
     requestId,
     seq: attempt.seq,
@@ -203,8 +208,8 @@ function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayErr
     upstreamStatus: error.details.upstreamStatus ?? null,
     latencyMs: performance.now() - attempt.startedAt,
     ttftMs: null,
-    usage: null,
-    costNanos: null,
+    usage: usage ?? null,
+    costNanos,
   };
 }
 

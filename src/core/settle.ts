@@ -7,7 +7,7 @@ import type { Pricing } from './pricing.js';
 import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
 import type { Accounting, Face, RequestContext, TokenUsage } from './types.js';
-import { fromNanos, toNanos, zeroUsage } from './usage.js';
+import { addUsage, fromNanos, toNanos, usageProblem, zeroUsage } from './usage.js';
 import type { MediaUsage } from './pricing/rate-card.js';
 
 export interface RequestMeta {
@@ -18,9 +18,22 @@ export interface RequestMeta {
   requestedModel: string;
   context: RequestContext;
   startedAt: number;
-  /** Holds taken at admission, settled or released with the request. */
-  admitted?: Pick<Admitted, 'settle' | 'release'>;
+  /** Holds taken at admission, settled or released with the request, and the worst case they cover. */
+  admitted?: Pick<Admitted, 'settle' | 'release' | 'worstCase' | 'outputCap'>;
 }
+
+/** What the served attempt used, as the upstream reported it; undefined when it reported nothing. */
+export interface ServedOutcome {
+  usage: TokenUsage | undefined;
+  images?: number;
+  media?: MediaUsage;
+  ttftMs?: number | null;
+  status?: 'ok' | 'error' | 'cancelled';
+  errorKind?: GatewayError['kind'] | null;
+}
+
+/** No audio is this long (115 days): a duration above it is not believed. */
+const MAX_REPORTED_SECONDS = 10_000_000;
 
 /**
  * Writes what a request cost: its served attempt and the failures before it, priced, in one
@@ -28,6 +41,7 @@ export interface RequestMeta {
  */
 export class Settler {
   private readonly unpricedWarned = new Set<string>();
+  private readonly usageMissingWarned = new Set<string>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -46,14 +60,10 @@ export class Settler {
     return toNanos(cost);
   }
 
-  success(
-    meta: RequestMeta,
-    attempt: AttemptHandle,
-    failures: AttemptRow[],
-    outcome: { usage: TokenUsage; images?: number; media?: MediaUsage; ttftMs?: number | null; status?: 'ok' | 'error' | 'cancelled'; errorKind?: GatewayError['kind'] | null },
-  ): Accounting {
+  success(meta: RequestMeta, attempt: AttemptHandle, failures: AttemptRow[], outcome: ServedOutcome): Accounting {
     const now = performance.now();
-    const costNanos = this.costNanos(attempt.candidate, outcome.usage, outcome.images, outcome.media);
+    const billed = this.billable(meta, attempt, outcome);
+    const costNanos = this.costNanos(attempt.candidate, billed.usage, billed.images, billed.media);
     const ts = this.clock().toISOString();
     const status = outcome.status ?? 'ok';
     const served: AttemptRow = {
@@ -68,9 +78,10 @@ export class Settler {
       upstreamStatus: null,
       latencyMs: now - attempt.startedAt,
       ttftMs: outcome.ttftMs ?? null,
-      usage: outcome.usage,
+      usage: billed.usage,
       costNanos,
     };
+    const total = totals([...failures, served]);
     this.write(meta, {
       servedModel: attempt.candidate.id,
       provider: attempt.candidate.provider.id,
@@ -78,22 +89,55 @@ export class Settler {
       errorKind: outcome.errorKind ?? null,
       attempts: attempt.seq,
       ttftMs: outcome.ttftMs ?? null,
-      usage: outcome.usage,
-      costNanos,
+      usage: total.usage,
+      costNanos: total.costNanos,
     }, [...failures, served]);
-    meta.admitted?.settle(costNanos, outcome.usage.input + outcome.usage.output);
+    meta.admitted?.settle(total.costNanos, total.usage.input + total.usage.output);
     return {
       requestId: meta.requestId,
       servedModel: attempt.candidate.id,
       provider: attempt.candidate.provider.id,
-      usage: outcome.usage,
+      usage: billed.usage,
       cost: fromNanos(costNanos),
       attempts: attempt.seq,
     };
   }
 
+  /**
+   * The usage to bill: the upstream's when it can be believed; otherwise (none reported, counts
+   * that are not whole numbers in range, a duration that is missing or absurd) the worst case
+   * admission held, since the upstream may have billed that much.
+   */
+  private billable(meta: RequestMeta, attempt: AttemptHandle, outcome: ServedOutcome): { usage: TokenUsage; images: number; media?: MediaUsage } {
+    const images = outcome.images ?? 0;
+    const problem = outcome.usage === undefined ? 'it reported no usage' : usageProblem(outcome.usage);
+    const media = outcome.media;
+    const mediaProblem =
+      media?.unit === 'audioSeconds' && (media.amount === null || !Number.isFinite(media.amount) || media.amount < 0 || media.amount > MAX_REPORTED_SECONDS)
+        ? 'it reported no usable audio duration'
+        : null;
+    if (problem === null && mediaProblem === null) return { usage: outcome.usage!, images, ...(media ? { media } : {}) };
+    const worst = meta.admitted?.worstCase(attempt.candidate);
+    // Some providers never report usage for some operations: say so once per model, not per request.
+    const silent = outcome.usage === undefined && mediaProblem === null;
+    if (!silent || !this.usageMissingWarned.has(attempt.candidate.id)) {
+      if (silent) this.usageMissingWarned.add(attempt.candidate.id);
+      this.logger.warn(
+        { requestId: meta.requestId, model: attempt.candidate.id, problem: mediaProblem ?? problem },
+        'the upstream usage cannot be billed as reported; billing the worst case held at admission',
+      );
+    }
+    if (!worst) return { usage: zeroUsage(), images, ...(media ? { media } : {}) };
+    const usage = problem === null ? outcome.usage! : worst.usage;
+    const billedMedia = mediaProblem === null ? media : worst.media;
+    return { usage, images: problem === null ? images : Math.max(images, worst.images), ...(billedMedia ? { media: billedMedia } : {}) };
+  }
+
+  /** A request no attempt served: what its failed attempts are known to have cost is still charged. */
   failure(meta: RequestMeta, error: unknown, failures: AttemptRow[]): void {
-    meta.admitted?.release();
+    const total = totals(failures);
+    if (total.costNanos === null) meta.admitted?.release();
+    else meta.admitted?.settle(total.costNanos, total.usage.input + total.usage.output);
     const kind = error instanceof GatewayError ? error.kind : 'internal';
     this.write(meta, {
       servedModel: null,
@@ -102,8 +146,8 @@ export class Settler {
       errorKind: kind,
       attempts: failures.length,
       ttftMs: null,
-      usage: zeroUsage(),
-      costNanos: null,
+      usage: total.usage,
+      costNanos: total.costNanos,
     }, failures);
   }
 
@@ -134,4 +178,15 @@ export class Settler {
     }
     notify(this.observer, this.logger, (observer) => observer.settled(row));
   }
+}
+
+/** A request's usage and cost: every attempt's that is known (failed attempts may have been billed too). */
+function totals(attempts: AttemptRow[]): { usage: TokenUsage; costNanos: number | null } {
+  const usage = zeroUsage();
+  let costNanos: number | null = null;
+  for (const attempt of attempts) {
+    if (attempt.usage) addUsage(usage, attempt.usage);
+    if (attempt.costNanos !== null) costNanos = (costNanos ?? 0) + attempt.costNanos;
+  }
+  return { usage, costNanos };
 }

@@ -1,4 +1,5 @@
 import { GatewayError } from './errors.js';
+import { withReportedUsage } from './reported-usage.js';
 import type { TokenUsage } from './types.js';
 
 /** What the core needs to know about one item of an upstream stream, whatever its format. */
@@ -10,7 +11,7 @@ export interface StreamItemFacts {
   usage?: TokenUsage;
   /** An error the upstream sent in-band. */
   error?: unknown;
-  /** Text this item adds, for estimating usage of a cut stream. */
+  /** Output this item generates (text, reasoning, tool-call input), for billing a stream cut before its usage. */
   text: string;
 }
 
@@ -23,7 +24,7 @@ export interface CommittedStream<T> {
 /**
  * Reads ahead until the commit point (habit 6 in STYLE.md). An error, or the end of the stream,
  * before it throws so the router can fall back to the next candidate; nothing has reached the
- * client yet.
+ * client yet. Usage the upstream reported before failing rides on the error: it may be billed.
  */
 export async function readToCommit<T>(
   source: AsyncIterator<T>,
@@ -31,6 +32,7 @@ export async function readToCommit<T>(
   startedAt: number,
 ): Promise<CommittedStream<T>> {
   const head: T[] = [];
+  let usage: TokenUsage | undefined;
   try {
     for (;;) {
       const next = await source.next();
@@ -38,13 +40,14 @@ export async function readToCommit<T>(
         throw new GatewayError('upstream_server_error', 'the upstream stream ended before any content');
       }
       const facts = factsOf(next.value);
+      if (facts.usage) usage = facts.usage;
       if (facts.error !== undefined) throw facts.error;
       head.push(next.value);
       if (facts.commit || facts.terminal) return { head, source, ttftMs: performance.now() - startedAt };
     }
   } catch (error) {
     await source.return?.(undefined).catch(() => undefined);
-    throw error;
+    throw withReportedUsage(error, usage);
   }
 }
 
@@ -52,8 +55,8 @@ export interface StreamEnd {
   status: 'ok' | 'error' | 'cancelled';
   /** What the upstream reported, if it got that far. */
   usage?: TokenUsage;
-  /** Characters of text produced, for an estimate when usage never came. */
-  textLength: number;
+  /** UTF-8 bytes of output produced, for an estimate when usage never came (no token is smaller than a byte). */
+  outputBytes: number;
   error?: GatewayError;
 }
 
@@ -81,12 +84,12 @@ export async function* followCommitted<T>(
     clientSignal?: AbortSignal;
   },
 ): AsyncGenerator<T> {
-  // Only the length is kept: the text itself would be held for the whole life of every stream.
-  let textLength = 0;
+  // Only the size is kept: the text itself would be held for the whole life of every stream.
+  let outputBytes = 0;
   let usage: TokenUsage | undefined;
   let ended: StreamEnd | undefined;
   const pass = (item: T, facts: StreamItemFacts): T | null => {
-    textLength += facts.text.length;
+    if (facts.text) outputBytes += Buffer.byteLength(facts.text, 'utf8');
     if (facts.usage) usage = facts.usage;
     return handlers.map ? handlers.map(item, facts) : item;
   };
@@ -105,7 +108,7 @@ export async function* followCommitted<T>(
         next = idle ? await idle.wait(committed.source.next()) : await committed.source.next();
       } catch (error) {
         if (handlers.clientSignal?.aborted) {
-          ended = { status: 'cancelled', usage, textLength };
+          ended = { status: 'cancelled', usage, outputBytes };
           return;
         }
         const stalled = error instanceof StreamStalled;
@@ -116,7 +119,7 @@ export async function* followCommitted<T>(
         const interrupted = stalled
           ? new GatewayError('upstream_timeout', `the upstream stream stalled (nothing for ${handlers.idleTimeoutMs} ms) after it had started; the answer is incomplete`)
           : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
-        ended = { status: 'error', usage, textLength, error: interrupted };
+        ended = { status: 'error', usage, outputBytes, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;
       }
@@ -124,7 +127,7 @@ export async function* followCommitted<T>(
       const facts = factsOf(next.value);
       if (facts.error !== undefined) {
         const interrupted = new GatewayError('stream_interrupted', 'the upstream reported an error after the answer had started; the answer is incomplete');
-        ended = { status: 'error', usage, textLength, error: interrupted };
+        ended = { status: 'error', usage, outputBytes, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;
       }
@@ -135,16 +138,16 @@ export async function* followCommitted<T>(
     }
     if (!terminal) {
       const interrupted = new GatewayError('stream_interrupted', 'the upstream stream ended without finishing; the answer is incomplete');
-      ended = { status: 'error', usage, textLength, error: interrupted };
+      ended = { status: 'error', usage, outputBytes, error: interrupted };
       yield handlers.errorItem(interrupted);
       return;
     }
-    ended = { status: 'ok', usage, textLength };
+    ended = { status: 'ok', usage, outputBytes };
   } finally {
     idle?.stop();
     if (!ended) {
       // The consumer stopped early: the client went away.
-      ended = { status: 'cancelled', usage, textLength };
+      ended = { status: 'cancelled', usage, outputBytes };
       handlers.cancel?.();
       void committed.source.return?.(undefined)?.catch(() => undefined);
     }
@@ -194,9 +197,4 @@ class IdleWatch {
     this.stall = null;
     clearTimeout(this.timer);
   }
-}
-
-/** A rough token count for text we saw but the upstream never billed in-band (about 4 chars a token). */
-export function estimateTokens(characters: number): number {
-  return Math.ceil(characters / 4);
 }

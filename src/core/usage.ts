@@ -3,19 +3,45 @@ import type { TokenUsage } from './types.js';
 
 export const zeroUsage = (): TokenUsage => ({ input: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 });
 
-/** V3 usage → ledger usage; `input` counts cached tokens too, whatever the provider's convention. */
-export function fromV3Usage(usage: LanguageModelV3Usage | undefined): TokenUsage {
-  if (!usage) return zeroUsage();
-  const cacheRead = usage.inputTokens.cacheRead ?? 0;
-  const cacheWrite = usage.inputTokens.cacheWrite ?? 0;
-  const total = usage.inputTokens.total ?? (usage.inputTokens.noCache ?? 0) + cacheRead + cacheWrite;
+/**
+ * V3 usage → ledger usage; `input` counts cached tokens too, whatever the provider's convention.
+ * Undefined when the upstream reported no counts at all.
+ */
+export function fromV3Usage(usage: LanguageModelV3Usage | undefined): TokenUsage | undefined {
+  if (!usage) return undefined;
+  const { inputTokens, outputTokens } = usage;
+  if (inputTokens.total === undefined && inputTokens.noCache === undefined && outputTokens.total === undefined && outputTokens.text === undefined) {
+    return undefined;
+  }
+  const cacheRead = inputTokens.cacheRead ?? 0;
+  const cacheWrite = inputTokens.cacheWrite ?? 0;
+  const total = inputTokens.total ?? (inputTokens.noCache ?? 0) + cacheRead + cacheWrite;
   return {
     input: total,
     cacheRead,
     cacheWrite,
-    output: usage.outputTokens.total ?? (usage.outputTokens.text ?? 0) + (usage.outputTokens.reasoning ?? 0),
-    reasoning: usage.outputTokens.reasoning ?? 0,
+    output: outputTokens.total ?? (outputTokens.text ?? 0) + (outputTokens.reasoning ?? 0),
+    reasoning: outputTokens.reasoning ?? 0,
   };
+}
+
+/** More tokens than any model reads or writes in one request: a count above it is not believed. */
+export const MAX_REPORTED_TOKENS = 100_000_000;
+
+/**
+ * Why reported usage cannot be billed as it stands (a count that is not a whole number between 0
+ * and MAX_REPORTED_TOKENS, or parts larger than their whole), or null when it can.
+ */
+export function usageProblem(usage: TokenUsage): string | null {
+  for (const field of ['input', 'cacheRead', 'cacheWrite', 'output', 'reasoning'] as const) {
+    const value: unknown = usage[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_REPORTED_TOKENS) {
+      return `${field} is not a whole number of tokens between 0 and ${MAX_REPORTED_TOKENS}`;
+    }
+  }
+  if (usage.cacheRead + usage.cacheWrite > usage.input) return 'cached tokens exceed the input tokens';
+  if (usage.reasoning > usage.output) return 'reasoning tokens exceed the output tokens';
+  return null;
 }
 
 export function addUsage(into: TokenUsage, from: TokenUsage): TokenUsage {

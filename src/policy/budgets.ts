@@ -100,7 +100,7 @@ export class Budgets {
 
   /** Every budget the config sets, on whomever it falls. */
   configuredScopes(): BudgetScope[] {
-    return this.config.budgets.map((configured): BudgetScope => {
+    return this.config.budgets.limits.map((configured): BudgetScope => {
       const limitNanos = Math.round(configured.limitUsd * NANOS);
       const id = configured.id ?? '';
       if (configured.scope === 'user') return { scope: 'user', scopeId: id, limitNanos, period: configured.period, filter: { user: id } };

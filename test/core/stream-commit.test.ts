@@ -38,7 +38,7 @@ describe('followCommitted idle timeout', () => {
     const seen: string[] = [];
     for await (const item of run.stream) seen.push(item);
     expect(seen).toEqual(['a', 'b', 'ERROR:upstream_timeout']);
-    expect(run.end()).toMatchObject({ status: 'error', textLength: 2 });
+    expect(run.end()).toMatchObject({ status: 'error', outputBytes: 2 });
     expect(run.end()?.error?.kind).toBe('upstream_timeout');
     expect(run.cancelled()).toBe(1);
   });
@@ -52,7 +52,7 @@ describe('followCommitted idle timeout', () => {
       await sleep(150);
     }
     expect(seen).toEqual(['a', 'b', 'c', 'END']);
-    expect(run.end()).toMatchObject({ status: 'ok', textLength: 3 });
+    expect(run.end()).toMatchObject({ status: 'ok', outputBytes: 3 });
   });
 
   it('lets an upstream that keeps sending within the timeout run longer than the timeout in all', async () => {

@@ -98,7 +98,7 @@ describe('budgets', () => {
 
   it('releases the hold of a failed request: it costs nothing', async () => {
     upstream.script('m', [{ kind: 'error', status: 400 }, { kind: 'usage', usage: { inputTokens: 10, outputTokens: 100 } }]);
-    const gateway = await gatewayWith([{ scope: 'global', limitUsd: 0.00012, period: 'day' }]);
+    const gateway = await gatewayWith([{ scope: 'global', limitUsd: 0.0002, period: 'day' }]);
     expect((await chat(gateway, { max_tokens: 100 })).status).toBe(400);
     expect((await chat(gateway, { max_tokens: 100 })).status).toBe(200);
     expect((await gateway.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ reservedUsd: 0, spentUsd: 0.00011 });
@@ -107,7 +107,7 @@ describe('budgets', () => {
   it('rolls over at the period boundary (UTC day), with the clock moved', async () => {
     upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 100 } });
     let now = new Date('2026-03-10T23:59:00Z');
-    const gateway = await gatewayWith([{ scope: 'global', limitUsd: 0.00012, period: 'day' }], () => now);
+    const gateway = await gatewayWith([{ scope: 'global', limitUsd: 0.0002, period: 'day' }], () => now);
     expect((await chat(gateway, { max_tokens: 100 })).status).toBe(200);
     const refused = await chat(gateway, { max_tokens: 100 });
     expect(refused.status).toBe(402);
@@ -119,7 +119,7 @@ describe('budgets', () => {
 
   it('starts from what the ledger already holds after a restart', async () => {
     upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 100 } });
-    const budget = [{ scope: 'global', limitUsd: 0.00025, period: 'total' }];
+    const budget = [{ scope: 'global', limitUsd: 0.0003, period: 'total' }];
     const first = await gatewayWith(budget);
     expect((await chat(first, { max_tokens: 100 })).status).toBe(200);
     expect((await chat(first, { max_tokens: 100 })).status).toBe(200);
@@ -161,7 +161,7 @@ describe('rate limits', () => {
   });
 
   it('holds TPM at admission (input estimate + max_tokens) and refuses what cannot fit', async () => {
-    const gateway = await startGateway({ rateLimits: { 'mock/echo': { tpm: 200 } } });
+    const gateway = await startGateway({ rateLimits: { 'mock/echo': { tpm: 250 } } });
     open.push(gateway);
     const send = (maxTokens: number) =>
       request(`${gateway.url}/v1/chat/completions`, {
@@ -187,7 +187,8 @@ describe('budget threshold webhooks', () => {
     const { verifyWebhook } = await import('../../src/policy/webhooks/index.js');
     const receiver = await startReceiver();
     const secret = `whsec_${Buffer.from('a-test-secret-of-thirty-two-bytes!').toString('base64')}`;
-    upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 90 } }); // $0.0001 each
+    // $0.00025 each, more than the hold: the fourth request takes the budget to 100 %.
+    upstream.script('m', { kind: 'usage', usage: { inputTokens: 160, outputTokens: 90 } });
     const gateway = await startGateway({
       providers: providers(upstream.url),
       budgets: [{ scope: 'global', limitUsd: 0.001, period: 'month' }],

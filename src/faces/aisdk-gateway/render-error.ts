@@ -51,6 +51,7 @@ export function gatewayErrorType(kind: ErrorKind): string {
     case 'unauthorized':
       return 'authentication_error';
     case 'forbidden':
+    case 'unpriced_model':
       return 'forbidden';
     case 'model_not_found':
       return 'model_not_found';

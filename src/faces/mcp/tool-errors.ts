@@ -28,6 +28,8 @@ const adviceByKind: Record<ErrorKind, Advice> = {
   forbidden: () => 'This key may not use that model or provider; call list_models and pick a permitted one, or ask the operator.',
   insufficient_budget: () =>
     'The spending budget is used up (the message above says what is left). Call get_spend to see where it went, use a cheaper model (list_models sorts by price), or ask the operator to raise the budget.',
+  unpriced_model: () =>
+    'A budget applies to this key and that model has no known price, so it cannot be held against the budget. Pick a priced model (list_models shows prices), or ask the operator to set its price.',
   rate_limited: retryLater,
   upstream_timeout: () => `The provider did not answer in time. Retry, ask for less output (max_tokens), or: ${tryOtherModel}`,
   upstream_connection: () => `The provider could not be reached. ${tryOtherModel}`,

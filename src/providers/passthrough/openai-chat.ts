@@ -1,5 +1,7 @@
 import { APICallError } from '@ai-sdk/provider';
 import { request } from '../../http/undici.js';
+import { jsonBytes, tokenCount } from '../../core/estimate/request-estimate.js';
+import { maxOf, outputRaisers } from '../../core/estimate/chat-estimate.js';
 import type { TokenUsage } from '../../core/types.js';
 import type { ProviderEntry } from '../registry.js';
 import { upstreamAgent } from '../undici-fetch.js';
@@ -16,10 +18,14 @@ const USER_AGENT = `tollgate/${version}`;
 
 export type OpenAIChatBody = Record<string, unknown>;
 
-function upstreamRequest(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, stream: boolean) {
+function upstreamRequest(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, stream: boolean, outputCap: number | undefined) {
   const baseURL = (provider.config.baseURL ?? defaultBaseURL[provider.kind] ?? '').replace(/\/$/, '');
   const { providerOptions: _gatewayOnly, ...rest } = body;
   const upstreamBody: OpenAIChatBody = { ...rest, model: modelId };
+  if (outputCap !== undefined) {
+    // OpenAI's reasoning models refuse max_tokens; every current OpenAI model takes max_completion_tokens.
+    upstreamBody[provider.kind === 'openai' ? 'max_completion_tokens' : 'max_tokens'] = outputCap;
+  }
   if (stream) {
     // Ask for usage whatever the client asked: the ledger needs it. The usage chunk is dropped
     // again on the way out when the client did not ask for it.
@@ -35,8 +41,17 @@ function upstreamRequest(provider: ProviderEntry, modelId: string, body: OpenAIC
   return { url: `${baseURL}/chat/completions`, headers, body: JSON.stringify(upstreamBody) };
 }
 
-async function send(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, stream: boolean, signal: AbortSignal) {
-  const upstream = upstreamRequest(provider, modelId, body, stream);
+/** `outputCap`: a cap the gateway sets because the client set none and a budget must hold. */
+export interface PassthroughCall {
+  provider: ProviderEntry;
+  modelId: string;
+  body: OpenAIChatBody;
+  signal: AbortSignal;
+  outputCap?: number | undefined;
+}
+
+async function send({ provider, modelId, body, signal, outputCap }: PassthroughCall, stream: boolean) {
+  const upstream = upstreamRequest(provider, modelId, body, stream, outputCap);
   const response = await request(upstream.url, {
     method: 'POST',
     headers: upstream.headers,
@@ -61,14 +76,14 @@ async function send(provider: ProviderEntry, modelId: string, body: OpenAIChatBo
   });
 }
 
-export async function openaiChatJson(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, signal: AbortSignal) {
-  const response = await send(provider, modelId, body, false, signal);
+export async function openaiChatJson(call: PassthroughCall) {
+  const response = await send(call, false);
   const json = (await response.body.json()) as Record<string, unknown>;
   return { json, usage: readOpenAIUsage(json.usage) };
 }
 
-export async function openaiChatEvents(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, signal: AbortSignal) {
-  const response = await send(provider, modelId, body, true, signal);
+export async function openaiChatEvents(call: PassthroughCall) {
+  const response = await send(call, true);
   return readSseEvents(response.body);
 }
 
@@ -79,14 +94,19 @@ interface OpenAIUsageWire {
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
-/** OpenAI usage → ledger usage (OpenAI's prompt_tokens already include cached tokens). */
-export function readOpenAIUsage(usage: unknown): TokenUsage {
-  const wire = (usage ?? {}) as OpenAIUsageWire;
+/**
+ * OpenAI usage → ledger usage (OpenAI's prompt_tokens already include cached tokens); undefined
+ * when there is none. Counts are taken as sent, whatever their type: the settler checks them.
+ */
+export function readOpenAIUsage(usage: unknown): TokenUsage | undefined {
+  if (usage === null || typeof usage !== 'object') return undefined;
+  const wire = usage as OpenAIUsageWire;
+  if (wire.prompt_tokens === undefined && wire.completion_tokens === undefined) return undefined;
   return {
-    input: wire.prompt_tokens ?? 0,
+    input: wire.prompt_tokens ?? Number.NaN,
     cacheRead: wire.prompt_tokens_details?.cached_tokens ?? 0,
     cacheWrite: wire.prompt_tokens_details?.cache_write_tokens ?? 0,
-    output: wire.completion_tokens ?? 0,
+    output: wire.completion_tokens ?? Number.NaN,
     reasoning: wire.completion_tokens_details?.reasoning_tokens ?? 0,
   };
 }
@@ -99,7 +119,7 @@ export interface ChunkFacts {
   usage?: TokenUsage;
   /** An in-band error the upstream sent instead of a chunk. */
   error?: string;
-  /** Text the chunk adds, for estimating usage when a stream is cut. */
+  /** Everything the chunk generates (text, refusal, reasoning, tool calls), for billing a stream cut before its usage. */
   text: string;
   parsed?: Record<string, unknown>;
 }
@@ -117,19 +137,35 @@ export function chunkFacts(event: string): ChunkFacts {
   if (parsed.error) {
     return { done: false, content: false, text: '', error: upstreamMessage(JSON.stringify(parsed)) ?? 'upstream stream error', parsed };
   }
-  const choice = (parsed.choices as Array<{ delta?: Record<string, unknown>; finish_reason?: unknown }> | undefined)?.[0];
-  const delta = choice?.delta;
-  const text = typeof delta?.content === 'string' ? delta.content : '';
-  const content =
-    text.length > 0 ||
-    (typeof delta?.refusal === 'string' && delta.refusal.length > 0) ||
-    (typeof delta?.reasoning_content === 'string' && delta.reasoning_content.length > 0) ||
-    Array.isArray(delta?.tool_calls) ||
-    (choice?.finish_reason != null);
+  const choices = Array.isArray(parsed.choices) ? (parsed.choices as Array<{ delta?: Record<string, unknown>; finish_reason?: unknown } | null>) : [];
+  let text = '';
+  let content = false;
+  for (const choice of choices) {
+    const generated = deltaText(choice?.delta);
+    text += generated;
+    content ||= generated.length > 0 || Array.isArray(choice?.delta?.tool_calls) || choice?.finish_reason != null;
+  }
   const facts: ChunkFacts = { done: false, content, text, parsed };
   if (parsed.usage) facts.usage = readOpenAIUsage(parsed.usage);
   return facts;
 }
+
+/** The generated text of one delta, in every field that bills as output. */
+function deltaText(delta: Record<string, unknown> | undefined): string {
+  if (!delta) return '';
+  let text = '';
+  for (const field of OUTPUT_TEXT_FIELDS) if (typeof delta[field] === 'string') text += delta[field];
+  const calls = [...(Array.isArray(delta.tool_calls) ? delta.tool_calls : []), delta.function_call];
+  for (const call of calls as Array<{ function?: { name?: unknown; arguments?: unknown }; name?: unknown; arguments?: unknown } | undefined>) {
+    const fn = call?.function ?? call;
+    if (typeof fn?.name === 'string') text += fn.name;
+    if (typeof fn?.arguments === 'string') text += fn.arguments;
+  }
+  return text;
+}
+
+/** Delta fields that carry generated text: OpenAI's, and the reasoning fields of DeepSeek, vLLM and OpenRouter. */
+const OUTPUT_TEXT_FIELDS = ['content', 'refusal', 'reasoning_content', 'reasoning'] as const;
 
 function upstreamMessage(body: string): string | undefined {
   try {
@@ -141,4 +177,36 @@ function upstreamMessage(body: string): string | undefined {
     return body.slice(0, 200) || undefined;
   }
   return undefined;
+}
+
+/** Fields the canonical request carries (and the estimate of it counts), or that never go upstream. */
+const TRANSLATED_FIELDS = new Set(['messages', 'tools', 'response_format', 'providerOptions', 'max_tokens', 'max_completion_tokens']);
+
+export interface WireOnlyEstimate {
+  inputTokens: number;
+  outputCap: number | undefined;
+  extraOutputTokens: number;
+}
+
+/**
+ * What the passthrough sends beyond the canonical request: fields the face does not translate go
+ * upstream as they are and may be billed (a `prediction`, a `name` on a message) or let the
+ * upstream write more (`max_tokens` beside `max_completion_tokens`, `thinking`, `reasoning`,
+ * `prediction`).
+ */
+export function wireOnlyEstimate(body: OpenAIChatBody): WireOnlyEstimate {
+  const sentAsIs: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(body)) if (!TRANSLATED_FIELDS.has(field)) sentAsIs[field] = value;
+  let input = jsonBytes(sentAsIs);
+  for (const message of Array.isArray(body.messages) ? (body.messages as unknown[]) : []) {
+    if (message === null || typeof message !== 'object') continue;
+    const { role: _role, content: _content, tool_calls: _calls, tool_call_id: _id, ...untranslated } = message as Record<string, unknown>;
+    input += jsonBytes(untranslated);
+  }
+  const raised = outputRaisers(sentAsIs);
+  return {
+    inputTokens: input,
+    outputCap: maxOf(maxOf(tokenCount(body.max_tokens), tokenCount(body.max_completion_tokens)), raised.cap),
+    extraOutputTokens: raised.extra,
+  };
 }

@@ -30,6 +30,8 @@ export interface Decision {
   usage: UsageCounts;
   /** The scripted `finishReason`, in the provider's own terms; unset means the default. */
   finishReason?: string;
+  /** Scripted reasoning, streamed before the answer where the wire format has a field for it. */
+  reasoning?: string;
 }
 
 export const TOOL_ARGS: Record<string, unknown> = { city: 'Paris' };
@@ -60,8 +62,8 @@ const TOOL_WORD = /(^|[^a-z0-9_])tool($|[^a-z0-9_])/i;
 /** Matches `two tools`: asks for two calls in one assistant turn (parallel tool calls). */
 const TWO_TOOLS = /(^|[^a-z0-9_])two\s+tools($|[^a-z0-9_])/i;
 
-function toolCall(name: string, args: Record<string, unknown>): ToolCallAnswer {
-  return { name, args: { ...args }, argsJson: JSON.stringify(args) };
+function toolCall(name: string, args: Record<string, unknown>, argsJson?: string): ToolCallAnswer {
+  return { name, args: { ...args }, argsJson: argsJson ?? JSON.stringify(args) };
 }
 
 /**
@@ -88,7 +90,12 @@ export function decide(conversation: Conversation, options: AnswerOptions): Deci
     reasoningTokens: 0,
     ...definedOnly(options.usage),
   };
-  return { answer, usage, ...(options.finishReason !== undefined ? { finishReason: options.finishReason } : {}) };
+  return {
+    answer,
+    usage,
+    ...(options.finishReason !== undefined ? { finishReason: options.finishReason } : {}),
+    ...(options.reasoning !== undefined ? { reasoning: options.reasoning } : {}),
+  };
 }
 
 function pickAnswer(conversation: Conversation, options: AnswerOptions): Answer {
@@ -99,10 +106,10 @@ function pickAnswer(conversation: Conversation, options: AnswerOptions): Answer 
   const firstTool = conversation.toolNames[0];
   if (firstTool !== undefined && TWO_TOOLS.test(conversation.lastUserText)) {
     const secondTool = conversation.toolNames[1] ?? firstTool;
-    return { kind: 'tool', calls: [toolCall(firstTool, TOOL_ARGS), toolCall(secondTool, SECOND_TOOL_ARGS)] };
+    return { kind: 'tool', calls: [toolCall(firstTool, TOOL_ARGS, options.toolArguments), toolCall(secondTool, SECOND_TOOL_ARGS, options.toolArguments)] };
   }
   if (firstTool !== undefined && TOOL_WORD.test(conversation.lastUserText)) {
-    return { kind: 'tool', calls: [toolCall(firstTool, TOOL_ARGS)] };
+    return { kind: 'tool', calls: [toolCall(firstTool, TOOL_ARGS, options.toolArguments)] };
   }
   return { kind: 'text', text: `Echo: ${conversation.lastUserText}` };
 }
@@ -111,8 +118,9 @@ function definedOnly(usage: Partial<UsageCounts> | undefined): Partial<UsageCoun
   const out: Partial<UsageCounts> = {};
   if (!usage) return out;
   for (const key of Object.keys(usage) as (keyof UsageCounts)[]) {
+    // Any defined value is sent as it is, so that tests can inject counts of the wrong type.
     const value = usage[key];
-    if (typeof value === 'number') out[key] = value;
+    if (value !== undefined) out[key] = value;
   }
   return out;
 }

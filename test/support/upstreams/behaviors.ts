@@ -72,11 +72,12 @@ async function settle(behavior: Behavior, exchange: Exchange): Promise<Behavior 
 }
 
 function answerOptions(behavior: Behavior): AnswerOptions {
-  if (!('text' in behavior) && !('usage' in behavior) && !('finishReason' in behavior)) return {};
   const options: AnswerOptions = {};
   if ('text' in behavior && behavior.text !== undefined) options.text = behavior.text;
   if ('usage' in behavior && behavior.usage !== undefined) options.usage = behavior.usage;
   if ('finishReason' in behavior && behavior.finishReason !== undefined) options.finishReason = behavior.finishReason;
+  if ('toolArguments' in behavior && behavior.toolArguments !== undefined) options.toolArguments = behavior.toolArguments;
+  if ('reasoning' in behavior && behavior.reasoning !== undefined) options.reasoning = behavior.reasoning;
   return options;
 }
 

@@ -15,7 +15,7 @@ const ChatBody = z.looseObject({
   model: z.string(),
   messages: z.array(z.looseObject({ role: z.string(), content: Content })).min(1),
   stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish() }).nullish(),
   tools: z
     .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }))
     .nullish(),
@@ -100,6 +100,9 @@ function completion(body: ChatBody, decision: Decision): unknown {
 function chunks(body: ChatBody, decision: Decision): SseEvent[] {
   const { answer, usage } = decision;
   const includeUsage = body.stream_options?.include_usage === true;
+  // vLLM's extension: every chunk carries the usage so far (the prompt's, and the output produced).
+  const continuousUsage = includeUsage && body.stream_options?.continuous_usage_stats === true;
+  let produced = 0;
   const base = {
     id: nextId('chatcmpl-'),
     object: 'chat.completion.chunk',
@@ -108,17 +111,24 @@ function chunks(body: ChatBody, decision: Decision): SseEvent[] {
     service_tier: 'default',
     system_fingerprint: FINGERPRINT,
   };
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null, content: boolean): SseEvent =>
-    dataEvent(
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null, content: boolean): SseEvent => {
+    if (content) produced += 1;
+    const soFar = { ...usage, outputTokens: Math.min(usage.outputTokens, produced), reasoningTokens: 0 };
+    return dataEvent(
       {
         ...base,
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-        ...(includeUsage ? { usage: null } : {}),
+        ...(includeUsage ? { usage: continuousUsage ? openaiUsage(soFar) : null } : {}),
       },
       content,
     );
+  };
 
   const events: SseEvent[] = [];
+  if (decision.reasoning !== undefined) {
+    events.push(chunk({ role: 'assistant', content: null, reasoning_content: '' }, null, false));
+    for (const piece of wordChunks(decision.reasoning)) events.push(chunk({ reasoning_content: piece }, null, true));
+  }
   if (answer.kind === 'text') {
     events.push(chunk({ role: 'assistant', content: '', refusal: null }, null, false));
     for (const piece of wordChunks(answer.text)) events.push(chunk({ content: piece }, null, true));

@@ -36,6 +36,13 @@ export interface AnswerOptions {
    * Default: the natural one for the answer (`stop`/`tool_calls`, `end_turn`/`tool_use`, `STOP`).
    */
   finishReason?: string;
+  /** Arguments (JSON text) of every tool call in the answer, instead of `{"city":"Paris"}`. */
+  toolArguments?: string;
+  /**
+   * Reasoning streamed before the answer: OpenAI-compatible streams carry it as
+   * `delta.reasoning_content` (DeepSeek's and vLLM's field), in word pieces.
+   */
+  reasoning?: string;
 }
 
 /**
@@ -50,7 +57,7 @@ export type Behavior =
   /** Shorthand for `{ kind: 'ok', text }`. */
   | { kind: 'text'; text: string; usage?: Partial<UsageCounts>; finishReason?: string }
   /** Shorthand for `{ kind: 'ok', usage }`. */
-  | { kind: 'usage'; usage: Partial<UsageCounts>; text?: string; finishReason?: string }
+  | ({ kind: 'usage'; usage: Partial<UsageCounts> } & Omit<AnswerOptions, 'usage'>)
   /** Answer with an HTTP error; `body` defaults to the provider's real error shape for `status`. */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Wait `ms` before sending headers, then do `then` (default `ok`). */
