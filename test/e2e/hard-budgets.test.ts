@@ -5,7 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, eventuallyAsync, startGateway, type TestGateway } from '../support/gateway.js';
 import { faceClients, type BudgetAsk, type BudgetFace } from './budget-faces.js';
 
 /**
@@ -63,7 +63,7 @@ async function race(face: BudgetFace, request: BudgetAsk, limitUsd: number, cost
   expect(refused.map((outcome) => !outcome.served && outcome.code).filter((code) => code !== 'insufficient_budget')).toEqual([]);
   expect(served).toBeGreaterThanOrEqual(1);
   expect(upstream.requests).toHaveLength(served);
-  const spent = await eventually(() => {
+  const spent = await eventuallyAsync(async () => {
     expect((await gateway.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ reservedUsd: 0 });
     return spentNanos(gateway);
   });
