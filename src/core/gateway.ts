@@ -11,6 +11,7 @@ import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
+import { attributedUser } from '../policy/auth/principal-context.js';
 import type { EventSink } from '../policy/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { createRedactor, type Redact } from './redact.js';
@@ -133,12 +134,13 @@ export class GatewayImpl implements GatewayCore {
   }
 
   /**
-   * The request's bookkeeping. Attribution: a key bound to a user speaks for that user; otherwise
-   * the request names its user. Tags from the key and the request add up.
+   * The request's bookkeeping. Attribution: a user the request names (header, then body) counts
+   * only for callers allowed to name one; others are recorded under their own user, or none.
+   * Tags from the key and the request add up.
    */
   meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
     const principal = context.principal;
-    context.user = principal?.user ?? context.user ?? gateway?.user ?? null;
+    context.user = attributedUser(principal, context.user ?? gateway?.user);
     // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.
     const requestTags = [...new Set([...(gateway?.tags ?? []), ...(context.tags ?? [])])];
     context.tags = principal?.tags.length ? [...new Set([...principal.tags, ...requestTags])] : requestTags;

@@ -88,6 +88,8 @@ const migrations: string[] = [
    );
    ALTER TABLE requests ADD COLUMN key_name TEXT;
    CREATE INDEX requests_user_ts ON requests (user, ts);`,
+  // Scoping: keys that may name users, owners and expiry of stored media, refusal counts.
+  `ALTER TABLE keys ADD COLUMN allow_user_override INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {
