@@ -96,6 +96,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     version,
     allowedOrigins: config.server.allowedOrigins,
     maxBodyBytes: config.server.maxBodyBytes,
+    maxSessions: config.server.mcp.maxSessions,
+    maxSessionsPerKey: config.server.mcp.maxSessionsPerKey,
   });
 
   const idempotency = new IdempotencyCache();

@@ -145,6 +145,16 @@ export const ConfigSchema = z
         requestTimeoutMs: z.number().int().positive().default(120_000),
         /** Origins allowed to call `/mcp` from a browser, besides loopback ones. */
         allowedOrigins: z.array(z.string()).default([]),
+        /** Streamable HTTP sessions of `/mcp`. */
+        mcp: z
+          .object({
+            /** Open sessions at most; when full, the caller holding the most loses an idle one. */
+            maxSessions: z.number().int().positive().default(1_000),
+            /** Open sessions per key (or token subject); one more closes that caller's own oldest. */
+            maxSessionsPerKey: z.number().int().positive().default(16),
+          })
+          .strict()
+          .prefault({}),
         /** File URLs in prompts (AI SDK gateway face) that Tollgate fetches itself. */
         fileFetch: z
           .object({

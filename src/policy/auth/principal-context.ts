@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../core/types.js';
 import type { Principal } from '../types.js';
+import { seesEverything } from './caller-id.js';
 
 /**
  * The RequestContext fields a caller fixes: who it is, its key and its tags. Its user is settled
@@ -19,7 +20,7 @@ export function principalContext(principal: Principal): Pick<RequestContext, 'pr
  * Any other caller naming a user would charge that user's budgets and fill that user's reports.
  */
 export function mayNameUser(principal: Principal | undefined): boolean {
-  return !principal || principal.admin || principal.kind === 'anonymous' || principal.allowUserOverride === true;
+  return seesEverything(principal) || principal?.allowUserOverride === true;
 }
 
 /**
