@@ -4,8 +4,11 @@ import { GatewayError } from '../core/errors.js';
 /**
  * `Idempotency-Key`: a client that retries a call (after a timeout, a dropped connection) gets
  * the first call's answer again, byte for byte, without a second upstream call or a second
- * charge. Answers are kept in memory for `ttlMs`, within a byte budget; server errors and rate
- * limits are not kept, so a retry after them really retries. A key still in flight → 409.
+ * charge. Only successful (2xx) answers are kept, in memory for `ttlMs`: a refusal or an error
+ * is not what a retry must repeat (a retry after a budget raise, a fixed body or an outage really
+ * retries). The byte budget counts each whole entry (key, headers, body and bookkeeping), so a
+ * flood of unique keys with small answers is bounded like one of large answers. A key still in
+ * flight → 409.
  */
 export interface IdempotencyOptions {
   ttlMs?: number;
@@ -16,11 +19,18 @@ interface Recorded {
   status: number;
   headers: OutgoingHttpHeaders;
   chunks: Buffer[];
+  /** Bytes of the body. */
   bytes: number;
+  /** What the entry holds in memory, about: key, headers, body and bookkeeping. */
+  size: number;
   expiresAt: number;
 }
 
 const MAX_KEY_LENGTH = 255;
+/** Memory of an entry beyond its strings and body: the map slot, objects, arrays, numbers. */
+const ENTRY_OVERHEAD_BYTES = 512;
+/** Memory of one header beyond its name and value. */
+const HEADER_OVERHEAD_BYTES = 32;
 
 export class IdempotencyCache {
   private readonly done = new Map<string, Recorded>();
@@ -96,12 +106,14 @@ export class IdempotencyCache {
       this.inFlight.delete(key);
       const status = res.statusCode;
       const complete = res.writableFinished;
-      if (!complete || tooBig || status >= 500 || status === 429 || status === 409) return;
+      if (!complete || tooBig || status < 200 || status >= 300) return;
       const headers: OutgoingHttpHeaders = { ...res.getHeaders(), ...lowerCased(headHeaders) };
       delete headers['content-length'];
       delete headers['transfer-encoding'];
       if (bytes > 0) headers['content-length'] = String(bytes);
-      this.keep(key, { status, headers, chunks, bytes, expiresAt: this.clock() + this.ttlMs });
+      const size = ENTRY_OVERHEAD_BYTES + Buffer.byteLength(key) + headersSize(headers) + bytes;
+      if (size > this.maxBytes / 16) return;
+      this.keep(key, { status, headers, chunks, bytes, size, expiresAt: this.clock() + this.ttlMs });
     });
   }
 
@@ -109,18 +121,30 @@ export class IdempotencyCache {
     const previous = this.done.get(key);
     if (previous) this.forget(key, previous);
     this.done.set(key, recorded);
-    this.bytes += recorded.bytes;
-    // Oldest first out, until within the byte budget.
+    this.bytes += recorded.size;
+    // Oldest first out (entries are in the order they were kept, so expired ones lead), until
+    // nothing expired is left at the front and the whole is within the byte budget.
+    const now = this.clock();
     for (const [oldKey, old] of this.done) {
-      if (this.bytes <= this.maxBytes) break;
+      if (this.bytes <= this.maxBytes && old.expiresAt > now) break;
       this.forget(oldKey, old);
     }
   }
 
   private forget(key: string, recorded: Recorded): void {
     this.done.delete(key);
-    this.bytes -= recorded.bytes;
+    this.bytes -= recorded.size;
   }
+}
+
+function headersSize(headers: OutgoingHttpHeaders): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    const values = Array.isArray(value) ? value : [value];
+    size += HEADER_OVERHEAD_BYTES + name.length;
+    for (const item of values) size += item === undefined ? 0 : Buffer.byteLength(String(item));
+  }
+  return size;
 }
 
 function lowerCased(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
