@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
 import { newRequestId } from './request-id.js';
-import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type RequestEstimate } from './admission.js';
+import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type Admitted, type RequestEstimate } from './admission.js';
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
@@ -90,7 +90,8 @@ export class GatewayImpl implements GatewayCore {
 
   /**
    * Runs one routed operation: admission (policy, rate limits, budget holds), attempts with
-   * fallback, and the ledger row on failure (success rows are written by the settler).
+   * fallback, and the ledger row on failure (success rows are written by the settler; a policy
+   * refusal at admission is counted rather than given a row).
    */
   async routed<T>(
     meta: RequestMeta,
@@ -101,8 +102,9 @@ export class GatewayImpl implements GatewayCore {
     keepAttemptOpen = false,
   ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
     const failures: AttemptRow[] = [];
+    let admitted: Admitted;
     try {
-      const admitted = this.admission.admit({
+      admitted = this.admission.admit({
         model,
         gateway,
         principal: meta.context.principal,
@@ -110,6 +112,11 @@ export class GatewayImpl implements GatewayCore {
         tags: meta.context.tags ?? [],
         estimate,
       });
+    } catch (error) {
+      this.settler.refused(meta, error);
+      throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
+    }
+    try {
       meta.admitted = admitted;
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
       const outcome = await route(

@@ -5,9 +5,16 @@ import { GatewayError } from './errors.js';
 import type { Pricing } from './pricing.js';
 import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
-import type { Accounting, Face, RequestContext, TokenUsage } from './types.js';
+import type { Accounting, ErrorKind, Face, RequestContext, TokenUsage } from './types.js';
 import { fromNanos, toNanos, zeroUsage } from './usage.js';
 import type { MediaUsage } from './pricing/rate-card.js';
+
+/**
+ * Policy refusals made at admission, before any upstream call. A caller can send them as fast as
+ * it likes and they cost nothing, so the ledger counts them (per caller, user, kind and minute)
+ * instead of keeping a row for each.
+ */
+const REFUSAL_KINDS: ReadonlySet<ErrorKind> = new Set(['insufficient_budget', 'rate_limited', 'forbidden']);
 
 export interface RequestMeta {
   requestId: string;
@@ -88,6 +95,22 @@ export class Settler {
       cost: fromNanos(costNanos),
       attempts: attempt.seq,
     };
+  }
+
+  /** A request admission did not let through: counted when policy refused it, recorded otherwise. */
+  refused(meta: RequestMeta, error: unknown): void {
+    if (!(error instanceof GatewayError) || !REFUSAL_KINDS.has(error.kind)) return this.failure(meta, error, []);
+    try {
+      this.ledger.countRefusal({
+        ts: this.clock().toISOString(),
+        keyId: meta.context.principal?.keyId ?? meta.context.keyId ?? null,
+        keyName: meta.context.principal?.keyName ?? null,
+        user: meta.context.user ?? null,
+        kind: error.kind,
+      });
+    } catch (failure) {
+      this.logger.error({ err: failure, requestId: meta.requestId }, 'could not count the refused request');
+    }
   }
 
   failure(meta: RequestMeta, error: unknown, failures: AttemptRow[]): void {

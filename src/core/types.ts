@@ -283,6 +283,13 @@ export type ReportRow = Partial<Record<ReportGroupField, string>> & {
   request_count: number;
   /** Tollgate's own: served requests whose model has no known price (their cost is not in total_cost). */
   unpriced_request_count: number;
+  /**
+   * Tollgate's own: requests refused by policy (budget, rate limit, allowlist) before any
+   * upstream call; not in request_count. Present where refusals can be grouped and filtered as
+   * asked: grouped by day, hour, user or api_key_name (or not grouped), filtered by user_id or
+   * api_key_name only.
+   */
+  refused_count?: number;
 };
 
 /** One budget that applies to a caller, as `/v1/credits` and MCP results report it. */

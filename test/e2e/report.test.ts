@@ -84,6 +84,7 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
       reasoning_tokens: 0,
       request_count: 5,
       unpriced_request_count: 0,
+      refused_count: 0,
     });
     // The mock's nominal prices ($1/M in, $2/M out) make every request cost something.
     expect(row!.total_cost).toBeGreaterThan(0);

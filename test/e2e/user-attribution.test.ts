@@ -127,5 +127,5 @@ describe('naming a user', () => {
     expect(await keysCli('update', 'cli-proxy', '--no-allow-user-override')).toMatch(/user override\s+no/);
     await openai(key).chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'y' }], user: 'erin' });
     expect(rowsOf('cli-proxy').at(-1)!.user).toBeNull();
-  });
+  }, 90_000);
 });

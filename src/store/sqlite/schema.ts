@@ -89,7 +89,16 @@ const migrations: string[] = [
    ALTER TABLE requests ADD COLUMN key_name TEXT;
    CREATE INDEX requests_user_ts ON requests (user, ts);`,
   // Scoping: keys that may name users, owners and expiry of stored media, refusal counts.
-  `ALTER TABLE keys ADD COLUMN allow_user_override INTEGER NOT NULL DEFAULT 0;`,
+  `ALTER TABLE keys ADD COLUMN allow_user_override INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE refusals (
+     minute TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     key_name TEXT,
+     user TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (minute, key_id, user, kind)
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { StoredImage } from '../../core/types.js';
 import type { SpendFilter } from '../../policy/budgets.js';
-import type { AttemptRow, ImageStore, Ledger, RequestRow, Store } from '../types.js';
+import type { AttemptRow, ImageStore, Ledger, Refusal, RequestRow, Store } from '../types.js';
 import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
@@ -112,7 +112,12 @@ function sqliteLedger(
     );
   };
 
-  const writeBatch = db.transaction((batch: Array<[RequestRow, AttemptRow[]]>) => {
+  // Keys and users are '' rather than NULL in the refusals table: NULLs never conflict in a primary key.
+  const addRefusals = db.prepare(`INSERT INTO refusals (minute, key_id, key_name, user, kind, count) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (minute, key_id, user, kind) DO UPDATE SET count = count + excluded.count, key_name = excluded.key_name`);
+
+  const writeBatch = db.transaction((batch: Array<[RequestRow, AttemptRow[]]>, refusals: Iterable<RefusalTally>) => {
+    for (const { refusal: f, count } of refusals) addRefusals.run(minuteOf(f.ts), f.keyId ?? '', f.keyName, f.user ?? '', f.kind, count);
     for (const [r, attempts] of batch) {
       // The id may be the client's own `x-request-id`, so it can repeat. A repeat must neither
       // lose its spend nor abort the batch (every other request's rows with it): it is stored
@@ -138,6 +143,8 @@ function sqliteLedger(
 
   const readReport = sqliteReport(db);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
+  // Refusals in this batch, one tally per counter they add to.
+  let refusals = new Map<string, RefusalTally>();
   let scheduled = false;
   let lastCommit = 0;
   let durable: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -147,10 +154,12 @@ function sqliteLedger(
     const waiting = durable;
     durable = null;
     try {
-      if (pending.length === 0 || !db.open) return;
+      if ((pending.length === 0 && refusals.size === 0) || !db.open) return;
       const batch = pending;
+      const tallies = refusals;
       pending = [];
-      writeBatch(batch);
+      refusals = new Map();
+      writeBatch(batch, tallies.values());
       afterCommit();
     } catch (error) {
       onWriteError(error);
@@ -160,15 +169,29 @@ function sqliteLedger(
     }
   };
 
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    const wait = busy() ? lastCommit + MIN_COMMIT_INTERVAL_MS - performance.now() : 0;
+    if (wait <= 0) setImmediate(flush);
+    else setTimeout(flush, wait);
+  };
+
   return {
     record: (request, attempts) => {
       pending.push([request, attempts]);
-      if (!scheduled) {
-        scheduled = true;
-        const wait = busy() ? lastCommit + MIN_COMMIT_INTERVAL_MS - performance.now() : 0;
-        if (wait <= 0) setImmediate(flush);
-        else setTimeout(flush, wait);
+      schedule();
+    },
+    countRefusal: (refusal) => {
+      const counter = `${minuteOf(refusal.ts)}\u0000${refusal.keyId ?? ''}\u0000${refusal.user ?? ''}\u0000${refusal.kind}`;
+      const tally = refusals.get(counter);
+      if (tally) {
+        tally.count += 1;
+        tally.refusal = refusal;
+      } else {
+        refusals.set(counter, { refusal, count: 1 });
       }
+      schedule();
     },
     flush,
     whenDurable: () => {
@@ -190,6 +213,17 @@ function sqliteLedger(
     costSince: (filter) => (flush(), costSince(db, filter)),
     report: (query, scope) => (flush(), readReport(query, scope)),
   };
+}
+
+interface RefusalTally {
+  /** The latest refusal counted (its key name is the one stored). */
+  refusal: Refusal;
+  count: number;
+}
+
+/** `YYYY-MM-DDTHH:MM`: the UTC minute refusals are counted in. */
+function minuteOf(ts: string): string {
+  return ts.slice(0, 16);
 }
 
 function costSince(db: Database.Database, filter: SpendFilter): number {
