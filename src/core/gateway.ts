@@ -12,6 +12,7 @@ import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
 import { attributedUser } from '../policy/auth/principal-context.js';
+import { seesEverything } from '../policy/auth/caller-id.js';
 import type { EventSink } from '../policy/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { createRedactor, type Redact } from './redact.js';
@@ -386,8 +387,14 @@ export class GatewayImpl implements GatewayCore {
     return this.catalogCache;
   }
 
+  /**
+   * The budgets a caller may read. The admin and anonymous loopback use see every budget that
+   * applies, the global one included; any other caller sees its own scopes only (key, user, tag):
+   * the global budget's figures are the whole gateway's spend. It is still held at admission.
+   */
   budgetStatus(principal: Parameters<Gateway['budgetStatus']>[0]): BudgetStatus[] {
-    return this.budgets.status(this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []));
+    const scopes = this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []);
+    return this.budgets.status(seesEverything(principal) ? scopes : scopes.filter((scope) => scope.scope !== 'global'));
   }
 
 

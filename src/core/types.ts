@@ -324,7 +324,7 @@ export interface Gateway {
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
   getImage(id: string): StoredImage | undefined;
   catalog(): CatalogEntry[];
-  /** Every budget that applies to this caller, tightest first. */
+  /** Every budget of this caller's own, tightest first (the global one too for admins and anonymous loopback use). */
   budgetStatus(principal: Principal | undefined): BudgetStatus[];
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */
   report(query: ReportQuery, principal: Principal | undefined): ReportRow[];
