@@ -8,6 +8,8 @@ import { createProviderRegistry } from './providers/registry.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 
+const MEDIA_SWEEP_EVERY_MS = 3_600_000;
+
 /** The pieces every way of serving shares: config → providers, prices, store → gateway core. */
 export interface App {
   config: Config;
@@ -37,6 +39,17 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
     events,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  // Expired media go as new media are kept; this also clears them from a gateway that stopped making any.
+  const sweepMedia = () => {
+    try {
+      gateway.sweepMedia();
+    } catch (error) {
+      logger.error({ err: error }, 'expired images and audio could not be deleted');
+    }
+  };
+  sweepMedia();
+  const mediaSweeper = setInterval(sweepMedia, Math.min(options.config.server.mediaTtlMs, MEDIA_SWEEP_EVERY_MS));
+  mediaSweeper.unref();
   return {
     config: options.config,
     gateway,
@@ -44,6 +57,7 @@ export function createApp(options: { config: Config; dataDir: string; logger?: L
     logger,
     events,
     close: async () => {
+      clearInterval(mediaSweeper);
       await events.close();
       store.close();
     },

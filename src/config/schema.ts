@@ -145,6 +145,11 @@ export const ConfigSchema = z
         requestTimeoutMs: z.number().int().positive().default(120_000),
         /** Origins allowed to call `/mcp` from a browser, besides loopback ones. */
         allowedOrigins: z.array(z.string()).default([]),
+        /**
+         * How long generated images and audio are kept for their links (`/v1/images/{id}`,
+         * `tollgate://images/{id}`, `tollgate://audio/{id}`); then they are deleted.
+         */
+        mediaTtlMs: z.number().int().positive().default(24 * 3_600_000),
         /** Streamable HTTP sessions of `/mcp`. */
         mcp: z
           .object({

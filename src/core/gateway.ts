@@ -13,8 +13,9 @@ import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
 import { attributedUser } from '../policy/auth/principal-context.js';
 import { seesEverything } from '../policy/auth/caller-id.js';
-import type { EventSink } from '../policy/types.js';
+import type { EventSink, Principal } from '../policy/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
+import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
@@ -62,6 +63,8 @@ export interface GatewayDeps {
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
 export interface GatewayCore extends Gateway {
   openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
+  /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
+  sweepMedia(): number;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
@@ -76,6 +79,7 @@ export class GatewayImpl implements GatewayCore {
   private readonly budgets: Budgets;
   private readonly breakers: CircuitBreakers;
   private readonly admission: Admission;
+  private readonly media: MediaShelf;
   private catalogById: Map<string, CatalogEntry> | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -86,6 +90,7 @@ export class GatewayImpl implements GatewayCore {
       this.catalogIndex().get(id)?.max_tokens,
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock);
+    this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
@@ -297,7 +302,7 @@ export class GatewayImpl implements GatewayCore {
     const images = value.images.map((image) => {
       const bytes = typeof image === 'string' ? Buffer.from(image, 'base64') : image;
       const stored = { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
-      this.deps.store.images.put(stored);
+      this.media.put(stored, context.principal);
       return stored;
     });
     const usage = { ...zeroUsage(), input: value.usage?.inputTokens ?? 0, output: value.usage?.outputTokens ?? 0 };
@@ -328,7 +333,7 @@ export class GatewayImpl implements GatewayCore {
     let id: string | undefined;
     if (request.store) {
       id = randomUUID();
-      this.deps.store.images.put({ id, mediaType, bytes: audio });
+      this.media.put({ id, mediaType, bytes: audio }, context.principal);
     }
     // Speech is billed per character; providers report no tokens for it.
     const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage(), media: { unit: 'characters', amount: characters } });
@@ -369,8 +374,12 @@ export class GatewayImpl implements GatewayCore {
     };
   }
 
-  getImage(id: string) {
-    return this.deps.store.images.get(id);
+  getImage(id: string, principal: Principal | undefined) {
+    return this.media.get(id, principal);
+  }
+
+  sweepMedia(): number {
+    return this.media.sweep();
   }
 
   private catalogIndex(): Map<string, CatalogEntry> {

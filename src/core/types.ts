@@ -144,6 +144,12 @@ export interface StoredImage {
   bytes: Uint8Array;
 }
 
+/** Media kept by the gateway, as its maker reads it back. */
+export interface KeptMedia extends StoredImage {
+  /** When it stops being served and is deleted (ISO 8601 UTC). */
+  expiresAt: string;
+}
+
 export interface ImageResult extends Accounting {
   images: StoredImage[];
 }
@@ -322,7 +328,8 @@ export interface Gateway {
   generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult>;
   speech(request: SpeechRequest, context: RequestContext): Promise<SpeechResult>;
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
-  getImage(id: string): StoredImage | undefined;
+  /** Media the gateway made and still keeps, if `principal` may read it (its maker, or a caller that sees everything). */
+  getImage(id: string, principal: Principal | undefined): KeptMedia | undefined;
   catalog(): CatalogEntry[];
   /** Every budget of this caller's own, tightest first (the global one too for admins and anonymous loopback use). */
   budgetStatus(principal: Principal | undefined): BudgetStatus[];

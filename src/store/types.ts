@@ -77,9 +77,20 @@ export interface Ledger {
   report(query: ReportQuery, scope: ReportScope): ReportRow[];
 }
 
+/** Media as kept: what was made, by whom, and when. */
+export interface StoredMedia extends StoredImage {
+  /** The caller that made it (`callerId`); null for media kept before owners were recorded. */
+  owner: string | null;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+}
+
+/** Images and audio the gateway made and keeps for a while, to be fetched again by id. */
 export interface ImageStore {
-  put(image: StoredImage): void;
-  get(id: string): StoredImage | undefined;
+  put(image: StoredImage, owner: string, createdAt: string): void;
+  get(id: string): StoredMedia | undefined;
+  /** Deletes every item made before `cutoff` (ISO 8601 UTC); returns how many went. */
+  deleteCreatedBefore(cutoff: string): number;
 }
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';

@@ -98,7 +98,9 @@ const migrations: string[] = [
      kind TEXT NOT NULL,
      count INTEGER NOT NULL,
      PRIMARY KEY (minute, key_id, user, kind)
-   ) WITHOUT ROWID;`,
+   ) WITHOUT ROWID;
+   ALTER TABLE images ADD COLUMN owner TEXT;
+   CREATE INDEX images_ts ON images (ts);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { StoredImage } from '../../core/types.js';
 import type { SpendFilter } from '../../policy/budgets.js';
-import type { AttemptRow, ImageStore, Ledger, Refusal, RequestRow, Store } from '../types.js';
+import type { AttemptRow, ImageStore, Ledger, Refusal, RequestRow, Store, StoredMedia } from '../types.js';
 import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
@@ -250,16 +249,19 @@ function costSince(db: Database.Database, filter: SpendFilter): number {
 }
 
 function sqliteImages(db: Database.Database, afterWrite: () => void): ImageStore {
-  const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes) VALUES (?, ?, ?, ?)');
-  const select = db.prepare('SELECT id, media_type AS mediaType, bytes FROM images WHERE id = ?');
+  const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes, owner) VALUES (?, ?, ?, ?, ?)');
+  const select = db.prepare('SELECT id, media_type AS mediaType, bytes, owner, ts FROM images WHERE id = ?');
+  const deleteBefore = db.prepare('DELETE FROM images WHERE ts < ?');
   return {
-    put: (image) => {
-      insert.run(image.id, new Date().toISOString(), image.mediaType, Buffer.from(image.bytes));
+    put: (image, owner, createdAt) => {
+      insert.run(image.id, createdAt, image.mediaType, Buffer.from(image.bytes), owner);
       afterWrite();
     },
     get: (id) => {
-      const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer } | undefined;
-      return row ? ({ id: row.id, mediaType: row.mediaType, bytes: new Uint8Array(row.bytes) } satisfies StoredImage) : undefined;
+      const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer; owner: string | null; ts: string } | undefined;
+      if (!row) return undefined;
+      return { id: row.id, mediaType: row.mediaType, bytes: new Uint8Array(row.bytes), owner: row.owner, createdAt: row.ts } satisfies StoredMedia;
     },
+    deleteCreatedBefore: (cutoff) => deleteBefore.run(cutoff).changes,
   };
 }
