@@ -11,6 +11,8 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 import { MCP_ACCEPT } from './support.js';
 
 let gateway: TestGateway;
+/** The gateway the helpers talk to (the shared one, or one with its own limits). */
+let target: () => TestGateway = () => gateway;
 let agent: Agent;
 let victimKey: string;
 let attackerKey: string;
@@ -27,7 +29,7 @@ afterAll(async () => {
 });
 
 async function mcp(key: string, method: 'POST' | 'GET' | 'DELETE', sessionId?: string, body?: unknown) {
-  const response = await request(`${gateway.url}/mcp`, {
+  const response = await request(`${target().url}/mcp`, {
     method,
     dispatcher: agent,
     headers: {
@@ -104,4 +106,23 @@ describe('/mcp sessions are bound to their key', () => {
     expect(alive).toEqual([404, ...Array<number>(16).fill(200)]);
     expect((await listTools(attackerKey, flood[0]!)).status).toBe(404);
   }, 120_000);
+
+  it('when every session is taken (server.mcp.maxSessions), the key holding the most gives up its own idle one', async () => {
+    const small = await startGateway({ server: { mcp: { maxSessions: 4 } } });
+    target = () => small;
+    try {
+      const keys = small.server.app.store.keys;
+      const victim = keys.create({ name: 'victim' }).key;
+      const flooder = keys.create({ name: 'flooder' }).key;
+      const victimSession = await openIdleSession(victim);
+      const flood: string[] = [];
+      for (let index = 0; index < 12; index++) flood.push(await openIdleSession(flooder));
+      expect((await listTools(victim, victimSession)).status).toBe(200);
+      const alive = await Promise.all(flood.map(async (id) => (await listTools(flooder, id)).status));
+      expect(alive).toEqual([...Array<number>(9).fill(404), 200, 200, 200]);
+    } finally {
+      target = () => gateway;
+      await small.close();
+    }
+  });
 });
