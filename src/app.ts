@@ -13,6 +13,8 @@ import { LiveRequests } from './telemetry/live-requests.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 
+const MEDIA_SWEEP_EVERY_MS = 3_600_000;
+
 /** The pieces every way of serving shares: config → providers, prices, store → gateway core. */
 export interface App {
   config: Config;
@@ -68,6 +70,17 @@ export function createApp(options: CreateAppOptions): App {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
+  // Expired media go as new media are kept; this also clears them from a gateway that stopped making any.
+  const sweepMedia = () => {
+    try {
+      gateway.sweepMedia();
+    } catch (error) {
+      logger.error({ err: error }, 'expired images and audio could not be deleted');
+    }
+  };
+  sweepMedia();
+  const mediaSweeper = setInterval(sweepMedia, Math.min(options.config.server.mediaTtlMs, MEDIA_SWEEP_EVERY_MS));
+  mediaSweeper.unref();
   return {
     config: options.config,
     gateway,
@@ -77,6 +90,7 @@ export function createApp(options: CreateAppOptions): App {
     state,
     outage,
     close: async () => {
+      clearInterval(mediaSweeper);
       await events.close();
       if (!options.state) await state.close();
       store.close();

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createApp, llmsTxt, version, type App } from './app.js';
 import { GatewayError } from './core/errors.js';
 import { createAuthenticator } from './policy/auth/authenticate.js';
-import type { Principal } from './policy/types.js';
+import { standingCaller, type StandingCaller } from './policy/auth/standing-caller.js';
 import { describeEnvProviders, envProviders } from './config/env-providers.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -128,13 +128,13 @@ async function main(): Promise<void> {
 
   if (command === 'mcp') {
     const app = createApp({ config, dataDir });
-    const principal = await stdioPrincipal(app, config).catch(async (error: unknown) => {
+    const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
       await app.close();
       if (error instanceof GatewayError) fail(`${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);
       throw error;
     });
-    process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}${principal.keyName ? `; acting as key ${principal.keyName}` : ''}\n${describeProviders(config)}`);
-    await serveStdio(app.gateway, { llmsTxt, version }, principal);
+    process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}${caller.first.keyName ? `; acting as key ${caller.first.keyName}` : ''}\n${describeProviders(config)}`);
+    await serveStdio(app.gateway, { llmsTxt, version }, caller.current);
     await app.close();
     process.exit(0);
   }
@@ -144,12 +144,12 @@ async function main(): Promise<void> {
 
 /**
  * The one caller a stdio MCP process acts as: the key in TOLLGATE_API_KEY, checked like any
- * HTTP request's (one agent = one key = one budget). Without keys configured, anonymous.
+ * HTTP request's, at start and again on every request (one agent = one key = one budget).
+ * Without keys configured, anonymous.
  */
-async function stdioPrincipal(app: App, config: Config): Promise<Principal> {
+function stdioCaller(app: App, config: Config): Promise<StandingCaller> {
   const auth = createAuthenticator({ keys: app.store.keys, config, env: process.env });
-  const key = process.env.TOLLGATE_API_KEY;
-  return auth.authenticate(key ? { authorization: `Bearer ${key}` } : {}, '/mcp');
+  return standingCaller(auth, app.store.keys, process.env.TOLLGATE_API_KEY);
 }
 
 await main();

@@ -115,6 +115,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     llmsTxt,
     version,
     maxBodyBytes: config.server.maxBodyBytes,
+    maxSessions: config.server.mcp.maxSessions,
+    maxSessionsPerKey: config.server.mcp.maxSessionsPerKey,
   });
   const guard = createRequestGuard({ bindHost: host, allowedHosts: config.server.allowedHosts, allowedOrigins: config.server.allowedOrigins });
 

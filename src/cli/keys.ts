@@ -26,6 +26,9 @@ Limits (on update, "none" clears one):
   --providers a,b                              allowed providers
   --rpm N  --tpm N                             requests / tokens per minute
   --user U  --tags a,b                         recorded on every request of the key
+  --allow-user-override                        requests may name their user (body, ai-reporting-user),
+                                               who then stands in for --user; without it a named user
+                                               is ignored (--no-allow-user-override takes it back)
   --expires 2026-01-31 | 2026-01-31T12:00:00Z | 30d | 12h | never
 
 The key is printed once, at creation; only its SHA-256 is stored.
@@ -54,6 +57,8 @@ const flagSpecs = {
   user: { type: 'string' },
   tags: { type: 'string' },
   expires: { type: 'string' },
+  'allow-user-override': { type: 'boolean' },
+  'no-allow-user-override': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -110,7 +115,7 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
 }
 
 type FlagName = keyof typeof flagSpecs;
-const LIMIT_FLAGS: FlagName[] = ['budget', 'period', 'models', 'providers', 'rpm', 'tpm', 'user', 'tags', 'expires', 'json'];
+const LIMIT_FLAGS: FlagName[] = ['budget', 'period', 'models', 'providers', 'rpm', 'tpm', 'user', 'tags', 'expires', 'allow-user-override', 'json'];
 
 /** Parses every flag any subcommand knows, then refuses those this one does not take. */
 function parse(args: string[], command: string, allowed: FlagName[]) {
@@ -161,7 +166,7 @@ function list(args: string[], keys: () => KeyStore, out: (text: string) => void)
     record.name,
     `${record.prefix}…`,
     status(record, now),
-    record.user ?? '',
+    userColumn(record),
     record.budgetUsd === null ? '' : `$${record.budgetUsd}/${record.budgetPeriod}`,
     rateLimits(record),
     record.expiresAt ?? '',
@@ -179,7 +184,7 @@ function show(args: string[], keys: () => KeyStore, out: (text: string) => void)
 }
 
 function update(args: string[], keys: () => KeyStore, out: (text: string) => void): number {
-  const { values, positionals } = parse(args, 'update', ['name', ...LIMIT_FLAGS]);
+  const { values, positionals } = parse(args, 'update', ['name', ...LIMIT_FLAGS, 'no-allow-user-override']);
   const idOrName = onePositional(positionals, 'update');
   const changes = KeyChangesSchema.safeParse(fieldsFromFlags(values, true));
   if (!changes.success) throw new UsageError(describeFlagsError(changes.error));
@@ -219,6 +224,11 @@ function fieldsFromFlags(values: Flags, clearable: boolean): Record<string, unkn
   if (values.rpm !== undefined) fields.rpm = cleared(values.rpm) ? null : number('--rpm', values.rpm);
   if (values.tpm !== undefined) fields.tpm = cleared(values.tpm) ? null : number('--tpm', values.tpm);
   if (values.expires !== undefined) fields.expiresAt = values.expires === 'never' ? null : expiry(values.expires);
+  if (values['allow-user-override'] && values['no-allow-user-override']) {
+    throw new UsageError('give --allow-user-override or --no-allow-user-override, not both');
+  }
+  if (values['allow-user-override']) fields.allowUserOverride = true;
+  if (values['no-allow-user-override']) fields.allowUserOverride = false;
   if (values.period !== undefined && values.budget === undefined && !clearable) {
     throw new UsageError('--period needs --budget');
   }
@@ -258,6 +268,7 @@ const FLAG_OF: Record<string, string> = {
   rpm: '--rpm',
   tpm: '--tpm',
   expiresAt: '--expires',
+  allowUserOverride: '--allow-user-override',
 };
 
 function describeFlagsError(error: Parameters<typeof describeKeyFieldsError>[0]): string {
@@ -273,6 +284,12 @@ function status(record: KeyRecord, now: Date): string {
   return 'live';
 }
 
+/** The key's user; `(named)` where requests may name their own, after the default if there is one. */
+function userColumn(record: KeyRecord): string {
+  if (!record.allowUserOverride) return record.user ?? '';
+  return record.user ? `${record.user} (or named)` : '(named)';
+}
+
 function rateLimits(record: KeyRecord): string {
   return [record.rpm !== null ? `${record.rpm} rpm` : '', record.tpm !== null ? `${record.tpm} tpm` : ''].filter(Boolean).join(', ');
 }
@@ -284,6 +301,7 @@ function describe(record: KeyRecord): string {
     ['key', `${record.prefix}…`],
     ['status', status(record, new Date())],
     ['user', record.user ?? '-'],
+    ['user override', record.allowUserOverride ? 'yes: requests may name their user' : 'no: a user named by a request is ignored'],
     ['tags', record.tags.length ? record.tags.join(', ') : '-'],
     ['budget', record.budgetUsd === null ? 'none' : `$${record.budgetUsd} per ${record.budgetPeriod === 'total' ? 'lifetime' : record.budgetPeriod}`],
     ['models', record.models?.join(', ') ?? 'all'],

@@ -158,15 +158,18 @@ function renderTable(field: ReportGroupField, rows: ReportRow[], total: ReportRo
   const decimals = Math.max(2, ...nanos.map((value) => usdText(value).split('.')[1]?.length ?? 0));
   // A row holding requests without a price gets a mark, so its cost is not read as complete.
   const marked = total.unpriced_request_count > 0;
+  // Refusals are counted by time, user and key only: a column where the rows are those, a note otherwise.
+  const refusedColumn = total.refused_count !== undefined && rows.every((row) => row.refused_count !== undefined);
   const line = (row: ReportRow, label: string): string[] => [
     label,
     String(row.request_count),
+    ...(refusedColumn ? [String(row.refused_count ?? 0)] : []),
     String(row.input_tokens),
     String(row.output_tokens),
     `${usdText(usdToNanos(row.total_cost), decimals)}${marked ? (row.unpriced_request_count ? '*' : ' ') : ''}`,
   ];
   const body = rows.map((row) => line(row, row[field] ?? heading.none));
-  const headers = [heading.title, 'REQUESTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST (USD)'];
+  const headers = [heading.title, 'REQUESTS', ...(refusedColumn ? ['REFUSED'] : []), 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST (USD)'];
   const totalLine = line(total, 'TOTAL');
   const widths = headers.map((header, column) => Math.max(header.length, totalLine[column]!.length, ...body.map((cells) => cells[column]!.length)));
   const format = (cells: string[]) =>
@@ -175,6 +178,10 @@ function renderTable(field: ReportGroupField, rows: ReportRow[], total: ReportRo
   const window = `${query.startDate ?? 'the first request'} to ${query.endDate} (UTC, inclusive)`;
   const notes = [`Spend from ${window}.`];
   if (field === 'tag') notes.push('A request with several tags counts in each of their rows; the total counts it once.');
+  if (refusedColumn && total.refused_count) notes.push('REFUSED: requests refused by a budget, rate limit or allowlist before any upstream call (not in REQUESTS).');
+  if (!refusedColumn && total.refused_count) {
+    notes.push(`${total.refused_count} request${total.refused_count === 1 ? ' was' : 's were'} refused by a budget, rate limit or allowlist before any upstream call (not in the rows; refusals are counted by day, hour, user and key: --by day|hour|user|key).`);
+  }
   if (total.unpriced_request_count) {
     notes.push(`* ${total.unpriced_request_count} request${total.unpriced_request_count === 1 ? ' has' : 's have'} no known price and ${total.unpriced_request_count === 1 ? 'is' : 'are'} not in the cost; set models["…"].pricing in the config.`);
   }

@@ -183,6 +183,21 @@ export const ConfigSchema = z
         allowedHosts: z.array(AllowedHost).default([]),
         /** Origins (`scheme://host[:port]`) whose pages may call the gateway from a browser, besides loopback pages. */
         allowedOrigins: z.array(AllowedOrigin).default([]),
+        /**
+         * How long generated images and audio are kept for their links (`/v1/images/{id}`,
+         * `tollgate://images/{id}`, `tollgate://audio/{id}`); then they are deleted.
+         */
+        mediaTtlMs: z.number().int().positive().default(24 * 3_600_000),
+        /** Streamable HTTP sessions of `/mcp`. */
+        mcp: z
+          .object({
+            /** Open sessions at most; when full, the caller holding the most loses an idle one. */
+            maxSessions: z.number().int().positive().default(1_000),
+            /** Open sessions per key (or token subject); one more closes that caller's own oldest. */
+            maxSessionsPerKey: z.number().int().positive().default(16),
+          })
+          .strict()
+          .prefault({}),
         /** File URLs in prompts (AI SDK gateway face) that Tollgate fetches itself. */
         fileFetch: z
           .object({

@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { buildCatalog } from './catalog.js';
 import { newRequestId } from './request-id.js';
-import { Admission } from './admission.js';
+import { Admission, type Admitted } from './admission.js';
 import { audioDuration } from './estimate/audio-duration.js';
 import { chatEstimate } from './estimate/chat-estimate.js';
 import { textEstimate, type RequestEstimate } from './estimate/request-estimate.js';
@@ -15,11 +15,14 @@ import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
 import { reportScopeFor } from '../policy/report-scope.js';
 import { keyPrincipal } from '../policy/auth/authenticate.js';
-import type { EventSink } from '../policy/types.js';
+import { attributedUser } from '../policy/auth/principal-context.js';
+import { seesEverything } from '../policy/auth/caller-id.js';
+import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
+import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
@@ -78,6 +81,8 @@ export interface GatewayDeps {
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
 export interface GatewayCore extends Gateway {
   openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
+  /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
+  sweepMedia(): number;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
@@ -92,6 +97,7 @@ export class GatewayImpl implements GatewayCore {
   private readonly budgets: Budgets;
   private readonly breakers: CircuitBreakers;
   private readonly admission: Admission;
+  private readonly media: MediaShelf;
   private catalogById: Map<string, CatalogEntry> | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -112,12 +118,14 @@ export class GatewayImpl implements GatewayCore {
       this.catalogIndex().get(id)?.max_tokens,
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
+    this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
   /**
    * Runs one routed operation: admission (policy, rate limits, budget holds), attempts with
-   * fallback, and the ledger row on failure (success rows are written by the settler).
+   * fallback, and the ledger row on failure (success rows are written by the settler; a policy
+   * refusal at admission is counted rather than given a row).
    */
   async routed<T>(
     meta: RequestMeta,
@@ -128,8 +136,9 @@ export class GatewayImpl implements GatewayCore {
     keepAttemptOpen = false,
   ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
     const failures: AttemptRow[] = [];
+    let admitted: Admitted;
     try {
-      const admitted = await this.admission.admit({
+      admitted = await this.admission.admit({
         model,
         gateway,
         principal: meta.context.principal,
@@ -137,6 +146,11 @@ export class GatewayImpl implements GatewayCore {
         tags: meta.context.tags ?? [],
         estimate,
       });
+    } catch (error) {
+      this.settler.refused(meta, error);
+      throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
+    }
+    try {
       meta.admitted = admitted;
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
       const outcome = await route(
@@ -163,12 +177,13 @@ export class GatewayImpl implements GatewayCore {
   }
 
   /**
-   * The request's bookkeeping. Attribution: a key bound to a user speaks for that user; otherwise
-   * the request names its user. Tags from the key and the request add up.
+   * The request's bookkeeping. Attribution: a user the request names (header, then body) counts
+   * only for callers allowed to name one; others are recorded under their own user, or none.
+   * Tags from the key and the request add up.
    */
   meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
     const principal = context.principal;
-    context.user = principal?.user ?? context.user ?? gateway?.user ?? null;
+    context.user = attributedUser(principal, context.user ?? gateway?.user);
     // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.
     const requestTags = [...new Set([...(gateway?.tags ?? []), ...(context.tags ?? [])])];
     context.tags = principal?.tags.length ? [...new Set([...principal.tags, ...requestTags])] : requestTags;
@@ -329,7 +344,7 @@ export class GatewayImpl implements GatewayCore {
     const images = value.images.map((image) => {
       const bytes = typeof image === 'string' ? Buffer.from(image, 'base64') : image;
       const stored = { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
-      this.deps.store.images.put(stored);
+      this.media.put(stored, context.principal);
       return stored;
     });
     // Images priced per image report no tokens, and need none.
@@ -361,7 +376,7 @@ export class GatewayImpl implements GatewayCore {
     let id: string | undefined;
     if (request.store) {
       id = randomUUID();
-      this.deps.store.images.put({ id, mediaType, bytes: audio });
+      this.media.put({ id, mediaType, bytes: audio }, context.principal);
     }
     // Speech is billed per character; providers report no tokens for it.
     const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage(), media: { unit: 'characters', amount: characters } });
@@ -406,8 +421,12 @@ export class GatewayImpl implements GatewayCore {
     };
   }
 
-  getImage(id: string) {
-    return this.deps.store.images.get(id);
+  getImage(id: string, principal: Principal | undefined) {
+    return this.media.get(id, principal);
+  }
+
+  sweepMedia(): number {
+    return this.media.sweep();
   }
 
   private catalogIndex(): Map<string, CatalogEntry> {
@@ -424,8 +443,14 @@ export class GatewayImpl implements GatewayCore {
     return this.catalogCache;
   }
 
+  /**
+   * The budgets a caller may read. The admin and anonymous loopback use see every budget that
+   * applies, the global one included; any other caller sees its own scopes only (key, user, tag):
+   * the global budget's figures are the whole gateway's spend. It is still held at admission.
+   */
   budgetStatus(principal: Parameters<Gateway['budgetStatus']>[0]): Promise<BudgetStatus[]> {
-    return this.budgets.status(this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []));
+    const scopes = this.budgets.scopesFor(principal, principal?.user ?? null, principal?.tags ?? []);
+    return this.budgets.status(seesEverything(principal) ? scopes : scopes.filter((scope) => scope.scope !== 'global'));
   }
 
 

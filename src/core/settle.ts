@@ -6,9 +6,18 @@ import { notify, type RequestObserver } from './observer.js';
 import type { Pricing } from './pricing.js';
 import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
-import type { Accounting, Face, RequestContext, TokenUsage } from './types.js';
+import type { Accounting, ErrorKind, Face, RequestContext, TokenUsage } from './types.js';
 import { addUsage, fromNanos, toNanos, usageProblem, zeroUsage } from './usage.js';
 import type { MediaUsage } from './pricing/rate-card.js';
+
+/**
+ * Policy refusals made at admission, before any upstream call. A caller can send them as fast as
+ * it likes and they cost nothing, so the ledger counts them (per caller, user, kind and minute)
+ * instead of keeping a row for each.
+ */
+const REFUSAL_KINDS: ReadonlySet<ErrorKind> = new Set(['insufficient_budget', 'rate_limited', 'forbidden', 'unpriced_model']);
+
+type RequestOutcome = Pick<RequestRow, 'servedModel' | 'provider' | 'status' | 'errorKind' | 'attempts' | 'ttftMs' | 'usage' | 'costNanos'>;
 
 export interface RequestMeta {
   requestId: string;
@@ -133,6 +142,18 @@ export class Settler {
     return { usage, images: problem === null ? images : Math.max(images, worst.images), ...(billedMedia ? { media: billedMedia } : {}) };
   }
 
+  /** A request admission did not let through: counted when policy refused it, recorded otherwise. */
+  refused(meta: RequestMeta, error: unknown): void {
+    if (!(error instanceof GatewayError) || !REFUSAL_KINDS.has(error.kind)) return this.failure(meta, error, []);
+    const row = this.row(meta, { servedModel: null, provider: null, status: 'error', errorKind: error.kind, attempts: 0, ttftMs: null, usage: zeroUsage(), costNanos: null });
+    try {
+      this.ledger.countRefusal({ ts: row.ts, keyId: row.keyId, keyName: row.keyName, user: row.user, kind: error.kind });
+    } catch (failure) {
+      this.logger.error({ err: failure, requestId: meta.requestId }, 'could not count the refused request');
+    }
+    notify(this.observer, this.logger, (observer) => observer.settled(row));
+  }
+
   /** A request no attempt served: what its failed attempts are known to have cost is still charged. */
   failure(meta: RequestMeta, error: unknown, failures: AttemptRow[]): void {
     const total = totals(failures);
@@ -151,12 +172,19 @@ export class Settler {
     }, failures);
   }
 
-  private write(
-    meta: RequestMeta,
-    result: Pick<RequestRow, 'servedModel' | 'provider' | 'status' | 'errorKind' | 'attempts' | 'ttftMs' | 'usage' | 'costNanos'>,
-    attempts: AttemptRow[],
-  ): void {
-    const row: RequestRow = {
+  private write(meta: RequestMeta, result: RequestOutcome, attempts: AttemptRow[]): void {
+    const row = this.row(meta, result);
+    try {
+      this.ledger.record(row, attempts);
+    } catch (error) {
+      // Losing a ledger row is serious but must not turn a served answer into a failure.
+      this.logger.error({ err: error, requestId: meta.requestId }, 'could not write the ledger row');
+    }
+    notify(this.observer, this.logger, (observer) => observer.settled(row));
+  }
+
+  private row(meta: RequestMeta, result: RequestOutcome): RequestRow {
+    return {
       id: meta.requestId,
       ts: this.clock().toISOString(),
       face: meta.face,
@@ -170,13 +198,6 @@ export class Settler {
       latencyMs: performance.now() - meta.startedAt,
       ...result,
     };
-    try {
-      this.ledger.record(row, attempts);
-    } catch (error) {
-      // Losing a ledger row is serious but must not turn a served answer into a failure.
-      this.logger.error({ err: error, requestId: meta.requestId }, 'could not write the ledger row');
-    }
-    notify(this.observer, this.logger, (observer) => observer.settled(row));
   }
 }
 

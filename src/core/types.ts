@@ -146,6 +146,12 @@ export interface StoredImage {
   bytes: Uint8Array;
 }
 
+/** Media kept by the gateway, as its maker reads it back. */
+export interface KeptMedia extends StoredImage {
+  /** When it stops being served and is deleted (ISO 8601 UTC). */
+  expiresAt: string;
+}
+
 export interface ImageResult extends Accounting {
   images: StoredImage[];
 }
@@ -285,6 +291,13 @@ export type ReportRow = Partial<Record<ReportGroupField, string>> & {
   request_count: number;
   /** Tollgate's own: served requests whose model has no known price (their cost is not in total_cost). */
   unpriced_request_count: number;
+  /**
+   * Tollgate's own: requests refused by policy (budget, rate limit, allowlist) before any
+   * upstream call; not in request_count. Present where refusals can be grouped and filtered as
+   * asked: grouped by day, hour, user or api_key_name (or not grouped), filtered by user_id or
+   * api_key_name only.
+   */
+  refused_count?: number;
 };
 
 /** One budget that applies to a caller, as `/v1/credits` and MCP results report it. */
@@ -317,9 +330,10 @@ export interface Gateway {
   generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult>;
   speech(request: SpeechRequest, context: RequestContext): Promise<SpeechResult>;
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
-  getImage(id: string): StoredImage | undefined;
+  /** Media the gateway made and still keeps, if `principal` may read it (its maker, or a caller that sees everything). */
+  getImage(id: string, principal: Principal | undefined): KeptMedia | undefined;
   catalog(): CatalogEntry[];
-  /** Every budget that applies to this caller, tightest first. */
+  /** Every budget of this caller's own, tightest first (the global one too for admins and anonymous loopback use). */
   budgetStatus(principal: Principal | undefined): Promise<BudgetStatus[]>;
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */
   report(query: ReportQuery, principal: Principal | undefined): ReportRow[];

@@ -42,7 +42,7 @@ export function readReportingHeaders(headers: IncomingHttpHeaders): ReportingAtt
 
 /**
  * Adds the headers' attribution to a request context: the header user stands in for the body's
- * (a key's own user, already in the context, still wins); header tags join the context's.
+ * (whether the caller may name a user at all, the core decides); header tags join the context's.
  */
 export function applyReportingHeaders(context: RequestContext, headers: IncomingHttpHeaders): void {
   const { user, tags } = readReportingHeaders(headers);

@@ -39,7 +39,7 @@ export function routeTable(routes: Route[]): RouteTable {
   };
 }
 
-/** The context a face hands the core: the caller's user (key, reporting header) wins over the one the body names. */
+/** The context a face hands the core: the reporting header's user wins over the one the body names; the core decides whether either counts. */
 export function withBodyUser(context: RequestContext, user: string | null | undefined): RequestContext {
   return { ...context, user: context.user ?? user ?? null };
 }

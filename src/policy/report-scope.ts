@@ -1,4 +1,5 @@
 import type { ReportScope } from '../core/types.js';
+import { seesEverything } from './auth/caller-id.js';
 import type { Principal } from './types.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Principal } from './types.js';
  * sees its own requests; a token (JWT) caller sees its user's requests.
  */
 export function reportScopeFor(principal: Principal | undefined): ReportScope {
-  if (!principal || principal.admin || principal.kind === 'admin' || principal.kind === 'anonymous') return { kind: 'all' };
+  if (!principal || seesEverything(principal)) return { kind: 'all' };
   if (principal.kind === 'jwt' && principal.user) return { kind: 'user', user: principal.user };
   // A caller we cannot pin to rows sees none rather than everyone's: no row has an empty key id.
   return { kind: 'key', keyId: principal.keyId ?? '' };

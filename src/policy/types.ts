@@ -27,6 +27,8 @@ export interface Principal {
   tags: string[];
   admin: boolean;
   limits: Limits;
+  /** A key allowed to attribute its requests to users it names (otherwise they go to `user`, or to none). */
+  allowUserOverride?: boolean;
 }
 
 export const anonymousPrincipal: Principal = {
@@ -57,6 +59,8 @@ export interface KeyRecord {
   providers: string[] | null;
   rpm: number | null;
   tpm: number | null;
+  /** Requests may name their user (body, header), which then stands in for `user`. */
+  allowUserOverride: boolean;
 }
 
 export interface NewKey {
@@ -70,6 +74,7 @@ export interface NewKey {
   rpm?: number | null;
   tpm?: number | null;
   expiresAt?: string | null;
+  allowUserOverride?: boolean;
 }
 
 export type KeyChanges = Partial<NewKey>;

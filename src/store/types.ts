@@ -44,9 +44,24 @@ export interface RequestRow {
   costNanos: number | null;
 }
 
+/** One request refused by policy before any upstream call, as the ledger counts it: per caller, user, kind and UTC minute. */
+export interface Refusal {
+  /** When it was refused (ISO 8601 UTC). */
+  ts: string;
+  keyId: string | null;
+  keyName: string | null;
+  user: string | null;
+  kind: ErrorKind;
+}
+
 export interface Ledger {
   /** Queues the request and its attempts; they are committed together, within this event-loop turn. */
   record(request: RequestRow, attempts: AttemptRow[]): void;
+  /**
+   * Counts a refused request. A flood of refusals from one caller adds one counter per minute
+   * and kind, not one row per request; counts are committed with the next batch of rows.
+   */
+  countRefusal(refusal: Refusal): void;
   /**
    * Resolves once every row recorded so far is committed; null when every row already is. A
    * store may commit on the spot when nothing else is in flight; callers that must not answer
@@ -55,7 +70,10 @@ export interface Ledger {
   whenDurable(): Promise<void> | null;
   /** Sum of known costs (nanos) of the rows matching the filter: budgets start from it. */
   costSince(filter: SpendFilter): number;
-  /** Spend report rows (`GET /v1/report`), limited to the rows `scope` allows. */
+  /**
+   * Spend report rows (`GET /v1/report`), limited to the rows `scope` allows. Where refusals can
+   * be grouped and filtered as asked (by time, user or key name), rows carry `refused_count`.
+   */
   report(query: ReportQuery, scope: ReportScope): ReportRow[];
   /** Requests newest first (`GET /v1/requests`), limited to the rows `scope` allows. */
   listRequests(query: RequestListQuery, scope: ReportScope): Promise<RequestPage>;
@@ -89,9 +107,20 @@ export interface RequestWithAttempts {
   attempts: AttemptRow[];
 }
 
+/** Media as kept: what was made, by whom, and when. */
+export interface StoredMedia extends StoredImage {
+  /** The caller that made it (`callerId`); null for media kept before owners were recorded. */
+  owner: string | null;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+}
+
+/** Images and audio the gateway made and keeps for a while, to be fetched again by id. */
 export interface ImageStore {
-  put(image: StoredImage): void;
-  get(id: string): StoredImage | undefined;
+  put(image: StoredImage, owner: string, createdAt: string): void;
+  get(id: string): StoredMedia | undefined;
+  /** Deletes every item made before `cutoff` (ISO 8601 UTC); returns how many went. */
+  deleteCreatedBefore(cutoff: string): number;
 }
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';

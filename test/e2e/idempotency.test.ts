@@ -66,6 +66,24 @@ describe('Idempotency-Key', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('keeps only successful answers: after a 400 or a 404 the same key runs the corrected request', async () => {
+    const bad = await request(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'refused-1' },
+      body: JSON.stringify({ model: 'up/m' }),
+    });
+    expect(bad.statusCode).toBe(400);
+    await bad.body.text();
+    const unknown = await post({ model: 'nowhere/m' }, 'refused-1');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['idempotent-replayed']).toBeUndefined();
+    const fixed = await post({}, 'refused-1');
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+    expect(upstream.requests).toHaveLength(1);
+    expect((await post({}, 'refused-1')).headers['idempotent-replayed']).toBe('true');
+  });
+
   it('answers 409 while the first request with the key is still running', async () => {
     upstream.script('m', { kind: 'delay', ms: 300 });
     const slow = post({}, 'busy-1');

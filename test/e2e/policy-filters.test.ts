@@ -50,13 +50,17 @@ describe('routing rules', () => {
     expect(headers['x-tollgate-model']).toBe('private/fast-model');
   });
 
-  it('denies with 403 naming the rule, before any upstream call', async () => {
+  it('denies with 403 naming the rule, before any upstream call; the refusal is counted, not given a row', async () => {
     const before = upstream.requests.length;
+    const rowsBefore = gateway.requests().length;
     const { status, body } = await chat({ model: 'keeper/preview-x' });
     expect(status).toBe(403);
     expect(body.error).toMatchObject({ type: 'permission_error', code: 'forbidden', message: 'preview models are not allowed here' });
     expect(upstream.requests.length).toBe(before);
-    expect(gateway.requests().at(-1)).toMatchObject({ status: 'error', error_kind: 'forbidden', attempts: 0 });
+    expect(gateway.requests()).toHaveLength(rowsBefore);
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await request(`${gateway.url}/v1/report?start_date=${today}&end_date=${today}`);
+    expect(((await report.body.json()) as { results: Array<{ refused_count: number }> }).results[0]!.refused_count).toBe(1);
   });
 
   it('skips a denied fallback model instead of failing the request', async () => {

@@ -84,6 +84,7 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
       reasoning_tokens: 0,
       request_count: 5,
       unpriced_request_count: 0,
+      refused_count: 0,
     });
     // The mock's nominal prices ($1/M in, $2/M out) make every request cost something.
     expect(row!.total_cost).toBeGreaterThan(0);
@@ -239,7 +240,16 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
   const window = () => `start_date=${today()}&end_date=${today()}`;
 
   beforeAll(async () => {
-    gateway = await startGateway({ auth: { adminKeyEnv: ADMIN_ENV }, budgets: [{ scope: 'global', limitUsd: 5, period: 'month' }] }, { env: { [ADMIN_ENV]: ADMIN } });
+    gateway = await startGateway(
+      {
+        auth: { adminKeyEnv: ADMIN_ENV },
+        budgets: [
+          { scope: 'global', limitUsd: 5, period: 'month' },
+          { scope: 'user', id: 'ann', limitUsd: 3, period: 'week' },
+        ],
+      },
+      { env: { [ADMIN_ENV]: ADMIN } },
+    );
     for (const [name, budgetUsd] of [['team-a', 2], ['team-b', null]] as const) {
       const response = await request(`${gateway.url}/v1/admin/keys`, {
         method: 'POST',
@@ -278,21 +288,39 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
     expect(status).toBe(401);
   });
 
-  it('GET /v1/credits gives the key its tightest budget as the balance, and its own spend', async () => {
+  it('GET /v1/credits gives the key its own budgets (key, its user’s), the tightest as the balance, and its own spend; never the global budget', async () => {
     const mine = gateway.requests().filter((row) => (row as Row).key_name === 'team-a') as Row[];
     const { status, body } = await getJson(`${gateway.url}/v1/credits`, auth(keys['team-a']!));
     expect(status).toBe(200);
-    expect(body.budgets.map((budget: { scope: string }) => budget.scope)).toEqual(['key', 'global']);
+    expect(body.budgets.map((budget: { scope: string; scope_id: string }) => `${budget.scope}:${budget.scope_id}`)).toEqual(['key:team-a', 'user:ann']);
     expect(body.budgets[0]).toMatchObject({ scope_id: 'team-a', period: 'month', limit: '2.00', reserved: '0.00', resets_at: expect.stringMatching(/-01T00:00:00\.000Z$/) });
     expect(Math.round(Number(body.budgets[0].used) * 1e9)).toBe(sumNanos(mine));
     expect(body.balance).toBe(body.budgets[0].remaining);
     expect(Math.round(Number(body.balance) * 1e9)).toBe(2e9 - sumNanos(mine));
     expect(Math.round(Number(body.total_used) * 1e9)).toBe(sumNanos(mine));
 
-    // team-b has no budget of its own: the global one is its balance.
+    // team-b has no budget of its own: nothing to show, and the gateway's total is none of its business.
     const b = await getJson(`${gateway.url}/v1/credits`, auth(keys['team-b']!));
-    expect(b.body.budgets.map((budget: { scope: string }) => budget.scope)).toEqual(['global']);
-    expect(Math.round(Number(b.body.balance) * 1e9)).toBe(5e9 - sumNanos(gateway.requests() as Row[]));
+    expect(b.body).toMatchObject({ balance: 'Infinity', budgets: [] });
+    expect(JSON.stringify(b.body)).not.toContain('"global"');
+    const theirs = gateway.requests().filter((row) => (row as Row).key_name === 'team-b') as Row[];
+    expect(Math.round(Number(b.body.total_used) * 1e9)).toBe(sumNanos(theirs));
+
+    // The admin sees the global budget with the whole gateway's spend.
+    const admin = await getJson(`${gateway.url}/v1/credits`, auth(ADMIN));
+    const global = admin.body.budgets.find((budget: { scope: string }) => budget.scope === 'global');
+    expect(Math.round(Number(global.used) * 1e9)).toBe(sumNanos(gateway.requests() as Row[]));
+  });
+
+  it('MCP tool results carry the key’s own budgets only', async () => {
+    const client = new Client({ name: 'report-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers: auth(keys['team-b']!) } }));
+    try {
+      const result = await client.callTool({ name: 'list_models', arguments: {} });
+      expect((result._meta as Record<string, unknown> | undefined)?.['tollgate/budget']).toBeUndefined();
+    } finally {
+      await client.close();
+    }
   });
 
   it('MCP get_spend over /mcp answers for the key that called it', async () => {
@@ -306,6 +334,26 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
       expect(structured.results).toEqual([expect.objectContaining({ api_key_name: 'team-b', request_count: 1 })]);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('GET /v1/credits under a global budget the key cannot see', () => {
+  it('shows the key no budget ("Infinity"), yet the exhausted global budget still refuses its request with 402', async () => {
+    const gateway = await startGateway({ budgets: [{ scope: 'global', limitUsd: 0.0000001, period: 'day' }] });
+    try {
+      const key = gateway.server.app.store.keys.create({ name: 'no-own-budget' }).key;
+      const credits = await getJson(`${gateway.url}/v1/credits`, { authorization: `Bearer ${key}` });
+      expect(credits.body).toMatchObject({ balance: 'Infinity', budgets: [] });
+      const refused = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(refused.statusCode).toBe(402);
+      expect(((await refused.body.json()) as { error: { message: string } }).error.message).toMatch(/budget exhausted for global "gateway"/);
+    } finally {
+      await gateway.close();
     }
   });
 });

@@ -72,7 +72,7 @@ describe('background WAL checkpoints', () => {
     // connection's own auto-checkpoint, so only the worker can copy them back.
     const bytes = new Uint8Array(24 * 1024 * 1024);
     for (let index = 0; index < bytes.length; index++) bytes[index] = index % 251;
-    store.images.put({ id: 'big', mediaType: 'application/octet-stream', bytes });
+    store.images.put({ id: 'big', mediaType: 'application/octet-stream', bytes }, 'anonymous', new Date().toISOString());
     expect(statSync(file).size).toBeLessThan(bytes.length);
     // Nothing runs on this thread meanwhile: no timer, no commit, no query.
     const held = new Int32Array(new SharedArrayBuffer(4));

@@ -75,6 +75,7 @@ describe('ledger report', () => {
       reasoning_tokens: 9,
       request_count: 3,
       unpriced_request_count: 0,
+      refused_count: 0,
     });
   });
 
@@ -160,5 +161,57 @@ describe('ledger report', () => {
     expect(total(store.ledger.report({ userId: 'bob' }, { kind: 'key', keyId: 'k1' })).request_count).toBe(0);
     expect(total(store.ledger.report({}, { kind: 'user', user: 'alice' })).request_count).toBe(3);
     expect(total(store.ledger.report({}, { kind: 'key', keyId: '' })).request_count).toBe(0);
+  });
+});
+
+describe('ledger report with refusals', () => {
+  let refusalsDir: string;
+  let withRefusals: Store;
+  beforeAll(() => {
+    refusalsDir = mkdtempSync(join(tmpdir(), 'tollgate-refusals-'));
+    withRefusals = openSqliteStore(refusalsDir);
+    withRefusals.ledger.record(row({ ts: '2026-11-01T09:00:00.000Z', costNanos: 500, user: 'alice', keyId: 'k1', keyName: 'ci' }), []);
+    const refuse = (ts: string, keyId: string | null, keyName: string | null, user: string | null, times: number) => {
+      for (let index = 0; index < times; index++) withRefusals.ledger.countRefusal({ ts, keyId, keyName, user, kind: 'insufficient_budget' });
+    };
+    refuse('2026-11-01T09:00:10.000Z', 'k1', 'ci', 'alice', 3);
+    refuse('2026-11-01T09:00:50.000Z', 'k1', 'ci', 'alice', 2);
+    refuse('2026-11-01T10:30:00.000Z', 'k2', 'web', null, 4);
+    refuse('2026-11-02T00:00:00.000Z', null, null, 'mallory', 1);
+  });
+  afterAll(() => {
+    withRefusals.close();
+    rmSync(refusalsDir, { recursive: true, force: true });
+  });
+
+  it('adds refused_count to each group, with a row of its own for a group that only has refusals, in the report order', () => {
+    expect(total(withRefusals.ledger.report({}, all))).toMatchObject({ request_count: 1, refused_count: 10 });
+    expect(withRefusals.ledger.report({ groupBy: 'day', datePart: 'hour' }, all).map((r) => [r.hour, r.request_count, r.refused_count])).toEqual([
+      ['2026-11-01T09', 1, 5],
+      ['2026-11-01T10', 0, 4],
+      ['2026-11-02T00', 0, 1],
+    ]);
+    expect(withRefusals.ledger.report({ groupBy: 'user' }, all).map((r) => [r.user ?? null, r.total_cost, r.refused_count])).toEqual([
+      ['alice', 0.0000005, 5],
+      ['mallory', 0, 1],
+      [null, 0, 4],
+    ]);
+    expect(withRefusals.ledger.report({ groupBy: 'api_key_name', endDate: '2026-11-01' }, all).map((r) => [r.api_key_name ?? null, r.refused_count])).toEqual([
+      ['ci', 5],
+      ['web', 4],
+    ]);
+  });
+
+  it('keeps to the scope and the user and key filters, and leaves the field out where refusals cannot be filtered or grouped', () => {
+    expect(total(withRefusals.ledger.report({}, { kind: 'key', keyId: 'k2' }))).toMatchObject({ request_count: 0, refused_count: 4 });
+    expect(total(withRefusals.ledger.report({}, { kind: 'user', user: 'mallory' }))).toMatchObject({ refused_count: 1 });
+    expect(total(withRefusals.ledger.report({ userId: 'alice' }, all))).toMatchObject({ refused_count: 5 });
+    expect(total(withRefusals.ledger.report({ apiKeyName: 'web' }, all))).toMatchObject({ refused_count: 4 });
+    expect(total(withRefusals.ledger.report({ startDate: '2026-11-02', endDate: '2026-11-02' }, all))).toMatchObject({ refused_count: 1 });
+    expect(total(withRefusals.ledger.report({ model: 'mock/echo' }, all))).not.toHaveProperty('refused_count');
+    expect(total(withRefusals.ledger.report({ tags: ['a'] }, all))).not.toHaveProperty('refused_count');
+    for (const groupBy of ['model', 'tag', 'provider'] as const) {
+      expect(withRefusals.ledger.report({ groupBy }, all).every((r) => !('refused_count' in r)), groupBy).toBe(true);
+    }
   });
 });

@@ -44,6 +44,15 @@ export interface LedgerAttempt {
   cost_nanos: number | null;
 }
 
+export interface LedgerRefusal {
+  minute: string;
+  key_id: string;
+  key_name: string | null;
+  user: string;
+  kind: string;
+  count: number;
+}
+
 export interface TestGateway {
   url: string;
   server: RunningServer;
@@ -51,6 +60,8 @@ export interface TestGateway {
   /** Reads the ledger from the SQLite file, as a user with sqlite3 would. */
   requests(): LedgerRequest[];
   attempts(requestId?: string): LedgerAttempt[];
+  /** The refusal counters (per minute, key, user and kind). */
+  refusals(): LedgerRefusal[];
   close(): Promise<void>;
 }
 
@@ -99,6 +110,7 @@ export async function startGateway(config: ConfigInput, options: StartGatewayOpt
       requestId
         ? read<LedgerAttempt>('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq', requestId)
         : read<LedgerAttempt>('SELECT * FROM attempts ORDER BY ts, rowid'),
+    refusals: () => read<LedgerRefusal>('SELECT * FROM refusals ORDER BY minute, key_id, user, kind'),
     close: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

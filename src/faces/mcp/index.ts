@@ -5,16 +5,17 @@
  * itself: it is loaded when MCP is first served (see lazy-http-handler.ts).
  */
 import type { Gateway } from '../../core/types.js';
-import type { Principal } from '../../policy/types.js';
+import type { CallerLookup } from './caller-transport.js';
 import type { McpServerOptions } from './server.js';
 
 export type { McpServerOptions } from './server.js';
 export type { McpHttpHandler, McpHttpHandlerOptions } from './http-handler.js';
+export type { CallerLookup } from './caller-transport.js';
 export { createMcpHttpHandler } from './lazy-http-handler.js';
 export { attachPrincipal } from './auth-info.js';
 
 /** See stdio.ts. */
-export async function serveStdio(gateway: Gateway, options: McpServerOptions, principal?: Principal): Promise<void> {
+export async function serveStdio(gateway: Gateway, options: McpServerOptions, caller: CallerLookup): Promise<void> {
   const stdio = await import('./stdio.js');
-  return stdio.serveStdio(gateway, options, principal);
+  return stdio.serveStdio(gateway, options, caller);
 }

@@ -5,6 +5,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../../core/types.js';
+import { principalFrom } from './auth-info.js';
 import { completeModelId } from './catalog-view.js';
 import { AUDIO_URI_TEMPLATE } from './audio-uri.js';
 import { IMAGE_URI_TEMPLATE } from './image-uri.js';
@@ -71,9 +72,9 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
       title: 'Generated image',
       description: 'An image made by the generate_image tool, as a base64 blob.',
     },
-    (uri, variables): ReadResourceResult => {
+    (uri, variables, extra): ReadResourceResult => {
       const id = decodeURIComponent(String(variables.id));
-      const image = gateway.getImage(id);
+      const image = gateway.getImage(id, principalFrom(extra.authInfo));
       if (!image) {
         throw new McpError(RESOURCE_NOT_FOUND, `No image ${id}; images are kept for a limited time, generate it again.`, {
           uri: uri.href,
@@ -92,10 +93,10 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
       title: 'Spoken audio',
       description: 'Audio made by the speak tool, as a base64 blob.',
     },
-    (uri, variables): ReadResourceResult => {
+    (uri, variables, extra): ReadResourceResult => {
       const id = decodeURIComponent(String(variables.id));
       // Audio shares the gateway's media store with images; only audio answers here.
-      const audio = gateway.getImage(id);
+      const audio = gateway.getImage(id, principalFrom(extra.authInfo));
       if (!audio || !/^(audio|video)\//.test(audio.mediaType)) {
         throw new McpError(RESOURCE_NOT_FOUND, `No audio ${id}; audio is kept for a limited time, call speak again.`, { uri: uri.href });
       }

@@ -4,19 +4,18 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Gateway } from '../../core/types.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import type { Principal } from '../../policy/types.js';
-import { authInfoFor } from './auth-info.js';
+import { CallerTransport, type CallerLookup } from './caller-transport.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 
 /**
  * Serves one client on this process's stdin/stdout; resolves when stdin ends or the client
- * disconnects. `principal` is the caller every tool call acts as (from `TOLLGATE_API_KEY`):
- * one agent, one key, one budget.
+ * disconnects. `caller` says who every request acts as (the key in `TOLLGATE_API_KEY`: one
+ * agent, one key, one budget); it is asked again for each request, so a revoked key or a changed
+ * limit counts from the next call on, as over HTTP.
  */
-export async function serveStdio(gateway: Gateway, options: McpServerOptions, principal?: Principal): Promise<void> {
+export async function serveStdio(gateway: Gateway, options: McpServerOptions, caller: CallerLookup): Promise<void> {
   const server = createMcpServer(gateway, options);
-  const transport = new StdioServerTransport(process.stdin, process.stdout);
+  const transport = new CallerTransport(new StdioServerTransport(process.stdin, process.stdout), caller);
   const done = new Promise<void>((resolve) => {
     transport.onclose = resolve;
   });
@@ -28,14 +27,6 @@ export async function serveStdio(gateway: Gateway, options: McpServerOptions, pr
   process.stdin.once('end', onEnd);
   process.stdin.once('close', onEnd);
   await server.connect(transport);
-  if (principal) {
-    // Streamable HTTP hands the caller to tools as extra.authInfo; stdio has no request, so the
-    // process's one caller is attached to every message the same way.
-    const authInfo = authInfoFor(principal);
-    type Deliver = (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
-    const deliver = transport.onmessage as unknown as Deliver;
-    (transport as unknown as { onmessage: Deliver }).onmessage = (message, extra) => deliver(message, { ...extra, authInfo });
-  }
   await done;
   process.stdin.off('end', onEnd);
   process.stdin.off('close', onEnd);

@@ -46,13 +46,15 @@ export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: numbe
     {
       method: 'GET',
       prefix: IMAGES_PREFIX,
-      handle: async (req, res) => {
+      handle: async (req, res, context) => {
         const id = decodeURIComponent((req.url ?? '').split('?')[0]!.slice(IMAGES_PREFIX.length));
-        const image = id ? gateway.getImage(id) : undefined;
+        // Another caller's image is answered exactly as one that never existed.
+        const image = id ? gateway.getImage(id, context.principal) : undefined;
         if (!image || !image.mediaType.startsWith('image/')) {
           throw new GatewayError('not_found', `no image ${id}; images are kept for a limited time, generate it again`);
         }
-        res.writeHead(200, { 'content-type': image.mediaType, 'content-length': image.bytes.byteLength, 'cache-control': 'private, max-age=86400' });
+        const maxAge = Math.max(0, Math.floor((Date.parse(image.expiresAt) - Date.now()) / 1000));
+        res.writeHead(200, { 'content-type': image.mediaType, 'content-length': image.bytes.byteLength, 'cache-control': `private, max-age=${maxAge}` });
         res.end(image.bytes);
       },
     },

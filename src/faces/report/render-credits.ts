@@ -20,14 +20,16 @@ export interface CreditsBudget {
 
 export interface CreditsBody {
   /**
-   * What is left in the tightest budget that applies to the caller; `"Infinity"` when none
-   * applies (always a string: the AI SDK's `getCredits()` schema requires one, and the text
-   * parses as a number in JS, Python and Go).
+   * What is left in the tightest of the caller's own budgets (key, user, tag; the global one
+   * only for admins and anonymous loopback use, since its figures are the whole gateway's);
+   * `"Infinity"` when none applies (always a string: the AI SDK's `getCredits()` schema requires
+   * one, and the text parses as a number in JS, Python and Go). A global budget still refuses
+   * requests at admission when it runs out, whatever this says.
    */
   balance: string;
   /** Everything the caller has spent, all time (all requests for admins and anonymous use). */
   total_used: string;
-  /** Every budget that applies, tightest first (the first one gives `balance`). */
+  /** Every budget of the caller's own, tightest first (the first one gives `balance`). */
   budgets: CreditsBudget[];
   spend: { today: string; this_month: string };
 }

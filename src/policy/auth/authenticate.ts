@@ -115,6 +115,7 @@ export function keyPrincipal(record: KeyRecord): Principal {
     tags: record.tags,
     admin: false,
     limits,
+    ...(record.allowUserOverride ? { allowUserOverride: true } : {}),
   };
 }
 

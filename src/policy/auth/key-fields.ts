@@ -36,6 +36,7 @@ const limitFields = {
   rpm: z.number().int().positive().nullable().optional(),
   tpm: z.number().int().positive().nullable().optional(),
   expiresAt: ExpiresAt.nullable().optional(),
+  allowUserOverride: z.boolean().optional(),
 };
 
 export const NewKeySchema = z.object({ name: KeyName, ...limitFields }).strict() satisfies z.ZodType<NewKey>;
@@ -47,7 +48,7 @@ export function describeKeyFieldsError(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid key fields';
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; key fields are camelCase: name, user, tags, budgetUsd, budgetPeriod, models, providers, rpm, tpm, expiresAt`;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; key fields are camelCase: name, user, tags, budgetUsd, budgetPeriod, models, providers, rpm, tpm, expiresAt, allowUserOverride`;
   }
   const path = issue.path.join('.');
   return path ? `${path}: ${issue.message}` : issue.message;

@@ -51,10 +51,11 @@ interface KeyRow {
   providers: string | null;
   rpm: number | null;
   tpm: number | null;
+  allow_user_override: number;
 }
 
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, user, tags, budget_nanos,
-  budget_period, models, providers, rpm, tpm`;
+  budget_period, models, providers, rpm, tpm, allow_user_override`;
 
 function toRecord(row: KeyRow): KeyRecord {
   return {
@@ -73,6 +74,7 @@ function toRecord(row: KeyRow): KeyRecord {
     providers: row.providers ? (JSON.parse(row.providers) as string[]) : null,
     rpm: row.rpm,
     tpm: row.tpm,
+    allowUserOverride: row.allow_user_override === 1,
   };
 }
 
@@ -89,6 +91,7 @@ function toColumns(input: KeyChanges): Record<string, string | number | null> {
   if (input.rpm !== undefined) columns.rpm = input.rpm;
   if (input.tpm !== undefined) columns.tpm = input.tpm;
   if (input.expiresAt !== undefined) columns.expires_at = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
+  if (input.allowUserOverride !== undefined) columns.allow_user_override = input.allowUserOverride ? 1 : 0;
   return columns;
 }
 
@@ -136,6 +139,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
         rpm: null,
         tpm: null,
         expires_at: null,
+        allow_user_override: 0,
         ...toColumns(input),
         id: `key_${randomBase62(16)}`,
         prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),

@@ -1,6 +1,8 @@
 /**
  * Spend reports over the `requests` ledger, as Vercel AI Gateway's `GET /v1/report` shapes them.
- * Costs are summed in SQL on integer nanos (exact) and divided into USD once, per row.
+ * Costs are summed in SQL on integer nanos (exact) and divided into USD once, per row. Refused
+ * requests live as counters in `refusals` (per minute, key, user and kind); they join the rows as
+ * `refused_count` where the report's grouping and filters are ones those counters have.
  */
 import type Database from 'better-sqlite3';
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
@@ -122,6 +124,53 @@ interface RawRow {
 
 export type ReportReader = (query: ReportQuery, scope: ReportScope) => ReportRow[];
 
+/** Refusal counters keep the minute, key and user only: the groupings they can answer. */
+function refusalGroupingOf(query: ReportQuery): string | null | undefined {
+  switch (query.groupBy) {
+    case undefined:
+      return null;
+    case 'day':
+      return query.datePart === 'hour' ? 'substr(f.minute, 1, 13)' : 'substr(f.minute, 1, 10)';
+    case 'user':
+      return "nullif(f.user, '')";
+    case 'api_key_name':
+      return 'f.key_name';
+    default:
+      return undefined;
+  }
+}
+
+/** The refusals matching a query, or undefined when it filters on what refusals do not record. */
+function refusalFilterOf(query: ReportQuery, scope: ReportScope): Filter | undefined {
+  if (query.model !== undefined || query.provider !== undefined || query.tags?.length) return undefined;
+  const where: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (scope.kind === 'key') {
+    where.push('f.key_id = @scopeKeyId');
+    params.scopeKeyId = scope.keyId;
+  } else if (scope.kind === 'user') {
+    where.push('f.user = @scopeUser');
+    params.scopeUser = scope.user;
+  }
+  if (query.startDate) {
+    where.push('f.minute >= @startDate');
+    params.startDate = query.startDate;
+  }
+  if (query.endDate) {
+    where.push('f.minute < @endBefore');
+    params.endBefore = addDays(query.endDate, 1);
+  }
+  if (query.userId !== undefined) {
+    where.push('f.user = @userId');
+    params.userId = query.userId;
+  }
+  if (query.apiKeyName !== undefined) {
+    where.push('f.key_name = @apiKeyName');
+    params.apiKeyName = query.apiKeyName;
+  }
+  return { where, params };
+}
+
 /** Builds the report reader for one database; statements are prepared per query shape and kept. */
 export function sqliteReport(db: Database.Database): ReportReader {
   const statements = new Map<string, Database.Statement>();
@@ -146,8 +195,56 @@ export function sqliteReport(db: Database.Database): ReportReader {
       const order = grouping.chronological ? 'grp' : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp';
       sql = `SELECT ${grouping.expression} AS grp, ${METRICS} FROM requests r ${join} ${whereSql} GROUP BY grp ORDER BY ${order}`;
     }
-    const rows = prepare(sql).all(params) as RawRow[];
-    return rows.map((row) => toReportRow(row, grouping?.field));
+    const rows = (prepare(sql).all(params) as RawRow[]).map((row) => toReportRow(row, grouping?.field));
+    const refusalGrouping = refusalGroupingOf(query);
+    const refusalFilter = refusalFilterOf(query, scope);
+    if (refusalGrouping === undefined || refusalFilter === undefined) return rows;
+    const refusalWhere = refusalFilter.where.length ? `WHERE ${refusalFilter.where.join(' AND ')}` : '';
+    const refusalSql = refusalGrouping
+      ? `SELECT ${refusalGrouping} AS grp, sum(f.count) AS refused FROM refusals f ${refusalWhere} GROUP BY grp`
+      : `SELECT sum(f.count) AS refused FROM refusals f ${refusalWhere}`;
+    const refused = prepare(refusalSql).all(refusalFilter.params) as Array<{ grp?: string | null; refused: number | null }>;
+    return withRefusals(rows, refused, grouping);
+  };
+}
+
+/**
+ * Adds `refused_count` to every row, and a row of its own for each group that only has
+ * refusals, in the report's order: time buckets by time, other groups by cost and count.
+ */
+function withRefusals(rows: ReportRow[], refused: Array<{ grp?: string | null; refused: number | null }>, grouping: Grouping | undefined): ReportRow[] {
+  const field = grouping?.field;
+  const groupOf = (row: ReportRow): string | null => (field ? (row[field] ?? null) : null);
+  const counts = new Map<string | null, number>();
+  for (const entry of refused) if (entry.refused) counts.set(entry.grp ?? null, entry.refused);
+  const merged = rows.map((row) => ({ ...row, refused_count: counts.get(groupOf(row)) ?? 0 }));
+  const present = new Set(merged.map(groupOf));
+  for (const [group, count] of counts) {
+    if (present.has(group)) continue;
+    merged.push({ ...toReportRow(emptyRawRow(group), field), refused_count: count });
+  }
+  if (merged.length === rows.length) return merged;
+  // The order SQL gave the others (binary string order, as SQLite compares).
+  const byText = (a: string | null, b: string | null) => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
+  return merged.sort((a, b) => {
+    const ga = groupOf(a);
+    const gb = groupOf(b);
+    if (grouping?.chronological) return byText(ga, gb);
+    return b.total_cost - a.total_cost || b.request_count - a.request_count || Number(ga === null) - Number(gb === null) || byText(ga, gb);
+  });
+}
+
+function emptyRawRow(group: string | null): RawRow {
+  return {
+    grp: group,
+    request_count: 0,
+    cost_nanos: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cached_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    reasoning_tokens: 0,
+    unpriced_request_count: 0,
   };
 }
 

@@ -95,6 +95,19 @@ const migrations: string[] = [
    CREATE INDEX requests_key_name_ts ON requests (key_name, ts);
    CREATE INDEX requests_status_ts ON requests (status, ts);
    CREATE INDEX requests_error_kind_ts ON requests (error_kind, ts) WHERE error_kind IS NOT NULL;`,
+  // Scoping: keys that may name users, owners and expiry of stored media, refusal counts.
+  `ALTER TABLE keys ADD COLUMN allow_user_override INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE refusals (
+     minute TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     key_name TEXT,
+     user TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (minute, key_id, user, kind)
+   ) WITHOUT ROWID;
+   ALTER TABLE images ADD COLUMN owner TEXT;
+   CREATE INDEX images_ts ON images (ts);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { StoredImage } from '../../core/types.js';
 import type { SpendFilter } from '../../policy/budgets.js';
-import type { AttemptRow, ImageStore, Ledger, RequestRow, Store } from '../types.js';
+import type { AttemptRow, ImageStore, Ledger, Refusal, RequestRow, Store, StoredMedia } from '../types.js';
 import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
@@ -113,7 +112,12 @@ function sqliteLedger(
     );
   };
 
-  const writeBatch = db.transaction((batch: Array<[RequestRow, AttemptRow[]]>) => {
+  // Keys and users are '' rather than NULL in the refusals table: NULLs never conflict in a primary key.
+  const addRefusals = db.prepare(`INSERT INTO refusals (minute, key_id, key_name, user, kind, count) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (minute, key_id, user, kind) DO UPDATE SET count = count + excluded.count, key_name = excluded.key_name`);
+
+  const writeBatch = db.transaction((batch: Array<[RequestRow, AttemptRow[]]>, refusals: Iterable<RefusalTally>) => {
+    for (const { refusal: f, count } of refusals) addRefusals.run(minuteOf(f.ts), f.keyId ?? '', f.keyName, f.user ?? '', f.kind, count);
     for (const [r, attempts] of batch) {
       // The id may be the client's own `x-request-id`, so it can repeat. A repeat must neither
       // lose its spend nor abort the batch (every other request's rows with it): it is stored
@@ -140,6 +144,8 @@ function sqliteLedger(
   const readReport = sqliteReport(db);
   const requestLog = sqliteRequestLog(db);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
+  // Refusals in this batch, one tally per counter they add to.
+  let refusals = new Map<string, RefusalTally>();
   let scheduled = false;
   let lastCommit = 0;
   let durable: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -149,10 +155,12 @@ function sqliteLedger(
     const waiting = durable;
     durable = null;
     try {
-      if (pending.length === 0 || !db.open) return;
+      if ((pending.length === 0 && refusals.size === 0) || !db.open) return;
       const batch = pending;
+      const tallies = refusals;
       pending = [];
-      writeBatch(batch);
+      refusals = new Map();
+      writeBatch(batch, tallies.values());
       afterCommit();
     } catch (error) {
       onWriteError(error);
@@ -162,15 +170,29 @@ function sqliteLedger(
     }
   };
 
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    const wait = busy() ? lastCommit + MIN_COMMIT_INTERVAL_MS - performance.now() : 0;
+    if (wait <= 0) setImmediate(flush);
+    else setTimeout(flush, wait);
+  };
+
   return {
     record: (request, attempts) => {
       pending.push([request, attempts]);
-      if (!scheduled) {
-        scheduled = true;
-        const wait = busy() ? lastCommit + MIN_COMMIT_INTERVAL_MS - performance.now() : 0;
-        if (wait <= 0) setImmediate(flush);
-        else setTimeout(flush, wait);
+      schedule();
+    },
+    countRefusal: (refusal) => {
+      const counter = `${minuteOf(refusal.ts)}\u0000${refusal.keyId ?? ''}\u0000${refusal.user ?? ''}\u0000${refusal.kind}`;
+      const tally = refusals.get(counter);
+      if (tally) {
+        tally.count += 1;
+        tally.refusal = refusal;
+      } else {
+        refusals.set(counter, { refusal, count: 1 });
       }
+      schedule();
     },
     flush,
     whenDurable: () => {
@@ -194,6 +216,17 @@ function sqliteLedger(
     listRequests: async (query, scope) => (flush(), requestLog.list(query, scope)),
     getRequest: async (id, scope) => (flush(), requestLog.get(id, scope)),
   };
+}
+
+interface RefusalTally {
+  /** The latest refusal counted (its key name is the one stored). */
+  refusal: Refusal;
+  count: number;
+}
+
+/** `YYYY-MM-DDTHH:MM`: the UTC minute refusals are counted in. */
+function minuteOf(ts: string): string {
+  return ts.slice(0, 16);
 }
 
 function costSince(db: Database.Database, filter: SpendFilter): number {
@@ -220,16 +253,19 @@ function costSince(db: Database.Database, filter: SpendFilter): number {
 }
 
 function sqliteImages(db: Database.Database, afterWrite: () => void): ImageStore {
-  const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes) VALUES (?, ?, ?, ?)');
-  const select = db.prepare('SELECT id, media_type AS mediaType, bytes FROM images WHERE id = ?');
+  const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes, owner) VALUES (?, ?, ?, ?, ?)');
+  const select = db.prepare('SELECT id, media_type AS mediaType, bytes, owner, ts FROM images WHERE id = ?');
+  const deleteBefore = db.prepare('DELETE FROM images WHERE ts < ?');
   return {
-    put: (image) => {
-      insert.run(image.id, new Date().toISOString(), image.mediaType, Buffer.from(image.bytes));
+    put: (image, owner, createdAt) => {
+      insert.run(image.id, createdAt, image.mediaType, Buffer.from(image.bytes), owner);
       afterWrite();
     },
     get: (id) => {
-      const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer } | undefined;
-      return row ? ({ id: row.id, mediaType: row.mediaType, bytes: new Uint8Array(row.bytes) } satisfies StoredImage) : undefined;
+      const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer; owner: string | null; ts: string } | undefined;
+      if (!row) return undefined;
+      return { id: row.id, mediaType: row.mediaType, bytes: new Uint8Array(row.bytes), owner: row.owner, createdAt: row.ts } satisfies StoredMedia;
     },
+    deleteCreatedBefore: (cutoff) => deleteBefore.run(cutoff).changes,
   };
 }

@@ -46,6 +46,12 @@ const RowFields = {
   reasoning_tokens: z.number().int().nonnegative(),
   request_count: z.number().int().nonnegative(),
   unpriced_request_count: z.number().int().nonnegative().describe('Requests whose model has no known price (not in total_cost).'),
+  refused_count: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Requests refused by a budget, rate limit or allowlist before any model was called (not in request_count); absent when grouped or filtered by model, provider or tag.'),
 };
 const GroupFields = {
   day: z.string().optional(),
@@ -143,7 +149,7 @@ function groupFieldOf(output: GetSpendToolOutput): ReportGroupField | undefined 
 function renderSpend(output: GetSpendToolOutput): CallToolResult {
   const window = `${output.start_date ?? 'the first request'} to ${output.end_date} (UTC days, inclusive)`;
   const line = (row: ReportRow): string =>
-    `$${row.total_cost.toFixed(6)} over ${row.request_count} request${row.request_count === 1 ? '' : 's'} (${row.input_tokens} input / ${row.output_tokens} output tokens${row.unpriced_request_count ? `, ${row.unpriced_request_count} without a price` : ''})`;
+    `$${row.total_cost.toFixed(6)} over ${row.request_count} request${row.request_count === 1 ? '' : 's'} (${row.input_tokens} input / ${row.output_tokens} output tokens${row.unpriced_request_count ? `, ${row.unpriced_request_count} without a price` : ''})${row.refused_count ? `, and ${row.refused_count} refused` : ''}`;
   const lines = [`Spend from ${window}: ${line(output.total)}.`];
   const field = groupFieldOf(output);
   if (field) {

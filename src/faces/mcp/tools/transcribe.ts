@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { sniffAudioType } from '../../../core/audio-type.js';
 import { GatewayError } from '../../../core/errors.js';
 import type { Gateway, TranscribeRequest, TranscribeResult } from '../../../core/types.js';
+import type { Principal } from '../../../policy/types.js';
 import { storedIdOf } from '../audio-uri.js';
 import { CostSchema, formatCost, structuredResult, modelCallAnnotations } from '../results.js';
 import { toRequestContext } from '../request-context.js';
@@ -61,11 +62,12 @@ export function registerTranscribeTool(server: McpServer, gateway: Gateway): voi
         return invalidArgumentsResult('Give exactly one of audio_uri (a tollgate://audio/{id} link from speak) and audio_base64 (the file, base64-encoded, with media_type).');
       }
       try {
-        const audio = input.audio_uri !== undefined ? storedAudio(gateway, input.audio_uri) : inlineAudio(input.audio_base64!, input.media_type);
+        const context = toRequestContext(extra);
+        const audio = input.audio_uri !== undefined ? storedAudio(gateway, input.audio_uri, context.principal) : inlineAudio(input.audio_base64!, input.media_type);
         const request: TranscribeRequest = { model: input.model, audio: audio.bytes, mediaType: audio.mediaType };
         if (input.language !== undefined) request.language = input.language.toLowerCase();
         if (input.prompt !== undefined) request.prompt = input.prompt;
-        return renderTranscript(await gateway.transcribe(request, toRequestContext(extra)));
+        return renderTranscript(await gateway.transcribe(request, context));
       } catch (error) {
         return toolErrorResult(error);
       }
@@ -73,9 +75,9 @@ export function registerTranscribeTool(server: McpServer, gateway: Gateway): voi
   );
 }
 
-function storedAudio(gateway: Gateway, reference: string): { bytes: Uint8Array; mediaType: string } {
+function storedAudio(gateway: Gateway, reference: string, caller: Principal | undefined): { bytes: Uint8Array; mediaType: string } {
   const id = storedIdOf(reference);
-  const stored = gateway.getImage(id);
+  const stored = gateway.getImage(id, caller);
   if (!stored || !/^(audio|video)\//.test(stored.mediaType)) {
     throw new GatewayError('not_found', `No audio ${reference}; call speak again for a fresh link, or pass the file as audio_base64.`, { param: 'audio_uri' });
   }
