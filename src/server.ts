@@ -135,7 +135,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (bodyAbandoned(req) && !req.complete && !socket.destroyed) socket.end();
     });
     try {
-      if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
+      if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'tollgate', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
       if (path === '/mcp') {
         // A browser's CORS preflight carries no credentials; the MCP handler answers it.
