@@ -3,8 +3,7 @@
  * `tollgate` on the PATH whose `--version`, `serve` and `mcp` work from any folder. And
  * `npm start` in the repository leaves no server behind when npm is stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -2,11 +2,11 @@
  * Root ignores file modes, so a read-only folder is no obstacle to it. Where a test needs a
  * folder a command cannot write, the command runs as `nobody` when the tests run as root.
  */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 /** The user commands run as: `nobody` under root, else the tests' own (undefined). */
 export const runAs: { uid: number; gid: number } | undefined = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
