@@ -29,10 +29,13 @@ function load(configFile: string | undefined): Config {
   }
 }
 
-/** The data folder of this run, announced on stderr (with a warning for a stranded `./.tollgate`). */
-function announceDataHome(flags: GlobalFlags): DataHome {
+/**
+ * The data folder of this run, announced on stderr, with a warning for a stranded `./.tollgate`
+ * (unless the command reports that itself).
+ */
+function announceDataHome(flags: GlobalFlags, options: { legacyWarning?: boolean } = {}): DataHome {
   const home = resolveDataHome({ flag: flags.dataDir });
-  const warning = legacyDataDirWarning(home);
+  const warning = options.legacyWarning === false ? undefined : legacyDataDirWarning(home);
   process.stderr.write(`${describeDataHome(home)}\n${warning ? `${warning}\n` : ''}`);
   return home;
 }
@@ -135,7 +138,7 @@ const commands: Record<string, Command> = {
 
   async doctor(flags) {
     const values = await parseOwnFlags('doctor', flags.rest, { port: { type: 'string' }, host: { type: 'string' }, timeout: { type: 'string' } });
-    const home = announceDataHome(flags);
+    const home = announceDataHome(flags, { legacyWarning: false });
     const { runDoctorCommand } = await import('./cli/doctor.js');
     process.exitCode = await runDoctorCommand({ ...values, configFile: flags.config, home });
   },

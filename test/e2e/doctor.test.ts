@@ -142,6 +142,22 @@ describe('tollgate doctor', () => {
     }
   });
 
+  it('warns about a ledger left in ./.tollgate of the working directory', async () => {
+    const project = join(work, 'old-project');
+    const legacy = openSqliteStore(join(project, '.tollgate'));
+    legacy.close();
+    let out = '';
+    const code = await runDoctorCommand({
+      home: { dir: join(work, 'xdg', 'tollgate'), source: 'default' },
+      port: '0',
+      env: {},
+      cwd: project,
+      stdout: (text) => (out += text),
+    });
+    expect(code).toBe(0);
+    expect(out).toContain(`warn  data      ${join(project, '.tollgate')} holds a ledger that is not used: the data folder is now ${join(work, 'xdg', 'tollgate')}. To keep using it, pass --data-dir`);
+  });
+
   describe('beside a running tollgate', () => {
     let gateway: TestGateway;
     let port: number;
