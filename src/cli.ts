@@ -185,6 +185,14 @@ async function stdioPrincipal(app: App, config: Config): Promise<Principal> {
   return auth.authenticate(key ? { authorization: `Bearer ${key}` } : {}, '/mcp');
 }
 
+/** `serve --help` → [serve]; `keys create --help` and `keys help create` → [keys, create]; else none. */
+function helpTopic(command: string, args: string[]): string[] | undefined {
+  if (command === 'keys' && args[0] === 'help') return [command, ...args.slice(1, 2)];
+  if (!asksForHelp(args)) return undefined;
+  const subcommand = command === 'keys' && args[0] && !args[0].startsWith('-') ? args[0] : undefined;
+  return subcommand ? [command, subcommand] : [command];
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   if (first === '--version' || first === '-v' || first === 'version') return void process.stdout.write(`${version}\n`);
@@ -196,8 +204,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = Object.hasOwn(commands, first) ? commands[first]! : undefined;
   if (!command) fail(`unknown command "${first}"; the commands are serve, mcp, keys, spend, doctor and help (\`tollgate help\`)`, 2);
-  // `tollgate keys create --help`, `tollgate keys help create`: help for the subcommand.
-  const topic = first === 'keys' && rest[0] === 'help' ? [first, ...rest.slice(1, 2)] : asksForHelp(rest) ? [first, ...(first === 'keys' && rest[0] && !rest[0].startsWith('-') ? [rest[0]] : [])] : undefined;
+  const topic = helpTopic(first, rest);
   if (topic) {
     const text = await helpText(topic);
     if (text === undefined) fail(`no help for "${topic.join(' ')}"; \`tollgate help ${first}\` lists what it takes`, 2);
