@@ -1,64 +1,23 @@
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { createApp, llmsTxt, version, type App } from './app.js';
-import { GatewayError } from './core/errors.js';
-import { createAuthenticator } from './policy/auth/authenticate.js';
-import { standingCaller, type StandingCaller } from './policy/auth/standing-caller.js';
-import { describeEnvProviders, envProviders } from './config/env-providers.js';
+/**
+ * The `tollgate` command. Each command loads what it needs when it runs, so that `--version`,
+ * `help` and the short commands start at once.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { App } from './app.js';
+import type { StandingCaller } from './policy/auth/standing-caller.js';
+import { describeEnvProviders } from './config/env-providers.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { runKeysCommand } from './cli/keys.js';
-import { runSpendCommand } from './cli/spend.js';
-import { splitGlobalFlags } from './cli/global-flags.js';
-import { serveStdio } from './faces/mcp/index.js';
+import { DataDirError, dataDirProblem, describeDataHome, ensureDataDir, legacyDataDirWarning, resolveDataHome, type DataHome } from './config/data-home.js';
+import { asksForHelp, globalUsage, helpText } from './cli/help.js';
+import { ListenAddressError, resolveListenAddress } from './cli/listen-address.js';
+import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags.js';
 import { UnsafeBindError } from './policy/auth/bind.js';
-import { startServer } from './server.js';
-
-const usage = `tollgate ${version} — a self-hosted AI gateway
-
-Usage:
-  tollgate serve [--port N] [--host H] [--config FILE] [--data-dir DIR]
-      Serve the OpenAI-compatible HTTP API and MCP (Streamable HTTP at /mcp).
-  tollgate mcp [--config FILE] [--data-dir DIR]
-      Serve MCP over stdio (for Claude Desktop, IDEs and agent frameworks).
-  tollgate keys create|list|show|update|revoke … [--data-dir DIR]
-      Manage virtual keys (\`tollgate keys help\` for the flags).
-  tollgate spend [--by model|provider|user|tag|key|day|hour] [--since 7d|DATE] [--until DATE] [--json]
-      Spend from the ledger, as a table or JSON (\`tollgate spend --help\` for filters).
-
-Environment:
-  TOLLGATE_CONFIG     config file (JSON), same as --config
-  TOLLGATE_DATA_DIR   data folder (SQLite ledger), same as --data-dir; default ./.tollgate
-  TOLLGATE_API_KEY    the virtual key \`tollgate mcp\` acts as (its budget and limits apply)
-  TOLLGATE_ADMIN_KEY  the admin key (admin API, reports over every key)
-  TOLLGATE_REDIS_URL  Redis for budget counters, rate limits, breakers and idempotency keys
-                      shared by several instances (config: store.redis); default: memory
-  ${envProviders.map((entry) => entry.keyEnv).join(', ')}
-                      enable providers without a config file
-`;
+import { version } from './version.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`tollgate: ${message}\n`);
   process.exit(code);
-}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${usage}`, 2);
-  }
 }
 
 function load(configFile: string | undefined): Config {
@@ -70,76 +29,149 @@ function load(configFile: string | undefined): Config {
   }
 }
 
+/**
+ * The data folder of this run, announced on stderr, with a warning for a stranded `./.tollgate`
+ * (unless the command reports that itself).
+ */
+function announceDataHome(flags: GlobalFlags, options: { legacyWarning?: boolean } = {}): DataHome {
+  const home = resolveDataHome({ flag: flags.dataDir });
+  const warning = options.legacyWarning === false ? undefined : legacyDataDirWarning(home);
+  process.stderr.write(`${describeDataHome(home)}\n${warning ? `${warning}\n` : ''}`);
+  return home;
+}
+
+/** A data folder that can be written, or exit 2 naming it. */
+function usableDataDir(flags: GlobalFlags): string {
+  const { dir } = announceDataHome(flags);
+  try {
+    ensureDataDir(dir);
+  } catch (error) {
+    if (error instanceof DataDirError) fail(error.message, 2);
+    throw error;
+  }
+  return dir;
+}
+
 function describeProviders(config: Config): string {
   const lines = Object.entries(config.providers).map(([id, provider]) => `  ${id} (${provider.kind}${provider.kind === 'mock' ? ', deterministic offline answers' : ''})`);
   const unused = describeEnvProviders().filter((line) => !Object.keys(config.providers).some((id) => line.endsWith(` ${id}/…`)));
   return `providers:\n${lines.join('\n')}\n${unused.length ? `set these to enable more:\n  ${unused.join('\n  ')}\n` : ''}`;
 }
 
-/** Subcommands that parse their own flags; `--config` and `--data-dir` are taken out for them. */
-const subcommands: Record<string, (args: string[], options: { dataDir: string; config: Config }) => Promise<number>> = {
-  keys: runKeysCommand,
-  spend: runSpendCommand,
-};
-
-async function runSubcommand(name: string, argv: string[]): Promise<void> {
-  let flags: ReturnType<typeof splitGlobalFlags>;
+/** Flags of serve and doctor besides the global ones; bad usage exits 2 with the command's help. */
+async function parseOwnFlags(command: string, args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
-    flags = splitGlobalFlags(argv);
+    return parseArgs({ args, allowPositionals: false, options, strict: true }).values as Record<string, string | undefined>;
   } catch (error) {
-    fail((error as Error).message, 2);
+    fail(`${(error as Error).message}\n\n${await helpText([command])}`, 2);
   }
-  const config = load(flags.config ?? process.env.TOLLGATE_CONFIG);
-  const dataDir = resolve(flags.dataDir ?? process.env.TOLLGATE_DATA_DIR ?? '.tollgate');
-  process.exitCode = await subcommands[name]!(flags.rest, { dataDir, config });
 }
 
-async function main(): Promise<void> {
-  const subcommand = process.argv[2];
-  if (subcommand !== undefined && Object.hasOwn(subcommands, subcommand)) return runSubcommand(subcommand, process.argv.slice(3));
-  const { values, positionals } = parse(process.argv.slice(2));
-  if (values.version) return void process.stdout.write(`${version}\n`);
-  const command = positionals[0];
-  if (values.help || !command) return void process.stdout.write(usage);
-  const configFile = values.config ?? process.env.TOLLGATE_CONFIG;
-  const dataDir = resolve(values['data-dir'] ?? process.env.TOLLGATE_DATA_DIR ?? '.tollgate');
-  const config = load(configFile);
+type Command = (flags: GlobalFlags) => Promise<void>;
 
-  if (command === 'serve') {
-    let port: number | undefined;
-    if (values.port !== undefined) {
-      port = Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535 (got ${values.port})`, 2);
+const commands: Record<string, Command> = {
+  async serve(flags) {
+    const values = await parseOwnFlags('serve', flags.rest, { port: { type: 'string' }, host: { type: 'string' } });
+    const config = load(flags.config);
+    let address;
+    try {
+      address = resolveListenAddress(values, config);
+    } catch (error) {
+      if (error instanceof ListenAddressError) fail(error.message, 2);
+      throw error;
     }
-    const server = await startServer({ config, dataDir, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}) }).catch(
-      (error: NodeJS.ErrnoException) => (error instanceof UnsafeBindError ? fail(error.message, 2) : fail(`cannot listen: ${error.code ?? error.message}`, 1)),
-    );
-    process.stderr.write(
-      `tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\ndata: ${dataDir}\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`,
-    );
+    const dataDir = usableDataDir(flags);
+    const { startServer } = await import('./server.js');
+    const server = await startServer({ config, dataDir, ...address }).catch((error: NodeJS.ErrnoException) => {
+      if (error instanceof UnsafeBindError || error instanceof DataDirError) fail(error.message, 2);
+      if (error.syscall === 'listen') fail(describeListenError(error, address), 1);
+      if (error.code?.startsWith('SQLITE_')) fail(`the ledger in ${dataDir} cannot be opened: ${error.message} (${error.code})`, 1);
+      throw error;
+    });
+    process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`);
+    let stopping = false;
     const stop = () => {
+      if (stopping) return;
+      stopping = true;
       void server.close().then(() => process.exit(0));
       setTimeout(() => process.exit(0), 5_000).unref();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    return;
-  }
+    stopWithParentShell(stop);
+  },
 
-  if (command === 'mcp') {
+  async mcp(flags) {
+    await parseOwnFlags('mcp', flags.rest, {});
+    const config = load(flags.config);
+    const dataDir = usableDataDir(flags);
+    const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
     const app = createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
       await app.close();
       if (error instanceof GatewayError) fail(`${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);
       throw error;
     });
-    process.stderr.write(`tollgate ${version} MCP on stdio; data: ${dataDir}${caller.first.keyName ? `; acting as key ${caller.first.keyName}` : ''}\n${describeProviders(config)}`);
+    process.stderr.write(`tollgate ${version} MCP on stdio${caller.first.keyName ? `, acting as key ${caller.first.keyName}` : ''}\n${describeProviders(config)}`);
     await serveStdio(app.gateway, { llmsTxt, version }, caller.current);
     await app.close();
     process.exit(0);
-  }
+  },
 
-  fail(`unknown command "${command}"\n\n${usage}`, 2);
+  async keys(flags) {
+    const config = load(flags.config);
+    // Without a subcommand there is only the usage to print: no data folder to touch.
+    const dataDir = flags.rest.length ? usableDataDir(flags) : '';
+    const { runKeysCommand } = await import('./cli/keys.js');
+    process.exitCode = await runKeysCommand(flags.rest, { dataDir, config });
+  },
+
+  async spend(flags) {
+    const config = load(flags.config);
+    // A report reads: it must not create the data folder, only say when it cannot be used.
+    const { dir } = announceDataHome(flags);
+    const problem = dataDirProblem(dir);
+    if (problem) fail(problem, 2);
+    const { runSpendCommand } = await import('./cli/spend.js');
+    process.exitCode = await runSpendCommand(flags.rest, { dataDir: dir, config });
+  },
+
+  async doctor(flags) {
+    const values = await parseOwnFlags('doctor', flags.rest, { port: { type: 'string' }, host: { type: 'string' }, timeout: { type: 'string' } });
+    const home = announceDataHome(flags, { legacyWarning: false });
+    const { runDoctorCommand } = await import('./cli/doctor.js');
+    process.exitCode = await runDoctorCommand({ ...values, configFile: flags.config, home });
+  },
+};
+
+function describeListenError(error: NodeJS.ErrnoException & { port?: number; address?: string }, address: { port: number; host: string }): string {
+  const where = `${address.host}:${error.port ?? address.port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `port ${error.port ?? address.port} on ${address.host} is already in use (another tollgate? \`tollgate doctor\` tells). Choose another with --port N or TOLLGATE_PORT=N.`;
+    case 'EACCES':
+      return `not allowed to listen on ${where} (ports below 1024 need privileges). Choose another with --port N or TOLLGATE_PORT=N.`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: ${address.host} is not an address of this machine. Choose another with --host H or TOLLGATE_HOST.`;
+    default:
+      return `cannot listen on ${where}: ${error.code ?? error.message}`;
+  }
+}
+
+/**
+ * Run by npm (`npm start`, `npx tollgate serve`), this process is the child of a shell that
+ * dies of the SIGTERM npm passes on without passing it further: the server would outlive npm.
+ * Once the parent is gone (this process is handed to another), stop as on SIGTERM.
+ */
+function stopWithParentShell(stop: () => void): void {
+  if (!process.env.npm_lifecycle_event || process.platform === 'win32') return;
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    stop();
+  }, 250);
+  watch.unref();
 }
 
 /**
@@ -147,9 +179,45 @@ async function main(): Promise<void> {
  * HTTP request's, at start and again on every request (one agent = one key = one budget).
  * Without keys configured, anonymous.
  */
-function stdioCaller(app: App, config: Config): Promise<StandingCaller> {
+async function stdioCaller(app: App, config: Config): Promise<StandingCaller> {
+  const [{ createAuthenticator }, { standingCaller }] = await Promise.all([import('./policy/auth/authenticate.js'), import('./policy/auth/standing-caller.js')]);
   const auth = createAuthenticator({ keys: app.store.keys, config, env: process.env });
   return standingCaller(auth, app.store.keys, process.env.TOLLGATE_API_KEY);
 }
 
-await main();
+/** `serve --help` → [serve]; `keys create --help` and `keys help create` → [keys, create]; else none. */
+function helpTopic(command: string, args: string[]): string[] | undefined {
+  if (command === 'keys' && args[0] === 'help') return [command, ...args.slice(1, 2)];
+  if (!asksForHelp(args)) return undefined;
+  const subcommand = command === 'keys' && args[0] && !args[0].startsWith('-') ? args[0] : undefined;
+  return subcommand ? [command, subcommand] : [command];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') return void process.stdout.write(`${version}\n`);
+  if (first === undefined) return void process.stdout.write(globalUsage());
+  if (first === 'help' || first === '--help' || first === '-h') {
+    const text = await helpText(rest);
+    if (text === undefined) fail(`no help for "${rest.join(' ')}"; the commands are serve, mcp, keys, spend and doctor`, 2);
+    return void process.stdout.write(text);
+  }
+  const command = Object.hasOwn(commands, first) ? commands[first]! : undefined;
+  if (!command) fail(`unknown command "${first}"; the commands are serve, mcp, keys, spend, doctor and help (\`tollgate help\`)`, 2);
+  const topic = helpTopic(first, rest);
+  if (topic) {
+    const text = await helpText(topic);
+    if (text === undefined) fail(`no help for "${topic.join(' ')}"; \`tollgate help ${first}\` lists what it takes`, 2);
+    return void process.stdout.write(text);
+  }
+  let flags: GlobalFlags;
+  try {
+    flags = splitGlobalFlags(rest);
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  flags.config ??= process.env.TOLLGATE_CONFIG;
+  await command(flags);
+}
+
+await main(process.argv.slice(2));

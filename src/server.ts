@@ -173,7 +173,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return path === '/mcp' ? renderMcpFailure(res, error) : (route?.renderError ?? renderOpenAIFailure)(res, error, context);
     }
     try {
-      if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', version });
+      if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'tollgate', version });
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
       // The console's pages hold no data, so they load without a credential; its API calls carry one.
       if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return consolePages.handle(req, res, path);

@@ -5,9 +5,19 @@ import { providersFromEnv } from './env-providers.js';
 import { validateRules } from '../policy/rules.js';
 import { validateWebhookSecret } from '../policy/webhooks/index.js';
 
-/** A config that cannot be used; the CLI prints the message and exits with code 2. */
+/**
+ * A config that cannot be used; the CLI prints the message and exits with code 2. `problems`
+ * lists every one found, each naming its field, so that one run shows everything to fix.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: string[];
+
+  /** A message as it is, or problems as `field: what is wrong`. */
+  constructor(problems: string | string[]) {
+    super(typeof problems === 'string' ? problems : problems.length === 1 ? `invalid config at ${problems[0]}` : `invalid config (${problems.length} problems):\n  ${problems.join('\n  ')}`);
+    this.problems = typeof problems === 'string' ? [problems] : problems;
+  }
 }
 
 type Env = Record<string, string | undefined>;
@@ -37,10 +47,11 @@ export function loadConfig(options: { file?: string; env?: Env } = {}): Config {
 
 export function parseConfig(raw: unknown, env: Env = process.env): Config {
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(describeIssue(parsed.error));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const config = parsed.data;
+  const problems: string[] = [];
   const rulesProblem = validateRules(config.rules);
-  if (rulesProblem) throw new ConfigError(`invalid config at ${rulesProblem}`);
+  if (rulesProblem) problems.push(rulesProblem);
   for (const [id, provider] of Object.entries(providersFromEnv(env))) {
     if (!config.providers[id]) config.providers[id] = provider;
   }
@@ -48,42 +59,45 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     config.providers.mock = ProviderConfig.parse({ kind: 'mock' });
   }
   for (const [id, provider] of Object.entries(config.providers)) {
-    resolveSecrets(id, provider, env);
+    if (provider.kind === 'openai-compatible' && !provider.baseURL) problems.push(`providers.${id}.baseURL: an openai-compatible provider needs a baseURL`);
+    resolveSecrets(id, provider, env, problems);
   }
   // The config file's setting wins; the environment variable serves when it has none.
   const redisField = config.store.redis ? 'store.redis' : 'TOLLGATE_REDIS_URL';
   const redis = config.store.redis ?? env.TOLLGATE_REDIS_URL;
   if (redis) {
-    config.store.redis = resolveSecret(redis, redisField, env);
+    config.store.redis = resolveSecret(redis, redisField, env, problems);
     // The URL may carry a password: the message names the field, never the value.
-    if (!/^rediss?:\/\/[^/]/.test(config.store.redis)) throw new ConfigError(`${redisField}: must be a redis:// or rediss:// URL`);
+    if (!config.store.redis.startsWith('env:') && !/^rediss?:\/\/[^/]/.test(config.store.redis)) problems.push(`${redisField}: must be a redis:// or rediss:// URL`);
   }
   config.webhooks.forEach((webhook, index) => {
-    webhook.secret = resolveSecret(webhook.secret, `webhooks.${index}.secret`, env);
+    webhook.secret = resolveSecret(webhook.secret, `webhooks.${index}.secret`, env, problems);
+    if (webhook.secret.startsWith('env:')) return;
     const checked = validateWebhookSecret(webhook.secret);
-    if (!checked.ok) throw new ConfigError(`webhooks.${index}.secret: ${checked.reason}`);
+    if (!checked.ok) problems.push(`webhooks.${index}.secret: ${checked.reason}`);
   });
+  if (problems.length) throw new ConfigError(problems);
   return config;
 }
 
-function resolveSecrets(id: string, provider: ProviderConfig, env: Env): void {
-  if (provider.apiKey) provider.apiKey = resolveSecret(provider.apiKey, `providers.${id}.apiKey`, env);
+function resolveSecrets(id: string, provider: ProviderConfig, env: Env, problems: string[]): void {
+  if (provider.apiKey) provider.apiKey = resolveSecret(provider.apiKey, `providers.${id}.apiKey`, env, problems);
   for (const [name, value] of Object.entries(provider.headers ?? {})) {
-    provider.headers![name] = resolveSecret(value, `providers.${id}.headers.${name}`, env);
+    provider.headers![name] = resolveSecret(value, `providers.${id}.headers.${name}`, env, problems);
   }
 }
 
-function resolveSecret(value: string, field: string, env: Env): string {
+/** The value, or the `env:NAME` it names; an unset variable is added to `problems` and left as is. */
+function resolveSecret(value: string, field: string, env: Env, problems: string[]): string {
   if (!value.startsWith('env:')) return value;
   const name = value.slice(4);
   const resolved = env[name];
-  if (!resolved) throw new ConfigError(`${field}: environment variable ${name} is not set`);
-  return resolved;
+  if (resolved) return resolved;
+  problems.push(`${field}: environment variable ${name} is not set`);
+  return value;
 }
 
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid config';
-  const path = issue.path.map(String).join('.') || '(root)';
-  return `invalid config at ${path}: ${issue.message}`;
+function describeIssues(error: z.ZodError): string[] {
+  if (!error.issues.length) return ['(root): invalid config'];
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
 }

@@ -17,13 +17,13 @@ describe('store and limits config', () => {
 
   it('resolves store.redis written as env:NAME, and names the field when the variable is missing', () => {
     expect(parseConfig({ store: { redis: 'env:MY_REDIS' } }, { MY_REDIS: 'redis://:s3cret@127.0.0.1:6379' }).store.redis).toBe('redis://:s3cret@127.0.0.1:6379');
-    expect(() => parseConfig({ store: { redis: 'env:MY_REDIS' } }, {})).toThrow(new ConfigError('store.redis: environment variable MY_REDIS is not set'));
+    expect(() => parseConfig({ store: { redis: 'env:MY_REDIS' } }, {})).toThrow(new ConfigError(['store.redis: environment variable MY_REDIS is not set']));
   });
 
   it('refuses a URL that is not redis:// or rediss://, without repeating it (it may hold a password)', () => {
     const attempt = () => parseConfig({}, { TOLLGATE_REDIS_URL: 'http://user:s3cret@127.0.0.1:6379' });
-    expect(attempt).toThrow(new ConfigError('TOLLGATE_REDIS_URL: must be a redis:// or rediss:// URL'));
-    expect(() => parseConfig({ store: { redis: 'localhost:6379' } }, {})).toThrow(/^store\.redis: must be a redis/);
+    expect(attempt).toThrow(new ConfigError(['TOLLGATE_REDIS_URL: must be a redis:// or rediss:// URL']));
+    expect(() => parseConfig({ store: { redis: 'localhost:6379' } }, {})).toThrow(/^invalid config at store\.redis: must be a redis/);
   });
 
   it('accepts only deny or allow for limits.onStoreOutage', () => {

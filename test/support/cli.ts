@@ -1,11 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/** tsx's loader and the CLI's source by absolute path, so the CLI runs from any working directory. */
+const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const cliSource = join(repoRoot, 'src', 'cli.ts');
+
 /** The CLI from source, as `node --import tsx src/cli.ts …` (the built bin runs the same code). */
 export function cliCommand(args: string[]): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', 'tsx', 'src/cli.ts', ...args] };
+  return { command: process.execPath, args: ['--import', tsxLoader, cliSource, ...args] };
 }
 
 export interface CliProcess {
@@ -17,9 +24,10 @@ export interface CliProcess {
   stop(): Promise<number | null>;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined>): CliProcess {
+/** `cwd` defaults to the repository; `uid`/`gid` run the command as another user (tests under root). */
+export function runCli(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; uid?: number; gid?: number } = {}): CliProcess {
   const { command, args: fullArgs } = cliCommand(args);
-  const child = spawn(command, fullArgs, { cwd: repoRoot, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, fullArgs, { ...options, cwd: options.cwd ?? repoRoot, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -40,14 +48,25 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
   };
 }
 
-/** The test machine's env minus anything that would configure a provider or Tollgate itself. */
+let dataHomeOfTests: string | undefined;
+
+/**
+ * The test machine's env minus anything that would configure a provider or Tollgate itself
+ * (`PORT` included). The user's data directory is a folder of this test process, so a command
+ * run without a data folder never touches the real one.
+ */
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/(_API_KEY|_BASE_URL)$/.test(name) || name.startsWith('TOLLGATE_')) continue;
+    if (/(_API_KEY|_BASE_URL)$/.test(name) || name.startsWith('TOLLGATE_') || name === 'PORT') continue;
     env[name] = value;
   }
-  return { ...env, ...extra };
+  if (!dataHomeOfTests) {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-xdg-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    dataHomeOfTests = dir;
+  }
+  return { ...env, XDG_DATA_HOME: dataHomeOfTests, ...extra };
 }
 
 /** Waits for the `listening on http://…` line the server prints on stderr. */

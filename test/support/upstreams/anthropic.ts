@@ -45,6 +45,8 @@ export const anthropicFamily: Family = {
     }
     return undefined;
   },
+  credential: (req) => req.headers['x-api-key'] ?? bearerToken(req.headers),
+  keyRejected: () => json(errorBody(401, undefined), 401),
   errorBody,
   streamErrorEvent(status) {
     const body = errorBody(status, undefined) as Record<string, unknown>;
@@ -193,5 +195,18 @@ export const messagesRoute: Route = {
     if (!parsed.ok) return parsed.reply;
     const decision = decide(toConversation(parsed.value), options);
     return parsed.value.stream === true ? sse(events(parsed.value, decision)) : json(message(parsed.value, decision));
+  },
+};
+
+/** `GET /v1/models` with `anthropic-version` (what tells it from OpenAI's list on the same path). */
+export const modelsListRoute: Route = {
+  method: 'GET',
+  pattern: /^\/v1\/models$/,
+  when: (req) => req.headers['anthropic-version'] !== undefined,
+  family: anthropicFamily,
+  model: () => undefined,
+  render(_req, _options, context) {
+    const data = context.knownModels.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' }));
+    return json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
   },
 };

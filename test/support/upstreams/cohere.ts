@@ -35,6 +35,8 @@ export const cohereFamily: Family = {
   authError(req) {
     return bearerToken(req.headers) === undefined ? json({ id: randomUUID(), message: 'no api key supplied' }, 401) : undefined;
   },
+  credential: (req) => bearerToken(req.headers),
+  keyRejected: () => json(errorBody(401, undefined), 401),
   errorBody,
   streamErrorEvent(status) {
     return { data: JSON.stringify(errorBody(status, undefined)), content: true };
@@ -76,5 +78,20 @@ export const rerankRoute: Route = {
       results: ranked.slice(0, top_n ?? ranked.length),
       meta: { api_version: { version: '2' }, billed_units: { search_units: Math.ceil(documents.length / 100) } },
     });
+  },
+};
+
+/**
+ * `GET /v1/models` (Cohere lists models on v1 only): `{ models: [{ name, endpoints, … }] }`. Told
+ * from OpenAI's list on the same path by Cohere's `page_size` parameter, which OpenAI's lacks.
+ */
+export const modelsListRoute: Route = {
+  method: 'GET',
+  pattern: /^\/v1\/models$/,
+  when: (req) => req.query.has('page_size'),
+  family: cohereFamily,
+  model: () => undefined,
+  render(_req, _options, context) {
+    return json({ models: context.knownModels.map((name) => ({ name, endpoints: ['chat', 'rerank'], finetuned: false, context_length: 128000 })) });
   },
 };

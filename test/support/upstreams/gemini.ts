@@ -56,6 +56,27 @@ export const geminiFamily: Family = {
       403,
     );
   },
+  credential: (req) => req.headers['x-goog-api-key'] ?? req.query.get('key') ?? undefined,
+  // What Google answers to a key it does not know: 400, not 401.
+  keyRejected: () =>
+    json(
+      {
+        error: {
+          code: 400,
+          message: 'API key not valid. Please pass a valid API key.',
+          status: 'INVALID_ARGUMENT',
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'API_KEY_INVALID',
+              domain: 'googleapis.com',
+              metadata: { service: 'generativelanguage.googleapis.com' },
+            },
+          ],
+        },
+      },
+      400,
+    ),
   errorBody,
   streamErrorEvent(status) {
     return dataEvent(errorBody(status, undefined), true);
@@ -216,5 +237,18 @@ export const batchEmbedContentsRoute: Route = {
     const embeddings = parsed.value.requests.map(embedding);
     if (embeddings.some((e) => e === undefined)) return badDimensions();
     return json({ embeddings });
+  },
+};
+
+/** `GET /v1beta/models`: `{ models: [{ name: 'models/…', … }] }`. */
+export const modelsListRoute: Route = {
+  method: 'GET',
+  pattern: /^\/v1beta\/models$/,
+  family: geminiFamily,
+  model: () => undefined,
+  render(_req, _options, context) {
+    return json({
+      models: context.knownModels.map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent', 'countTokens'] })),
+    });
   },
 };

@@ -57,6 +57,8 @@ export const openaiFamily: Family = {
       401,
     );
   },
+  credential: (req) => bearerToken(req.headers),
+  keyRejected: () => json(errorBody(401, undefined), 401),
   errorBody,
   streamErrorEvent(status) {
     // OpenAI reports a failure after the stream has started as a data event holding an error.

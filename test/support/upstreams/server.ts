@@ -4,13 +4,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { messagesRoute } from './anthropic.js';
+import { messagesRoute, modelsListRoute as anthropicModelsRoute } from './anthropic.js';
 import { Scripts, run, sleep } from './behaviors.js';
-import { rerankRoute } from './cohere.js';
+import { modelsListRoute as cohereModelsRoute, rerankRoute } from './cohere.js';
 import {
   batchEmbedContentsRoute,
   embedContentRoute,
   generateContentRoute,
+  modelsListRoute as geminiModelsRoute,
   streamGenerateContentRoute,
 } from './gemini.js';
 import { chatCompletionsRoute } from './openai-chat.js';
@@ -18,12 +19,16 @@ import { speechRoute, transcriptionsRoute } from './openai-audio.js';
 import { embeddingsRoute, imagesRoute, modelsRoute } from './openai-extras.js';
 import type { RecordedRequest, Route, StartOptions, StartedUpstream, WireRequest } from './types.js';
 
+// Routes that share a path come first with their `when`, OpenAI's last.
 const ROUTES: Route[] = [
   chatCompletionsRoute,
   embeddingsRoute,
   imagesRoute,
   speechRoute,
   transcriptionsRoute,
+  anthropicModelsRoute,
+  cohereModelsRoute,
+  geminiModelsRoute,
   modelsRoute,
   messagesRoute,
   generateContentRoute,
@@ -70,10 +75,10 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+function match(req: WireRequest): { route: Route; params: Record<string, string> } | undefined {
   for (const route of ROUTES) {
-    const found = route.method === method ? route.pattern.exec(path) : null;
-    if (found) return { route, params: { ...found.groups } };
+    const found = route.method === req.method ? route.pattern.exec(req.path) : null;
+    if (found && (!route.when || route.when(req))) return { route, params: { ...found.groups } };
   }
   return undefined;
 }
@@ -91,7 +96,7 @@ export async function startUpstream(options: StartOptions = {}): Promise<Started
     const method = req.method ?? 'GET';
     const { body, form } = await readBody(req);
     const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers: flatHeaders(req), body, params: {}, ...(form ? { form } : {}) };
-    const found = match(method, url.pathname);
+    const found = match(wire);
     if (found) wire.params = found.params;
     const model = found?.route.model(wire);
     requests.push({
@@ -110,8 +115,10 @@ export async function startUpstream(options: StartOptions = {}): Promise<Started
     }
     const { route } = found;
     const denied = route.family.authError(wire);
-    if (denied?.kind === 'json') {
-      res.writeHead(denied.status, { 'content-type': 'application/json' }).end(JSON.stringify(denied.body));
+    const presented = route.family.credential(wire);
+    const refused = denied ?? (options.apiKeys && presented !== undefined && !options.apiKeys.includes(presented) ? route.family.keyRejected() : undefined);
+    if (refused?.kind === 'json') {
+      res.writeHead(refused.status, { 'content-type': 'application/json' }).end(JSON.stringify(refused.body));
       return;
     }
 

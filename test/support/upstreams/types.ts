@@ -115,8 +115,14 @@ export interface StartOptions {
   latencyMs?: number;
   /** A `hang` gives up and destroys the socket after this long. Default 120 000 ms. */
   hangLimitMs?: number;
-  /** Models listed by `GET /v1/models` besides every scripted model. */
+  /** Models listed by the model-list endpoints besides every scripted model. */
   models?: string[];
+  /**
+   * The only API keys accepted. Any other key gets the provider's answer to a key it does not
+   * know (OpenAI 401 `invalid_api_key`, Anthropic 401 `authentication_error`, Gemini 400
+   * `API_KEY_INVALID`, Cohere 401 `invalid api token`). Default: any key.
+   */
+  apiKeys?: string[];
 }
 
 export interface StartedUpstream {
@@ -174,6 +180,10 @@ export interface Family {
   eventEnd: string;
   /** The provider's error reply when the request's credentials or required headers are missing. */
   authError(req: WireRequest): Reply | undefined;
+  /** The key the request presents, where the provider reads it. */
+  credential(req: WireRequest): string | undefined;
+  /** The provider's reply to a key it does not know. */
+  keyRejected(): Reply;
   /** The provider's real error body for an HTTP status. */
   errorBody(status: number, model: string | undefined): unknown;
   /** The provider's in-stream error event. */
@@ -185,12 +195,14 @@ export interface Family {
 export interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
+  /** Tells apart routes that share a path (OpenAI's, Anthropic's and Cohere's `GET /v1/models`). */
+  when?(req: WireRequest): boolean;
   family: Family;
   model(req: WireRequest): string | undefined;
   render(req: WireRequest, options: AnswerOptions, context: RenderContext): Reply;
 }
 
 export interface RenderContext {
-  /** Every model the upstream knows (options.models plus scripted ones), for `GET /v1/models`. */
+  /** Every model the upstream knows (options.models plus scripted ones), for the model lists. */
   knownModels: string[];
 }

@@ -748,3 +748,42 @@ describe('OpenAI audio', () => {
     expect(Buffer.from(speech.audio as Uint8Array).toString('ascii', 0, 4)).toBe('RIFF');
   });
 });
+
+describe('model lists and keys the upstream does not know', () => {
+  let strict: StartedUpstream;
+  beforeAll(async () => {
+    strict = await startUpstream({ apiKeys: ['good-key'], models: ['m-1', 'm-2'] });
+  });
+  afterAll(async () => strict.close());
+
+  const get = async (path: string, headers: Record<string, string>) => {
+    const res = await request(`${strict.url}${path}`, { headers });
+    return { status: res.statusCode, body: (await res.body.json()) as Record<string, any> };
+  };
+
+  it('lists models in each provider’s shape, read by the official SDKs where there is one', async () => {
+    const ids: string[] = [];
+    for await (const model of new OpenAI({ apiKey: 'good-key', baseURL: `${strict.url}/v1`, maxRetries: 0 }).models.list()) ids.push(model.id);
+    expect(ids).toEqual(['m-1', 'm-2']);
+    const claude: string[] = [];
+    for await (const model of new Anthropic({ apiKey: 'good-key', baseURL: strict.url, maxRetries: 0 }).models.list()) claude.push(model.id);
+    expect(claude).toEqual(['m-1', 'm-2']);
+    const gemini = await get('/v1beta/models', { 'x-goog-api-key': 'good-key' });
+    expect(gemini).toMatchObject({ status: 200, body: { models: [{ name: 'models/m-1' }, { name: 'models/m-2' }] } });
+    const cohere = await get('/v1/models?page_size=1000', { authorization: 'Bearer good-key' });
+    expect(cohere).toMatchObject({ status: 200, body: { models: [{ name: 'm-1' }, { name: 'm-2' }] } });
+  });
+
+  it('answers a key it does not know as each provider does', async () => {
+    await expect(new OpenAI({ apiKey: 'bad-key', baseURL: `${strict.url}/v1`, maxRetries: 0 }).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(new Anthropic({ apiKey: 'bad-key', baseURL: strict.url, maxRetries: 0 }).models.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    const gemini = await get('/v1beta/models', { 'x-goog-api-key': 'bad-key' });
+    expect(gemini).toMatchObject({ status: 400, body: { error: { status: 'INVALID_ARGUMENT', details: [{ reason: 'API_KEY_INVALID' }] } } });
+    const cohere = await get('/v1/models?page_size=1000', { authorization: 'Bearer bad-key' });
+    expect(cohere).toMatchObject({ status: 401, body: { message: 'invalid api token' } });
+    // A chat call is refused the same way.
+    const chat = await request(`${strict.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer bad-key' }, body: JSON.stringify(chatBody('hi')) });
+    expect(chat.statusCode).toBe(401);
+    expect(((await chat.body.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+  });
+});
