@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import type { Logger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export interface LedgerRequest {
@@ -36,6 +37,7 @@ export interface LedgerAttempt {
   status: string;
   error_kind: string | null;
   upstream_status: number | null;
+  error_message: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cost_nanos: number | null;
@@ -52,7 +54,10 @@ export interface TestGateway {
 }
 
 /** Starts the real HTTP server on a free loopback port with its own data folder. */
-export async function startGateway(config: ConfigInput, options: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function startGateway(
+  config: ConfigInput,
+  options: { clock?: () => Date; env?: Record<string, string>; /** Receives the server's logs (silent otherwise). */ logger?: Logger } = {},
+): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
   // An empty env: provider keys of the machine running the tests must not leak in.
   const server = await startServer({
@@ -64,6 +69,7 @@ export async function startGateway(config: ConfigInput, options: { clock?: () =>
     // Only the env the test names: an admin key in the shell must not turn auth on here.
     env: options.env ?? {},
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const read = <T>(sql: string, ...params: unknown[]): T[] => {
     const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true, fileMustExist: true });

@@ -138,7 +138,8 @@ function upstreamMessage(body: string): string | undefined {
     if (parsed.error && typeof parsed.error.message === 'string') return parsed.error.message;
     if (typeof parsed.message === 'string') return parsed.message;
   } catch {
-    return body.slice(0, 200) || undefined;
+    // Whole: the router redacts secrets before it cuts the message.
+    return body || undefined;
   }
   return undefined;
 }
