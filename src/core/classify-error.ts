@@ -1,5 +1,5 @@
 import { APICallError, InvalidArgumentError, InvalidPromptError, NoSuchModelError, UnsupportedFunctionalityError } from '@ai-sdk/provider';
-import { GatewayError, type ErrorKind } from './errors.js';
+import { GatewayError, ownGatewayError, type ErrorKind } from './errors.js';
 
 /** Error codes undici and Node give when no connection was made: the request never left. */
 const connectCodes = new Set([
@@ -49,7 +49,8 @@ export function statusKind(status: number): ErrorKind {
  * and only then cuts them (a secret cut in two would no longer be recognised).
  */
 export function classifyUpstreamError(error: unknown, where: { provider: string; model: string }): GatewayError {
-  if (error instanceof GatewayError) return error;
+  const own = ownGatewayError(error);
+  if (own) return own;
   if (APICallError.isInstance(error)) return fromApiCallError(error, where);
   // The provider package refused the request before sending it: this provider cannot take this
   // request's shape (another one may), not an upstream failure.

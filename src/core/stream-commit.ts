@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js';
+import { GatewayError, ownGatewayError } from './errors.js';
 import type { TokenUsage } from './types.js';
 
 /** What the core needs to know about one item of an upstream stream, whatever its format. */
@@ -115,7 +115,9 @@ export async function* followCommitted<T>(
         }
         const interrupted = stalled
           ? new GatewayError('upstream_timeout', `the upstream stream stalled (nothing for ${handlers.idleTimeoutMs} ms) after it had started; the answer is incomplete`)
-          : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
+          : ownGatewayError(error)?.kind === 'upstream_invalid'
+            ? new GatewayError('upstream_invalid', `${ownGatewayError(error)!.message}; the answer is incomplete`)
+            : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
         ended = { status: 'error', usage, textLength, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;

@@ -4,6 +4,7 @@ import type { TokenUsage } from '../../core/types.js';
 import type { ProviderEntry } from '../registry.js';
 import { upstreamAgent } from '../undici-fetch.js';
 import { version } from '../../version.js';
+import { readCappedBody } from '../response-limits.js';
 import { eventData, readSseEvents } from './sse-reader.js';
 
 /**
@@ -45,7 +46,7 @@ async function send(provider: ProviderEntry, modelId: string, body: OpenAIChatBo
     dispatcher: upstreamAgent,
   });
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const responseBody = await response.body.text().catch(() => '');
+  const responseBody = (await readCappedBody(response.body, response.headers, provider.responseLimits)).toString('utf8');
   const responseHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {
     if (typeof value === 'string') responseHeaders[name] = value;
@@ -63,13 +64,13 @@ async function send(provider: ProviderEntry, modelId: string, body: OpenAIChatBo
 
 export async function openaiChatJson(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, signal: AbortSignal) {
   const response = await send(provider, modelId, body, false, signal);
-  const json = (await response.body.json()) as Record<string, unknown>;
+  const json = JSON.parse((await readCappedBody(response.body, response.headers, provider.responseLimits)).toString('utf8')) as Record<string, unknown>;
   return { json, usage: readOpenAIUsage(json.usage) };
 }
 
 export async function openaiChatEvents(provider: ProviderEntry, modelId: string, body: OpenAIChatBody, signal: AbortSignal) {
   const response = await send(provider, modelId, body, true, signal);
-  return readSseEvents(response.body);
+  return readSseEvents(response.body, provider.responseLimits);
 }
 
 interface OpenAIUsageWire {
