@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
+import { checkGatewayAttribution } from './attribution.js';
 import { buildCatalog } from './catalog.js';
 import { newRequestId } from './request-id.js';
 import { Admission, chatEstimate, estimatedStreamUsage, estimateTextTokens, type RequestEstimate } from './admission.js';
@@ -137,6 +138,7 @@ export class GatewayImpl implements GatewayCore {
    * the request names its user. Tags from the key and the request add up.
    */
   meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
+    checkGatewayAttribution(gateway);
     const principal = context.principal;
     context.user = principal?.user ?? context.user ?? gateway?.user ?? null;
     // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.
