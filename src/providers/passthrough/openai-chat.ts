@@ -105,6 +105,8 @@ export interface ChunkFacts {
   parsed?: Record<string, unknown>;
 }
 
+const MALFORMED_CHUNK = 'the upstream sent a malformed stream chunk';
+
 export function chunkFacts(event: string): ChunkFacts {
   const data = eventData(event);
   if (data === null) return { done: false, content: false, text: '' };
@@ -113,8 +115,10 @@ export function chunkFacts(event: string): ChunkFacts {
   try {
     parsed = JSON.parse(data) as Record<string, unknown>;
   } catch {
-    return { done: false, content: false, text: '', error: 'the upstream sent a malformed stream chunk' };
+    return { done: false, content: false, text: '', error: MALFORMED_CHUNK };
   }
+  // Valid JSON that is not an object (an array, a string) is no chunk either.
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { done: false, content: false, text: '', error: MALFORMED_CHUNK };
   if (parsed.error) {
     return { done: false, content: false, text: '', error: upstreamMessage(JSON.stringify(parsed)) ?? 'upstream stream error', parsed };
   }
