@@ -13,9 +13,13 @@ export const REDACTED = '[redacted]';
 /**
  * Credentials recognised by their shape, whoever issued them: an upstream may quote a key that
  * is not in the config (a client's own bearer token, a virtual key), or only part of one.
- * A token is matched from its prefix to its last character, so a cut-off one goes whole.
+ * A token is matched from its prefix to its last character, so a cut-off one goes whole. After
+ * `Bearer`, a token has a digit or is long: "Bearer authentication is required" is prose.
  */
-const TOKEN_SHAPES = /\bBearer\s+[\w\-.~+/]+=*|\b(?:sk-|tg_|gsk_|AIza)[\w-]+/gi;
+const TOKEN_SHAPES = /\bBearer\s+(?:(?=[\w\-.~+/]*\d)[\w\-.~+/]{8,}|[\w\-.~+/]{24,})=*|\b(?:sk-|tg_|gsk_|AIza)[\w-]+/g;
+
+/** Characters of a token kept past the cut while redacting, so a cut token still matches its shape. */
+const MIN_TOKEN_WINDOW = 64;
 
 /** Runs of key characters long enough that, found inside a configured secret, they are part of it. */
 const KEY_RUNS = /[\w-]{8,}/g;
@@ -38,9 +42,11 @@ export function redactorOf(secretList: readonly string[]): Redact {
   const secrets = [...new Set(secretList)].sort((a, b) => b.length - a.length);
   const longest = secrets[0]?.length ?? 0;
   return (text, maxLength) => {
-    // Only the part that can survive the cut is worked on (a secret starting before the cut
-    // ends within `longest` characters after it; a token shape is matched from its start).
-    let out = maxLength !== undefined && text.length > maxLength + longest + 1 ? text.slice(0, maxLength + longest + 1) : text;
+    // Only the part that can survive the cut is worked on: a secret starting before the cut ends
+    // within `longest` characters after it, and a token starting before it keeps enough of
+    // itself to be recognised.
+    const window = maxLength === undefined ? Infinity : maxLength + Math.max(longest, MIN_TOKEN_WINDOW) + 1;
+    let out = text.length > window ? text.slice(0, window) : text;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     out = out.replace(TOKEN_SHAPES, REDACTED);
     if (secrets.length) {

@@ -35,8 +35,20 @@ describe('redactorOf', () => {
   });
 
   it('leaves ordinary prose alone and does not cut what fits', () => {
-    const prose = 'risk-free and task-specific requests were rejected: the model is overloaded';
-    expect(redact(prose, prose.length)).toBe(prose);
+    for (const prose of [
+      'risk-free and task-specific requests were rejected: the model is overloaded',
+      'Missing bearer token. Bearer authentication is required for this endpoint.',
+    ]) {
+      expect(redact(prose, prose.length)).toBe(prose);
+    }
+  });
+
+  it('recognises a bearer token that starts just before the cut', () => {
+    const redactNothingConfigured = redactorOf([]);
+    for (let start = 30; start < 41; start++) {
+      const out = redactNothingConfigured(`${'.'.repeat(start)}Bearer abcdefghij1234567890abcdefghij tail`, 40);
+      expect(out).not.toMatch(/abcdefgh|Bearer a/);
+    }
   });
 
   it('keeps a surrogate pair whole at the cut', () => {
