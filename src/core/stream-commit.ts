@@ -113,10 +113,12 @@ export async function* followCommitted<T>(
           handlers.cancel?.();
           void committed.source.return?.(undefined)?.catch(() => undefined);
         }
+        // An answer over a size limit says so; any other failure of the source is a break.
+        const overLimit = ownGatewayError(error);
         const interrupted = stalled
           ? new GatewayError('upstream_timeout', `the upstream stream stalled (nothing for ${handlers.idleTimeoutMs} ms) after it had started; the answer is incomplete`)
-          : ownGatewayError(error)?.kind === 'upstream_invalid'
-            ? new GatewayError('upstream_invalid', `${ownGatewayError(error)!.message}; the answer is incomplete`)
+          : overLimit?.kind === 'upstream_invalid'
+            ? new GatewayError('upstream_invalid', `${overLimit.message}; the answer is incomplete`)
             : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
         ended = { status: 'error', usage, textLength, error: interrupted };
         yield handlers.errorItem(interrupted);

@@ -21,8 +21,8 @@ type FetchFunction = typeof globalThis.fetch;
  * A `fetch` for the AI SDK provider packages built on `undici.request`: Node's web fetch costs
  * several times more CPU per call (PEERS.md). Non-streaming bodies are read into one buffer;
  * event streams are handed over as they arrive. Both are held to `limits`: past one, the
- * answer is destroyed and the read fails with an `upstream_invalid` GatewayError, which the
- * provider packages pass on untouched.
+ * answer is destroyed and the read fails with an `upstream_invalid` GatewayError (a provider
+ * package may wrap it as the `cause` of its own error; the router looks there).
  */
 export function createUndiciFetch(limits: ResponseLimits): FetchFunction {
   return async (input, init) => {
