@@ -229,6 +229,21 @@ export const ConfigSchema = z
           })
           .strict()
           .prefault({}),
+        /**
+         * Caps on one upstream answer; past one the attempt fails as `upstream_invalid` and its
+         * connection is closed, so a runaway upstream cannot fill the gateway's memory.
+         */
+        responseLimits: z
+          .object({
+            /** A whole answer that is not a stream (JSON, audio, base64 images). */
+            maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+            /** One server-sent event of a stream (the bytes between two blank lines). */
+            maxEventBytes: z.number().int().positive().default(8 * 1024 * 1024),
+            /** A whole stream. */
+            maxStreamBytes: z.number().int().positive().default(256 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -9,6 +9,7 @@ const unhealthy: ReadonlySet<ErrorKind> = new Set([
   'upstream_overloaded',
   'upstream_server_error',
   'stream_interrupted',
+  'upstream_invalid',
 ]);
 
 export function countsAgainstHealth(kind: ErrorKind): boolean {

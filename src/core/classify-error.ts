@@ -1,5 +1,5 @@
 import { APICallError, InvalidArgumentError, InvalidPromptError, NoSuchModelError, UnsupportedFunctionalityError } from '@ai-sdk/provider';
-import { GatewayError, type ErrorKind } from './errors.js';
+import { GatewayError, ownGatewayError, type ErrorKind } from './errors.js';
 
 /** Error codes undici and Node give when no connection was made: the request never left. */
 const connectCodes = new Set([
@@ -45,16 +45,17 @@ export function statusKind(status: number): ErrorKind {
 
 /**
  * Turns whatever an upstream call threw into a GatewayError whose kind decides retry and
- * fallback. Messages kept here are the upstream's, trimmed; they never carry our credentials
- * because we never put them into URLs or bodies.
+ * fallback. Messages kept here are the upstream's, whole: the router redacts secrets from them
+ * and only then cuts them (a secret cut in two would no longer be recognised).
  */
 export function classifyUpstreamError(error: unknown, where: { provider: string; model: string }): GatewayError {
-  if (error instanceof GatewayError) return error;
+  const own = ownGatewayError(error);
+  if (own) return own;
   if (APICallError.isInstance(error)) return fromApiCallError(error, where);
   // The provider package refused the request before sending it: this provider cannot take this
   // request's shape (another one may), not an upstream failure.
   if (UnsupportedFunctionalityError.isInstance(error) || InvalidPromptError.isInstance(error) || InvalidArgumentError.isInstance(error)) {
-    return new GatewayError('upstream_unsupported', `provider ${where.provider} cannot take this request: ${trim(error.message)}`, where);
+    return new GatewayError('upstream_unsupported', `provider ${where.provider} cannot take this request: ${error.message}`, where);
   }
   if (NoSuchModelError.isInstance(error)) {
     return new GatewayError('model_not_found', `model ${where.model} is not served by provider ${where.provider}`, where);
@@ -70,7 +71,7 @@ export function classifyUpstreamError(error: unknown, where: { provider: string;
     return new GatewayError('upstream_timeout', `provider ${where.provider} did not answer in time`, where);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new GatewayError('upstream_server_error', `provider ${where.provider} failed: ${trim(message)}`, where);
+  return new GatewayError('upstream_server_error', `provider ${where.provider} failed: ${message}`, where);
 }
 
 function fromApiCallError(error: APICallError, where: { provider: string; model: string }): GatewayError {
@@ -81,18 +82,18 @@ function fromApiCallError(error: APICallError, where: { provider: string; model:
       return new GatewayError('upstream_connection', `could not connect to provider ${where.provider} (${cause})`, where);
     }
     const kind: ErrorKind = isAbort(error.cause) ? 'upstream_timeout' : 'upstream_server_error';
-    return new GatewayError(kind, `provider ${where.provider} failed: ${trim(error.message)}`, where);
+    return new GatewayError(kind, `provider ${where.provider} failed: ${error.message}`, where);
   }
   if (status >= 200 && status < 300) {
     // The upstream accepted the call, then its body could not be read (a stream cut before any
     // content): nothing reached the client, so the next candidate may serve it.
-    return new GatewayError('upstream_server_error', `provider ${where.provider} broke off its answer: ${trim(error.message)}`, { ...where, upstreamStatus: status });
+    return new GatewayError('upstream_server_error', `provider ${where.provider} broke off its answer: ${error.message}`, { ...where, upstreamStatus: status });
   }
   const upstreamCode = bodyCode(error.responseBody);
   let kind = (upstreamCode && codeKinds[upstreamCode]) || statusKind(status);
   if (kind === 'upstream_bad_request' && contextMessages.test(error.message)) kind = 'context_exceeded';
   const retryAfterSeconds = retryAfter(error.responseHeaders);
-  return new GatewayError(kind, `provider ${where.provider} answered ${status}: ${trim(error.message)}`, {
+  return new GatewayError(kind, `provider ${where.provider} answered ${status}: ${error.message}`, {
     ...where,
     upstreamStatus: status,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
@@ -136,8 +137,4 @@ function errorCode(error: unknown): string | undefined {
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-}
-
-function trim(message: string): string {
-  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }

@@ -28,6 +28,11 @@ export const errorKinds = {
   context_exceeded: { status: 400, retryable: false, fallback: true },
   content_filter: { status: 400, retryable: false, fallback: false },
   stream_interrupted: { status: 502, retryable: false, fallback: false },
+  /**
+   * The upstream's answer broke a limit (a body, a stream event or a whole stream over its
+   * cap): dropped unread. It may have been billed, so never retried on the same candidate.
+   */
+  upstream_invalid: { status: 502, retryable: false, fallback: true },
   /** Every candidate is skipped by an open circuit breaker. */
   circuit_open: { status: 503, retryable: false, fallback: false },
   /** The shared policy store (budgets, rate limits, idempotency) cannot be reached. */
@@ -83,4 +88,16 @@ export class GatewayError extends Error {
 
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError;
+}
+
+/**
+ * A GatewayError of our own under `error`, however a provider package wrapped it (the AI SDK
+ * puts what its fetch threw under `cause`, e.g. "Failed to process successful response").
+ */
+export function ownGatewayError(error: unknown): GatewayError | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof GatewayError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
+import { checkGatewayAttribution } from './attribution.js';
 import { buildCatalog } from './catalog.js';
 import { newRequestId } from './request-id.js';
 import { Admission, type Admitted } from './admission.js';
@@ -182,6 +183,7 @@ export class GatewayImpl implements GatewayCore {
    * Tags from the key and the request add up.
    */
   meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
+    checkGatewayAttribution(gateway);
     const principal = context.principal;
     context.user = attributedUser(principal, context.user ?? gateway?.user);
     // Tags from the `ai-reporting-tags` header (context) join the body's, as on Vercel AI Gateway.

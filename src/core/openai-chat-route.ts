@@ -1,5 +1,6 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { chunkFacts, openaiChatEvents, openaiChatJson, wireOnlyEstimate, type OpenAIChatBody } from '../providers/passthrough/openai-chat.js';
+import { isJsonObject } from '../providers/passthrough/json-object.js';
 import { eventData } from '../providers/passthrough/sse-reader.js';
 import { GatewayError } from './errors.js';
 import { chatEstimate, maxOf } from './estimate/chat-estimate.js';
@@ -65,16 +66,16 @@ const OUTPUT_TEXT = /"(?:content|refusal|reasoning_content|reasoning|name|argume
 
 /**
  * After the commit point most chunks only need to pass: parse in full just the rare ones that
- * carry usage or an error, or that are not shaped like a JSON object at all (a truncated or
- * garbled chunk must end the stream in an error, not reach the client's JSON parser), and take
- * the generated text of the rest with a regex (it feeds only the usage estimate of a cut stream).
- * JSON-parsing every chunk was a visible share of streaming CPU.
+ * carry usage or an error, or that are not exactly one JSON object (a truncated or garbled chunk
+ * must end the stream in an error, not reach the client's JSON parser), and take the text of
+ * the rest with a regex (it feeds only the usage estimate of a cut stream). The validity check
+ * is one pass that builds nothing; JSON-parsing every chunk was a visible share of streaming CPU.
  */
 function wireFactsAfterCommit(event: string): StreamItemFacts {
   const data = eventData(event);
   if (data === null) return { commit: false, terminal: false, text: '' };
   if (data === '[DONE]') return { commit: false, terminal: true, text: '' };
-  if (!looksLikeObject(data) || USAGE_OBJECT.test(data) || data.includes('"error"')) return wireFacts(event);
+  if (!isJsonObject(data) || USAGE_OBJECT.test(data) || data.includes('"error"')) return wireFacts(event);
   return { commit: true, terminal: false, text: outputText(data) };
 }
 
@@ -83,11 +84,6 @@ function outputText(data: string): string {
   let text = '';
   for (const match of data.matchAll(OUTPUT_TEXT)) text += match[1];
   return text;
-}
-
-function looksLikeObject(data: string): boolean {
-  const text = data.trim();
-  return text.startsWith('{') && text.endsWith('}');
 }
 
 /**

@@ -45,7 +45,7 @@ export interface RouteOptions {
   keepAttemptOpen?: boolean;
   /** Receives each failed attempt as a ledger row, so the caller has them whether or not one serves. */
   failures: AttemptRow[];
-  /** Scrubs configured secrets from upstream messages. */
+  /** Scrubs secrets from upstream messages, and cuts them. */
   redact: Redact;
   /** Candidates whose circuit is open are skipped. */
   breakers: CircuitBreakers;
@@ -154,8 +154,11 @@ class ContextFloor {
   }
 }
 
+/** The most of an upstream's message that is kept (in errors, logs and the ledger). */
+export const MAX_UPSTREAM_MESSAGE_CHARS = 400;
+
 function redacted(error: GatewayError, redact: Redact): GatewayError {
-  const message = redact(error.message);
+  const message = redact(error.message, MAX_UPSTREAM_MESSAGE_CHARS);
   return message === error.message ? error : new GatewayError(error.kind, message, error.details);
 }
 

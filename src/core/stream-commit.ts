@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js';
+import { GatewayError, ownGatewayError } from './errors.js';
 import { withReportedUsage } from './reported-usage.js';
 import type { TokenUsage } from './types.js';
 
@@ -116,9 +116,13 @@ export async function* followCommitted<T>(
           handlers.cancel?.();
           void committed.source.return?.(undefined)?.catch(() => undefined);
         }
+        // An answer over a size limit says so; any other failure of the source is a break.
+        const overLimit = ownGatewayError(error);
         const interrupted = stalled
           ? new GatewayError('upstream_timeout', `the upstream stream stalled (nothing for ${handlers.idleTimeoutMs} ms) after it had started; the answer is incomplete`)
-          : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
+          : overLimit?.kind === 'upstream_invalid'
+            ? new GatewayError('upstream_invalid', `${overLimit.message}; the answer is incomplete`)
+            : new GatewayError('stream_interrupted', 'the upstream stream broke off after it had started; the answer is incomplete');
         ended = { status: 'error', usage, outputBytes, error: interrupted };
         yield handlers.errorItem(interrupted);
         return;

@@ -3,12 +3,9 @@
  * a request for spend reports without touching its body, so a proxy layer can stamp them.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { MAX_TAG_LENGTH, MAX_TAGS, MAX_USER_LENGTH } from '../core/attribution.js';
 import { GatewayError } from '../core/errors.js';
 import type { RequestContext } from '../core/types.js';
-
-export const MAX_REPORTING_TAGS = 10;
-export const MAX_TAG_LENGTH = 64;
-export const MAX_USER_LENGTH = 256;
 
 export interface ReportingAttribution {
   user?: string;
@@ -32,8 +29,8 @@ export function readReportingHeaders(headers: IncomingHttpHeaders): ReportingAtt
     if (long !== undefined) {
       throw new GatewayError('invalid_request', `the ai-reporting-tags header has a tag longer than ${MAX_TAG_LENGTH} characters`, { param: 'ai-reporting-tags' });
     }
-    if (tags.length > MAX_REPORTING_TAGS) {
-      throw new GatewayError('invalid_request', `the ai-reporting-tags header lists ${tags.length} tags; at most ${MAX_REPORTING_TAGS} are allowed`, { param: 'ai-reporting-tags' });
+    if (tags.length > MAX_TAGS) {
+      throw new GatewayError('invalid_request', `the ai-reporting-tags header lists ${tags.length} tags; at most ${MAX_TAGS} are allowed`, { param: 'ai-reporting-tags' });
     }
     if (tags.length) attribution.tags = tags;
   }

@@ -12,7 +12,8 @@ import {
   type ModelLoader,
 } from './lazy-models.js';
 import { createMockProvider } from './mock/index.js';
-import { undiciFetch } from './undici-fetch.js';
+import type { ResponseLimits } from './response-limits.js';
+import { createUndiciFetch } from './undici-fetch.js';
 
 /**
  * Everything the core needs to call one configured provider. The models of the AI SDK kinds
@@ -30,14 +31,18 @@ export interface ProviderEntry {
   transcription(modelId: string): TranscriptionModelV3;
   /** Speaks OpenAI's chat-completions wire format, so an OpenAI-face request can be piped as is. */
   openaiWire: boolean;
+  /** Caps on one answer of this provider, on every path (AI SDK packages and passthrough). */
+  responseLimits: ResponseLimits;
 }
 
 export type ProviderRegistry = Map<string, ProviderEntry>;
 
 export function createProviderRegistry(config: Config): ProviderRegistry {
   const registry: ProviderRegistry = new Map();
+  const limits = config.routing.responseLimits;
+  const fetch = createUndiciFetch(limits);
   for (const [id, providerConfig] of Object.entries(config.providers)) {
-    registry.set(id, createEntry(id, providerConfig));
+    registry.set(id, createEntry(id, providerConfig, limits, fetch));
   }
   return registry;
 }
@@ -51,8 +56,8 @@ interface ModelFactories {
   transcription?: (modelId: string) => TranscriptionModelV3;
 }
 
-function createEntry(id: string, config: ProviderConfig): ProviderEntry {
-  const factories = factoriesFor(id, config);
+function createEntry(id: string, config: ProviderConfig, responseLimits: ResponseLimits, fetch: typeof globalThis.fetch): ProviderEntry {
+  const factories = factoriesFor(id, config, fetch);
   const unsupported = (what: string) => (modelId: string): never => {
     throw new GatewayError('upstream_unsupported', `provider ${id} (${config.kind}) has no ${what} models; ${id}/${modelId} cannot serve this request`, {
       provider: id,
@@ -70,15 +75,16 @@ function createEntry(id: string, config: ProviderConfig): ProviderEntry {
     speech: factories.speech ?? unsupported('speech'),
     transcription: factories.transcription ?? unsupported('transcription'),
     openaiWire: config.kind === 'openai' || config.kind === 'openai-compatible',
+    responseLimits,
   };
 }
 
-function factoriesFor(id: string, config: ProviderConfig): ModelFactories {
+function factoriesFor(id: string, config: ProviderConfig, fetch: typeof globalThis.fetch): ModelFactories {
   const common = {
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     ...(config.baseURL ? { baseURL: config.baseURL } : {}),
     ...(config.headers ? { headers: config.headers } : {}),
-    fetch: undiciFetch,
+    fetch,
   };
   // Each package is imported, and its provider created, by the first call of a model that needs it.
   const lazy =

@@ -3,9 +3,9 @@ import { expectKind, FACE_NAMES, type Outcome } from './faces.js';
 import { IDLE_TIMEOUT_MS, PRIMARY_TIMEOUT_MS, standardProviders, startRig, type Rig } from './rig.js';
 
 /**
- * Failover conformance, faults inside the answer: a cut, a stall, a malformed chunk, a stream
- * that ends without its terminal event. Before the first token the gateway still falls back;
- * after it, the client must see an error — never a truncated answer presented as complete —
+ * Failover conformance, faults inside the answer: a cut, a stall, a malformed or truncated
+ * chunk, a stream that ends without its terminal event. Before the first token the gateway
+ * still falls back; after it, the client must see an error — never a truncated answer presented as complete —
  * and the ledger bills what was produced. Run through every face, against an OpenAI-compatible
  * primary (`up`, piped by the OpenAI face) and an Anthropic one (`claude`, translated by all).
  */
@@ -82,6 +82,21 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     expectInBandFailure(late.outcome);
     expectKind(late.outcome, 'stream_interrupted');
     expect(await late.row()).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: model });
+  });
+
+  it('never passes on a chunk cut short that still ends with a brace: falls back before the first token, ends in an error after it, billed as cut', async () => {
+    rig.upstream.script('primary', [{ kind: 'truncated', afterEvents: 0, text: LONG }, { kind: 'truncated', afterEvents: 2, text: LONG }]);
+    const early = await ask();
+    expect(early.outcome).toMatchObject({ ok: true, text: `Echo: ${PROMPT}`, servedModel: FALLBACK, attempts: 2 });
+
+    // The client's own parser would throw on the cut chunk; it sees the gateway's error instead.
+    const late = await ask();
+    expectInBandFailure(late.outcome);
+    expectKind(late.outcome, 'stream_interrupted');
+    const settled = await late.row();
+    expect(settled).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: model });
+    expect(settled.output_tokens).toBeGreaterThan(0);
+    expect(settled.cost_nanos).toBeGreaterThan(0);
   });
 
   it('ends a stream that stops cleanly mid-answer, without its terminal event, with an error', async () => {

@@ -39,6 +39,7 @@ export interface LedgerAttempt {
   status: string;
   error_kind: string | null;
   upstream_status: number | null;
+  error_message: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cost_nanos: number | null;

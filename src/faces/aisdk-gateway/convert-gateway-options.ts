@@ -1,9 +1,12 @@
 import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { z } from 'zod';
 import type { GatewayOptions } from '../../core/types.js';
 import { GatewayOptionsSchema } from '../openai/chat-api.js';
 import { convertGatewayOptions } from '../openai/convert-gateway-options.js';
 import { parseRequestBody } from '../openai/parse-request-body.js';
 import type { ProviderOptionsWire } from './wire-api.js';
+
+const WrappedGatewayOptions = z.object({ providerOptions: z.object({ gateway: GatewayOptionsSchema }) });
 
 /**
  * Splits V3 `providerOptions` into the gateway's own options (`providerOptions.gateway`, read by
@@ -18,5 +21,7 @@ export function splitProviderOptions(options: ProviderOptionsWire | null | undef
   const providerOptions = Object.keys(rest).length > 0 ? (rest as SharedV3ProviderOptions) : undefined;
   if (raw === undefined) return { gateway: undefined, providerOptions };
   // The same `providerOptions.gateway` as every face; one schema and one conversion serve all.
-  return { gateway: convertGatewayOptions(parseRequestBody(GatewayOptionsSchema, raw)), providerOptions };
+  // Parsed at its place in the body, so an error names the whole path.
+  const parsed = parseRequestBody(WrappedGatewayOptions, { providerOptions: { gateway: raw } });
+  return { gateway: convertGatewayOptions(parsed.providerOptions.gateway), providerOptions };
 }

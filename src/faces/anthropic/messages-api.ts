@@ -6,6 +6,7 @@
  * max_tokens) is checked by the converter, which names the field.
  */
 import { z } from 'zod';
+import { AttributionUserSchema } from '../../core/attribution.js';
 import { GatewayOptionsSchema } from '../openai/chat-api.js';
 
 // ---- request ----
@@ -184,7 +185,7 @@ export const CreateMessageRequestSchema = z.object({
   top_k: z.number().int().nullish(),
   stop_sequences: z.array(z.string()).nullish(),
   stream: z.boolean().nullish(),
-  metadata: z.object({ user_id: z.string().nullish() }).nullish(),
+  metadata: z.object({ user_id: AttributionUserSchema.nullish() }).nullish(),
 });
 export type CreateMessageRequest = z.infer<typeof CreateMessageRequestSchema>;
 

@@ -45,6 +45,7 @@ const adviceByKind: Record<ErrorKind, Advice> = {
     'The input is longer than the model accepts. Shorten it, or pick a model with a larger context window (list_models with min_context_window).',
   content_filter: () => 'The provider refused the content. Rephrase the request.',
   stream_interrupted: () => 'The answer broke off part way. Call again; the partial text (if any) is above.',
+  upstream_invalid: () => `The provider sent an answer larger than the gateway accepts. Ask for less output (max_tokens, fewer or smaller images), or: ${tryOtherModel}`,
   conflict: () => 'The same request is already running. Wait for it to finish, then call again.',
   circuit_open: () => 'Every candidate model is failing right now and is paused for a short cool-down. Try again in a little while, or add fallback_models on another provider.',
   store_unavailable: () =>

@@ -6,6 +6,7 @@
  * can name the exact field.
  */
 import { z } from 'zod';
+import { AttributionTagsSchema, AttributionUserSchema } from '../../core/attribution.js';
 import { parseRequestBody } from './parse-request-body.js';
 
 // ---- request ----
@@ -15,8 +16,8 @@ export const GatewayOptionsSchema = z.object({
   models: z.array(z.string()).nullish(),
   order: z.array(z.string()).nullish(),
   only: z.array(z.string()).nullish(),
-  user: z.string().nullish(),
-  tags: z.array(z.string()).nullish(),
+  user: AttributionUserSchema.nullish(),
+  tags: AttributionTagsSchema.nullish(),
   zeroDataRetention: z.boolean().nullish(),
   disallowPromptTraining: z.boolean().nullish(),
 });
@@ -205,7 +206,7 @@ export const ChatCompletionRequestSchema = z.object({
   n: z.number().int().nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
-  user: z.string().nullish(),
+  user: AttributionUserSchema.nullish(),
   reasoning_effort: ReasoningEffortSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });

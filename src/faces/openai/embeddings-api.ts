@@ -1,5 +1,6 @@
 /** Wire schemas of OpenAI's embeddings API as the face reads them, and the response it writes. */
 import { z } from 'zod';
+import { AttributionUserSchema } from '../../core/attribution.js';
 import { ProviderOptionsSchema } from './chat-api.js';
 import { parseRequestBody } from './parse-request-body.js';
 
@@ -18,7 +19,7 @@ export const EmbeddingsRequestSchema = z.object({
     .enum(['float', 'base64'], { error: "encoding_format must be 'float' or 'base64'" })
     .nullish(),
   dimensions: z.number().int().positive().nullish(),
-  user: z.string().nullish(),
+  user: AttributionUserSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequestSchema>;

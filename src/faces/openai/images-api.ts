@@ -1,5 +1,6 @@
 /** `POST /v1/images/generations` in OpenAI's shape, and the images it renders. */
 import { z } from 'zod';
+import { AttributionUserSchema } from '../../core/attribution.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ImageRequest, ImageResult } from '../../core/types.js';
 import { ProviderOptionsSchema } from './chat-api.js';
@@ -16,7 +17,7 @@ export const ImagesRequestSchema = z.object({
     .nullish(),
   response_format: z.enum(['b64_json', 'url'], { error: "response_format must be 'b64_json' or 'url'" }).nullish(),
   stream: z.boolean().nullish(),
-  user: z.string().nullish(),
+  user: AttributionUserSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 export type ImagesWireRequest = z.infer<typeof ImagesRequestSchema>;

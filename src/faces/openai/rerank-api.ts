@@ -3,6 +3,7 @@
  * OpenAI-compatible face: errors keep OpenAI's shape like every other `/v1` route.
  */
 import { z } from 'zod';
+import { AttributionUserSchema } from '../../core/attribution.js';
 import type { RerankRequest, RerankResult } from '../../core/types.js';
 import { ProviderOptionsSchema } from './chat-api.js';
 import { convertGatewayOptions } from './convert-gateway-options.js';
@@ -17,7 +18,7 @@ export const RerankRequestSchema = z.object({
     .max(10_000, 'documents may hold at most 10000 documents'),
   top_n: z.number().int().positive().nullish(),
   return_documents: z.boolean().nullish(),
-  user: z.string().nullish(),
+  user: AttributionUserSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 export type RerankWireRequest = z.infer<typeof RerankRequestSchema>;

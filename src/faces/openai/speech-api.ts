@@ -1,5 +1,6 @@
 /** `POST /v1/audio/speech` in OpenAI's shape: JSON in, audio bytes out. */
 import { z } from 'zod';
+import { AttributionUserSchema } from '../../core/attribution.js';
 import { GatewayError } from '../../core/errors.js';
 import type { SpeechRequest } from '../../core/types.js';
 import { ProviderOptionsSchema } from './chat-api.js';
@@ -16,7 +17,7 @@ export const SpeechRequestSchema = z.object({
   speed: z.number().min(0.25, 'speed must be between 0.25 and 4').max(4, 'speed must be between 0.25 and 4').nullish(),
   instructions: z.string().nullish(),
   stream_format: z.enum(['audio', 'sse'], { error: "stream_format must be 'audio' or 'sse'" }).nullish(),
-  user: z.string().nullish(),
+  user: AttributionUserSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 

@@ -6,6 +6,7 @@
  * the converter, which names the field.
  */
 import { z } from 'zod';
+import { AttributionUserSchema } from '../../core/attribution.js';
 import { ProviderOptionsSchema, ReasoningEffortSchema } from '../openai/chat-api.js';
 import { parseRequestBody } from '../openai/parse-request-body.js';
 
@@ -163,8 +164,8 @@ export const ResponsesRequestSchema = z.object({
   background: z.boolean().nullish(),
   prompt: z.unknown().optional(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  user: z.string().nullish(),
-  safety_identifier: z.string().nullish(),
+  user: AttributionUserSchema.nullish(),
+  safety_identifier: AttributionUserSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;

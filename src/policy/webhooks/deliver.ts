@@ -53,11 +53,11 @@ export async function attemptDelivery(input: AttemptInput): Promise<AttemptOutco
   }
 }
 
-/** The error's code and message only: undici errors carry no request headers. */
+/** The error's code and message only (undici errors carry no request headers); the sink redacts, then cuts it. */
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return 'request failed';
   const cause = error.cause instanceof Error ? error.cause : undefined;
   const code = (error as NodeJS.ErrnoException).code ?? (cause as NodeJS.ErrnoException | undefined)?.code;
   const message = cause?.message ?? error.message;
-  return (code ? `${code}: ${message}` : message).slice(0, 500);
+  return code ? `${code}: ${message}` : message;
 }

@@ -1,4 +1,5 @@
 import { Agent } from '../../http/undici.js';
+import { redactorOf, type Redact } from '../../core/redact.js';
 import type { WebhookConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
 import type { WebhookDeliveryStore } from '../../store/types.js';
@@ -102,7 +103,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         store('delivered', () => deliveries.recordAttempt(id, { status: 'delivered', httpStatus: outcome.status, error: null, at }));
         return;
       }
-      const error = scrub(outcome.error);
+      const error = scrub(outcome.error, MAX_ERROR_CHARS);
       const last = attempt >= retry.attempts || !outcome.retryable || closing;
       store('attempt', () => deliveries.recordAttempt(id, { status: last ? 'failed' : 'pending', httpStatus: outcome.status, error, at }));
       const context = { deliveryId: id, eventType: delivery.eventType, endpoint: endpoint.origin, attempt, status: outcome.status, error };
@@ -175,11 +176,12 @@ function toEndpoint(webhook: WebhookConfig, index: number): Endpoint {
   return { url: webhook.url, origin: new URL(webhook.url).origin, key: checked.key, secret: webhook.secret, events: webhook.events };
 }
 
-/** Belt and braces: an error text that somehow quotes a secret is cleaned before it is kept. */
-function secretScrubber(endpoints: Endpoint[]): (text: string) => string {
-  const secrets = [...new Set(endpoints.flatMap((endpoint) => [endpoint.secret, endpoint.secret.slice('whsec_'.length)]))];
-  secrets.sort((a, b) => b.length - a.length);
-  return (text) => secrets.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join('[redacted]') : out), text);
+/** The most of a delivery's error text that is kept. */
+const MAX_ERROR_CHARS = 500;
+
+/** Belt and braces: an error text that somehow quotes a secret is cleaned (then cut) before it is kept. */
+function secretScrubber(endpoints: Endpoint[]): Redact {
+  return redactorOf(endpoints.flatMap((endpoint) => [endpoint.secret, endpoint.secret.slice('whsec_'.length)]).filter((secret) => secret.length >= 6));
 }
 
 /** False when cut short by the signal. Unref'd: a pending retry alone does not keep Node alive. */

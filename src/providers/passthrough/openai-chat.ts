@@ -6,6 +6,7 @@ import type { TokenUsage } from '../../core/types.js';
 import type { ProviderEntry } from '../registry.js';
 import { upstreamAgent } from '../undici-fetch.js';
 import { version } from '../../version.js';
+import { readCappedBody } from '../response-limits.js';
 import { eventData, readSseEvents } from './sse-reader.js';
 
 /**
@@ -60,7 +61,7 @@ async function send({ provider, modelId, body, signal, outputCap }: PassthroughC
     dispatcher: upstreamAgent,
   });
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const responseBody = await response.body.text().catch(() => '');
+  const responseBody = (await readCappedBody(response.body, response.headers, provider.responseLimits)).toString('utf8');
   const responseHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {
     if (typeof value === 'string') responseHeaders[name] = value;
@@ -78,13 +79,13 @@ async function send({ provider, modelId, body, signal, outputCap }: PassthroughC
 
 export async function openaiChatJson(call: PassthroughCall) {
   const response = await send(call, false);
-  const json = (await response.body.json()) as Record<string, unknown>;
+  const json = JSON.parse((await readCappedBody(response.body, response.headers, call.provider.responseLimits)).toString('utf8')) as Record<string, unknown>;
   return { json, usage: readOpenAIUsage(json.usage) };
 }
 
 export async function openaiChatEvents(call: PassthroughCall) {
   const response = await send(call, true);
-  return readSseEvents(response.body);
+  return readSseEvents(response.body, call.provider.responseLimits);
 }
 
 interface OpenAIUsageWire {
@@ -124,6 +125,8 @@ export interface ChunkFacts {
   parsed?: Record<string, unknown>;
 }
 
+const MALFORMED_CHUNK = 'the upstream sent a malformed stream chunk';
+
 export function chunkFacts(event: string): ChunkFacts {
   const data = eventData(event);
   if (data === null) return { done: false, content: false, text: '' };
@@ -132,8 +135,10 @@ export function chunkFacts(event: string): ChunkFacts {
   try {
     parsed = JSON.parse(data) as Record<string, unknown>;
   } catch {
-    return { done: false, content: false, text: '', error: 'the upstream sent a malformed stream chunk' };
+    return { done: false, content: false, text: '', error: MALFORMED_CHUNK };
   }
+  // Valid JSON that is not an object (an array, a string) is no chunk either.
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { done: false, content: false, text: '', error: MALFORMED_CHUNK };
   if (parsed.error) {
     return { done: false, content: false, text: '', error: upstreamMessage(JSON.stringify(parsed)) ?? 'upstream stream error', parsed };
   }
@@ -174,7 +179,8 @@ function upstreamMessage(body: string): string | undefined {
     if (parsed.error && typeof parsed.error.message === 'string') return parsed.error.message;
     if (typeof parsed.message === 'string') return parsed.message;
   } catch {
-    return body.slice(0, 200) || undefined;
+    // Whole: the router redacts secrets before it cuts the message.
+    return body || undefined;
   }
   return undefined;
 }

@@ -1,15 +1,23 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { discardBody, EventStreamMeter, type ResponseLimits } from '../response-limits.js';
 
 /**
  * Splits a server-sent-event byte stream into events (the text between blank lines). Only the
  * `data:` lines matter to OpenAI-style streams; comments and other fields pass through as raw.
+ * An event or a stream over its cap ends the stream with an `upstream_invalid` error.
  */
-export async function* readSseEvents(body: Readable): AsyncGenerator<string> {
+export async function* readSseEvents(body: Readable, limits: Pick<ResponseLimits, 'maxEventBytes' | 'maxStreamBytes'>): AsyncGenerator<string> {
   // A decoder keeps a multi-byte character split across two chunks whole.
   const decoder = new StringDecoder('utf8');
+  const meter = new EventStreamMeter(limits);
   let pending = '';
   for await (const chunk of body) {
+    const tooLarge = meter.add(chunk as Buffer);
+    if (tooLarge) {
+      discardBody(body);
+      throw tooLarge;
+    }
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
     if (pending.includes('\r')) pending = pending.replace(/\r\n?/g, '\n');
     let boundary = pending.indexOf('\n\n');

@@ -136,6 +136,10 @@ async function sendJsonReply(behavior: Behavior, reply: Extract<Reply, { kind: '
     sendJson(exchange, 200, MALFORMED, reply.headers);
     return;
   }
+  if (shaped.kind === 'truncated') {
+    sendJson(exchange, 200, truncate(JSON.stringify(reply.body)), reply.headers);
+    return;
+  }
   if (shaped.kind !== 'cut' && shaped.kind !== 'stall') {
     sendJson(exchange, reply.status, reply.body, reply.headers);
     return;
@@ -182,6 +186,11 @@ async function sendEvents(behavior: Behavior, reply: Extract<Reply, { kind: 'sse
         return;
       }
       if (behavior.kind === 'malformed') res.write(formatEvent({ data: MALFORMED, content: true }, family.eventEnd));
+      if (behavior.kind === 'truncated') {
+        const event = reply.events[i];
+        if (event) res.write(formatEvent({ ...event, data: truncate(event.data) }, family.eventEnd));
+        continue;
+      }
       if (behavior.kind === 'stall' && !(await sleep(behavior.ms, exchange.signal))) return;
     }
     const event = reply.events[i];
@@ -193,6 +202,11 @@ async function sendEvents(behavior: Behavior, reply: Extract<Reply, { kind: 'sse
 /** A payload no JSON parser accepts, as a broken upstream might send one. */
 const MALFORMED = '{"choices": [ this is not json';
 
+/** JSON cut short at its last closing brace but one: it still ends with `}`, and does not parse. */
+function truncate(json: string): string {
+  return json.slice(0, json.lastIndexOf('}', json.length - 2) + 1);
+}
+
 /** The index of the event a streaming shape acts at, or -1 when the behavior has none. */
 function shapeIndex(behavior: Behavior, firstContent: number, total: number): number {
   switch (behavior.kind) {
@@ -200,6 +214,7 @@ function shapeIndex(behavior: Behavior, firstContent: number, total: number): nu
     case 'stall':
     case 'streamError':
     case 'malformed':
+    case 'truncated':
       return firstContent + Math.max(0, behavior.afterEvents);
     case 'unterminated': {
       // The terminal event is the last one; the stream ends before it whatever afterEvents says.

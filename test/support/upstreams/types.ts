@@ -46,7 +46,7 @@ export interface AnswerOptions {
 }
 
 /**
- * What the upstream does with one request. Streaming shapes (`cut`, `stall`, `streamError`, `malformed`, `unterminated`)
+ * What the upstream does with one request. Streaming shapes (`cut`, `stall`, `streamError`, `malformed`, `truncated`, `unterminated`)
  * count events after the stream's preamble: the leading events that carry no content
  * (OpenAI's role chunk; Anthropic's `message_start`, `content_block_start` and `ping`; Gemini
  * has none). `afterEvents: 0` therefore acts before the first content token.
@@ -88,6 +88,12 @@ export type Behavior =
    * On a JSON answer: status 200 with a body that is not JSON.
    */
   | ({ kind: 'malformed'; afterEvents: number } & AnswerOptions)
+  /**
+   * Send the preamble and `afterEvents` more events, then the next event with its JSON cut
+   * short at a closing brace (so it still ends with `}` but does not parse), then the rest.
+   * On a JSON answer: status 200 with the body cut the same way.
+   */
+  | ({ kind: 'truncated'; afterEvents: number } & AnswerOptions)
   /**
    * End the stream cleanly (the response ends; no error event, no reset) without its terminal
    * event: OpenAI's `data: [DONE]`, Anthropic's `message_stop`, Gemini's last response. With

@@ -557,6 +557,29 @@ describe('behaviors', () => {
     expect(() => JSON.parse(json.text)).toThrow();
   });
 
+  it('sends one event cut short at a closing brace after N content events, in place of the whole one', async () => {
+    upstream.script('gpt-4o-mini', { kind: 'truncated', afterEvents: 1 });
+    const res = await post('/v1/chat/completions', chatBody('one two three', { stream: true }));
+    expect(res.failure).toBeUndefined();
+    const data = sseData(res.text);
+    // The role chunk, one content chunk, then the cut one in place of the second.
+    expect(data[2]!.endsWith('}')).toBe(true);
+    expect(() => JSON.parse(data[2]!)).toThrow();
+    upstream.script('gpt-4o-mini', { kind: 'ok' });
+    const whole = sseData((await post('/v1/chat/completions', chatBody('one two three', { stream: true }))).text);
+    expect(data).toHaveLength(whole.length);
+    expect(data[2]).toContain('"content":"one "');
+    // Every other event parses.
+    for (const [index, event] of data.entries()) if (index !== 2 && event !== '[DONE]') expect(() => JSON.parse(event)).not.toThrow();
+    expect(data.at(-1)).toBe('[DONE]');
+
+    upstream.script('gpt-4o-mini', { kind: 'truncated', afterEvents: 0 });
+    const json = await post('/v1/chat/completions', chatBody('hi'));
+    expect(json.status).toBe(200);
+    expect(json.text.endsWith('}')).toBe(true);
+    expect(() => JSON.parse(json.text)).toThrow();
+  });
+
   it('ends a stream cleanly without its terminal event, or after N content events', async () => {
     upstream.script('gpt-4o-mini', [{ kind: 'unterminated' }, { kind: 'unterminated', afterEvents: 1 }]);
     const whole = await post('/v1/chat/completions', chatBody('one two three', { stream: true }));
