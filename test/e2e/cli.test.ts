@@ -23,7 +23,7 @@ describe('tollgate serve: configuration', () => {
       expect(cli.stderr()).toMatch(/mock \(mock/);
       expect(cli.stderr()).toMatch(/OPENAI_API_KEY .*→ openai\//);
       expect(cli.stderr()).toMatch(/ANTHROPIC_API_KEY .*→ anthropic\//);
-      const response = await request(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }) });
+      const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(response.statusCode).toBe(200);
       await response.body.dump();
       // The data folder it was told to use now holds the ledger.
@@ -125,7 +125,7 @@ describe('secrets never leave', () => {
         { model: 'up/broken', stream: true, messages: [{ role: 'user', content: 'x' }] },
         { model: 'nowhere/x', messages: [{ role: 'user', content: 'x' }] },
       ]) {
-        const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${virtualKey}` }, body: JSON.stringify(body) });
+        const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${virtualKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
         bodies.push(`${JSON.stringify(response.headers)}${await response.body.text()}`);
       }
       bodies.push(await (await request(`${url}/v1/models`, { headers: { authorization: `Bearer ${virtualKey}` } })).body.text());
