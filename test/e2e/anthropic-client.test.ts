@@ -378,6 +378,7 @@ describe('on the wire', () => {
     expect(await bad.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', details: { param: 'anthropic-version' } } });
     const missing = await fetch(`${gateway.url}/v1/messages`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'claude/claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(missing.status).toBe(200);

@@ -130,7 +130,7 @@ describe('budgets', () => {
     const second = await startServer({ config: parseConfig({ providers: providers(upstream.url), budgets: budget as never, mock: false }, {}), dataDir: first.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
     try {
       expect((await second.gateway.budgetStatus(undefined))[0]).toMatchObject({ spentUsd: 0.00022, reservedUsd: 0, resetsAt: null });
-      const response = await request(`${second.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'up/m', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] }) });
+      const response = await request(`${second.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'up/m', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] }) });
       expect(response.statusCode).toBe(402);
       await response.body.dump();
     } finally {
@@ -144,7 +144,7 @@ describe('rate limits', () => {
     const gateway = await startGateway({ rateLimits: { 'mock/echo': { rpm: 3 } } });
     open.push(gateway);
     const send = () =>
-      request(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }) });
+      request(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }] }) });
     const first = await send();
     expect(first.statusCode).toBe(200);
     expect(first.headers['x-ratelimit-limit-requests']).toBe('3');
@@ -166,6 +166,7 @@ describe('rate limits', () => {
     const send = (maxTokens: number) =>
       request(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'mock/echo', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hello' }] }),
       });
     const first = await send(150);

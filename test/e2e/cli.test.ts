@@ -24,7 +24,7 @@ describe('tollgate serve: configuration', () => {
       expect(cli.stderr()).toMatch(/mock \(mock/);
       expect(cli.stderr()).toMatch(/OPENAI_API_KEY .*→ openai\//);
       expect(cli.stderr()).toMatch(/ANTHROPIC_API_KEY .*→ anthropic\//);
-      const response = await request(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }) });
+      const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(response.statusCode).toBe(200);
       await response.body.dump();
       // The data folder it was told to use now holds the ledger.
@@ -178,4 +178,91 @@ describe('tollgate help, --help and --version', () => {
     expect(unknown.stderr()).toMatch(/unknown command "frobnicate".*tollgate help/);
     expect(existsSync(xdg)).toBe(false);
   }, 120_000);
+});
+
+describe('secrets never leave', () => {
+  const canary = 'sk-canary-1f0e7d3c9b8a-do-not-leak';
+  const anthropicCanary = 'sk-ant-canary-55aa77bb-do-not-leak';
+  const adminCanary = 'admin-canary-9c9c9c9c-do-not-leak';
+  let upstream: StartedUpstream;
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+  });
+  afterAll(() => upstream?.close());
+
+  it('keeps provider keys out of stdout, stderr (debug logs), the SQLite files and every response', async () => {
+    const dataDir = join(work, 'canary');
+    const file = join(work, 'canary.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        logLevel: 'debug',
+        routing: { retries: 0 },
+        providers: { up: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'env:CANARY_KEY' } },
+      }),
+    );
+    // An upstream that quotes the key it was sent, as some do in their 401 messages.
+    upstream.script('leaky', { kind: 'error', status: 401, body: { error: { message: `Incorrect API key provided: ${canary}`, type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    upstream.script('broken', { kind: 'cut', afterEvents: 1 });
+    const cli = runCli(['serve', '--port', '0', '--config', file, '--data-dir', dataDir], {
+      CANARY_KEY: canary,
+      TOLLGATE_ADMIN_KEY: adminCanary,
+      ANTHROPIC_API_KEY: anthropicCanary,
+      ANTHROPIC_BASE_URL: upstream.url,
+    });
+    const bodies: string[] = [];
+    let virtualKey = '';
+    try {
+      const url = await waitForUrl(cli);
+      // The admin API shows a new key once, in its create response (not counted below).
+      const created = await request(`${url}/v1/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminCanary}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'canary-key' }),
+      });
+      virtualKey = ((await created.body.json()) as { key: string }).key;
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: virtualKey, maxRetries: 0 });
+      const ok = await client.chat.completions.create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+      bodies.push(JSON.stringify(ok));
+      const viaEnv = await client.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] });
+      bodies.push(JSON.stringify(viaEnv));
+      expect(upstream.requests.some((seen) => seen.headers['x-api-key'] === anthropicCanary)).toBe(true);
+
+      for (const body of [
+        { model: 'up/leaky', messages: [{ role: 'user', content: 'x' }] },
+        { model: 'up/leaky', stream: true, messages: [{ role: 'user', content: 'x' }] },
+        { model: 'up/broken', stream: true, messages: [{ role: 'user', content: 'x' }] },
+        { model: 'nowhere/x', messages: [{ role: 'user', content: 'x' }] },
+      ]) {
+        const response = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${virtualKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        bodies.push(`${JSON.stringify(response.headers)}${await response.body.text()}`);
+      }
+      bodies.push(await (await request(`${url}/v1/models`, { headers: { authorization: `Bearer ${virtualKey}` } })).body.text());
+      // A wrong key, a key in the query string and the admin API listing: none may echo a secret.
+      for (const [path, headers] of [
+        ['/v1/models', { authorization: `Bearer ${virtualKey}x` }],
+        [`/v1/models?api_key=${virtualKey}`, {}],
+        ['/v1/admin/keys', { authorization: `Bearer ${adminCanary}` }],
+        ['/v1/admin/keys', { authorization: `Bearer ${virtualKey}` }],
+      ] as const) {
+        const response = await request(`${url}${path}`, { headers });
+        bodies.push(`${JSON.stringify(response.headers)}${await response.body.text()}`);
+      }
+      expect(bodies[2]).toMatch(/Incorrect API key provided: \[redacted\]/);
+    } finally {
+      await cli.stop();
+    }
+    const files = readdirSync(dataDir).map((name) => readFileSync(join(dataDir, name)).toString('latin1'));
+    expect(files.length).toBeGreaterThan(0);
+    const everything = [cli.stdout(), cli.stderr(), ...files, ...bodies].join('\n');
+    expect(everything).toContain('Incorrect API key provided');
+    expect(everything).not.toContain(canary);
+    expect(everything).not.toContain(anthropicCanary);
+    expect(everything).not.toContain(adminCanary);
+    expect(virtualKey).toMatch(/^tg_/);
+    expect(everything).not.toContain(virtualKey);
+    expect(everything).toContain('canary-key');
+    expect(everything).not.toContain('canary-1f0e7d3c9b8a');
+  });
 });

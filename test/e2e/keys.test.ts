@@ -351,7 +351,7 @@ describe('the admin API', () => {
     expectOpenAIError(duplicate, 400, 'invalid_request');
     expect(duplicate.body!.error.message).toMatch(/already exists/);
 
-    const notJson = await request(`${gateway.url}/v1/admin/keys`, { method: 'POST', headers: admin, body: '{name:' });
+    const notJson = await request(`${gateway.url}/v1/admin/keys`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: '{name:' });
     expect(notJson.statusCode).toBe(400);
     await notJson.body.dump();
 

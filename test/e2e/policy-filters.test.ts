@@ -30,6 +30,7 @@ afterAll(async () => {
 async function chat(body: Record<string, unknown>) {
   const response = await request(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
   });
   return { status: response.statusCode, headers: response.headers, body: (await response.body.json()) as Record<string, any> };

@@ -17,8 +17,12 @@ beforeAll(async () => {
 });
 afterAll(() => upstream?.close());
 
-/** $1 per million tokens in and out: 10 in + 1,000 out cost $0.00101, which is also the worst case held. */
+/** $1 per million tokens in and out: 10 in + 1,000 out cost $0.00101. */
 const PER_REQUEST_NANOS = 1_010_000;
+/** The worst case held for that request: its prompt at a token a byte with framing (38) + 1,000 out. */
+const HELD_NANOS = 1_048_000;
+/** Room for exactly 10: nine charged, and the hold of the tenth. */
+const TEN_REQUESTS_USD = (9 * PER_REQUEST_NANOS + HELD_NANOS) / 1e9;
 const providers = (url: string): ConfigInput['providers'] => ({
   up: { kind: 'openai-compatible', baseURL: `${url}/v1`, apiKey: 'k', models: { m: { pricing: { input: 1, output: 1 } } } },
 });
@@ -82,7 +86,7 @@ for (const backend of backends) {
 
     it('one total budget for 10 requests, 200 concurrent requests spread over both: 10 served, 190 refused with 402 before any upstream call', async () => {
       upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 1000 } });
-      const [one, two] = await start({ providers: providers(upstream.url), budgets: [{ scope: 'global', limitUsd: (10 * PER_REQUEST_NANOS) / 1e9, period: 'total' }], mock: false });
+      const [one, two] = await start({ providers: providers(upstream.url), budgets: [{ scope: 'global', limitUsd: TEN_REQUESTS_USD, period: 'total' }], mock: false });
       const results = await Promise.all(Array.from({ length: 200 }, (_, index) => chat(index % 2 ? one : two)));
       expect(results.filter((result) => result.status === 200)).toHaveLength(10);
       const refused = results.filter((result) => result.status === 402);
@@ -94,7 +98,8 @@ for (const backend of backends) {
       // Both instances report the same counter: everything spent, nothing held.
       for (const gateway of [one, two]) {
         const [status] = await gateway.server.gateway.budgetStatus(undefined);
-        expect(status).toMatchObject({ scope: 'global', reservedUsd: 0, remainingUsd: 0 });
+        expect(status).toMatchObject({ scope: 'global', reservedUsd: 0 });
+        expect(Math.round(status!.remainingUsd * 1e9)).toBe(HELD_NANOS - PER_REQUEST_NANOS);
         expect(Math.round(status!.spentUsd * 1e9)).toBe(10 * PER_REQUEST_NANOS);
       }
     });
