@@ -28,7 +28,7 @@ async function run(args: string[], env: Record<string, string>, cwd: string) {
 }
 
 const chat = (url: string, headers: Record<string, string> = {}) =>
-  request(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }) });
+  request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }) });
 
 describe('one data home, whatever the working directory', () => {
   it('serve, mcp from a read-only folder, keys and spend from others share one ledger and one set of keys', async () => {

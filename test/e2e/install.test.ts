@@ -125,7 +125,7 @@ describe.skipIf(process.platform === 'win32')('npm pack, then npm install --glob
       const url = await waitForUrl(server);
       const health = await request(`${url}/health`);
       expect(await health.body.json()).toEqual({ status: 'ok', service: 'tollgate', version });
-      const chat = await request(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'installed' }] }) });
+      const chat = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'installed' }] }) });
       expect(chat.statusCode).toBe(200);
       expect(((await chat.body.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Echo: installed');
       expect(readdirSync(join(work, 'xdg', 'tollgate'))).toContain('tollgate.db');
