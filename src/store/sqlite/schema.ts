@@ -110,12 +110,17 @@ const migrations: string[] = [
    CREATE INDEX images_ts ON images (ts);`,
 ];
 
+/**
+ * Brings the schema to the newest version. Several processes may open a new data folder at once
+ * (a server, `tollgate mcp`, the CLI): the write lock is taken before the version is read, so one
+ * migrates while the others wait, then find nothing left to do.
+ */
 export function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let index = version; index < migrations.length; index++) {
-    db.transaction(() => {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let index = version; index < migrations.length; index++) {
       db.exec(migrations[index]!);
       db.pragma(`user_version = ${index + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }

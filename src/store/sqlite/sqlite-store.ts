@@ -29,12 +29,13 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'tollgate.db');
   const db = new Database(file);
+  // First, so that a process opening the file while another creates it waits instead of failing.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash can lose the last ones.
   db.pragma('synchronous = NORMAL');
   // Checkpoints run off the event loop (see checkpointer.ts); this connection's own are a backstop.
   db.pragma(`wal_autocheckpoint = ${WAL_FRAMES_LIMIT}`);
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
   // The worker costs a V8 isolate (about 8 MB), and it copies nothing until the WAL holds
