@@ -22,10 +22,11 @@ import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
-import type { Candidate } from './candidates.js';
+import { healthId } from './candidates.js';
 import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
+import { KeyPools } from './key-pools.js';
 import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
@@ -108,6 +109,7 @@ export class GatewayImpl implements GatewayCore {
   private catalogById: Map<string, CatalogEntry> | undefined;
   private readonly deploymentFeed: DeploymentFeed;
   private readonly deploymentLimits: DeploymentLimits;
+  private readonly keyPools: KeyPools;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
@@ -126,6 +128,7 @@ export class GatewayImpl implements GatewayCore {
     });
     this.deploymentFeed = new DeploymentFeed(clock ? now : undefined);
     this.deploymentLimits = new DeploymentLimits(deps.state.rateWindows, outage, now);
+    this.keyPools = new KeyPools(deps.config, deps.registry, deps.config.routing.keyRestMs, now);
     const groups = new ModelGroups(deps.config, deps.registry, deps.pricing, this.deploymentFeed);
     this.admission = new Admission(
       deps.config,
@@ -169,7 +172,7 @@ export class GatewayImpl implements GatewayCore {
       this.settler.refused(meta, error);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }
-    const slots = new Map<Candidate, DeploymentSlot>();
+    const slots = new Map<string, DeploymentSlot>();
     try {
       meta.admitted = admitted;
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
@@ -192,16 +195,18 @@ export class GatewayImpl implements GatewayCore {
             const { usage } = admitted.worstCase(candidate);
             const outcome = await this.deploymentLimits.take(deployment, usage.input + usage.output);
             if (outcome.kind === 'full') return { full: true, retryAfterSeconds: outcome.retryAfterSeconds };
-            slots.set(candidate, outcome.slot);
+            slots.set(deployment.id, outcome.slot);
             return { full: false };
           },
-          watch: (candidate) => this.deploymentFeed.started(candidate.deployment?.id ?? candidate.id),
+          watch: (candidate) => this.deploymentFeed.started(healthId(candidate)),
+          keys: this.keyPools,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
         run,
       );
-      const served = slots.get(outcome.handle.candidate);
-      for (const [candidate, slot] of slots) if (candidate !== outcome.handle.candidate) slot.release();
+      const servedId = outcome.handle.candidate.deployment?.id;
+      const served = servedId === undefined ? undefined : slots.get(servedId);
+      for (const [id, slot] of slots) if (id !== servedId) slot.release();
       if (served) {
         meta.admitted = {
           ...admitted,
