@@ -121,9 +121,9 @@ describe('a key pool', () => {
       expect(served.choices[0]!.message.content).toBe('Echo: hi');
       expect(keysUsed('backup')).toEqual([KEYS[0]]);
       expect(gateway.requests().at(-1)).toMatchObject({ requested_model: 'pool/all-rest', served_model: 'spare/backup', status: 'ok' });
-      const refused = await openai()
+      const refused = (await openai()
         .chat.completions.create({ model: 'pool/all-rest', messages: [{ role: 'user', content: 'hi' }] })
-        .catch((error: unknown) => error as InstanceType<typeof OpenAI.APIError>);
+        .catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>;
       expect(refused.status).toBe(429);
       expect(refused.message).toMatch(/every API key of provider pool is resting after a 429; retry in 20 s/);
       expect(refused.headers?.get('retry-after')).toBe('20');
