@@ -36,6 +36,16 @@ export interface ProviderEntry {
   responseLimits: ResponseLimits;
   /** How this kind's calls are asked for and what their answers report, beyond the V3 specification. */
   quirks: CallQuirks;
+  /**
+   * The same provider, under the same id, with another key or base URL: a deployment's own, a
+   * key of a pool, or a request's own key. Its models are made afresh, so they carry that key.
+   */
+  withCredentials(credentials: Credentials): ProviderEntry;
+}
+
+export interface Credentials {
+  apiKey?: string | undefined;
+  baseURL?: string | undefined;
 }
 
 export type ProviderRegistry = Map<string, ProviderEntry>;
@@ -71,6 +81,17 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     id,
     kind: config.kind,
     config,
+    withCredentials: (credentials) =>
+      createEntry(
+        id,
+        {
+          ...config,
+          ...(credentials.apiKey !== undefined ? { apiKey: credentials.apiKey } : {}),
+          ...(credentials.baseURL !== undefined ? { baseURL: credentials.baseURL } : {}),
+        },
+        responseLimits,
+        fetch,
+      ),
     language: factories.language ?? unsupported('language'),
     embedding: factories.embedding ?? unsupported('embedding'),
     reranking: factories.reranking ?? unsupported('reranking'),
