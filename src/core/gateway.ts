@@ -353,7 +353,7 @@ export class GatewayImpl implements GatewayCore {
       handle.candidate.provider.embedding(handle.candidate.modelId).doEmbed({
         values: request.values,
         abortSignal: handle.signal,
-        ...(request.dimensions ? { providerOptions: dimensionsOptions(handle.candidate.provider.kind, request.dimensions) } : {}),
+        ...(request.dimensions ? { providerOptions: handle.candidate.provider.quirks.embeddingDimensions(request.dimensions) } : {}),
       }),
     );
     const usage = value.usage ? { ...zeroUsage(), input: value.usage.tokens } : undefined;
@@ -453,13 +453,11 @@ export class GatewayImpl implements GatewayCore {
         audio: request.audio,
         mediaType: request.mediaType,
         abortSignal: handle.signal,
-        // The OpenAI models read their options under `openai` whatever the provider's name;
-        // passing them (even empty) also makes whisper answer with its duration.
-        providerOptions: mergeProviderOptions({ openai: options, [handle.candidate.provider.kind]: options }, request.providerOptions),
+        providerOptions: mergeProviderOptions(handle.candidate.provider.quirks.transcriptionOptions(options), request.providerOptions),
       }),
     );
     const durationSeconds = value.durationInSeconds;
-    const usage = { ...zeroUsage(), ...reportedTranscriptionTokens(value.response.body) };
+    const usage = { ...zeroUsage(), ...attempt.candidate.provider.quirks.transcriptionTokens(value.response.body) };
     const accounting = this.settler.success(meta, attempt, failures, {
       usage,
       media: { unit: 'audioSeconds', amount: durationSeconds ?? null },
@@ -574,29 +572,12 @@ function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
 /** gpt-image-1's largest high-quality image (1024×1536) bills 6,240 output tokens. */
 const IMAGE_OUTPUT_TOKENS = 6_240;
 
-function dimensionsOptions(kind: string, dimensions: number): SharedV3ProviderOptions {
-  switch (kind) {
-    case 'google':
-      return { google: { outputDimensionality: dimensions } };
-    default:
-      return { [kind]: { dimensions }, openai: { dimensions } };
-  }
-}
-
 /** `extra` over `base`, namespace by namespace. */
 function mergeProviderOptions(base: SharedV3ProviderOptions, extra: SharedV3ProviderOptions | undefined): SharedV3ProviderOptions {
   if (!extra) return base;
   const merged: SharedV3ProviderOptions = { ...base };
   for (const [name, options] of Object.entries(extra)) merged[name] = { ...base[name], ...options };
   return merged;
-}
-
-/** Tokens of a token-billed transcription (OpenAI's gpt-4o-transcribe reports `usage.type: "tokens"`). */
-function reportedTranscriptionTokens(body: unknown): Partial<TokenUsage> {
-  const usage = (body as { usage?: { type?: unknown; input_tokens?: unknown; output_tokens?: unknown } } | null | undefined)?.usage;
-  if (!usage || usage.type !== 'tokens') return {};
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
-  return { input: count(usage.input_tokens), output: count(usage.output_tokens) };
 }
 
 function sniffImageType(bytes: Uint8Array): string {
