@@ -6,6 +6,8 @@ import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
+import { attemptEndedOf, type Hooks } from './hooks.js';
+import { withUpstreamHeaders } from './upstream-headers.js';
 import { reportedUsageOf } from './reported-usage.js';
 import type { TokenUsage } from './types.js';
 
@@ -58,6 +60,8 @@ export interface RouteOptions {
   sleep?: Sleep;
   /** Prices what a failed attempt is known to have used (the upstream may bill it). */
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
+  /** Told when each attempt starts, and when a failed one ends (the served one ends at settlement). */
+  hooks?: Hooks;
 }
 
 /**
@@ -85,8 +89,10 @@ export async function route<T>(
       if (options.clientSignal?.aborted) throw clientClosed(failures);
       seq += 1;
       const handle = startAttempt(candidate, seq, options.clientSignal);
+      const upstreamHeaders: Record<string, string> = {};
+      options.hooks?.emit('attemptStarted', { requestId: options.requestId, seq, model: candidate.id, provider: candidate.provider.id, upstreamHeaders });
       try {
-        const value = await run(handle.attempt);
+        const value = await withUpstreamHeaders(upstreamHeaders, () => run(handle.attempt));
         void options.breakers.success(candidate.id);
         handle.attempt.commit();
         if (!options.keepAttemptOpen) handle.dispose();
@@ -94,6 +100,7 @@ export async function route<T>(
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
+          options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
           await options.breakers.release(candidate.id);
           throw clientClosed(failures);
         }
@@ -104,7 +111,9 @@ export async function route<T>(
             })
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
         const usage = reportedUsageOf(thrown);
-        failures.push(failureRow(options.requestId, handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
+        const failed = failureRow(options.requestId, handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
+        failures.push(failed);
+        options.hooks?.emit('attemptEnded', attemptEndedOf(failed));
         await options.breakers.failure(candidate.id, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
