@@ -101,6 +101,8 @@ export class GatewayImpl implements GatewayCore {
   private readonly breakers: CircuitBreakers;
   private readonly admission: Admission;
   private readonly media: MediaShelf;
+  /** The gateway's clock in ms since the epoch. */
+  private readonly now: () => number;
   private catalogById: Map<string, CatalogEntry> | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -108,7 +110,8 @@ export class GatewayImpl implements GatewayCore {
     this.hooks = deps.hooks ?? new Hooks(deps.logger);
     const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
     const clock = deps.clock;
-    const now = clock ? () => clock().getTime() : Date.now;
+    this.now = clock ? () => clock().getTime() : Date.now;
+    const now = this.now;
     this.breakers = new CircuitBreakers(deps.config.routing.circuitBreaker, deps.state.breakers, outage, now);
     this.budgets = new Budgets({
       config: deps.config,
@@ -168,6 +171,7 @@ export class GatewayImpl implements GatewayCore {
           redact: this.redact,
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+          clock: this.now,
           contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
           costOf: (candidate, usage) => this.settler.costNanos(candidate, usage),
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),

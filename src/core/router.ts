@@ -58,6 +58,8 @@ export interface RouteOptions {
   contextWindowOf?: (candidate: Candidate) => number | undefined;
   /** Backoff and `retry-after` waits go through it. */
   sleep?: Sleep;
+  /** Ledger times and `retry-after` dates are read from it (ms since the epoch). */
+  clock?: () => number;
   /** Prices what a failed attempt is known to have used (the upstream may bill it). */
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
   /** Told when each attempt starts, and when a failed one ends (the served one ends at settlement). */
@@ -75,6 +77,7 @@ export async function route<T>(
   run: (attempt: AttemptHandle) => PromiseLike<T>,
 ): Promise<RouteOutcome<T>> {
   const failures = options.failures;
+  const now = options.clock ?? Date.now;
   let seq = 0;
   let lastError: GatewayError | undefined;
   const paused: string[] = [];
@@ -100,7 +103,7 @@ export async function route<T>(
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
-          options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
+          options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, now(), handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
           await options.breakers.release(candidate.id);
           throw clientClosed(failures);
         }
@@ -109,9 +112,9 @@ export async function route<T>(
               provider: candidate.provider.id,
               model: candidate.id,
             })
-          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
+          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }, now()), options.redact);
         const usage = reportedUsageOf(thrown);
-        const failed = failureRow(options.requestId, handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
+        const failed = failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
         failures.push(failed);
         options.hooks?.emit('attemptEnded', attemptEndedOf(failed));
         await options.breakers.failure(candidate.id, error.kind);
@@ -207,11 +210,11 @@ function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Con
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
-function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
+function failureRow(requestId: string, at: number, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
   return {
     requestId,
     seq: attempt.seq,
-    ts: new Date().toISOString(),
+    ts: new Date(at).toISOString(),
     model: attempt.candidate.id,
     provider: attempt.candidate.provider.id,
     status: 'error',
