@@ -24,6 +24,10 @@ import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { Hooks } from './hooks.js';
 import type { LiveSnapshot, LiveView } from './live-view.js';
+import type { Candidate } from './candidates.js';
+import { DeploymentFeed } from './deployment-figures.js';
+import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
+import { ModelGroups } from './model-groups.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -104,6 +108,8 @@ export class GatewayImpl implements GatewayCore {
   /** The gateway's clock in ms since the epoch. */
   private readonly now: () => number;
   private catalogById: Map<string, CatalogEntry> | undefined;
+  private readonly deploymentFeed: DeploymentFeed;
+  private readonly deploymentLimits: DeploymentLimits;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
@@ -121,8 +127,17 @@ export class GatewayImpl implements GatewayCore {
       outage,
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
-    this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(deps.state.rateWindows, outage, now), (id) =>
-      this.catalogIndex().get(id)?.max_tokens,
+    this.deploymentFeed = new DeploymentFeed(clock ? now : undefined);
+    this.deploymentLimits = new DeploymentLimits(deps.state.rateWindows, outage, now);
+    const groups = new ModelGroups(deps.config, deps.registry, deps.pricing, this.deploymentFeed);
+    this.admission = new Admission(
+      deps.config,
+      deps.registry,
+      deps.pricing,
+      this.budgets,
+      new RateLimiter(deps.state.rateWindows, outage, now),
+      (id) => this.catalogIndex().get(id)?.max_tokens,
+      groups,
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
@@ -157,6 +172,7 @@ export class GatewayImpl implements GatewayCore {
       this.settler.refused(meta, error);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }
+    const slots = new Map<Candidate, DeploymentSlot>();
     try {
       meta.admitted = admitted;
       if (this.hooks.has('admitted')) this.hooks.emit('admitted', { requestId: meta.requestId, candidates: admitted.candidates.map((candidate) => candidate.id) });
@@ -174,13 +190,39 @@ export class GatewayImpl implements GatewayCore {
           clock: this.now,
           contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
           costOf: (candidate, usage) => this.settler.costNanos(candidate, usage),
+          takeSlot: async (candidate) => {
+            const deployment = candidate.deployment;
+            if (!deployment?.rpm && !deployment?.tpm) return { full: false };
+            const { usage } = admitted.worstCase(candidate);
+            const outcome = await this.deploymentLimits.take(deployment, usage.input + usage.output);
+            if (outcome.kind === 'full') return { full: true, retryAfterSeconds: outcome.retryAfterSeconds };
+            slots.set(candidate, outcome.slot);
+            return { full: false };
+          },
+          watch: (candidate) => this.deploymentFeed.started(candidate.deployment?.id ?? candidate.id),
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
           hooks: this.hooks,
         },
         run,
       );
+      const served = slots.get(outcome.handle.candidate);
+      for (const [candidate, slot] of slots) if (candidate !== outcome.handle.candidate) slot.release();
+      if (served) {
+        meta.admitted = {
+          ...admitted,
+          settle: (costNanos, tokens) => {
+            admitted.settle(costNanos, tokens);
+            served.settle(tokens);
+          },
+          release: () => {
+            admitted.release();
+            served.release();
+          },
+        };
+      }
       return { value: outcome.value, attempt: outcome.handle, failures };
     } catch (error) {
+      for (const slot of slots.values()) slot.release();
       this.settler.failure(meta, error, failures);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }

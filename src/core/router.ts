@@ -1,7 +1,8 @@
 import { setTimeout as timersSleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { AttemptRow } from '../store/types.js';
-import type { Candidate } from './candidates.js';
+import { healthId, type Candidate } from './candidates.js';
+import type { AttemptWatch } from './deployment-figures.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
@@ -64,6 +65,13 @@ export interface RouteOptions {
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
   /** Told when each attempt starts, and when a failed one ends (the served one ends at settlement). */
   hooks?: Hooks;
+  /**
+   * Takes the candidate's slot under its own RPM/TPM limits before its first try; a candidate
+   * at its limit is skipped (the answer: seconds until it has room).
+   */
+  takeSlot?: (candidate: Candidate) => Promise<{ full: false } | { full: true; retryAfterSeconds: number }>;
+  /** Follows each attempt, for the strategies' latency and in-flight figures. */
+  watch?: (candidate: Candidate) => AttemptWatch;
 }
 
 /**
@@ -81,22 +89,31 @@ export async function route<T>(
   let seq = 0;
   let lastError: GatewayError | undefined;
   const paused: string[] = [];
+  const full: { id: string; retryAfterSeconds: number }[] = [];
   const context = new ContextFloor(options.contextWindowOf);
   for (const candidate of candidates) {
     if (!context.mayFit(candidate)) continue;
-    if (!(await options.breakers.allow(candidate.id, candidate.provider.config.timeoutMs))) {
+    const health = healthId(candidate);
+    if (!(await options.breakers.allow(health, candidate.provider.config.timeoutMs))) {
       paused.push(candidate.id);
+      continue;
+    }
+    const slot = await options.takeSlot?.(candidate);
+    if (slot?.full) {
+      await options.breakers.release(health);
+      full.push({ id: candidate.id, retryAfterSeconds: slot.retryAfterSeconds });
       continue;
     }
     for (let attemptOnCandidate = 0; ; attemptOnCandidate++) {
       if (options.clientSignal?.aborted) throw clientClosed(failures);
       seq += 1;
-      const handle = startAttempt(candidate, seq, options.clientSignal);
+      const handle = startAttempt(candidate, seq, options.clientSignal, options.watch?.(candidate));
       const upstreamHeaders: Record<string, string> = {};
       options.hooks?.emit('attemptStarted', { requestId: options.requestId, seq, model: candidate.id, provider: candidate.provider.id, upstreamHeaders });
       try {
         const value = await withUpstreamHeaders(upstreamHeaders, () => run(handle.attempt));
-        void options.breakers.success(candidate.id);
+        handle.answered();
+        void options.breakers.success(health);
         handle.attempt.commit();
         if (!options.keepAttemptOpen) handle.dispose();
         return { value, handle: handle.attempt };
@@ -104,7 +121,7 @@ export async function route<T>(
         handle.dispose();
         if (options.clientSignal?.aborted) {
           options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, now(), handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
-          await options.breakers.release(candidate.id);
+          await options.breakers.release(health);
           throw clientClosed(failures);
         }
         const error = handle.timedOut()
@@ -117,7 +134,7 @@ export async function route<T>(
         const failed = failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
         failures.push(failed);
         options.hooks?.emit('attemptEnded', attemptEndedOf(failed));
-        await options.breakers.failure(candidate.id, error.kind);
+        await options.breakers.failure(health, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
@@ -126,6 +143,14 @@ export async function route<T>(
         await (options.sleep ?? realSleep)(wait, options.clientSignal).catch(() => undefined);
       }
     }
+  }
+  if (!lastError && full.length) {
+    const retryAfterSeconds = Math.min(...full.map((entry) => entry.retryAfterSeconds));
+    throw new GatewayError(
+      'rate_limited',
+      `every deployment is at its own rate limit (${full.map((entry) => entry.id).join(', ')}); retry in ${retryAfterSeconds} s`,
+      { retryAfterSeconds },
+    );
   }
   if (!lastError && paused.length) {
     throw new GatewayError('circuit_open', `every candidate is paused after repeated failures (${paused.join(', ')}); retry after the cool-down or add a fallback model on another provider`);
@@ -174,7 +199,7 @@ function redacted(error: GatewayError, redact: Redact): GatewayError {
   return message === error.message ? error : new GatewayError(error.kind, message, error.details);
 }
 
-function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined) {
+function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined, watch: AttemptWatch | undefined) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -186,6 +211,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
   const dispose = () => {
     clearTimeout(timer);
     clientSignal?.removeEventListener('abort', onClientAbort);
+    watch?.ended();
   };
   const attempt: AttemptHandle = {
     candidate,
@@ -196,7 +222,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
     release: dispose,
     abort: () => controller.abort(new DOMException('the gateway cancelled the upstream call', 'AbortError')),
   };
-  return { attempt, dispose, timedOut: () => timedOut };
+  return { attempt, dispose, answered: () => watch?.answered(), timedOut: () => timedOut };
 }
 
 function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Config['routing']): number | null {

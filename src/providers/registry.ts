@@ -33,6 +33,16 @@ export interface ProviderEntry {
   openaiWire: boolean;
   /** Caps on one answer of this provider, on every path (AI SDK packages and passthrough). */
   responseLimits: ResponseLimits;
+  /**
+   * The same provider, under the same id, with another key or base URL: a deployment's own, a
+   * key of a pool, or a request's own key. Its models are made afresh, so they carry that key.
+   */
+  withCredentials(credentials: Credentials): ProviderEntry;
+}
+
+export interface Credentials {
+  apiKey?: string | undefined;
+  baseURL?: string | undefined;
 }
 
 export type ProviderRegistry = Map<string, ProviderEntry>;
@@ -68,6 +78,17 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     id,
     kind: config.kind,
     config,
+    withCredentials: (credentials) =>
+      createEntry(
+        id,
+        {
+          ...config,
+          ...(credentials.apiKey !== undefined ? { apiKey: credentials.apiKey } : {}),
+          ...(credentials.baseURL !== undefined ? { baseURL: credentials.baseURL } : {}),
+        },
+        responseLimits,
+        fetch,
+      ),
     language: factories.language ?? unsupported('language'),
     embedding: factories.embedding ?? unsupported('embedding'),
     reranking: factories.reranking ?? unsupported('reranking'),
