@@ -212,6 +212,11 @@ export const ConfigSchema = z
          */
         requestTimeoutMs: z.number().int().positive().default(120_000),
         /**
+         * On SIGTERM or SIGINT, how long requests and streams in flight may take to finish
+         * before the rest are ended as cancelled (billed for what was received).
+         */
+        drainMs: z.number().int().nonnegative().default(30_000),
+        /**
          * Host names the gateway answers to besides loopback names, IP addresses and the `host` it
          * listens on: `name` (any port), `name:port`, or `.example.com` (it and its subdomains).
          * Any other Host is refused (403), so a DNS-rebinding page cannot reach the gateway.
