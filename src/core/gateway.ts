@@ -27,6 +27,7 @@ import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
+import { BareNames } from './bare-names.js';
 import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
@@ -137,7 +138,7 @@ export class GatewayImpl implements GatewayCore {
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
       (id) => this.catalogIndex().get(id)?.max_tokens,
-      groups,
+      { groups, bare: new BareNames(deps.config) },
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
