@@ -29,6 +29,7 @@ import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
+import { BareNames } from './bare-names.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -140,7 +141,7 @@ export class GatewayImpl implements GatewayCore {
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
       (id) => this.catalogIndex().get(id)?.max_tokens,
-      groups,
+      { groups, bare: new BareNames(deps.config) },
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
