@@ -12,6 +12,8 @@ import {
   type ModelLoader,
 } from './lazy-models.js';
 import { createMockProvider } from './mock/index.js';
+import { mockModels } from './mock/models.js';
+import { fetchModelIds } from './model-list.js';
 import type { ResponseLimits } from './response-limits.js';
 import { createUndiciFetch } from './undici-fetch.js';
 
@@ -33,6 +35,8 @@ export interface ProviderEntry {
   openaiWire: boolean;
   /** Caps on one answer of this provider, on every path (AI SDK packages and passthrough). */
   responseLimits: ResponseLimits;
+  /** The model ids it serves, from its model-list endpoint; absent when config pins its list. */
+  listModels?: () => Promise<string[]>;
 }
 
 export type ProviderRegistry = Map<string, ProviderEntry>;
@@ -42,7 +46,7 @@ export function createProviderRegistry(config: Config): ProviderRegistry {
   const limits = config.routing.responseLimits;
   const fetch = createUndiciFetch(limits);
   for (const [id, providerConfig] of Object.entries(config.providers)) {
-    registry.set(id, createEntry(id, providerConfig, limits, fetch));
+    registry.set(id, createEntry(id, providerConfig, limits, fetch, config.catalog.timeoutMs));
   }
   return registry;
 }
@@ -56,7 +60,7 @@ interface ModelFactories {
   transcription?: (modelId: string) => TranscriptionModelV3;
 }
 
-function createEntry(id: string, config: ProviderConfig, responseLimits: ResponseLimits, fetch: typeof globalThis.fetch): ProviderEntry {
+function createEntry(id: string, config: ProviderConfig, responseLimits: ResponseLimits, fetch: typeof globalThis.fetch, listTimeoutMs: number): ProviderEntry {
   const factories = factoriesFor(id, config, fetch);
   const unsupported = (what: string) => (modelId: string): never => {
     throw new GatewayError('upstream_unsupported', `provider ${id} (${config.kind}) has no ${what} models; ${id}/${modelId} cannot serve this request`, {
@@ -76,6 +80,7 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     transcription: factories.transcription ?? unsupported('transcription'),
     openaiWire: config.kind === 'openai' || config.kind === 'openai-compatible',
     responseLimits,
+    ...modelLister(config, fetch, listTimeoutMs),
   };
 }
 
@@ -161,6 +166,12 @@ function factoriesFor(id: string, config: ProviderConfig, fetch: typeof globalTh
       };
     }
   }
+}
+
+function modelLister(config: ProviderConfig, fetch: typeof globalThis.fetch, timeoutMs: number): Pick<ProviderEntry, 'listModels'> {
+  if (config.kind === 'mock') return { listModels: async () => mockModels.map((model) => model.modelId) };
+  if (!config.discoverModels) return {};
+  return { listModels: () => fetchModelIds(config, fetch, timeoutMs) };
 }
 
 function once<T>(create: () => Promise<T>): () => Promise<T> {
