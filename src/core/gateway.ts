@@ -23,6 +23,10 @@ import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
+import type { Candidate } from './candidates.js';
+import { DeploymentFeed } from './deployment-figures.js';
+import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
+import { ModelGroups } from './model-groups.js';
 import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
@@ -102,12 +106,17 @@ export class GatewayImpl implements GatewayCore {
   private readonly breakers: CircuitBreakers;
   private readonly admission: Admission;
   private readonly media: MediaShelf;
+  /** The gateway's clock in ms since the epoch. */
+  private readonly now: () => number;
+  private readonly deploymentFeed: DeploymentFeed;
+  private readonly deploymentLimits: DeploymentLimits;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
     const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
     const clock = deps.clock;
-    const now = clock ? () => clock().getTime() : Date.now;
+    this.now = clock ? () => clock().getTime() : Date.now;
+    const now = this.now;
     this.breakers = new CircuitBreakers(deps.config.routing.circuitBreaker, deps.state.breakers, outage, now);
     this.budgets = new Budgets({
       config: deps.config,
@@ -117,8 +126,17 @@ export class GatewayImpl implements GatewayCore {
       outage,
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
-    this.admission = new Admission(deps.config, deps.registry, deps.pricing, this.budgets, new RateLimiter(deps.state.rateWindows, outage, now), (id) =>
-      this.describe(id)?.max_tokens,
+    this.deploymentFeed = new DeploymentFeed(clock ? now : undefined);
+    this.deploymentLimits = new DeploymentLimits(deps.state.rateWindows, outage, now);
+    const groups = new ModelGroups(deps.config, deps.registry, deps.pricing, this.deploymentFeed);
+    this.admission = new Admission(
+      deps.config,
+      deps.registry,
+      deps.pricing,
+      this.budgets,
+      new RateLimiter(deps.state.rateWindows, outage, now),
+      (id) => this.describe(id)?.max_tokens,
+      groups,
     );
     const listers = new Map<string, ModelLister>();
     for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
@@ -156,6 +174,7 @@ export class GatewayImpl implements GatewayCore {
       this.settler.refused(meta, error);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }
+    const slots = new Map<Candidate, DeploymentSlot>();
     try {
       meta.admitted = admitted;
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
@@ -169,14 +188,41 @@ export class GatewayImpl implements GatewayCore {
           redact: this.redact,
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+          clock: this.now,
           contextWindowOf: (candidate) => this.describe(candidate.id)?.context_window,
           costOf: (candidate, usage) => this.settler.costNanos(candidate, usage),
+          takeSlot: async (candidate) => {
+            const deployment = candidate.deployment;
+            if (!deployment?.rpm && !deployment?.tpm) return { full: false };
+            const { usage } = admitted.worstCase(candidate);
+            const outcome = await this.deploymentLimits.take(deployment, usage.input + usage.output);
+            if (outcome.kind === 'full') return { full: true, retryAfterSeconds: outcome.retryAfterSeconds };
+            slots.set(candidate, outcome.slot);
+            return { full: false };
+          },
+          watch: (candidate) => this.deploymentFeed.started(candidate.deployment?.id ?? candidate.id),
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
         },
         run,
       );
+      const served = slots.get(outcome.handle.candidate);
+      for (const [candidate, slot] of slots) if (candidate !== outcome.handle.candidate) slot.release();
+      if (served) {
+        meta.admitted = {
+          ...admitted,
+          settle: (costNanos, tokens) => {
+            admitted.settle(costNanos, tokens);
+            served.settle(tokens);
+          },
+          release: () => {
+            admitted.release();
+            served.release();
+          },
+        };
+      }
       return { value: outcome.value, attempt: outcome.handle, failures };
     } catch (error) {
+      for (const slot of slots.values()) slot.release();
       this.settler.failure(meta, error, failures);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }

@@ -33,6 +33,9 @@ export function createRedactor(config: Config, env: Record<string, string | unde
     if (provider.apiKey && provider.apiKey.length >= 6) secrets.add(provider.apiKey);
     for (const value of Object.values(provider.headers ?? {})) if (value.length >= 6) secrets.add(value);
   }
+  for (const group of Object.values(config.modelGroups)) {
+    for (const deployment of group.deployments) if (deployment.apiKey && deployment.apiKey.length >= 6) secrets.add(deployment.apiKey);
+  }
   return redactorOf([...secrets]);
 }
 

@@ -1,7 +1,8 @@
 import { setTimeout as timersSleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { AttemptRow } from '../store/types.js';
-import type { Candidate } from './candidates.js';
+import { healthId, type Candidate } from './candidates.js';
+import type { AttemptWatch } from './deployment-figures.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
@@ -56,8 +57,17 @@ export interface RouteOptions {
   contextWindowOf?: (candidate: Candidate) => number | undefined;
   /** Backoff and `retry-after` waits go through it. */
   sleep?: Sleep;
+  /** Ledger times and `retry-after` dates are read from it (ms since the epoch). */
+  clock?: () => number;
   /** Prices what a failed attempt is known to have used (the upstream may bill it). */
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
+  /**
+   * Takes the candidate's slot under its own RPM/TPM limits before its first try; a candidate
+   * at its limit is skipped (the answer: seconds until it has room).
+   */
+  takeSlot?: (candidate: Candidate) => Promise<{ full: false } | { full: true; retryAfterSeconds: number }>;
+  /** Follows each attempt, for the strategies' latency and in-flight figures. */
+  watch?: (candidate: Candidate) => AttemptWatch;
 }
 
 /**
@@ -71,30 +81,40 @@ export async function route<T>(
   run: (attempt: AttemptHandle) => PromiseLike<T>,
 ): Promise<RouteOutcome<T>> {
   const failures = options.failures;
+  const now = options.clock ?? Date.now;
   let seq = 0;
   let lastError: GatewayError | undefined;
   const paused: string[] = [];
+  const full: { id: string; retryAfterSeconds: number }[] = [];
   const context = new ContextFloor(options.contextWindowOf);
   for (const candidate of candidates) {
     if (!context.mayFit(candidate)) continue;
-    if (!(await options.breakers.allow(candidate.id, candidate.provider.config.timeoutMs))) {
+    const health = healthId(candidate);
+    if (!(await options.breakers.allow(health, candidate.provider.config.timeoutMs))) {
       paused.push(candidate.id);
+      continue;
+    }
+    const slot = await options.takeSlot?.(candidate);
+    if (slot?.full) {
+      await options.breakers.release(health);
+      full.push({ id: candidate.id, retryAfterSeconds: slot.retryAfterSeconds });
       continue;
     }
     for (let attemptOnCandidate = 0; ; attemptOnCandidate++) {
       if (options.clientSignal?.aborted) throw clientClosed(failures);
       seq += 1;
-      const handle = startAttempt(candidate, seq, options.clientSignal);
+      const handle = startAttempt(candidate, seq, options.clientSignal, options.watch?.(candidate));
       try {
         const value = await run(handle.attempt);
-        void options.breakers.success(candidate.id);
+        handle.answered();
+        void options.breakers.success(health);
         handle.attempt.commit();
         if (!options.keepAttemptOpen) handle.dispose();
         return { value, handle: handle.attempt };
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
-          await options.breakers.release(candidate.id);
+          await options.breakers.release(health);
           throw clientClosed(failures);
         }
         const error = handle.timedOut()
@@ -102,10 +122,10 @@ export async function route<T>(
               provider: candidate.provider.id,
               model: candidate.id,
             })
-          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
+          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }, now()), options.redact);
         const usage = reportedUsageOf(thrown);
-        failures.push(failureRow(options.requestId, handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
-        await options.breakers.failure(candidate.id, error.kind);
+        failures.push(failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
+        await options.breakers.failure(health, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
@@ -114,6 +134,14 @@ export async function route<T>(
         await (options.sleep ?? realSleep)(wait, options.clientSignal).catch(() => undefined);
       }
     }
+  }
+  if (!lastError && full.length) {
+    const retryAfterSeconds = Math.min(...full.map((entry) => entry.retryAfterSeconds));
+    throw new GatewayError(
+      'rate_limited',
+      `every deployment is at its own rate limit (${full.map((entry) => entry.id).join(', ')}); retry in ${retryAfterSeconds} s`,
+      { retryAfterSeconds },
+    );
   }
   if (!lastError && paused.length) {
     throw new GatewayError('circuit_open', `every candidate is paused after repeated failures (${paused.join(', ')}); retry after the cool-down or add a fallback model on another provider`);
@@ -162,7 +190,7 @@ function redacted(error: GatewayError, redact: Redact): GatewayError {
   return message === error.message ? error : new GatewayError(error.kind, message, error.details);
 }
 
-function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined) {
+function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined, watch: AttemptWatch | undefined) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -174,6 +202,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
   const dispose = () => {
     clearTimeout(timer);
     clientSignal?.removeEventListener('abort', onClientAbort);
+    watch?.ended();
   };
   const attempt: AttemptHandle = {
     candidate,
@@ -184,7 +213,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
     release: dispose,
     abort: () => controller.abort(new DOMException('the gateway cancelled the upstream call', 'AbortError')),
   };
-  return { attempt, dispose, timedOut: () => timedOut };
+  return { attempt, dispose, answered: () => watch?.answered(), timedOut: () => timedOut };
 }
 
 function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Config['routing']): number | null {
@@ -198,11 +227,11 @@ function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Con
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
-function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
+function failureRow(requestId: string, at: number, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
   return {
     requestId,
     seq: attempt.seq,
-    ts: new Date().toISOString(),
+    ts: new Date(at).toISOString(),
     model: attempt.candidate.id,
     provider: attempt.candidate.provider.id,
     status: 'error',

@@ -37,6 +37,16 @@ export interface ProviderEntry {
   responseLimits: ResponseLimits;
   /** The model ids it serves, from its model-list endpoint; absent when config pins its list. */
   listModels?: () => Promise<string[]>;
+  /**
+   * The same provider, under the same id, with another key or base URL: a deployment's own, a
+   * key of a pool, or a request's own key. Its models are made afresh, so they carry that key.
+   */
+  withCredentials(credentials: Credentials): ProviderEntry;
+}
+
+export interface Credentials {
+  apiKey?: string | undefined;
+  baseURL?: string | undefined;
 }
 
 export type ProviderRegistry = Map<string, ProviderEntry>;
@@ -72,6 +82,18 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     id,
     kind: config.kind,
     config,
+    withCredentials: (credentials) =>
+      createEntry(
+        id,
+        {
+          ...config,
+          ...(credentials.apiKey !== undefined ? { apiKey: credentials.apiKey } : {}),
+          ...(credentials.baseURL !== undefined ? { baseURL: credentials.baseURL } : {}),
+        },
+        responseLimits,
+        fetch,
+        listTimeoutMs,
+      ),
     language: factories.language ?? unsupported('language'),
     embedding: factories.embedding ?? unsupported('embedding'),
     reranking: factories.reranking ?? unsupported('reranking'),
