@@ -1,12 +1,12 @@
 /**
  * The model catalog: the models the configured providers really serve, in Vercel's `/v1/models`
- * shape. Per provider, the served ids are what its model-list endpoint answered (mock: its own
- * models) plus the models config names for it (`providers[id].models`, `models['provider/model']`).
+ * shape. Per provider, the served ids are what its model-list endpoint answered (for a kind that
+ * brings its own models, such as the mock, those) plus the models config names for it (`providers[id].models`, `models['provider/model']`).
  * The price table and config only describe them (prices, names, context windows): a model that
  * is priced but not served is not listed, and one served but not priced has no price.
  */
 import type { Config, ModelSettings, ProviderKind } from '../config/schema.js';
-import { mockModels } from '../providers/mock/models.js';
+import { builtinModel } from '../providers/builtin-models.js';
 import { type Pricing, toCatalogPricing } from './pricing.js';
 import { listGenaiModels, type GenaiModel } from './pricing/genai-models.js';
 import type { CatalogEntry, ModelType } from './types.js';
@@ -42,17 +42,15 @@ export function buildCatalog(config: Config, providers: CatalogProvider[], prici
 
 /**
  * One model as the catalog lists it, whether or not it is served: metadata from the price
- * table's data (names, context windows), the mock's own list, then config, config winning.
+ * table's data (names, context windows), a provider kind's own models (the mock's), then config, config winning.
  */
 export function describeModel(config: Config, provider: CatalogProvider, pricing: Pricing, model: string): CatalogEntry {
   const draft: Draft = {};
   const assign = (more: Draft) => Object.assign(draft, defined(more));
   const listed = genaiModelsOf(provider.kind).get(model);
   if (listed) assign({ name: listed.name, contextWindow: listed.contextWindow });
-  if (provider.kind === 'mock') {
-    const mock = mockModels.find((candidate) => candidate.modelId === model);
-    if (mock) assign({ type: mock.type, name: mock.name, contextWindow: mock.contextWindow, maxTokens: mock.maxTokens });
-  }
+  const builtin = builtinModel(provider.kind, model);
+  if (builtin) assign({ type: builtin.type, name: builtin.name, contextWindow: builtin.contextWindow, maxTokens: builtin.maxTokens });
   const fromProvider = config.providers[provider.id]?.models?.[model];
   if (fromProvider) assign(fromSettings(fromProvider));
   const fromModels = config.models[`${provider.id}/${model}`];
@@ -75,7 +73,7 @@ const genaiByKind = new Map<ProviderKind, Map<string, GenaiModel>>();
 function genaiModelsOf(kind: ProviderKind): Map<string, GenaiModel> {
   let models = genaiByKind.get(kind);
   if (!models) {
-    models = new Map(kind === 'mock' || kind === 'openai-compatible' ? [] : listGenaiModels(kind).map((model) => [model.modelId, model]));
+    models = new Map(kind === 'openai-compatible' ? [] : listGenaiModels(kind).map((model) => [model.modelId, model]));
     genaiByKind.set(kind, models);
   }
   return models;

@@ -11,8 +11,9 @@ import {
   type LazyModelClass,
   type ModelLoader,
 } from './lazy-models.js';
+import { callQuirksOf, type CallQuirks } from './call-options.js';
 import { createMockProvider } from './mock/index.js';
-import { mockModels } from './mock/models.js';
+import { builtinModels } from './builtin-models.js';
 import { fetchModelIds } from './model-list.js';
 import type { ResponseLimits } from './response-limits.js';
 import { createUndiciFetch } from './undici-fetch.js';
@@ -37,6 +38,8 @@ export interface ProviderEntry {
   responseLimits: ResponseLimits;
   /** The model ids it serves, from its model-list endpoint; absent when config pins its list. */
   listModels?: () => Promise<string[]>;
+  /** How this kind's calls are asked for and what their answers report, beyond the V3 specification. */
+  quirks: CallQuirks;
   /**
    * The same provider, under the same id, with another key or base URL: a deployment's own, a
    * key of a pool, or a request's own key. Its models are made afresh, so they carry that key.
@@ -103,6 +106,7 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     openaiWire: config.kind === 'openai' || config.kind === 'openai-compatible',
     responseLimits,
     ...modelLister(config, fetch, listTimeoutMs),
+    quirks: callQuirksOf(config.kind),
   };
 }
 
@@ -191,7 +195,8 @@ function factoriesFor(id: string, config: ProviderConfig, fetch: typeof globalTh
 }
 
 function modelLister(config: ProviderConfig, fetch: typeof globalThis.fetch, timeoutMs: number): Pick<ProviderEntry, 'listModels'> {
-  if (config.kind === 'mock') return { listModels: async () => mockModels.map((model) => model.modelId) };
+  const builtin = builtinModels(config.kind);
+  if (builtin.length) return { listModels: async () => builtin.map((model) => model.modelId) };
   if (!config.discoverModels) return {};
   return { listModels: () => fetchModelIds(config, fetch, timeoutMs) };
 }
