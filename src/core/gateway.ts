@@ -23,12 +23,13 @@ import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
+import { Hooks } from './hooks.js';
+import type { LiveSnapshot, LiveView } from './live-view.js';
 import { healthId } from './candidates.js';
 import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
-import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -79,8 +80,8 @@ export interface GatewayDeps {
   sleep?: Sleep;
   /** What to do while the state store is out of reach (default: as config says). */
   outage?: StoreOutage;
-  /** Told when each request is received and when it is settled. */
-  observer?: RequestObserver;
+  /** What the core tells about each request as it runs (logs, metrics, traces, live view subscribe). */
+  hooks?: Hooks;
   /** The requests in flight and the last minute's, for the console's live view. */
   live?: LiveView;
 }
@@ -98,6 +99,7 @@ export function createGateway(deps: GatewayDeps): GatewayCore {
 
 export class GatewayImpl implements GatewayCore {
   readonly settler: Settler;
+  readonly hooks: Hooks;
   private catalogCache: { served: ReadonlyMap<string, readonly string[]>; entries: CatalogEntry[] } | undefined;
   private readonly served: ServedModels;
   private readonly described = new Map<string, CatalogEntry | undefined>();
@@ -115,6 +117,7 @@ export class GatewayImpl implements GatewayCore {
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
+    this.hooks = deps.hooks ?? new Hooks(deps.logger);
     const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
     const clock = deps.clock;
     this.now = clock ? () => clock().getTime() : Date.now;
@@ -144,7 +147,7 @@ export class GatewayImpl implements GatewayCore {
     const listers = new Map<string, ModelLister>();
     for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
     this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
-    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
@@ -180,6 +183,7 @@ export class GatewayImpl implements GatewayCore {
     const slots = new Map<string, DeploymentSlot>();
     try {
       meta.admitted = admitted;
+      if (this.hooks.has('admitted')) this.hooks.emit('admitted', { requestId: meta.requestId, candidates: admitted.candidates.map((candidate) => candidate.id) });
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
       const outcome = await route(
         admitted.candidates,
@@ -206,6 +210,7 @@ export class GatewayImpl implements GatewayCore {
           watch: (candidate) => this.deploymentFeed.started(healthId(candidate)),
           keys: this.keyPools,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
+          hooks: this.hooks,
         },
         run,
       );
@@ -254,18 +259,17 @@ export class GatewayImpl implements GatewayCore {
       context,
       startedAt: performance.now(),
     };
-    notify(this.deps.observer, this.deps.logger, (observer) =>
-      observer.received({
-        id: meta.requestId,
-        face: meta.face,
-        operation,
-        stream,
-        model: requestedModel,
-        keyId: principal?.keyId ?? context.keyId ?? null,
-        keyName: principal?.keyName ?? null,
-        user: context.user ?? null,
-      }),
-    );
+    this.hooks.emit('requestReceived', {
+      requestId: meta.requestId,
+      face: meta.face,
+      operation,
+      stream,
+      model: requestedModel,
+      keyId: principal?.keyId ?? context.keyId ?? null,
+      keyName: principal?.keyName ?? null,
+      user: context.user ?? null,
+      ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+    });
     return meta;
   }
 
@@ -297,6 +301,7 @@ export class GatewayImpl implements GatewayCore {
     attempt: AttemptHandle,
     failures: AttemptRow[],
   ): ChatStream {
+    this.hooks.emit('firstToken', { requestId: meta.requestId, ttftMs: committed.ttftMs });
     let resolveSettled!: (accounting: Accounting) => void;
     const settled = new Promise<Accounting>((resolve) => {
       resolveSettled = resolve;
@@ -342,7 +347,7 @@ export class GatewayImpl implements GatewayCore {
   }
 
   chatResult(meta: RequestMeta, attempt: AttemptHandle, failures: AttemptRow[], value: Awaited<ReturnType<GatewayImpl['generateChat']>>): ChatResult {
-    const accounting = this.settler.success(meta, attempt, failures, { usage: fromV3Usage(value.usage) });
+    const accounting = this.settler.success(meta, attempt, failures, { usage: fromV3Usage(value.usage), finishReasons: [value.finishReason.raw ?? value.finishReason.unified] });
     return { ...accounting, content: value.content, finishReason: value.finishReason, warnings: value.warnings };
   }
 

@@ -8,6 +8,8 @@ import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
+import { attemptEndedOf, type Hooks } from './hooks.js';
+import { withUpstreamHeaders } from './upstream-headers.js';
 import { reportedUsageOf } from './reported-usage.js';
 import type { TokenUsage } from './types.js';
 
@@ -62,6 +64,8 @@ export interface RouteOptions {
   clock?: () => number;
   /** Prices what a failed attempt is known to have used (the upstream may bill it). */
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
+  /** Told when each attempt starts, and when a failed one ends (the served one ends at settlement). */
+  hooks?: Hooks;
   /**
    * Takes the candidate's slot under its own RPM/TPM limits before its first try; a candidate
    * at its limit is skipped (the answer: seconds until it has room).
@@ -117,8 +121,10 @@ export async function route<T>(
       const candidate = key.candidate;
       seq += 1;
       const handle = startAttempt(candidate, seq, options.clientSignal, options.watch?.(candidate));
+      const upstreamHeaders: Record<string, string> = {};
+      options.hooks?.emit('attemptStarted', { requestId: options.requestId, seq, model: candidate.id, provider: candidate.provider.id, upstreamHeaders });
       try {
-        const value = await run(handle.attempt);
+        const value = await withUpstreamHeaders(upstreamHeaders, () => run(handle.attempt));
         handle.answered();
         void options.breakers.success(health);
         handle.attempt.commit();
@@ -127,6 +133,7 @@ export async function route<T>(
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
+          options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, now(), handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
           await options.breakers.release(health);
           throw clientClosed(failures);
         }
@@ -137,7 +144,9 @@ export async function route<T>(
             })
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }, now()), options.redact);
         const usage = reportedUsageOf(thrown);
-        failures.push(failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
+        const failed = failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
+        failures.push(failed);
+        options.hooks?.emit('attemptEnded', attemptEndedOf(failed));
         await options.breakers.failure(health, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
