@@ -149,10 +149,16 @@ export class Hooks {
 
   /** Adds every hook the subscriber has; its methods are called with the subscriber as `this`. */
   subscribe(subscriber: HookSubscriber): void {
-    for (const name of Object.keys(subscriber)) {
-      if (!KNOWN.has(name)) throw new TypeError(`unknown hook "${name}"; hooks are: ${HOOK_NAMES.join(', ')}`);
-      const listener = subscriber[name as HookName];
-      if (typeof listener === 'function') this.on(name as HookName, listener.bind(subscriber) as never);
+    // A plain object names only hooks, so a misspelt one is caught; a class instance also holds
+    // its own state and methods, and only its hook methods are taken.
+    if (Object.getPrototypeOf(subscriber) === Object.prototype) {
+      for (const name of Object.keys(subscriber)) {
+        if (!KNOWN.has(name)) throw new TypeError(`unknown hook "${name}"; hooks are: ${HOOK_NAMES.join(', ')}`);
+      }
+    }
+    for (const name of HOOK_NAMES) {
+      const listener = subscriber[name];
+      if (typeof listener === 'function') this.on(name, listener.bind(subscriber) as never);
     }
   }
 
