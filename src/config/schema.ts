@@ -262,6 +262,11 @@ export const ConfigSchema = z
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), ProviderConfig).default({}),
     /** Per-model overrides keyed by `provider/model`. */
     models: z.record(z.string(), ModelSettings).default({}),
+    /**
+     * Providers of model names sent without one, by glob over the name (`{"claude-*": "anthropic"}`).
+     * Without a match, a name that exactly one configured provider serves goes to it.
+     */
+    defaultProviders: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Model groups keyed by the id clients send (`anthropic/claude-sonnet-4-5`, or a bare name). */
     modelGroups: z.record(z.string().min(1), ModelGroupConfig).default({}),
     routing: z

@@ -30,6 +30,7 @@ import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
+import { BareNames } from './bare-names.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -142,7 +143,7 @@ export class GatewayImpl implements GatewayCore {
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
       (id) => this.describe(id)?.max_tokens,
-      groups,
+      { groups, bare: new BareNames(deps.config) },
     );
     const listers = new Map<string, ModelLister>();
     for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);

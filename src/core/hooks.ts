@@ -149,16 +149,13 @@ export class Hooks {
 
   /** Adds every hook the subscriber has; its methods are called with the subscriber as `this`. */
   subscribe(subscriber: HookSubscriber): void {
-    // A plain object names only hooks, so a misspelt one is caught; a class instance also holds
-    // its own state and methods, and only its hook methods are taken.
-    if (Object.getPrototypeOf(subscriber) === Object.prototype) {
-      for (const name of Object.keys(subscriber)) {
-        if (!KNOWN.has(name)) throw new TypeError(`unknown hook "${name}"; hooks are: ${HOOK_NAMES.join(', ')}`);
-      }
-    }
-    for (const name of HOOK_NAMES) {
-      const listener = subscriber[name];
-      if (typeof listener === 'function') this.on(name, listener.bind(subscriber) as never);
+    // A class instance's own keys are its state (fields such as a clock), not hooks: its hooks are its methods.
+    const plain = Object.getPrototypeOf(subscriber) === Object.prototype || Object.getPrototypeOf(subscriber) === null;
+    const names = plain ? Object.keys(subscriber) : HOOK_NAMES.filter((name) => typeof subscriber[name] === 'function');
+    for (const name of names) {
+      if (!KNOWN.has(name)) throw new TypeError(`unknown hook "${name}"; hooks are: ${HOOK_NAMES.join(', ')}`);
+      const listener = subscriber[name as HookName];
+      if (typeof listener === 'function') this.on(name as HookName, listener.bind(subscriber) as never);
     }
   }
 
