@@ -73,7 +73,7 @@ type Command = (flags: GlobalFlags) => Promise<void>;
 
 const commands: Record<string, Command> = {
   async serve(flags) {
-    const values = await parseOwnFlags('serve', flags.rest, { port: { type: 'string' }, host: { type: 'string' } });
+    const values = await parseOwnFlags('serve', flags.rest, { port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } });
     const config = load(flags.config);
     let address;
     try {
@@ -82,8 +82,20 @@ const commands: Record<string, Command> = {
       if (error instanceof ListenAddressError) fail(error.message, 2);
       throw error;
     }
-    const dataDir = usableDataDir(flags);
-    const lock = await serveLock(config, dataDir);
+    const workers = await workerCount(values.workers, config);
+    const { default: cluster } = await import('node:cluster');
+    // A worker's data folder was announced and checked by the primary.
+    const dataDir = cluster.isWorker ? resolveDataHome({ flag: flags.dataDir }).dir : usableDataDir(flags);
+    if (workers > 1 && cluster.isPrimary) {
+      const { runPrimary } = await import('./cli/workers.js');
+      return runPrimary({
+        count: workers,
+        onListening: (url, policyState) =>
+          process.stderr.write(`tollgate ${version} listening on ${url} with ${workers} workers  (OpenAI API at ${url}/v1, MCP at ${url}/mcp)\npolicy state: ${policyState}\n${describeProviders(config)}`),
+        write: (line) => process.stderr.write(`${line}\n`),
+      });
+    }
+    const lock = cluster.isWorker ? undefined : await serveLock(config, dataDir);
     const { startServer } = await import('./server.js');
     const server = await startServer({ config, dataDir, ...address }).catch((error: NodeJS.ErrnoException) => {
       if (error instanceof UnsafeBindError || error instanceof DataDirError) fail(error.message, 2);
@@ -91,10 +103,14 @@ const commands: Record<string, Command> = {
       if (error.code?.startsWith('SQLITE_')) fail(`the ledger in ${dataDir} cannot be opened: ${error.message} (${error.code})`, 1);
       throw error;
     });
+    if (cluster.isWorker) {
+      const { followPrimary } = await import('./cli/workers.js');
+      return followPrimary(drainOnSignals(server, config.server.drainMs, `tollgate worker ${process.pid}`), server.url, server.app.state.description);
+    }
     lock?.listening(server.url);
     process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`);
-    const stop = drainOnSignals(server, config.server.drainMs);
-    stopWithParentShell(stop);
+    const stopping = drainOnSignals(server, config.server.drainMs);
+    stopWithParentShell(stopping.drain);
   },
 
   async mcp(flags) {
@@ -140,6 +156,25 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** `--workers N|auto`; more than one needs Redis, else exit 2 saying so. */
+async function workerCount(text: string | undefined, config: Config): Promise<number> {
+  const { parseWorkerCount, WorkerCountError } = await import('./cli/workers.js');
+  let count: number;
+  try {
+    count = parseWorkerCount(text);
+  } catch (error) {
+    if (error instanceof WorkerCountError) fail(error.message, 2);
+    throw error;
+  }
+  if (count > 1 && !config.store.redis) {
+    fail(
+      `--workers ${text} runs ${count} processes, which keep budgets, rate limits, circuit breakers and idempotency keys exact only when they share them in Redis: set TOLLGATE_REDIS_URL (or store.redis in the config), or run one worker`,
+      2,
+    );
+  }
+  return count;
+}
+
 /**
  * Without Redis, budgets and rate limits are shared through the data folder, which one serve
  * holds (`tollgate mcp`, `keys` and `spend` run beside it): a second serve exits 2 saying why.
@@ -157,37 +192,45 @@ async function serveLock(config: Config, dataDir: string): Promise<ServeLock | u
 
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
+interface Stopping {
+  /** Starts the drain (nothing if it has started). */
+  drain(): void;
+  /** Ends what is still open now, after the commit, and exits with `exitCode`. */
+  cut(exitCode: number): void;
+}
+
 /**
  * The first SIGTERM or SIGINT drains: in-flight requests finish (up to `drainMs`), their rows
  * are committed, the stores close, one line says what was drained, exit 0. A second signal
  * ends what is still open at once, after the commit, and exits 128 + its number.
  */
-function drainOnSignals(server: RunningServer, drainMs: number): () => void {
+function drainOnSignals(server: RunningServer, drainMs: number, who = 'tollgate'): Stopping {
   let exitCode: number | undefined;
-  const begin = (code: number) => {
-    if (exitCode !== undefined) {
-      exitCode = code;
-      server.cutDrain();
-      return;
-    }
+  const drain = () => {
+    if (exitCode !== undefined) return;
     exitCode = 0;
     const started = Date.now();
-    process.stderr.write(`tollgate: stopping; letting requests in flight finish (up to ${drainMs} ms; a second signal ends them now)\n`);
+    process.stderr.write(`${who}: stopping; letting requests in flight finish (up to ${drainMs} ms; a second signal ends them now)\n`);
     void server.drain(drainMs).then(
       ({ finished, cancelled }) => {
         process.stderr.write(
-          `tollgate: drained in ${Date.now() - started} ms: ${finished} request${finished === 1 ? '' : 's'} finished, ${cancelled} cancelled${cancelled ? ' (billed for what was received)' : ''}; ledger committed, stores closed\n`,
+          `${who}: drained in ${Date.now() - started} ms: ${finished} request${finished === 1 ? '' : 's'} finished, ${cancelled} cancelled${cancelled ? ' (billed for what was received)' : ''}; ledger committed, stores closed\n`,
         );
         process.exit(exitCode);
       },
       (error: unknown) => {
-        process.stderr.write(`tollgate: stopping failed: ${(error as Error).message}\n`);
+        process.stderr.write(`${who}: stopping failed: ${(error as Error).message}\n`);
         process.exit(1);
       },
     );
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => begin(exitCode === undefined ? 0 : 128 + SIGNAL_NUMBERS[signal]));
-  return () => begin(0);
+  const cut = (code: number) => {
+    drain();
+    exitCode = code;
+    server.cutDrain();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (exitCode === undefined ? drain() : cut(128 + SIGNAL_NUMBERS[signal])));
+  return { drain, cut };
 }
 
 function describeListenError(error: NodeJS.ErrnoException & { port?: number; address?: string }, address: { port: number; host: string }): string {

@@ -41,18 +41,22 @@ Environment:
 `;
 }
 
-const serveUsage = `Usage: tollgate serve [--port N] [--host H] [--config FILE] [--data-dir DIR]
+const serveUsage = `Usage: tollgate serve [--port N] [--host H] [--workers N|auto] [--config FILE] [--data-dir DIR]
 
 Serves the OpenAI-compatible HTTP API, Anthropic Messages, the AI SDK gateway protocol (/v3/ai)
-and MCP over Streamable HTTP (/mcp) until SIGINT or SIGTERM.
+and MCP over Streamable HTTP (/mcp) until SIGINT or SIGTERM, which let requests in flight finish
+(up to config server.drainMs); a second signal ends them at once.
 
   --port N         port; env TOLLGATE_PORT, then PORT; config server.port; default 4100 (0: any free port)
   --host H         address; env TOLLGATE_HOST; config server.host; default 127.0.0.1.
                    Any other than loopback needs auth configured (a key, an issuer or the admin key).
+  --workers N|auto processes serving one port (auto: one per CPU); more than one needs TOLLGATE_REDIS_URL.
 ${commonFlags}
 
 Flags win over the environment, the environment over the config file.
-Exit codes: 2 for a bad flag, config or data folder; 1 when the port cannot be listened on.
+Without Redis one serve runs per data folder (\`tollgate mcp\`, keys and spend run beside it).
+Exit codes: 2 for a bad flag, config or data folder, or a data folder another serve holds;
+1 when the port cannot be listened on; 130/143 when a second signal cut the drain short.
 `;
 
 const mcpUsage = `Usage: tollgate mcp [--config FILE] [--data-dir DIR]

@@ -1,0 +1,117 @@
+/**
+ * `tollgate serve --workers N`: N processes on one port. More than one needs Redis (exit 2
+ * without it); with Redis, a key's budget holds exactly across the workers under concurrency,
+ * and SIGTERM drains every worker and exits 0.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, waitForUrl } from '../support/cli.js';
+import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
+import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
+
+/** $1 per million tokens in and out, and every answer reports 10 in + 20 out: 30,000 nanos. */
+const COST_NANOS = 30_000;
+const BUDGET_USD = (10 * COST_NANOS) / 1e9;
+/** The most one request is held at (its prompt at a token a byte with framing, plus max_tokens 20), with room to spare. */
+const MAX_REQUEST_NANOS = 200_000;
+const REQUESTS = 60;
+
+let upstream: StartedUpstream;
+let work: string;
+const prefix = testPrefix();
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 20 } });
+  work = mkdtempSync(join(tmpdir(), 'tollgate-workers-'));
+});
+afterAll(async () => {
+  await upstream?.close();
+  rmSync(work, { recursive: true, force: true });
+  if (redisAvailable) await deletePrefix(prefix);
+});
+
+function writeConfig(name: string, extra: Record<string, unknown> = {}): string {
+  const file = join(work, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      logLevel: 'warn',
+      providers: { up: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'k', models: { m: { pricing: { input: 1, output: 1 } } } } },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+describe('tollgate serve --workers', () => {
+  it('refuses more than one worker without Redis, with code 2 and what to set', async () => {
+    const cli = runCli(['serve', '--port', '0', '--workers', '2', '--config', writeConfig('no-redis'), '--data-dir', join(work, 'no-redis')], {});
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain('tollgate: --workers 2 runs 2 processes');
+    expect(cli.stderr()).toContain('set TOLLGATE_REDIS_URL (or store.redis in the config), or run one worker');
+    expect(cli.stderr()).not.toMatch(/listening on|\n\s+at /);
+  });
+
+  it('refuses a worker count that is not a whole number from 1, or auto', async () => {
+    for (const bad of ['0', 'two', '-1']) {
+      const cli = runCli(['serve', '--port', '0', `--workers=${bad}`, '--config', writeConfig('bad-count')], {});
+      expect(await cli.exited, bad).toBe(2);
+      expect(cli.stderr()).toContain(`--workers must be a whole number from 1 to 1024, or auto (got "${bad}")`);
+    }
+  });
+
+  describe.skipIf(!redisAvailable)(`with Redis${redisAvailable ? '' : ' (skipped: no Redis on 127.0.0.1:6379)'}`, () => {
+    it('2 workers on one port keep one key budget exact under concurrency, and SIGTERM drains both (exit 0)', async () => {
+      const dataDir = join(work, 'two');
+      const configFile = writeConfig('two', { store: { redis: REDIS_URL, redisKeyPrefix: prefix } });
+      const keys = runCli(['keys', 'create', '--name', 'shared', '--budget', String(BUDGET_USD), '--period', 'total', '--json', '--config', configFile, '--data-dir', dataDir], {});
+      expect(await keys.exited, keys.stderr()).toBe(0);
+      const { key } = JSON.parse(keys.stdout()) as { key: string };
+
+      const server = runCli(['serve', '--port', '0', '--workers', '2', '--config', configFile, '--data-dir', dataDir], {});
+      try {
+        const url = await waitForUrl(server);
+        expect(server.stderr()).toContain(`listening on ${url} with 2 workers`);
+        expect(server.stderr()).toMatch(/policy state: redis 127\.0\.0\.1:6379/);
+        const children = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8').trim().split(/\s+/);
+        expect(children).toHaveLength(2);
+
+        const agent = new Agent({ connections: REQUESTS });
+        const outcomes = await Promise.all(
+          Array.from({ length: REQUESTS }, async (_, n) => {
+            const response = await request(`${url}/v1/chat/completions`, {
+              method: 'POST',
+              dispatcher: agent,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+              body: JSON.stringify({ model: 'up/m', max_tokens: 20, messages: [{ role: 'user', content: `request ${n}` }] }),
+            });
+            await response.body.text();
+            return response.statusCode;
+          }),
+        );
+        await agent.close();
+        expect(outcomes.filter((status) => status !== 200 && status !== 402)).toEqual([]);
+        const served = outcomes.filter((status) => status === 200).length;
+        expect(served).toBeGreaterThanOrEqual(1);
+        // Each worker alone would let ten in.
+        expect(served).toBeLessThanOrEqual(11);
+        expect(upstream.requests.filter((recorded) => recorded.model === 'm')).toHaveLength(served);
+
+        server.child.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+        expect(server.stderr().match(/drained in \d+ ms/g)).toHaveLength(2);
+      } finally {
+        await server.stop();
+      }
+      const spend = runCli(['spend', '--key', 'shared', '--json', '--config', configFile, '--data-dir', dataDir], {});
+      expect(await spend.exited, spend.stderr()).toBe(0);
+      const { total } = JSON.parse(spend.stdout()) as { total: { total_cost: number; request_count: number } };
+      expect(Math.round(total.total_cost * 1e9)).toBeLessThanOrEqual(BUDGET_USD * 1e9 + MAX_REQUEST_NANOS);
+      expect(Math.round(total.total_cost * 1e9)).toBe(total.request_count * COST_NANOS);
+    }, 120_000);
+  });
+});
