@@ -113,7 +113,7 @@ async function startGateway(name: string, drainMs: number): Promise<{ url: strin
     }),
   );
   server = runCli(['serve', '--port', '0', '--config', configFile, '--data-dir', dataDir], {});
-  return { url: await waitForUrl(server), dataDir };
+  return { url: await waitForUrl(server, 90_000), dataDir };
 }
 
 interface OpenStream {
@@ -175,7 +175,7 @@ async function stderrShows(cli: CliProcess, pattern: RegExp): Promise<void> {
   });
 }
 
-describe('graceful drain of tollgate serve', () => {
+describe('graceful drain of tollgate serve', { timeout: 180_000 }, () => {
   it('SIGTERM during 20 open streams: all finish, 20 rows, /health says draining, new requests get 503, exit 0', async () => {
     const { url, dataDir } = await startGateway('finish', 600_000);
     const streams = await openStreams(url, 'drain');

@@ -43,8 +43,8 @@ beforeAll(async () => {
     }),
   );
   server = runCli(['serve', '--port', '0', '--config', configFile, '--data-dir', dataDir], {});
-  url = await waitForUrl(server);
-});
+  url = await waitForUrl(server, 90_000);
+}, 120_000);
 afterAll(async () => {
   await server?.stop();
   await upstream?.close();
@@ -57,7 +57,7 @@ async function cli(...args: string[]): Promise<{ code: number | null; stdout: st
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
-describe('one data folder, several processes, no Redis', () => {
+describe('one data folder, several processes, no Redis', { timeout: 120_000 }, () => {
   it('refuses a second serve with code 2, naming the running one and how to share', async () => {
     const second = await cli('serve', '--port', '0');
     expect(second.code).toBe(2);
@@ -121,7 +121,7 @@ describe('one data folder, several processes, no Redis', () => {
     expect(total.request_count).toBeGreaterThanOrEqual(1);
     expect(Math.round(total.total_cost * 1e9)).toBeLessThanOrEqual(BUDGET_USD * 1e9 + MAX_REQUEST_NANOS);
     expect(Math.round(total.total_cost * 1e9)).toBe(total.request_count * COST_NANOS);
-  }, 120_000);
+  }, 300_000);
 
   it('keys list and revoke work beside the running server', async () => {
     const listed = await cli('keys', 'list');

@@ -48,7 +48,7 @@ function writeConfig(name: string, extra: Record<string, unknown> = {}): string 
 }
 
 describe('tollgate serve --workers', () => {
-  it('refuses more than one worker without Redis, with code 2 and what to set', async () => {
+  it('refuses more than one worker without Redis, with code 2 and what to set', { timeout: 60_000 }, async () => {
     const cli = runCli(['serve', '--port', '0', '--workers', '2', '--config', writeConfig('no-redis'), '--data-dir', join(work, 'no-redis')], {});
     expect(await cli.exited).toBe(2);
     expect(cli.stderr()).toContain('tollgate: --workers 2 runs 2 processes');
@@ -56,7 +56,7 @@ describe('tollgate serve --workers', () => {
     expect(cli.stderr()).not.toMatch(/listening on|\n\s+at /);
   });
 
-  it('refuses a worker count that is not a whole number from 1, or auto', async () => {
+  it('refuses a worker count that is not a whole number from 1, or auto', { timeout: 120_000 }, async () => {
     for (const bad of ['0', 'two', '-1']) {
       const cli = runCli(['serve', '--port', '0', `--workers=${bad}`, '--config', writeConfig('bad-count')], {});
       expect(await cli.exited, bad).toBe(2);
@@ -74,7 +74,8 @@ describe('tollgate serve --workers', () => {
 
       const server = runCli(['serve', '--port', '0', '--workers', '2', '--config', configFile, '--data-dir', dataDir], {});
       try {
-        const url = await waitForUrl(server);
+        // Three processes each load the gateway: on a loaded machine that takes a while.
+        const url = await waitForUrl(server, 120_000);
         expect(server.stderr()).toContain(`listening on ${url} with 2 workers`);
         expect(server.stderr()).toMatch(/policy state: redis 127\.0\.0\.1:6379/);
         const children = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8').trim().split(/\s+/);
@@ -112,6 +113,6 @@ describe('tollgate serve --workers', () => {
       const { total } = JSON.parse(spend.stdout()) as { total: { total_cost: number; request_count: number } };
       expect(Math.round(total.total_cost * 1e9)).toBeLessThanOrEqual(BUDGET_USD * 1e9 + MAX_REQUEST_NANOS);
       expect(Math.round(total.total_cost * 1e9)).toBe(total.request_count * COST_NANOS);
-    }, 120_000);
+    }, 300_000);
   });
 });
