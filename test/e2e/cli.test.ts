@@ -111,8 +111,8 @@ describe('tollgate serve: where it listens', () => {
     // Its own data folder: without Redis, one serve runs per folder.
     const fromPort = runCli(['serve', '--config', file], { TOLLGATE_DATA_DIR: join(work, 'ports-2'), PORT: String(portEnv) });
     try {
-      expect(await waitForUrl(fromEnv)).toBe(`http://127.0.0.2:${tollgatePort}`);
-      expect(await waitForUrl(fromPort)).toBe(`http://127.0.0.1:${portEnv}`);
+      expect(await waitForUrl(fromEnv, 60_000)).toBe(`http://127.0.0.2:${tollgatePort}`);
+      expect(await waitForUrl(fromPort, 60_000)).toBe(`http://127.0.0.1:${portEnv}`);
     } finally {
       await Promise.all([fromEnv.stop(), fromPort.stop()]);
     }
