@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics, fed by the core's hooks. Labels stay bounded: models are the served ones
- * (a requested name no catalog knows counts as `other`), and keys and users label the request
- * counters only when config asks for it.
+ * (a requested name that has never been served counts as `other`: clients can make up any
+ * name), and keys and users label the request counters only when config asks for it.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
@@ -9,8 +9,6 @@ import type { AttemptEnded, HookSubscriber, RequestReceived, RequestSettled } fr
 import type { BudgetStatus } from '../core/types.js';
 
 export interface MetricsSources {
-  /** Whether a model id is one the gateway serves (else a requested name is labelled `other`). */
-  knownModel(id: string): boolean;
   /** The configured budgets, read at scrape time. */
   budgets(): Promise<BudgetStatus[]>;
   /** A circuit's state, read at scrape time for each model attempted so far. */
@@ -31,6 +29,7 @@ export class GatewayMetrics implements HookSubscriber {
   private readonly fallbacks: Counter;
   private readonly inFlight: Gauge;
   private readonly attemptedModels = new Set<string>();
+  private readonly servedModels = new Set<string>();
   private readonly perKey: boolean;
   private readonly perUser: boolean;
 
@@ -87,7 +86,8 @@ export class GatewayMetrics implements HookSubscriber {
   settled({ request, attempts }: RequestSettled): void {
     // A refusal counted before any hold was taken was received too: both end here.
     this.inFlight.dec();
-    const model = request.servedModel ?? (this.sources.knownModel(request.requestedModel) ? request.requestedModel : 'other');
+    if (request.servedModel) this.servedModels.add(request.servedModel);
+    const model = request.servedModel ?? (this.servedModels.has(request.requestedModel) ? request.requestedModel : 'other');
     const labels: Record<string, string> = {
       face: request.face,
       model,

@@ -144,5 +144,6 @@ describe('the lifecycle hooks', () => {
   it('are a closed list: an unknown name is refused', () => {
     const hooks = new Hooks(createLogger('silent'));
     expect(() => hooks.on('responseSent' as HookName, () => undefined)).toThrow(/unknown hook "responseSent"/);
+    expect(() => hooks.subscribe({ onRequest: () => undefined } as never)).toThrow(/unknown hook "onRequest"/);
   });
 });
