@@ -11,7 +11,7 @@ import { fromV3Usage } from './usage.js';
 export async function canonicalChat(attempt: CallAttempt, call: LanguageModelV3CallOptions): Promise<WholeAnswer<LanguageModelV3GenerateResult>> {
   const { provider, modelId } = attempt.candidate;
   const value = await provider.language(modelId).doGenerate({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
-  return { kind: 'whole', value, served: { usage: fromV3Usage(value.usage) } };
+  return { kind: 'whole', value, served: { usage: fromV3Usage(value.usage), finishReasons: [value.finishReason.raw ?? value.finishReason.unified] } };
 }
 
 /** A streaming attempt read up to its commit point; `wrap` turns the followed parts into the caller's value. */

@@ -6,7 +6,8 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { checkGatewayAttribution } from './attribution.js';
-import { buildCatalog } from './catalog.js';
+import { buildCatalog, describeModel } from './catalog.js';
+import { ServedModels, type ModelLister } from './served-models.js';
 import { newRequestId } from './request-id.js';
 import { Admission, type Admitted } from './admission.js';
 import { audioDuration } from './estimate/audio-duration.js';
@@ -22,11 +23,14 @@ import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
-import type { Candidate } from './candidates.js';
+import { Hooks } from './hooks.js';
+import type { LiveSnapshot, LiveView } from './live-view.js';
+import { healthId } from './candidates.js';
 import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
-import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
+import { KeyPools } from './key-pools.js';
+import { BareNames } from './bare-names.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -76,8 +80,8 @@ export interface GatewayDeps {
   sleep?: Sleep;
   /** What to do while the state store is out of reach (default: as config says). */
   outage?: StoreOutage;
-  /** Told when each request is received and when it is settled. */
-  observer?: RequestObserver;
+  /** What the core tells about each request as it runs (logs, metrics, traces, live view subscribe). */
+  hooks?: Hooks;
   /** The requests in flight and the last minute's, for the console's live view. */
   live?: LiveView;
 }
@@ -96,7 +100,10 @@ export function createGateway(deps: GatewayDeps): GatewayCore {
 
 class GatewayImpl implements GatewayCore {
   private readonly settler: Settler;
-  private catalogCache: CatalogEntry[] | undefined;
+  readonly hooks: Hooks;
+  private catalogCache: { served: ReadonlyMap<string, readonly string[]>; entries: CatalogEntry[] } | undefined;
+  private readonly served: ServedModels;
+  private readonly described = new Map<string, CatalogEntry | undefined>();
   private readonly redact: Redact;
   private readonly budgets: Budgets;
   private readonly breakers: CircuitBreakers;
@@ -104,12 +111,13 @@ class GatewayImpl implements GatewayCore {
   private readonly media: MediaShelf;
   /** The gateway's clock in ms since the epoch. */
   private readonly now: () => number;
-  private catalogById: Map<string, CatalogEntry> | undefined;
   private readonly deploymentFeed: DeploymentFeed;
   private readonly deploymentLimits: DeploymentLimits;
+  private readonly keyPools: KeyPools;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
+    this.hooks = deps.hooks ?? new Hooks(deps.logger);
     const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
     const clock = deps.clock;
     this.now = clock ? () => clock().getTime() : Date.now;
@@ -125,6 +133,7 @@ class GatewayImpl implements GatewayCore {
     });
     this.deploymentFeed = new DeploymentFeed(clock ? now : undefined);
     this.deploymentLimits = new DeploymentLimits(deps.state.rateWindows, outage, now);
+    this.keyPools = new KeyPools(deps.config, deps.registry, deps.config.routing.keyRestMs, now);
     const groups = new ModelGroups(deps.config, deps.registry, deps.pricing, this.deploymentFeed);
     this.admission = new Admission(
       deps.config,
@@ -132,10 +141,13 @@ class GatewayImpl implements GatewayCore {
       deps.pricing,
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
-      (id) => this.catalogIndex().get(id)?.max_tokens,
-      groups,
+      (id) => this.describe(id)?.max_tokens,
+      { groups, bare: new BareNames(deps.config) },
     );
-    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
+    const listers = new Map<string, ModelLister>();
+    for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
+    this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
   }
 
@@ -167,9 +179,10 @@ class GatewayImpl implements GatewayCore {
       this.settler.refused(meta, error);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }
-    const slots = new Map<Candidate, DeploymentSlot>();
+    const slots = new Map<string, DeploymentSlot>();
     try {
       meta.admitted = admitted;
+      if (this.hooks.has('admitted')) this.hooks.emit('admitted', { requestId: meta.requestId, candidates: admitted.candidates.map((candidate) => candidate.id) });
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
       const outcome = await route(
         admitted.candidates,
@@ -182,7 +195,7 @@ class GatewayImpl implements GatewayCore {
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           clock: this.now,
-          contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
+          contextWindowOf: (candidate) => this.describe(candidate.id)?.context_window,
           costOf: (candidate, usage) => this.settler.costNanos(candidate, usage),
           takeSlot: async (candidate) => {
             const deployment = candidate.deployment;
@@ -190,16 +203,19 @@ class GatewayImpl implements GatewayCore {
             const { usage } = admitted.worstCase(candidate);
             const outcome = await this.deploymentLimits.take(deployment, usage.input + usage.output);
             if (outcome.kind === 'full') return { full: true, retryAfterSeconds: outcome.retryAfterSeconds };
-            slots.set(candidate, outcome.slot);
+            slots.set(deployment.id, outcome.slot);
             return { full: false };
           },
-          watch: (candidate) => this.deploymentFeed.started(candidate.deployment?.id ?? candidate.id),
+          watch: (candidate) => this.deploymentFeed.started(healthId(candidate)),
+          keys: this.keyPools,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
+          hooks: this.hooks,
         },
         run,
       );
-      const served = slots.get(outcome.handle.candidate);
-      for (const [candidate, slot] of slots) if (candidate !== outcome.handle.candidate) slot.release();
+      const servedId = outcome.handle.candidate.deployment?.id;
+      const served = servedId === undefined ? undefined : slots.get(servedId);
+      for (const [id, slot] of slots) if (id !== servedId) slot.release();
       if (served) {
         meta.admitted = {
           ...admitted,
@@ -242,18 +258,17 @@ class GatewayImpl implements GatewayCore {
       context,
       startedAt: performance.now(),
     };
-    notify(this.deps.observer, this.deps.logger, (observer) =>
-      observer.received({
-        id: meta.requestId,
-        face: meta.face,
-        operation,
-        stream,
-        model: requestedModel,
-        keyId: principal?.keyId ?? context.keyId ?? null,
-        keyName: principal?.keyName ?? null,
-        user: context.user ?? null,
-      }),
-    );
+    this.hooks.emit('requestReceived', {
+      requestId: meta.requestId,
+      face: meta.face,
+      operation,
+      stream,
+      model: requestedModel,
+      keyId: principal?.keyId ?? context.keyId ?? null,
+      keyName: principal?.keyName ?? null,
+      user: context.user ?? null,
+      ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+    });
     return meta;
   }
 
@@ -276,6 +291,7 @@ class GatewayImpl implements GatewayCore {
       attempt.release();
       return { kind: 'whole', value: answer.value, accounting: this.settler.success(meta, attempt, failures, answer.served) };
     }
+    this.hooks.emit('firstToken', { requestId: meta.requestId, ttftMs: answer.ttftMs });
     let resolveSettled!: (accounting: Accounting) => void;
     const settled = new Promise<Accounting>((resolve) => {
       resolveSettled = resolve;
@@ -517,18 +533,23 @@ class GatewayImpl implements GatewayCore {
     return this.media.sweep();
   }
 
-  private catalogIndex(): Map<string, CatalogEntry> {
-    this.catalogById ??= new Map(this.catalog().map((entry) => [entry.id, entry]));
-    return this.catalogById;
+  /** What is known of `provider/model` (context window, output limit), served or not; the catalog only informs. */
+  private describe(id: string): CatalogEntry | undefined {
+    if (!this.described.has(id)) {
+      const slash = id.indexOf('/');
+      const entry = slash > 0 ? this.deps.registry.get(id.slice(0, slash)) : undefined;
+      this.described.set(id, entry && describeModel(this.deps.config, entry, this.deps.pricing, id.slice(slash + 1)));
+    }
+    return this.described.get(id);
   }
 
-  catalog(): CatalogEntry[] {
-    this.catalogCache ??= buildCatalog(
-      this.deps.config,
-      [...this.deps.registry.values()].map((entry) => ({ id: entry.id, kind: entry.kind })),
-      this.deps.pricing,
-    );
-    return this.catalogCache;
+  async catalog(): Promise<CatalogEntry[]> {
+    const served = await this.served.current();
+    if (this.catalogCache?.served !== served) {
+      const providers = [...this.deps.registry.values()].map((entry) => ({ id: entry.id, kind: entry.kind }));
+      this.catalogCache = { served, entries: buildCatalog(this.deps.config, providers, this.deps.pricing, (id) => served.get(id)) };
+    }
+    return this.catalogCache.entries;
   }
 
   /**

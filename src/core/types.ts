@@ -12,7 +12,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import type { ErrorKind } from './errors.js';
-import type { LiveSnapshot } from './observer.js';
+import type { LiveSnapshot } from './live-view.js';
 import type { RequestListQuery, RequestPage, RequestWithAttempts } from '../store/types.js';
 import type { BudgetPeriod, Principal } from '../policy/types.js';
 
@@ -48,6 +48,8 @@ export interface RequestContext {
   keyId?: string | null;
   /** Aborts the upstream call when the client goes away. */
   signal?: AbortSignal;
+  /** The client's W3C `traceparent` header, continued by tracing when it is on. */
+  traceparent?: string;
 }
 
 /** Tokens as the ledger counts them. `input` includes cache reads and writes (OpenAI's convention). */
@@ -332,7 +334,8 @@ export interface Gateway {
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
   /** Media the gateway made and still keeps, if `principal` may read it (its maker, or a caller that sees everything). */
   getImage(id: string, principal: Principal | undefined): KeptMedia | undefined;
-  catalog(): CatalogEntry[];
+  /** The models the configured providers serve (their model lists, read and kept for a while). */
+  catalog(): Promise<CatalogEntry[]>;
   /** Every budget of this caller's own, tightest first (the global one too for admins and anonymous loopback use). */
   budgetStatus(principal: Principal | undefined): Promise<BudgetStatus[]>;
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */

@@ -81,7 +81,7 @@ async function wireAttempt(attempt: CallAttempt, input: OpenAIChatInput): Promis
   const call = { provider, modelId, body: input.body, signal: attempt.signal, outputCap: attempt.outputCap };
   if (!input.stream) {
     const { json, usage } = await openaiChatJson(call);
-    return { kind: 'whole', value: { kind: 'wire-json', json }, served: { usage } };
+    return { kind: 'whole', value: { kind: 'wire-json', json }, served: { usage, finishReasons: finishReasonsOf(json) } };
   }
   const committed = await readToCommit(await openaiChatEvents(call), wireFacts, attempt.requestStartedAt);
   return streamAnswer(
@@ -159,4 +159,10 @@ function estimateOpenAIChat(request: ChatRequest, body: OpenAIChatBody): Request
 /** Upstream events come without their blank-line terminator; put it back on the way out. */
 function withSseFraming(event: string): string {
   return event.endsWith('\n\n') ? event : `${event}\n\n`;
+}
+
+/** The finish reason of each choice of an OpenAI chat completion. */
+function finishReasonsOf(json: Record<string, unknown>): string[] {
+  const choices = Array.isArray(json.choices) ? (json.choices as Array<{ finish_reason?: unknown }>) : [];
+  return choices.flatMap((choice) => (typeof choice?.finish_reason === 'string' ? [choice.finish_reason] : []));
 }
