@@ -90,8 +90,7 @@ const commands: Record<string, Command> = {
       const { runPrimary } = await import('./cli/workers.js');
       return runPrimary({
         count: workers,
-        onListening: (url, policyState) =>
-          process.stderr.write(`tollgate ${version} listening on ${url} with ${workers} workers  (OpenAI API at ${url}/v1, MCP at ${url}/mcp)\npolicy state: ${policyState}\n${describeProviders(config)}`),
+        onListening: (banner) => process.stderr.write(banner),
         write: (line) => process.stderr.write(`${line}\n`),
       });
     }
@@ -105,10 +104,10 @@ const commands: Record<string, Command> = {
     });
     if (cluster.isWorker) {
       const { followPrimary } = await import('./cli/workers.js');
-      return followPrimary(drainOnSignals(server, config.server.drainMs, `tollgate worker ${process.pid}`), server.url, server.app.state.description);
+      return followPrimary(drainOnSignals(server, config.server.drainMs, `tollgate worker ${process.pid}`), startupBanner(server, config, workers));
     }
     lock?.listening(server.url);
-    process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`);
+    process.stderr.write(startupBanner(server, config));
     const stopping = drainOnSignals(server, config.server.drainMs);
     stopWithParentShell(stopping.drain);
   },
@@ -155,6 +154,18 @@ const commands: Record<string, Command> = {
     process.exitCode = await runDoctorCommand({ ...values, configFile: flags.config, home });
   },
 };
+
+/** What a started server prints: where it listens, its policy state, providers, auth, console and metrics. */
+function startupBanner(server: RunningServer, config: Config, workers = 1): string {
+  const { url } = server;
+  return (
+    `tollgate ${version} listening on ${url}${workers > 1 ? ` with ${workers} workers` : ''}  (OpenAI API at ${url}/v1, MCP at ${url}/mcp)\n` +
+    `policy state: ${server.app.state.description}\n${describeProviders(config)}` +
+    `auth: ${server.authRequired ? 'on (keys, admin key or tokens required)' : 'off (loopback, no key needed)'}\n` +
+    `console: ${url}/console\n` +
+    (config.telemetry.metrics ? `metrics: ${url}/metrics\n` : '')
+  );
+}
 
 /** `--workers N|auto`; more than one needs Redis, else exit 2 saying so. */
 async function workerCount(text: string | undefined, config: Config): Promise<number> {

@@ -9,8 +9,8 @@ import { availableParallelism } from 'node:os';
 /** Sent by a worker once it listens. */
 export interface ListeningMessage {
   kind: 'tollgate:listening';
-  url: string;
-  policyState: string;
+  /** The lines the primary prints once every worker listens. */
+  banner: string;
 }
 
 /** Sent by the primary: `level` 1 drains, 2 ends what is left now (with `exitCode`). */
@@ -37,8 +37,8 @@ const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 export interface PrimaryOptions {
   count: number;
-  /** Once every worker listens: the one address they share and their policy state. */
-  onListening(url: string, policyState: string): void;
+  /** Once every worker listens: the start-up lines of the last one (they share the address). */
+  onListening(banner: string): void;
   write(line: string): void;
 }
 
@@ -62,7 +62,7 @@ export function runPrimary(options: PrimaryOptions): void {
       listening += 1;
       if (!everyoneListened && listening === options.count) {
         everyoneListened = true;
-        options.onListening(message.url, message.policyState);
+        options.onListening(message.banner);
       }
     });
   };
@@ -99,13 +99,13 @@ export function runPrimary(options: PrimaryOptions): void {
 }
 
 /** In a worker: the primary's stop requests, and the primary's end (the IPC channel closes). */
-export function followPrimary(stop: { drain(): void; cut(exitCode: number): void }, url: string, policyState: string): void {
+export function followPrimary(stop: { drain(): void; cut(exitCode: number): void }, banner: string): void {
   process.on('message', (message: StopMessage) => {
     if (message?.kind !== 'tollgate:stop') return;
     if (message.level === 1) stop.drain();
     else stop.cut(message.exitCode);
   });
   process.once('disconnect', () => stop.drain());
-  const listening: ListeningMessage = { kind: 'tollgate:listening', url, policyState };
+  const listening: ListeningMessage = { kind: 'tollgate:listening', banner };
   process.send?.(listening);
 }
