@@ -88,6 +88,8 @@ const commands: Record<string, Command> = {
     const dataDir = cluster.isWorker ? resolveDataHome({ flag: flags.dataDir }).dir : usableDataDir(flags);
     if (workers > 1 && cluster.isPrimary) {
       const { runPrimary } = await import('./cli/workers.js');
+      // /metrics on any worker shows the sum over all of them, gathered here.
+      if (config.telemetry.metrics) (await import('./telemetry/cluster-metrics.js')).serveClusterMetrics();
       return runPrimary({
         count: workers,
         onListening: (banner) => process.stderr.write(banner),
