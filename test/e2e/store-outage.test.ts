@@ -89,6 +89,34 @@ describe.skipIf(!redisAvailable)(`Redis unreachable${redisAvailable ? '' : ' (sk
     expect((await limited(gateway)).status).toBe(200);
   });
 
+  it('refuses in the shape of each protocol: Anthropic Messages and a streamed OpenAI request', async () => {
+    const gateway = await gatewayWith('deny');
+    expect((await metered(gateway)).status).toBe(200);
+    await proxy.cut();
+    try {
+      const anthropic = await request(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'ai-reporting-tags': 'metered' },
+        body: JSON.stringify({ model: 'mock/echo', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(anthropic.statusCode).toBe(503);
+      const anthropicBody = (await anthropic.body.json()) as { type: string; error: { type: string; message: string } };
+      expect(anthropicBody.type).toBe('error');
+      expect(anthropicBody.error.message).toContain(`the policy store (Redis at 127.0.0.1:${proxy.port}) is unreachable`);
+
+      const streamed = await request(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'ai-reporting-tags': 'metered' },
+        body: JSON.stringify({ model: 'mock/echo', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      // Refused before any stream starts: a plain JSON error, not an event stream.
+      expect(streamed.statusCode).toBe(503);
+      expect(((await streamed.body.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+    } finally {
+      await proxy.restore();
+    }
+  });
+
   it('with onStoreOutage "allow", serves covered requests and warns once that limits are off', async () => {
     const gateway = await gatewayWith('allow');
     expect((await metered(gateway)).status).toBe(200);
