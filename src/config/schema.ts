@@ -285,6 +285,12 @@ export const ConfigSchema = z
     webhooks: z.array(WebhookConfig).default([]),
     /** Serve the built-in deterministic `mock` provider. */
     mock: z.boolean().default(true),
+    /**
+     * Bill the mock's models at small nominal prices ($1/M input tokens for `mock/echo`, …), so
+     * budgets and spend reports can be tried offline. Off, the mock is free: it costs nothing
+     * and never uses up a budget.
+     */
+    mockPricing: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

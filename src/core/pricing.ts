@@ -3,9 +3,11 @@
  * 1. config: `models['provider/model'].pricing`, `providers[id].models[model].pricing`
  *    (USD per million tokens, per image for `image`, per million characters for `characters`,
  *    per minute of audio for `audioMinute`);
- * 2. the mock provider's nominal prices (see `src/providers/mock/models.ts`): $1/M input and
- *    $2/M output for `echo`, $0.1/M for `embed`, $0.001 per search for `rerank`, $0.01 per image
- *    for `image`, $15 per million characters for `speak`, $0.006 per minute for `transcribe` — so budgets and spend reports can be exercised offline; nobody is billed;
+ * 2. the mock provider: free (a price of 0 in each unit it bills), or with `mockPricing` its
+ *    nominal prices (see `src/providers/mock/models.ts`): $1/M input and $2/M output for `echo`,
+ *    $0.1/M for `embed`, $0.001 per search for `rerank`, $0.01 per image for `image`, $15 per
+ *    million characters for `speak`, $0.006 per minute for `transcribe` — so budgets and spend
+ *    reports can be tried offline; nobody is billed;
  * 3. @pydantic/genai-prices, by provider kind for the known kinds and by provider id for
  *    `openai-compatible` ones (Groq, Together, DeepSeek, …) when the package knows that id.
  * Anything else has no price: `null`, never 0.
@@ -94,7 +96,8 @@ function resolveEntry(config: Config, kind: ProviderKind, providerId: string, mo
 
   if (kind === 'mock') {
     const mock = findMockModel(model);
-    return mock ? constant('mock', { ...mock.pricing }) : null;
+    if (!mock) return null;
+    return constant('mock', config.mockPricing ? { ...mock.pricing } : freeCard(mock.pricing));
   }
 
   const genaiProviderId = kind === 'openai-compatible' ? providerId : genaiProviderIdOf[kind];
@@ -103,6 +106,11 @@ function resolveEntry(config: Config, kind: ProviderKind, providerId: string, mo
   // Models priced only in units we do not meter (audio, pages, searches) count as unpriced.
   if (isEmptyCard(found.cardAt(Date.now()))) return null;
   return { source: 'genai-prices', cardAt: found.cardAt };
+}
+
+/** The same units at a price of 0: the model is known to be free, not of unknown price. */
+function freeCard(units: RateCard): RateCard {
+  return Object.fromEntries(Object.keys(units).map((unit) => [unit, 0]));
 }
 
 function constant(source: PriceSource, card: RateCard): PriceEntry {
@@ -151,5 +159,6 @@ export function toCatalogPricing(price: ModelPrice | null): ModelPricing {
   const perCharacter = perToken(price.perCharacter);
   if (perCharacter !== undefined) pricing.character = perCharacter;
   if (price.perAudioMinute !== undefined) pricing.audio_minute = shiftedDecimal(Number(price.perAudioMinute.toPrecision(12)), 0);
+  if (price.perRequest !== undefined) pricing.request = shiftedDecimal(Number(price.perRequest.toPrecision(12)), 0);
   return pricing;
 }

@@ -1,6 +1,6 @@
 /** One MCP server (tools and resources over the gateway) per client session. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Gateway } from '../../core/types.js';
+import type { CatalogEntry, Gateway } from '../../core/types.js';
 import { reportBudgetsOnEveryTool } from './budget-meta.js';
 import { registerResources } from './resources.js';
 import { registerSpendApp } from './spend-app.js';
@@ -20,15 +20,24 @@ export interface McpServerOptions {
   version: string;
 }
 
-const instructions = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
-Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank, generate_image, speak or transcribe. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.
-The \`mock/*\` models are free and offline. Read tollgate://llms.txt for more.`;
+const INSTRUCTIONS = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
+Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank, generate_image, speak or transcribe. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.`;
+
+/** What the catalog says of the mock: free, or billed at the nominal prices the operator turned on. */
+function mockNote(catalog: CatalogEntry[]): string {
+  const mock = catalog.filter((entry) => entry.provider === 'mock');
+  if (mock.length === 0) return '';
+  const free = mock.every((entry) => Object.values(entry.pricing).every((price) => Number(price) === 0));
+  return free
+    ? '\nThe `mock/*` models are offline test models and free.'
+    : '\nThe `mock/*` models are offline test models, billed here at small nominal prices (list_models shows them) so budgets can be tried.';
+}
 
 export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
   const server = new McpServer(
     { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },
     {
-      instructions,
+      instructions: `${INSTRUCTIONS}${mockNote(gateway.catalog())}\nRead tollgate://llms.txt for more.`,
       capabilities: { tools: {}, resources: {}, completions: {} },
       // A tool call's arguments are small JSON; this bounds the work of validating hostile input.
       maxToolInputElements: 100_000,

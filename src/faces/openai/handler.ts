@@ -14,6 +14,7 @@ import { parseEmbeddingsRequest } from './embeddings-api.js';
 import { createChatChunkRenderer, formatSseData, SSE_DONE } from './render-chat-chunks.js';
 import { renderChatCompletion } from './render-chat-completion.js';
 import { renderError, renderStreamError } from './render-error.js';
+import { restampChunks, restampCompletion } from './restamp-passthrough.js';
 import { mediaRoutes } from './media-routes.js';
 import { renderModel, renderModels } from './render-models.js';
 import { servedHeaders } from '../../http/served-headers.js';
@@ -85,6 +86,7 @@ async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome
       const { json, accounting } = outcome;
       json.usage = { ...(json.usage as object | undefined), cost: accounting.cost };
       json.provider = accounting.provider;
+      restampCompletion(json, accounting);
       sendJson(res, 200, json, servedHeaders(accounting, context));
       return;
     }
@@ -93,7 +95,7 @@ async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome
       return;
     case 'wire-stream': {
       startEventStream(res, servedHeaders(outcome.stream, context));
-      await pipeEvents(res, outcome.stream.events);
+      await pipeEvents(res, restampChunks(outcome.stream.events, outcome.stream));
       res.end();
       return;
     }

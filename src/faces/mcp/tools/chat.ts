@@ -16,7 +16,7 @@ export const ChatInputSchema = z.object({
     .string()
     .min(1)
     .default('mock/echo')
-    .describe('Model id as `provider/model`, e.g. `openai/gpt-4o-mini`. Call list_models for the ids served here. `mock/echo` is a free offline model that echoes the prompt.'),
+    .describe('Model id as `provider/model`, e.g. `openai/gpt-4o-mini`. Call list_models for the ids served here. `mock/echo` is an offline test model that echoes the prompt.'),
   prompt: z.string().optional().describe('A single user message. Use this or `messages`, not both.'),
   messages: z
     .array(
@@ -61,7 +61,7 @@ export type ChatToolOutput = z.infer<typeof ChatOutputSchema>;
 const description = `Send a prompt or a conversation to a language model through the Tollgate gateway and get its answer back.
 Use it to ask another model (a cheaper, larger, or specialised one) for text, or for JSON matching a schema (json_schema).
 Pass \`prompt\` for a single question, or \`messages\` for a conversation; \`model\` is \`provider/model\` (call list_models first to see the ids and prices).
-Returns the answer text plus the model that served it, token usage and cost. Costs money on paid models (cost_usd tells how much); \`mock/echo\` is free.
+Returns the answer text plus the model that served it, token usage and cost. Costs money on paid models (cost_usd tells how much).
 If the client sends a progress token, progress notifications report characters received so far.`;
 
 export function registerChatTool(server: McpServer, gateway: Gateway): void {
