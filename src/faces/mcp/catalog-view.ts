@@ -56,9 +56,11 @@ export function toModelView(entry: CatalogEntry): ModelView {
 export function priceText(model: ModelView): string {
   const usd = (value: number | null): string => (value === null ? '?' : `$${value}`);
   const parts: string[] = [];
-  if (model.input_per_million !== null || model.output_per_million !== null) {
-    parts.push(`in ${usd(model.input_per_million)}/M out ${usd(model.output_per_million)}/M tokens`);
-  }
+  const tokens = [
+    ...(model.input_per_million !== null ? [`in ${usd(model.input_per_million)}/M`] : []),
+    ...(model.output_per_million !== null ? [`out ${usd(model.output_per_million)}/M`] : []),
+  ];
+  if (tokens.length) parts.push(`${tokens.join(' ')} tokens`);
   if (model.per_image !== undefined) parts.push(`${usd(model.per_image)}/image`);
   if (model.per_million_characters !== undefined) parts.push(`${usd(model.per_million_characters)}/M characters`);
   if (model.per_minute !== undefined) parts.push(`${usd(model.per_minute)}/minute of audio`);
