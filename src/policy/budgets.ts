@@ -254,7 +254,8 @@ export class Budgets {
   private exhausted(scope: BudgetScope, ref: PeriodCounter, spentNanos: number, reservedNanos: number, neededNanos: number): GatewayError {
     const resetsAt = ref.endsAt === null ? null : new Date(ref.endsAt).toISOString();
     const remainingNanos = Math.max(0, scope.limitNanos - spentNanos - reservedNanos);
-    const usd = (nanos: number) => `$${(nanos / NANOS).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
+    // Billionths are the counters' unit: nine decimals show any budget exactly, trailing zeros cut.
+    const usd = (nanos: number) => `$${(nanos / NANOS).toFixed(9).replace(/0+$/, '').replace(/\.$/, '')}`;
     const name = `${scope.scope} "${scope.scopeId}"`;
     const period = `${scope.period === 'total' ? 'total budget' : `per ${scope.period}`}${resetsAt ? `, resets ${resetsAt}` : ', never resets'}`;
     const message =
