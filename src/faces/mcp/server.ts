@@ -1,7 +1,7 @@
 /** One MCP server (tools and resources over the gateway) per client session. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
-import type { CatalogEntry, Gateway } from '../../core/types.js';
+import type { Gateway } from '../../core/types.js';
 import type { McpSurface } from './surface.js';
 import { reportBudgetsOnEveryTool } from './budget-meta.js';
 import { registerResources } from './resources.js';
@@ -38,28 +38,26 @@ const registrars: Record<McpToolName, (server: McpServer, gateway: Gateway, surf
 const INSTRUCTIONS = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
 Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank, generate_image, speak or transcribe. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.`;
 
-/** What the catalog says of the mock: free, or billed at the nominal prices the operator turned on. */
-function mockNote(catalog: CatalogEntry[]): string {
-  const mock = catalog.filter((entry) => entry.provider === 'mock');
-  if (mock.length === 0) return '';
-  const free = mock.every((entry) => Object.values(entry.pricing).every((price) => Number(price) === 0));
-  return free
+/** What the mock costs here: free, or billed at the nominal prices the operator turned on. */
+function mockNote(mock: McpSurface['mock']): string {
+  if (mock === 'absent') return '';
+  return mock === 'free'
     ? '\nThe `mock/*` models are offline test models and free.'
     : '\nThe `mock/*` models are offline test models, billed here at small nominal prices (list_models shows them) so budgets can be tried.';
 }
 
 export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
+  const surface = options.surface ?? { tools: MCP_TOOL_NAMES, chatDefaultModel: undefined, mock: 'absent' };
   const server = new McpServer(
     { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },
     {
-      instructions: `${INSTRUCTIONS}${mockNote(gateway.catalog())}\nRead tollgate://llms.txt for more.`,
+      instructions: `${INSTRUCTIONS}${mockNote(surface.mock)}\nRead tollgate://llms.txt for more.`,
       capabilities: { tools: {}, resources: {}, completions: {} },
       // A tool call's arguments are small JSON; this bounds the work of validating hostile input.
       maxToolInputElements: 100_000,
     },
   );
   reportBudgetsOnEveryTool(server, gateway);
-  const surface = options.surface ?? { tools: MCP_TOOL_NAMES, chatDefaultModel: undefined };
   for (const name of MCP_TOOL_NAMES) if (surface.tools.includes(name)) registrars[name](server, gateway, surface);
   registerResources(server, gateway, options.llmsTxt);
   registerSpendApp(server);

@@ -6,10 +6,17 @@ export interface McpSurface {
   tools: readonly McpToolName[];
   /** The `chat` tool's model when the caller names none; undefined: the caller must name one. */
   chatDefaultModel: string | undefined;
+  /** Whether a mock provider is served, and if so whether it is free or billed at its nominal prices. */
+  mock: 'absent' | 'free' | 'nominal';
 }
 
 export function mcpSurface(config: Config): McpSurface {
-  return { tools: config.server.mcp.tools ?? MCP_TOOL_NAMES, chatDefaultModel: chatDefaultModel(config) };
+  const hasMock = Object.values(config.providers).some((provider) => provider.kind === 'mock');
+  return {
+    tools: config.server.mcp.tools ?? MCP_TOOL_NAMES,
+    chatDefaultModel: chatDefaultModel(config),
+    mock: !hasMock ? 'absent' : config.mockPricing ? 'nominal' : 'free',
+  };
 }
 
 /**
