@@ -30,6 +30,7 @@ import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
 import { BareNames } from './bare-names.js';
+import { Byok, withByokRedaction } from './byok.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -141,7 +142,7 @@ export class GatewayImpl implements GatewayCore {
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
       (id) => this.catalogIndex().get(id)?.max_tokens,
-      { groups, bare: new BareNames(deps.config) },
+      { groups, bare: new BareNames(deps.config), byok: new Byok(deps.registry, deps.config.routing.byok.allowPrivateBaseURL) },
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
@@ -162,6 +163,7 @@ export class GatewayImpl implements GatewayCore {
     keepAttemptOpen = false,
   ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
     const failures: AttemptRow[] = [];
+    if (gateway?.byok) meta.byok = true;
     let admitted: Admitted;
     try {
       admitted = await this.admission.admit({
@@ -188,7 +190,7 @@ export class GatewayImpl implements GatewayCore {
           routing: this.deps.config.routing,
           failures,
           keepAttemptOpen,
-          redact: this.redact,
+          redact: withByokRedaction(this.redact, gateway?.byok),
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           clock: this.now,
