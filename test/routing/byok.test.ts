@@ -70,7 +70,6 @@ async function chat(body: object, key = ADMIN_KEY) {
 describe('per-request BYOK', () => {
   it("sends the caller's key upstream for that request only, on the passthrough and the AI SDK paths, and marks the ledger row", async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
-    // @ts-expect-error Tollgate's extension of the body
     await client.chat.completions.create({ model: 'host/b1', messages: [{ role: 'user', content: 'hi' }], ...byok({ host: [{ apiKey: CANARY }] }) });
     await client.chat.completions.create({ model: 'host/b2', messages: [{ role: 'user', content: 'hi' }] });
     const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: ADMIN_KEY, maxRetries: 0 });
