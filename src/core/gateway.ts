@@ -93,6 +93,8 @@ export interface GatewayCore extends Gateway {
   openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
   /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
   sweepMedia(): number;
+  /** The circuit breaker's state for a model (or deployment) id. */
+  circuitState(id: string): Promise<'closed' | 'open' | 'half-open'>;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
@@ -491,6 +493,10 @@ export class GatewayImpl implements GatewayCore {
 
   sweepMedia(): number {
     return this.media.sweep();
+  }
+
+  circuitState(id: string) {
+    return this.breakers.state(id);
   }
 
   /** What is known of `provider/model` (context window, output limit), served or not; the catalog only informs. */
