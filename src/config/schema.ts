@@ -286,6 +286,14 @@ export const ConfigSchema = z
         /** First backoff; doubles on each retry, with jitter, capped by maxBackoffMs. */
         backoffMs: z.number().int().min(0).default(200),
         maxBackoffMs: z.number().int().min(0).default(5_000),
+        /** Requests' own provider keys (`providerOptions.gateway.byok`). */
+        byok: z
+          .object({
+            /** Let a request's own base URL point at private, loopback and link-local addresses (tests and trusted networks only). */
+            allowPrivateBaseURL: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
         /** How long a pooled API key rests after a 429 that names no `retry-after`. */
         keyRestMs: z.number().int().min(0).default(30_000),
         /** A candidate that fails this many times in a row is skipped for `cooldownMs`. */
