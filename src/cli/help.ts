@@ -41,7 +41,10 @@ Environment:
 `;
 }
 
-const serveUsage = `Usage: tollgate serve [--port N] [--host H] [--workers N|auto] [--config FILE] [--data-dir DIR]
+const toolsFlag = `  --tools a,b      the MCP tools to offer (config server.mcp.tools); default all eight:
+                   chat, embed, rerank, generate_image, speak, transcribe, list_models, get_spend`;
+
+const serveUsage = `Usage: tollgate serve [--port N] [--host H] [--workers N|auto] [--tools a,b] [--config FILE] [--data-dir DIR]
 
 Serves the OpenAI-compatible HTTP API, Anthropic Messages, the AI SDK gateway protocol (/v3/ai)
 and MCP over Streamable HTTP (/mcp) until SIGINT or SIGTERM, which let requests in flight finish
@@ -51,6 +54,7 @@ and MCP over Streamable HTTP (/mcp) until SIGINT or SIGTERM, which let requests 
   --host H         address; env TOLLGATE_HOST; config server.host; default 127.0.0.1.
                    Any other than loopback needs auth configured (a key, an issuer or the admin key).
   --workers N|auto processes serving one port (auto: one per CPU); more than one needs TOLLGATE_REDIS_URL.
+${toolsFlag}
 ${commonFlags}
 
 Flags win over the environment, the environment over the config file.
@@ -59,12 +63,13 @@ Exit codes: 2 for a bad flag, config or data folder, or a data folder another se
 1 when the port cannot be listened on; 130/143 when a second signal cut the drain short.
 `;
 
-const mcpUsage = `Usage: tollgate mcp [--config FILE] [--data-dir DIR]
+const mcpUsage = `Usage: tollgate mcp [--tools a,b] [--config FILE] [--data-dir DIR]
 
 Serves MCP over stdio: stdout carries nothing but MCP, logs go to stderr, and the process
 exits when stdin closes. It acts as the virtual key in TOLLGATE_API_KEY (required once keys
 exist). For an MCP host's config: { "command": "tollgate", "args": ["mcp"] }.
 
+${toolsFlag}
 ${commonFlags}
 `;
 
