@@ -8,6 +8,8 @@ import type { AttemptRow } from '../store/types.js';
 import { checkGatewayAttribution } from './attribution.js';
 import { buildCatalog, describeModel } from './catalog.js';
 import { ServedModels, type ModelLister } from './served-models.js';
+import { ResponseCache, type CachedAnswer, type CachePlan } from './response-cache.js';
+import type { ResponseCacheStore } from '../store/response-cache.js';
 import { newRequestId } from './request-id.js';
 import { Admission, type Admitted } from './admission.js';
 import { audioDuration } from './estimate/audio-duration.js';
@@ -85,6 +87,8 @@ export interface GatewayDeps {
   hooks?: Hooks;
   /** The requests in flight and the last minute's, for the console's live view. */
   live?: LiveView;
+  /** Where the response cache keeps answers; without it there is no response cache. */
+  responseCache?: ResponseCacheStore;
 }
 
 /** The gateway core plus the same-protocol fast path the OpenAI face uses. */
@@ -92,6 +96,8 @@ export interface GatewayCore extends Gateway {
   openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
   /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
   sweepMedia(): number;
+  /** Deletes expired response-cache entries; returns how many went. */
+  sweepCache(): Promise<number>;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
@@ -103,6 +109,7 @@ export class GatewayImpl implements GatewayCore {
   readonly hooks: Hooks;
   private catalogCache: { served: ReadonlyMap<string, readonly string[]>; entries: CatalogEntry[] } | undefined;
   private readonly served: ServedModels;
+  private readonly cache: ResponseCache | undefined;
   private readonly described = new Map<string, CatalogEntry | undefined>();
   private readonly openaiRoute: OpenAIChatRoute;
   private readonly redact: Redact;
@@ -148,6 +155,7 @@ export class GatewayImpl implements GatewayCore {
     const listers = new Map<string, ModelLister>();
     for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
     this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
+    this.cache = deps.responseCache && new ResponseCache(deps.responseCache, deps.config.cache, now, deps.logger);
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
@@ -276,14 +284,56 @@ export class GatewayImpl implements GatewayCore {
 
   async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
     const meta = this.meta(context, 'chat', false, request.model, request.gateway);
+    const plan = this.cache?.plan(request, context, false);
+    const hit = plan?.read ? await this.cache!.lookup(plan) : undefined;
+    if (hit?.kind === 'result') {
+      const { content, finishReason, warnings } = hit;
+      return { ...this.settler.cacheHit(meta, hit), content, finishReason, warnings };
+    }
     const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, () => chatEstimate(request.call), (handle) =>
       this.generateChat(handle, withOutputCap(request.call, meta, handle)),
     );
-    return this.chatResult(meta, attempt, failures, value);
+    const result = this.chatResult(meta, attempt, failures, value);
+    if (!plan) return result;
+    const { servedModel, provider, usage, content, finishReason, warnings } = result;
+    this.cache!.keep(plan, { kind: 'result', servedModel, provider, usage, content, finishReason, warnings });
+    return { ...result, cache: 'miss' };
   }
 
   async chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
     const meta = this.meta(context, 'chat', true, request.model, request.gateway);
+    const plan = this.cache?.plan(request, context, true);
+    const hit = plan?.read ? await this.cache!.lookup(plan) : undefined;
+    if (hit?.kind === 'stream') {
+      const accounting = this.settler.cacheHit(meta, hit);
+      return { ...accounting, parts: replay(hit.parts), settled: Promise.resolve(accounting), cache: 'hit' };
+    }
+    const stream = await this.uncachedStream(meta, request);
+    return plan ? this.keepStream(plan, stream) : stream;
+  }
+
+  /** Passes the stream on, and keeps it once it ended with its `finish` part and no error. */
+  private keepStream(plan: CachePlan, stream: ChatStream): ChatStream {
+    const cache = this.cache!;
+    const kept: LanguageModelV3StreamPart[] = [];
+    async function* recorded(): AsyncIterable<LanguageModelV3StreamPart> {
+      let clean = true;
+      let finished = false;
+      for await (const part of stream.parts) {
+        if (part.type === 'error') clean = false;
+        if (part.type === 'finish') finished = true;
+        if (part.type !== 'raw') kept.push(part);
+        yield part;
+      }
+      if (!clean || !finished) return;
+      const accounting = await stream.settled;
+      const answer: CachedAnswer = { kind: 'stream', servedModel: accounting.servedModel, provider: accounting.provider, usage: accounting.usage, parts: kept };
+      cache.keep(plan, answer);
+    }
+    return { ...stream, parts: recorded(), cache: 'miss' };
+  }
+
+  private async uncachedStream(meta: RequestMeta, request: ChatRequest): Promise<ChatStream> {
     const { value: committed, attempt, failures } = await this.routed(
       meta,
       request.model,
@@ -352,8 +402,17 @@ export class GatewayImpl implements GatewayCore {
     return { ...accounting, content: value.content, finishReason: value.finishReason, warnings: value.warnings };
   }
 
-  openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
+  async openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
+    // The cache keeps canonical answers: a request it applies to takes the canonical path.
+    if (this.cache?.plan(input.toCanonical(), context, input.stream)) {
+      const request = input.toCanonical();
+      return input.stream ? { kind: 'canonical-stream', stream: await this.chatStream(request, context) } : { kind: 'canonical', result: await this.chat(request, context) };
+    }
     return this.openaiRoute.run(input, context);
+  }
+
+  sweepCache(): Promise<number> {
+    return this.cache?.sweep() ?? Promise.resolve(0);
   }
 
   async embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult> {
@@ -602,4 +661,9 @@ function sniffImageType(bytes: Uint8Array): string {
   if (bytes[0] === 0x52 && bytes[1] === 0x49) return 'image/webp';
   if (bytes[0] === 0x47 && bytes[1] === 0x49) return 'image/gif';
   return 'application/octet-stream';
+}
+
+/** A kept stream, part by part, as it was first streamed. */
+async function* replay(parts: LanguageModelV3StreamPart[]): AsyncIterable<LanguageModelV3StreamPart> {
+  for (const part of parts) yield part;
 }

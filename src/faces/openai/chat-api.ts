@@ -20,6 +20,8 @@ export const GatewayOptionsSchema = z.object({
   tags: AttributionTagsSchema.nullish(),
   zeroDataRetention: z.boolean().nullish(),
   disallowPromptTraining: z.boolean().nullish(),
+  /** Keep and reuse this answer for `ttl` seconds (the response cache). */
+  cache: z.object({ ttl: z.number().int().positive() }).nullish(),
 });
 export type GatewayOptionsWire = z.infer<typeof GatewayOptionsSchema>;
 

@@ -12,5 +12,6 @@ export function convertGatewayOptions(options: GatewayOptionsWire | null | undef
   if (options.tags?.length) gateway.tags = options.tags;
   if (options.zeroDataRetention) gateway.zeroDataRetention = true;
   if (options.disallowPromptTraining) gateway.disallowPromptTraining = true;
+  if (options.cache) gateway.cache = { ttl: options.cache.ttl };
   return Object.keys(gateway).length > 0 ? gateway : undefined;
 }

@@ -44,6 +44,8 @@ export interface RequestRow {
   usage: TokenUsage;
   /** Billionths of a USD; null when the price is unknown. */
   costNanos: number | null;
+  /** Answered from the response cache, with no upstream call. */
+  cacheHit?: boolean;
 }
 
 /** One request refused by policy before any upstream call, as the ledger counts it: per caller, user, kind and UTC minute. */

@@ -126,6 +126,8 @@ const migrations: string[] = [
      delivered_at text COLLATE "C"
    );
    CREATE INDEX webhook_deliveries_ts ON webhook_deliveries (ts, seq);`,
+  // Requests answered from the response cache.
+  `ALTER TABLE requests ADD COLUMN cache_hit boolean NOT NULL DEFAULT false;`,
 ];
 
 /** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */

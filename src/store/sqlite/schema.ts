@@ -108,6 +108,8 @@ const migrations: string[] = [
    ) WITHOUT ROWID;
    ALTER TABLE images ADD COLUMN owner TEXT;
    CREATE INDEX images_ts ON images (ts);`,
+  // Requests answered from the response cache.
+  `ALTER TABLE requests ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
