@@ -10,6 +10,9 @@ import type { PolicyState } from './policy/state/types.js';
 import type { Sleep } from './core/router.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { Hooks } from './core/hooks.js';
+import { AccessLog } from './telemetry/access-log.js';
+import { GatewayMetrics, type MetricsSources } from './telemetry/metrics.js';
+import { shareMetricsWithPrimary } from './telemetry/cluster-metrics.js';
 import { LiveRequests } from './telemetry/live-requests.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -40,6 +43,10 @@ export interface App {
   state: PolicyState;
   /** What policy does while that state is out of reach. */
   outage: StoreOutage;
+  /** What the core tells about each request; telemetry subscribes here. */
+  hooks: Hooks;
+  /** The Prometheus metrics, unless config turns them off. */
+  metrics?: GatewayMetrics;
   /** Stops webhook retries, then closes the stores. */
   close(): Promise<void>;
 }
@@ -52,7 +59,7 @@ export interface CreateAppOptions {
   clock?: () => Date;
   /** The router's backoff waits (tests record them). */
   sleep?: Sleep;
-  /** Policy state to use instead of the one config names (memory or Redis); the caller closes it. */
+  /** Policy state to use instead of the one config names (the data folder's or Redis); the caller closes it. */
   state?: PolicyState;
   busy?: () => boolean;
 }
@@ -65,13 +72,15 @@ export function createApp(options: CreateAppOptions): App {
   });
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
-  const state = options.state ?? createPolicyState(options.config, logger);
+  const state = options.state ?? createPolicyState(options.config, { dataDir: options.dataDir, logger, ...(options.clock ? { now: options.clock().getTime() } : {}) });
   const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
   const clock = options.clock;
   const hooks = new Hooks(logger);
   const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
   hooks.subscribe(live);
   const responseCache = openResponseCache(options.config, options.dataDir, logger);
+  const telemetry = options.config.telemetry;
+  if (telemetry.accessLog) hooks.subscribe(new AccessLog(logger));
   const gateway = createGateway({
     config: options.config,
     registry,
@@ -87,6 +96,11 @@ export function createApp(options: CreateAppOptions): App {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
+  const metrics = telemetry.metrics ? new GatewayMetrics(telemetry, metricsSources(gateway)) : undefined;
+  if (metrics) {
+    hooks.subscribe(metrics);
+    shareMetricsWithPrimary(metrics);
+  }
   // Expired media go as new media are kept; this also clears them from a gateway that stopped making any.
   const sweepMedia = () => {
     try {
@@ -110,6 +124,8 @@ export function createApp(options: CreateAppOptions): App {
     events,
     state,
     outage,
+    hooks,
+    ...(metrics ? { metrics } : {}),
     close: async () => {
       clearInterval(mediaSweeper);
       clearInterval(cacheSweeper);
@@ -118,6 +134,14 @@ export function createApp(options: CreateAppOptions): App {
       if (!options.state) await state.close();
       store.close();
     },
+  };
+}
+
+/** What the metrics read from the core at scrape time. */
+function metricsSources(gateway: GatewayCore): MetricsSources {
+  return {
+    budgets: async () => (await gateway.watchedBudgets(undefined)).filter((budget) => budget.scope !== 'key'),
+    circuitState: (model) => gateway.circuitState(model),
   };
 }
 

@@ -24,6 +24,8 @@ import type { Sleep } from './core/router.js';
 import type { PolicyState } from './policy/state/types.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
+import { clusterMetricsText } from './telemetry/cluster-metrics.js';
+import { MetricsAccess } from './telemetry/metrics-access.js';
 import type { Ledger } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
@@ -55,6 +57,8 @@ export interface RunningServer {
   app: App;
   /** The faces' routes (`/health`, `/llms.txt` and `/mcp` are served beside them), for tests that cover every route. */
   routes: readonly Route[];
+  /** Whether requests must present a credential. */
+  readonly authRequired: boolean;
   /** Stops at once: open requests are cut, then the stores close. */
   close(): Promise<void>;
   /**
@@ -112,6 +116,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(jwt ? { jwt } : {}),
     failClosed: !isLoopbackHost(host),
   });
+  const metricsAccess = new MetricsAccess(auth, config.telemetry.metricsTokenEnv, options.env ?? process.env);
   const routes = routeTable([
     ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
     ...responsesRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
@@ -202,6 +207,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         throw refusal;
       }
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
+      if (path === '/metrics' && method === 'GET' && app.metrics) {
+        await metricsAccess.check(req.headers, url);
+        return sendText(res, 200, await clusterMetricsText(app.metrics), app.metrics.contentType);
+      }
       // The console's pages hold no data, so they load without a credential; its API calls carry one.
       if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return consolePages.handle(req, res, path);
       if (path === '/mcp') {
@@ -270,6 +279,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     gateway,
     app,
     routes: routes.routes,
+    get authRequired() {
+      return auth.authRequired();
+    },
     close,
     drain: async (deadlineMs) => {
       // The port stays open so that /health says `draining` and new requests get a 503 to retry

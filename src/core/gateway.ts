@@ -98,6 +98,8 @@ export interface GatewayCore extends Gateway {
   sweepMedia(): number;
   /** Deletes expired response-cache entries; returns how many went. */
   sweepCache(): Promise<number>;
+  /** The circuit breaker's state for a model (or deployment) id. */
+  circuitState(id: string): Promise<'closed' | 'open' | 'half-open'>;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
@@ -548,6 +550,10 @@ export class GatewayImpl implements GatewayCore {
 
   sweepMedia(): number {
     return this.media.sweep();
+  }
+
+  circuitState(id: string) {
+    return this.breakers.state(id);
   }
 
   /** What is known of `provider/model` (context window, output limit), served or not; the catalog only informs. */
