@@ -26,6 +26,7 @@ import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
 import { clusterMetricsText } from './telemetry/cluster-metrics.js';
 import { MetricsAccess } from './telemetry/metrics-access.js';
+import { startTracing } from './telemetry/tracing.js';
 import type { Ledger } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
@@ -116,6 +117,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(jwt ? { jwt } : {}),
     failClosed: !isLoopbackHost(host),
   });
+  // Loaded only when the OTEL_* variables ask for traces.
+  const tracing = await startTracing(options.env ?? process.env, app.hooks, version);
   const metricsAccess = new MetricsAccess(auth, config.telemetry.metricsTokenEnv, options.env ?? process.env);
   const routes = routeTable([
     ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
@@ -181,6 +184,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const method = req.method ?? 'GET';
     const incomingId = req.headers['x-request-id'];
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : newRequestId() };
+    const traceparent = req.headers.traceparent;
+    if (typeof traceparent === 'string' && traceparent.length <= 128) context.traceparent = traceparent;
     let route: Route | undefined;
     // A body abandoned part-way (a 413 once the limit is passed) leaves its unread rest in front
     // of the next request on the connection, which would then never be read (a hang, then a
@@ -272,6 +277,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'the last spans could not be sent'));
     await app.close();
   };
   return {
