@@ -34,6 +34,7 @@ import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
 import { BareNames } from './bare-names.js';
+import { Byok, withByokRedaction } from './byok.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -154,7 +155,7 @@ class GatewayImpl implements GatewayCore {
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
       (id) => this.describe(id)?.max_tokens,
-      { groups, bare: new BareNames(deps.config) },
+      { groups, bare: new BareNames(deps.config), byok: new Byok(deps.registry, deps.config.routing.byok.allowPrivateBaseURL) },
     );
     const listers = new Map<string, ModelLister>();
     for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
@@ -178,6 +179,7 @@ class GatewayImpl implements GatewayCore {
     keepAttemptOpen = false,
   ): Promise<{ value: T; attempt: AttemptHandle; failures: AttemptRow[] }> {
     const failures: AttemptRow[] = [];
+    if (gateway?.byok) meta.byok = true;
     let admitted: Admitted;
     try {
       admitted = await this.admission.admit({
@@ -204,7 +206,7 @@ class GatewayImpl implements GatewayCore {
           routing: this.deps.config.routing,
           failures,
           keepAttemptOpen,
-          redact: this.redact,
+          redact: withByokRedaction(this.redact, gateway?.byok),
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           clock: this.now,

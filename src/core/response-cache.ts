@@ -51,11 +51,12 @@ export class ResponseCache {
   /** Whether and how this request uses the cache; undefined when it does not. */
   plan(request: ChatRequest, context: RequestContext, stream: boolean): CachePlan | undefined {
     const asked = context.cache;
-    if (asked?.noStore) return undefined;
+    // A request paid with its own keys is neither answered from nor kept in the gateway's cache.
+    if (asked?.noStore || request.gateway?.byok) return undefined;
     const ttl = asked?.ttlSeconds ?? request.gateway?.cache?.ttl ?? this.configuredTtl(request.model, context);
     if (!ttl) return undefined;
     const { abortSignal: _signal, headers: _headers, ...call } = request.call as LanguageModelV3CallOptions;
-    const { cache: _cache, user: _user, tags: _tags, ...routing } = request.gateway ?? {};
+    const { cache: _cache, user: _user, tags: _tags, byok: _byok, ...routing } = request.gateway ?? {};
     const normalized = stableJson([callerId(context.principal), stream, request.model, routing, call]);
     return {
       key: createHash('sha256').update(normalized).digest('base64url'),

@@ -35,6 +35,16 @@ export interface GatewayOptions {
   disallowPromptTraining?: boolean;
   /** Answer from, and keep the answer in, the response cache for `ttl` seconds. */
   cache?: { ttl: number };
+  /**
+   * The caller's own keys, by provider id, tried in order in place of the configured ones: used
+   * for this request only, never stored, logged or echoed.
+   */
+  byok?: Record<string, ByokCredential[]>;
+}
+
+export interface ByokCredential {
+  apiKey: string;
+  baseURL?: string;
 }
 
 /** Who is asking and through which face; filled by the face, read by the core. */
@@ -234,6 +244,8 @@ export interface ModelPricing {
   character?: string;
   /** USD per minute of audio, for transcription models. */
   audio_minute?: string;
+  /** USD per request (per search, for rerankers). */
+  request?: string;
 }
 
 export interface CatalogEntry {

@@ -14,6 +14,8 @@ export interface Limits {
   providers?: string[];
   rpm?: number;
   tpm?: number;
+  /** False: requests may not bring their own provider keys. */
+  byok?: boolean;
 }
 
 /** The authenticated caller of one request. */
@@ -61,6 +63,8 @@ export interface KeyRecord {
   tpm: number | null;
   /** Requests may name their user (body, header), which then stands in for `user`. */
   allowUserOverride: boolean;
+  /** Requests may bring their own provider keys (`providerOptions.gateway.byok`). */
+  allowByok: boolean;
 }
 
 export interface NewKey {
@@ -75,6 +79,7 @@ export interface NewKey {
   tpm?: number | null;
   expiresAt?: string | null;
   allowUserOverride?: boolean;
+  allowByok?: boolean;
 }
 
 export type KeyChanges = Partial<NewKey>;

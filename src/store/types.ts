@@ -42,6 +42,8 @@ export interface RequestRow {
   usage: TokenUsage;
   /** Billionths of a USD; null when the price is unknown. */
   costNanos: number | null;
+  /** The request brought its own provider keys (`providerOptions.gateway.byok`). */
+  byok?: boolean;
   /** Answered from the response cache, with no upstream call. */
   cacheHit?: boolean;
 }

@@ -80,7 +80,9 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
     try {
       const stores = [open(fresh.url()), open(fresh.url()), open(fresh.url()), open(fresh.url())];
       await Promise.all(stores.map((store) => store.ready()));
+      // One row per migration, each applied once.
       expect(await count(stores[0]!, 'SELECT count(*) AS n FROM tollgate_migrations')).toBe(SCHEMA_VERSION);
+      expect(await count(stores[0]!, 'SELECT count(DISTINCT version) AS n FROM tollgate_migrations')).toBe(SCHEMA_VERSION);
       await Promise.all(opened.splice(0).map((store) => store.close()));
     } finally {
       await fresh.drop();

@@ -20,6 +20,8 @@ export const GatewayOptionsSchema = z.object({
   tags: AttributionTagsSchema.nullish(),
   zeroDataRetention: z.boolean().nullish(),
   disallowPromptTraining: z.boolean().nullish(),
+  /** The caller's own provider keys for this request only, by provider id: `{ anthropic: [{ apiKey }] }`. */
+  byok: z.record(z.string(), z.array(z.object({ apiKey: z.string().min(8).max(4096), baseURL: z.string().max(2048).nullish() })).min(1).max(8)).nullish(),
   /** Keep and reuse this answer for `ttl` seconds (the response cache). */
   cache: z.object({ ttl: z.number().int().positive() }).nullish(),
 });
@@ -193,19 +195,20 @@ export const ChatCompletionRequestSchema = z.object({
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: ResponseFormatSchema.nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
+  // OpenAI's own ranges: an out-of-range value is refused here with the field named, not upstream.
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
   /** Not OpenAI's, but several OpenAI-compatible servers accept it. */
-  top_k: z.number().int().nullish(),
+  top_k: z.number().int().min(0).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   stop: z
     .union([z.string(), z.array(z.string())], { error: 'stop must be a string or an array of strings' })
     .nullish(),
   seed: z.number().int().nullish(),
-  presence_penalty: z.number().nullish(),
-  frequency_penalty: z.number().nullish(),
-  n: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   user: AttributionUserSchema.nullish(),

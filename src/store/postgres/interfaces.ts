@@ -44,6 +44,8 @@ export interface RequestRow {
   usage: TokenUsage;
   /** Billionths of a USD; null when the price is unknown. */
   costNanos: number | null;
+  /** The request brought its own provider keys (`providerOptions.gateway.byok`). */
+  byok?: boolean;
   /** Answered from the response cache, with no upstream call. */
   cacheHit?: boolean;
 }
@@ -210,6 +212,8 @@ export interface KeyRecord {
   tpm: number | null;
   /** Requests may name their user (body, header), which then stands in for `user`. */
   allowUserOverride: boolean;
+  /** Requests may bring their own provider keys (`providerOptions.gateway.byok`). */
+  allowByok: boolean;
 }
 
 export interface NewKey {
@@ -224,6 +228,7 @@ export interface NewKey {
   tpm?: number | null;
   expiresAt?: string | null;
   allowUserOverride?: boolean;
+  allowByok?: boolean;
 }
 
 export type KeyChanges = Partial<NewKey>;
