@@ -16,8 +16,20 @@ import { shareMetricsWithPrimary } from './telemetry/cluster-metrics.js';
 import { LiveRequests } from './telemetry/live-requests.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
+import type { ResponseCacheStore } from './store/response-cache.js';
+import { openSqliteResponseCache } from './store/sqlite/response-cache.js';
+import { redisResponseCache } from './store/redis/response-cache.js';
+import { RedisConnection } from './policy/state/redis/connection.js';
 
 const MEDIA_SWEEP_EVERY_MS = 3_600_000;
+const CACHE_SWEEP_EVERY_MS = 600_000;
+
+/** The response cache's store: Redis, shared by every instance, when config names one; else a file in the data folder. */
+function openResponseCache(config: Config, dataDir: string, logger: Logger): ResponseCacheStore {
+  const { redis, redisKeyPrefix } = config.store;
+  if (redis) return redisResponseCache(new RedisConnection({ url: redis, keyPrefix: redisKeyPrefix, logger }));
+  return openSqliteResponseCache(dataDir, { maxEntries: config.cache.maxEntries });
+}
 
 /** The pieces every way of serving shares: config → providers, prices, store → gateway core. */
 export interface App {
@@ -66,6 +78,7 @@ export function createApp(options: CreateAppOptions): App {
   const hooks = new Hooks(logger);
   const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
   hooks.subscribe(live);
+  const responseCache = openResponseCache(options.config, options.dataDir, logger);
   const telemetry = options.config.telemetry;
   if (telemetry.accessLog) hooks.subscribe(new AccessLog(logger));
   const gateway = createGateway({
@@ -79,6 +92,7 @@ export function createApp(options: CreateAppOptions): App {
     outage,
     hooks,
     live,
+    responseCache,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
@@ -98,6 +112,10 @@ export function createApp(options: CreateAppOptions): App {
   sweepMedia();
   const mediaSweeper = setInterval(sweepMedia, Math.min(options.config.server.mediaTtlMs, MEDIA_SWEEP_EVERY_MS));
   mediaSweeper.unref();
+  const cacheSweeper = setInterval(() => {
+    gateway.sweepCache().catch((error: unknown) => logger.warn({ err: error }, 'expired response-cache entries could not be deleted'));
+  }, CACHE_SWEEP_EVERY_MS);
+  cacheSweeper.unref();
   return {
     config: options.config,
     gateway,
@@ -110,6 +128,8 @@ export function createApp(options: CreateAppOptions): App {
     ...(metrics ? { metrics } : {}),
     close: async () => {
       clearInterval(mediaSweeper);
+      clearInterval(cacheSweeper);
+      await responseCache.close();
       await events.close();
       if (!options.state) await state.close();
       store.close();

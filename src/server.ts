@@ -14,6 +14,7 @@ import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
 import { responsesRoutes } from './faces/responses/handler.js';
 import { reportRoutes } from './faces/report/routes.js';
 import { applyReportingHeaders } from './http/reporting-headers.js';
+import { readCacheHeaders } from './http/cache-headers.js';
 import { bodyAbandoned } from './http/body.js';
 import { InFlightRequests, type DrainSummary } from './http/drain.js';
 import { sendJson, sendText } from './http/respond.js';
@@ -232,6 +233,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (!isWellFormedPath(path)) throw new GatewayError('invalid_request', 'the request path is not valid percent-encoded UTF-8');
       Object.assign(context, principalContext(await auth.authenticate(req.headers, url)));
       applyReportingHeaders(context, req.headers);
+      const cache = readCacheHeaders(req.headers);
+      if (cache) context.cache = cache;
       if (!route) {
         throw routes.hasPath(path)
           ? new GatewayError('invalid_request', `${method} is not supported on ${path}`)

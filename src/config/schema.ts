@@ -357,6 +357,34 @@ export const ConfigSchema = z
     /** Per-model rate limits, keyed by `provider/model`. */
     rateLimits: z.record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()).default({}),
     rules: z.array(RoutingRule).default([]),
+    /**
+     * The exact-match response cache: answers kept per caller and normalized request. Off unless a
+     * request asks (`providerOptions.gateway.cache`, `x-tollgate-cache: ttl=N`) or a rule applies.
+     * Kept in Redis when `store.redis` is set, otherwise in `response-cache.db` in the data folder.
+     */
+    cache: z
+      .object({
+        /** Key names (any key when absent) and model globs (any model when absent) whose answers are kept for `ttlSeconds`; the first match wins. */
+        rules: z
+          .array(
+            z
+              .object({
+                keys: z.array(z.string().min(1)).optional(),
+                models: z.array(z.string().min(1)).optional(),
+                ttlSeconds: z.number().int().positive(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** No answer is kept longer than this, whatever a request asks. */
+        maxTtlSeconds: z.number().int().positive().default(86_400),
+        /** An answer larger than this (its JSON) is not kept. */
+        maxEntryBytes: z.number().int().positive().default(1_048_576),
+        /** Answers kept at most in SQLite (Redis: its own memory policy); those closest to expiry go first. */
+        maxEntries: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
     /** The catalog (`/v1/models`, `list_models`): what each provider's model-list endpoint says it serves. */
     catalog: z
       .object({

@@ -1,3 +1,4 @@
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { randomUUID } from 'node:crypto';
 import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
 import type { Logger } from 'pino';
@@ -8,6 +9,8 @@ import type { AttemptRow } from '../store/types.js';
 import { checkGatewayAttribution } from './attribution.js';
 import { buildCatalog, describeModel } from './catalog.js';
 import { ServedModels, type ModelLister } from './served-models.js';
+import { ResponseCache, type CachedAnswer, type CachePlan } from './response-cache.js';
+import type { ResponseCacheStore } from '../store/response-cache.js';
 import { newRequestId } from './request-id.js';
 import { Admission, type Admitted } from './admission.js';
 import { audioDuration } from './estimate/audio-duration.js';
@@ -85,6 +88,8 @@ export interface GatewayDeps {
   hooks?: Hooks;
   /** The requests in flight and the last minute's, for the console's live view. */
   live?: LiveView;
+  /** Where the response cache keeps answers; without it there is no response cache. */
+  responseCache?: ResponseCacheStore;
 }
 
 /** The gateway core as the server and the faces hold it. */
@@ -93,6 +98,10 @@ export interface GatewayCore extends Gateway {
   call<V>(spec: RoutedCall<V>, context: RequestContext): Promise<RoutedOutcome<V>>;
   /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
   sweepMedia(): number;
+  /** Deletes expired response-cache entries; returns how many went. */
+  sweepCache(): Promise<number>;
+  /** Whether the response cache applies to this chat request (it then takes the canonical path). */
+  usesCache(request: ChatRequest, context: RequestContext, stream: boolean): boolean;
   /** The circuit breaker's state for a model (or deployment) id. */
   circuitState(id: string): Promise<'closed' | 'open' | 'half-open'>;
 }
@@ -106,6 +115,7 @@ class GatewayImpl implements GatewayCore {
   readonly hooks: Hooks;
   private catalogCache: { served: ReadonlyMap<string, readonly string[]>; entries: CatalogEntry[] } | undefined;
   private readonly served: ServedModels;
+  private readonly cache: ResponseCache | undefined;
   private readonly described = new Map<string, CatalogEntry | undefined>();
   private readonly redact: Redact;
   private readonly budgets: Budgets;
@@ -150,6 +160,7 @@ class GatewayImpl implements GatewayCore {
     const listers = new Map<string, ModelLister>();
     for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
     this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
+    this.cache = deps.responseCache && new ResponseCache(deps.responseCache, deps.config.cache, now, deps.logger);
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
   }
@@ -276,6 +287,27 @@ class GatewayImpl implements GatewayCore {
     return meta;
   }
 
+  /** Passes the stream on, and keeps it once it ended with its `finish` part and no error. */
+  private keepStream(plan: CachePlan, stream: ChatStream): ChatStream {
+    const cache = this.cache!;
+    const kept: LanguageModelV3StreamPart[] = [];
+    async function* recorded(): AsyncIterable<LanguageModelV3StreamPart> {
+      let clean = true;
+      let finished = false;
+      for await (const part of stream.parts) {
+        if (part.type === 'error') clean = false;
+        if (part.type === 'finish') finished = true;
+        if (part.type !== 'raw') kept.push(part);
+        yield part;
+      }
+      if (!clean || !finished) return;
+      const accounting = await stream.settled;
+      const answer: CachedAnswer = { kind: 'stream', servedModel: accounting.servedModel, provider: accounting.provider, usage: accounting.usage, parts: kept };
+      cache.keep(plan, answer);
+    }
+    return { ...stream, parts: recorded(), cache: 'miss' };
+  }
+
   /**
    * One routed call: admission against its estimate, the attempts with retry and fallback, and
    * the ledger. A whole answer is settled at once; a stream is followed past its commit point
@@ -336,6 +368,21 @@ class GatewayImpl implements GatewayCore {
   }
 
   async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
+    const plan = this.cache?.plan(request, context, false);
+    const hit = plan?.read ? await this.cache!.lookup(plan) : undefined;
+    if (hit?.kind === 'result') {
+      const { content, finishReason, warnings } = hit;
+      const meta = this.meta(context, 'chat', false, request.model, request.gateway);
+      return { ...this.settler.cacheHit(meta, hit), content, finishReason, warnings };
+    }
+    const result = await this.uncachedChat(request, context);
+    if (!plan) return result;
+    const { servedModel, provider, usage, content, finishReason, warnings } = result;
+    this.cache!.keep(plan, { kind: 'result', servedModel, provider, usage, content, finishReason, warnings });
+    return { ...result, cache: 'miss' };
+  }
+
+  private async uncachedChat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
     const { value, accounting } = await this.callWhole(
       {
         operation: 'chat',
@@ -351,6 +398,18 @@ class GatewayImpl implements GatewayCore {
   }
 
   async chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
+    const plan = this.cache?.plan(request, context, true);
+    const hit = plan?.read ? await this.cache!.lookup(plan) : undefined;
+    if (hit?.kind === 'stream') {
+      const meta = this.meta(context, 'chat', true, request.model, request.gateway);
+      const accounting = this.settler.cacheHit(meta, hit);
+      return { ...accounting, parts: replay(hit.parts), settled: Promise.resolve(accounting), cache: 'hit' };
+    }
+    const stream = await this.uncachedStream(request, context);
+    return plan ? this.keepStream(plan, stream) : stream;
+  }
+
+  private async uncachedStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
     const outcome = await this.call(
       {
         operation: 'chat',
@@ -364,6 +423,14 @@ class GatewayImpl implements GatewayCore {
     );
     if (outcome.kind !== 'stream') throw new GatewayError('internal', 'a chat stream answered whole');
     return { ...outcome.stream, parts: outcome.value };
+  }
+
+  usesCache(request: ChatRequest, context: RequestContext, stream: boolean): boolean {
+    return this.cache?.plan(request, context, stream) !== undefined;
+  }
+
+  sweepCache(): Promise<number> {
+    return this.cache?.sweep() ?? Promise.resolve(0);
   }
 
   async embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult> {
@@ -614,4 +681,9 @@ function sniffImageType(bytes: Uint8Array): string {
   if (bytes[0] === 0x52 && bytes[1] === 0x49) return 'image/webp';
   if (bytes[0] === 0x47 && bytes[1] === 0x49) return 'image/gif';
   return 'application/octet-stream';
+}
+
+/** A kept stream, part by part, as it was first streamed. */
+async function* replay(parts: LanguageModelV3StreamPart[]): AsyncIterable<LanguageModelV3StreamPart> {
+  for (const part of parts) yield part;
 }

@@ -17,7 +17,7 @@ import type { MediaUsage } from './pricing/rate-card.js';
  */
 const REFUSAL_KINDS: ReadonlySet<ErrorKind> = new Set(['insufficient_budget', 'rate_limited', 'forbidden', 'unpriced_model']);
 
-type RequestOutcome = Pick<RequestRow, 'servedModel' | 'provider' | 'status' | 'errorKind' | 'attempts' | 'ttftMs' | 'usage' | 'costNanos'>;
+type RequestOutcome = Pick<RequestRow, 'servedModel' | 'provider' | 'status' | 'errorKind' | 'attempts' | 'ttftMs' | 'usage' | 'costNanos' | 'cacheHit'>;
 
 export interface RequestMeta {
   requestId: string;
@@ -145,6 +145,22 @@ export class Settler {
     const usage = problem === null ? outcome.usage! : worst.usage;
     const billedMedia = mediaProblem === null ? media : worst.media;
     return { usage, images: problem === null ? images : Math.max(images, worst.images), ...(billedMedia ? { media: billedMedia } : {}) };
+  }
+
+  /** A request answered from the response cache: no upstream call, so no attempt, no tokens and no cost. */
+  cacheHit(meta: RequestMeta, served: { servedModel: string; provider: string; usage: TokenUsage }): Accounting {
+    this.write(meta, {
+      servedModel: served.servedModel,
+      provider: served.provider,
+      status: 'ok',
+      errorKind: null,
+      attempts: 0,
+      ttftMs: 0,
+      usage: zeroUsage(),
+      costNanos: 0,
+      cacheHit: true,
+    }, []);
+    return { requestId: meta.requestId, servedModel: served.servedModel, provider: served.provider, usage: served.usage, cost: 0, attempts: 0, cache: 'hit' };
   }
 
   /** A request admission did not let through: counted when policy refused it, recorded otherwise. */

@@ -12,6 +12,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import type { ErrorKind } from './errors.js';
+import type { CacheDirectives } from './response-cache.js';
 import type { LiveSnapshot } from './live-view.js';
 import type { RequestListQuery, RequestPage, RequestWithAttempts } from '../store/types.js';
 import type { BudgetPeriod, Principal } from '../policy/types.js';
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   zeroDataRetention?: boolean;
   /** No provider that may train on prompts (config `trainsOnPrompts`). */
   disallowPromptTraining?: boolean;
+  /** Answer from, and keep the answer in, the response cache for `ttl` seconds. */
+  cache?: { ttl: number };
   /**
    * The caller's own keys, by provider id, tried in order in place of the configured ones: used
    * for this request only, never stored, logged or echoed.
@@ -60,6 +63,8 @@ export interface RequestContext {
   signal?: AbortSignal;
   /** The client's W3C `traceparent` header, continued by tracing when it is on. */
   traceparent?: string;
+  /** What the request's headers ask of the response cache. */
+  cache?: CacheDirectives;
 }
 
 /** Tokens as the ledger counts them. `input` includes cache reads and writes (OpenAI's convention). */
@@ -81,6 +86,8 @@ export interface Accounting {
   cost: number | null;
   /** How many upstream attempts were made, including the one that served. */
   attempts: number;
+  /** Set when the response cache applied: answered from it, or kept the fresh answer. */
+  cache?: 'hit' | 'miss';
 }
 
 // ---- language ----
@@ -111,6 +118,7 @@ export interface ChatStream {
   attempts: number;
   parts: AsyncIterable<LanguageModelV3StreamPart>;
   settled: Promise<Accounting>;
+  cache?: 'hit' | 'miss';
 }
 
 // ---- embeddings ----

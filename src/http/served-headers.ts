@@ -3,7 +3,7 @@ import { rateLimitHeaders } from './rate-limit-headers.js';
 
 /** Who served a request, for any face: request id, provider, model, attempts, and the rate-limit windows that applied. */
 export function servedHeaders(
-  served: { provider: string; servedModel: string; requestId: string; attempts: number },
+  served: { provider: string; servedModel: string; requestId: string; attempts: number; cache?: 'hit' | 'miss' },
   context: RequestContext,
 ): Record<string, string> {
   return {
@@ -12,5 +12,6 @@ export function servedHeaders(
     'x-tollgate-provider': served.provider,
     'x-tollgate-model': served.servedModel,
     'x-tollgate-attempts': String(served.attempts),
+    ...(served.cache ? { 'x-tollgate-cache': served.cache } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, newBatch } from '../../src/store/postgres/ledger-batch.js';
+import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { RequestRow } from '../../src/store/postgres/interfaces.js';
 import { createTestDatabase, PG_HOST, PG_PORT, postgresAvailable, type TestDatabase } from '../support/postgres.js';
@@ -79,9 +80,9 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
     try {
       const stores = [open(fresh.url()), open(fresh.url()), open(fresh.url()), open(fresh.url())];
       await Promise.all(stores.map((store) => store.ready()));
-      // One row per migration (two so far), each applied once.
-      expect(await count(stores[0]!, 'SELECT count(*) AS n FROM tollgate_migrations')).toBe(2);
-      expect(await count(stores[0]!, 'SELECT count(DISTINCT version) AS n FROM tollgate_migrations')).toBe(2);
+      // One row per migration, each applied once.
+      expect(await count(stores[0]!, 'SELECT count(*) AS n FROM tollgate_migrations')).toBe(SCHEMA_VERSION);
+      expect(await count(stores[0]!, 'SELECT count(DISTINCT version) AS n FROM tollgate_migrations')).toBe(SCHEMA_VERSION);
       await Promise.all(opened.splice(0).map((store) => store.close()));
     } finally {
       await fresh.drop();

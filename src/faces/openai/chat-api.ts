@@ -22,6 +22,8 @@ export const GatewayOptionsSchema = z.object({
   disallowPromptTraining: z.boolean().nullish(),
   /** The caller's own provider keys for this request only, by provider id: `{ anthropic: [{ apiKey }] }`. */
   byok: z.record(z.string(), z.array(z.object({ apiKey: z.string().min(8).max(4096), baseURL: z.string().max(2048).nullish() })).min(1).max(8)).nullish(),
+  /** Keep and reuse this answer for `ttl` seconds (the response cache). */
+  cache: z.object({ ttl: z.number().int().positive() }).nullish(),
 });
 export type GatewayOptionsWire = z.infer<typeof GatewayOptionsSchema>;
 

@@ -34,7 +34,7 @@ export type OpenAIChatAnswer =
 
 export type OpenAIChatOutcome =
   | { kind: 'wire-json'; json: Record<string, unknown>; accounting: Accounting }
-  | { kind: 'canonical'; result: LanguageModelV3GenerateResult; accounting: Accounting }
+  | { kind: 'canonical'; result: Pick<LanguageModelV3GenerateResult, 'content' | 'finishReason' | 'warnings'>; accounting: Accounting }
   | { kind: 'wire-stream'; events: AsyncIterable<string>; served: ServedStream }
   | { kind: 'canonical-stream'; parts: AsyncIterable<LanguageModelV3StreamPart>; served: ServedStream };
 
@@ -46,6 +46,15 @@ export type OpenAIChatOutcome =
 export async function routeOpenAIChat(gateway: GatewayCore, input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
   let canonical: ChatRequest | undefined;
   const toCanonical = () => (canonical ??= input.toCanonical());
+  // The response cache keeps canonical answers: a request it applies to takes the canonical path.
+  if (gateway.usesCache(toCanonical(), context, input.stream)) {
+    if (input.stream) {
+      const stream = await gateway.chatStream(toCanonical(), context);
+      return { kind: 'canonical-stream', parts: stream.parts, served: stream };
+    }
+    const result = await gateway.chat(toCanonical(), context);
+    return { kind: 'canonical', result, accounting: result };
+  }
   const outcome = await gateway.call<OpenAIChatAnswer>(
     {
       operation: 'chat',

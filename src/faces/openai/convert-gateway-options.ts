@@ -17,5 +17,6 @@ export function convertGatewayOptions(options: GatewayOptionsWire | null | undef
       Object.entries(options.byok).map(([provider, credentials]) => [provider, credentials.map(({ apiKey, baseURL }) => ({ apiKey, ...(baseURL ? { baseURL } : {}) }))]),
     );
   }
+  if (options.cache) gateway.cache = { ttl: options.cache.ttl };
   return Object.keys(gateway).length > 0 ? gateway : undefined;
 }

@@ -46,6 +46,8 @@ export interface RequestRow {
   costNanos: number | null;
   /** The request brought its own provider keys (`providerOptions.gateway.byok`). */
   byok?: boolean;
+  /** Answered from the response cache, with no upstream call. */
+  cacheHit?: boolean;
 }
 
 /** One request refused by policy before any upstream call, as the ledger counts it: per caller, user, kind and UTC minute. */

@@ -129,6 +129,8 @@ const migrations: string[] = [
   // Requests that brought their own provider keys, and keys that may not.
   `ALTER TABLE requests ADD COLUMN byok boolean NOT NULL DEFAULT false;
    ALTER TABLE keys ADD COLUMN allow_byok boolean NOT NULL DEFAULT true;`,
+  // Requests answered from the response cache.
+  `ALTER TABLE requests ADD COLUMN cache_hit boolean NOT NULL DEFAULT false;`,
 ];
 
 /** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */

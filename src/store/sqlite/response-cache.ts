@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResponseCacheStore } from '../response-cache.js';
 
@@ -13,8 +13,23 @@ export interface SqliteResponseCacheOptions {
  * more often than ledger rows, and their churn stays out of the ledger's WAL.
  */
 export function openSqliteResponseCache(dataDir: string, options: SqliteResponseCacheOptions): ResponseCacheStore {
-  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'response-cache.db');
+  // Opened on first use: a gateway whose requests never ask for the cache makes no file.
+  let opened: ReturnType<typeof open> | undefined;
+  const db = () => (opened ??= open(file, options.maxEntries));
+  return {
+    description: `sqlite ${file}`,
+    get: async (key, now) => db().get(key, now),
+    put: async (key, value, expiresAt, now) => db().put(key, value, expiresAt, now),
+    sweep: async (now) => (opened ? opened.sweep(now) : 0),
+    close: async () => {
+      opened?.close();
+    },
+  };
+}
+
+function open(file: string, maxEntries: number) {
+  mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
@@ -33,27 +48,24 @@ export function openSqliteResponseCache(dataDir: string, options: SqliteResponse
   const evict = db.prepare('DELETE FROM response_cache WHERE key IN (SELECT key FROM response_cache ORDER BY expires_at LIMIT ?)');
   let entries = count.get()!.n;
   return {
-    description: `sqlite ${file}`,
-    get: async (key, now) => select.get(key, now)?.value,
-    put: async (key, value, expiresAt, now) => {
-      db.transaction(() => {
-        upsert.run(key, value, expiresAt);
-        entries += 1;
-        if (entries <= options.maxEntries) return;
-        expired.run(now);
-        entries = count.get()!.n;
-        if (entries > options.maxEntries) {
-          evict.run(entries - options.maxEntries);
-          entries = options.maxEntries;
-        }
-      })();
-    },
-    sweep: async (now) => {
+    get: (key: string, now: number) => select.get(key, now)?.value,
+    put: db.transaction((key: string, value: string, expiresAt: number, now: number) => {
+      upsert.run(key, value, expiresAt);
+      entries += 1;
+      if (entries <= maxEntries) return;
+      expired.run(now);
+      entries = count.get()!.n;
+      if (entries > maxEntries) {
+        evict.run(entries - maxEntries);
+        entries = maxEntries;
+      }
+    }),
+    sweep: (now: number) => {
       const gone = expired.run(now).changes;
       entries = count.get()!.n;
       return gone;
     },
-    close: async () => {
+    close: (): void => {
       db.close();
     },
   };

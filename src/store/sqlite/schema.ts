@@ -111,6 +111,8 @@ const migrations: string[] = [
   // Requests that brought their own provider keys, and keys that may not.
   `ALTER TABLE requests ADD COLUMN byok INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE keys ADD COLUMN allow_byok INTEGER NOT NULL DEFAULT 1;`,
+  // Requests answered from the response cache.
+  `ALTER TABLE requests ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
