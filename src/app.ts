@@ -10,7 +10,7 @@ import type { PolicyState } from './policy/state/types.js';
 import type { Sleep } from './core/router.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { LiveRequests } from './telemetry/live-requests.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { createStore } from './store/create-store.js';
 import type { Store } from './store/types.js';
 
 const MEDIA_SWEEP_EVERY_MS = 3_600_000;
@@ -44,12 +44,9 @@ export interface CreateAppOptions {
   busy?: () => boolean;
 }
 
-export function createApp(options: CreateAppOptions): App {
+export async function createApp(options: CreateAppOptions): Promise<App> {
   const logger = options.logger ?? createLogger(options.config.logLevel);
-  const store = openSqliteStore(options.dataDir, {
-    onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
-    ...(options.busy ? { busy: options.busy } : {}),
-  });
+  const store = await createStore(options.config, options.dataDir, logger, options.busy ? { busy: options.busy } : {});
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const state = options.state ?? createPolicyState(options.config, logger);
@@ -71,14 +68,9 @@ export function createApp(options: CreateAppOptions): App {
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   // Expired media go as new media are kept; this also clears them from a gateway that stopped making any.
-  const sweepMedia = () => {
-    try {
-      gateway.sweepMedia();
-    } catch (error) {
-      logger.error({ err: error }, 'expired images and audio could not be deleted');
-    }
-  };
-  sweepMedia();
+  const sweepMedia = () =>
+    gateway.sweepMedia().catch((error: unknown) => logger.error({ err: error }, 'expired images and audio could not be deleted'));
+  void sweepMedia();
   const mediaSweeper = setInterval(sweepMedia, Math.min(options.config.server.mediaTtlMs, MEDIA_SWEEP_EVERY_MS));
   mediaSweeper.unref();
   return {
@@ -93,7 +85,7 @@ export function createApp(options: CreateAppOptions): App {
       clearInterval(mediaSweeper);
       await events.close();
       if (!options.state) await state.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -99,7 +99,7 @@ const commands: Record<string, Command> = {
     const config = load(flags.config);
     const dataDir = usableDataDir(flags);
     const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
-    const app = createApp({ config, dataDir });
+    const app = await createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
       await app.close();
       if (error instanceof GatewayError) fail(`${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);

@@ -23,7 +23,7 @@ import type { Sleep } from './core/router.js';
 import type { PolicyState } from './policy/state/types.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
-import type { Ledger } from './store/types.js';
+import type { LedgerWriter } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
 import { principalContext } from './policy/auth/principal-context.js';
@@ -72,7 +72,7 @@ export interface RunningServer {
  * answer the client saw complete is never missing from the ledger after a crash. Rows are
  * committed in batches once per event-loop turn, so this waits at most one turn.
  */
-function finishAfterLedger(res: ServerResponse, ledger: Ledger): void {
+function finishAfterLedger(res: ServerResponse, ledger: LedgerWriter): void {
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   (res as { end: unknown }).end = (...args: unknown[]) => {
     const durable = ledger.whenDurable();
@@ -86,7 +86,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
   // Requests in flight: while there are several, ledger commits are batched across a few ms.
   let inFlight = 0;
-  const app = createApp({
+  const app = await createApp({
     config: options.config,
     dataDir: options.dataDir,
     logger,
@@ -99,7 +99,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const host = options.host ?? config.server.host;
   const authOptions = { keys: app.store.keys, config, env: options.env ?? process.env };
   try {
-    assertSafeBind(host, authConfigured(authOptions), config.auth.adminKeyEnv);
+    assertSafeBind(host, await authConfigured(authOptions), config.auth.adminKeyEnv);
   } catch (error) {
     await app.close();
     throw error;

@@ -87,7 +87,7 @@ export interface GatewayDeps {
 export interface GatewayCore extends Gateway {
   openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
   /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
-  sweepMedia(): number;
+  sweepMedia(): Promise<number>;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
@@ -119,7 +119,7 @@ export class GatewayImpl implements GatewayCore {
     this.budgets = new Budgets({
       config: deps.config,
       counters: deps.state.budgets,
-      spentSince: async (filter) => deps.store.ledger.costSince(filter),
+      spentSince: (filter) => deps.store.spend.costSince(filter),
       events: deps.events ?? { emit: () => undefined },
       outage,
       ...(deps.clock ? { clock: deps.clock } : {}),
@@ -137,7 +137,7 @@ export class GatewayImpl implements GatewayCore {
       groups,
     );
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
-    this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
+    this.media = new MediaShelf(deps.store.blobs, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
@@ -391,10 +391,9 @@ export class GatewayImpl implements GatewayCore {
     );
     const images = value.images.map((image) => {
       const bytes = typeof image === 'string' ? Buffer.from(image, 'base64') : image;
-      const stored = { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
-      this.media.put(stored, context.principal);
-      return stored;
+      return { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
     });
+    await this.media.put(images, context.principal);
     // Images priced per image report no tokens, and need none.
     const usage = { ...zeroUsage(), input: value.usage?.inputTokens ?? 0, output: value.usage?.outputTokens ?? 0 };
     const accounting = this.settler.success(meta, attempt, failures, { usage, images: images.length });
@@ -424,7 +423,7 @@ export class GatewayImpl implements GatewayCore {
     let id: string | undefined;
     if (request.store) {
       id = randomUUID();
-      this.media.put({ id, mediaType, bytes: audio }, context.principal);
+      await this.media.put([{ id, mediaType, bytes: audio }], context.principal);
     }
     // Speech is billed per character; providers report no tokens for it.
     const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage(), media: { unit: 'characters', amount: characters } });
@@ -473,7 +472,7 @@ export class GatewayImpl implements GatewayCore {
     return this.media.get(id, principal);
   }
 
-  sweepMedia(): number {
+  sweepMedia(): Promise<number> {
     return this.media.sweep();
   }
 
@@ -503,15 +502,15 @@ export class GatewayImpl implements GatewayCore {
 
 
   report(query: Parameters<Gateway['report']>[0], principal: Parameters<Gateway['report']>[1]) {
-    return this.deps.store.ledger.report(query, reportScopeFor(principal));
+    return this.deps.store.reports.report(query, reportScopeFor(principal));
   }
 
   listRequests(query: Parameters<Gateway['listRequests']>[0], principal: Parameters<Gateway['listRequests']>[1]) {
-    return this.deps.store.ledger.listRequests(query, reportScopeFor(principal));
+    return this.deps.store.reports.listRequests(query, reportScopeFor(principal));
   }
 
   getRequest(id: string, principal: Parameters<Gateway['getRequest']>[1]) {
-    return this.deps.store.ledger.getRequest(id, reportScopeFor(principal));
+    return this.deps.store.reports.getRequest(id, reportScopeFor(principal));
   }
 
   live(principal: Parameters<Gateway['live']>[0]): LiveSnapshot {
@@ -519,10 +518,9 @@ export class GatewayImpl implements GatewayCore {
     return this.deps.live?.snapshot(scope) ?? { now: (this.deps.clock?.() ?? new Date()).toISOString(), inFlight: [], lastMinute: { requests: 0, errors: 0, cancelled: 0, costNanos: 0, seconds: [] } };
   }
 
-  watchedBudgets(principal: Parameters<Gateway['watchedBudgets']>[0]): Promise<BudgetStatus[]> {
+  async watchedBudgets(principal: Parameters<Gateway['watchedBudgets']>[0]): Promise<BudgetStatus[]> {
     if (reportScopeFor(principal).kind !== 'all') return this.budgetStatus(principal);
-    const keyScopes = this.deps.store.keys
-      .list()
+    const keyScopes = (await this.deps.store.keys.list())
       .flatMap((record) => this.budgets.scopesFor(keyPrincipal(record), null, []).filter((scope) => scope.scope === 'key'));
     return this.budgets.status([...this.budgets.configuredScopes(), ...keyScopes]);
   }

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewKey } from '../../src/policy/types.js';
+import type { NewKey } from '../../src/store/types.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
 /** What a virtual key may do: model allow and deny patterns, providers, requests per minute. */

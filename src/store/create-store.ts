@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LEDGER_FILE } from '../config/data-home.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { cacheKeyLookups } from './cached-keys.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './types.js';
+
+export interface CreateStoreOptions {
+  /** True while other requests are in flight, whose rows may share the next commit. */
+  busy?: () => boolean;
+}
+
+/**
+ * The store config names: PostgreSQL when `store.database` (or TOLLGATE_DATABASE_URL) is set,
+ * SQLite in `dataDir` otherwise. The server and every CLI command open it here, so they read
+ * and write the same rows from the same environment.
+ */
+export async function createStore(config: Config, dataDir: string, logger: Pick<Logger, 'error'>, options: CreateStoreOptions = {}): Promise<Store> {
+  if (config.store.database) {
+    throw new Error('store.database (TOLLGATE_DATABASE_URL): PostgreSQL storage is not available in this build yet; unset it to keep the ledger in SQLite in the data folder');
+  }
+  const store = openSqliteStore(dataDir, {
+    onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
+    ...(options.busy ? { busy: options.busy } : {}),
+  });
+  return { ...store, keys: cacheKeyLookups(store.keys) };
+}
+
+/**
+ * The store for a command that only reads (`tollgate spend`, `doctor`): undefined when there is
+ * nothing to read yet, without creating anything (no data folder, no SQLite file).
+ */
+export async function openExistingStore(config: Config, dataDir: string, logger: Pick<Logger, 'error'>): Promise<Store | undefined> {
+  if (!config.store.database && !existsSync(join(dataDir, LEDGER_FILE))) return undefined;
+  return createStore(config, dataDir, logger);
+}
