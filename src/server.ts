@@ -194,7 +194,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return path === '/mcp' ? renderMcpFailure(res, error) : (route?.renderError ?? renderOpenAIFailure)(res, error, context);
     }
     try {
-      if (path === '/health' && method === 'GET') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version });
+      if (path === '/health' && method === 'GET') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version, store: app.store.health() });
       if (draining) {
         const refusal = new GatewayError('shutting_down', 'the gateway is shutting down: it finishes the requests it has and takes no new ones; send this again shortly');
         if (path === '/mcp') return renderMcpFailure(res, refusal);

@@ -249,6 +249,15 @@ export interface Store {
   /** Images and audio. */
   blobs: BlobStore;
   webhooks: WebhookDeliveryStore;
+  /** Where the ledger's rows are going, for `/health`. */
+  health(): StoreHealth;
   /** Commits what is queued, then closes the connections. */
   close(): Promise<void>;
+}
+
+export interface StoreHealth {
+  /** `degraded`: the database is out of reach and rows wait in the local spool. */
+  ledger: 'ok' | 'degraded';
+  /** Requests in the local spool, waiting for the database. */
+  spooled: number;
 }

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { GatewayError } from '../../core/errors.js';
 import { generateKey, hashKey, randomBase62 } from '../sqlite/keys.js';
-import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from './interfaces.js';
+import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
 
 const NANOS_PER_USD = 1e9;
 const DISPLAY_PREFIX_LENGTH = 10;

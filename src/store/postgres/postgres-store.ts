@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import type pg from 'pg';
 import { describeDatabaseUrl, isUnreachable, openPool } from './connection.js';
-import type { Store } from './interfaces.js';
+import type { Store } from '../types.js';
 import { postgresBlobs } from './blobs.js';
 import { postgresKeyStore } from './keys.js';
-import { postgresLedger, type LedgerHealth, type PostgresLedger } from './ledger-writer.js';
+import { postgresLedger, type PostgresLedger } from './ledger-writer.js';
 import { migrate } from './migrations.js';
 import { postgresCostSince, postgresGetRequest, postgresListRequests, postgresRefusals, postgresReport } from './report.js';
 import { LedgerSpool } from './spool.js';
@@ -32,7 +32,6 @@ export interface PostgresStore extends Store {
   ledger: PostgresLedger;
   /** `host:port/db`, never the credentials. */
   readonly description: string;
-  health(): LedgerHealth;
   /** Resolves at the next key change this instance hears of (tests wait on it). */
   keysChanged(): Promise<void>;
   /**

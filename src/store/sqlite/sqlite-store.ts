@@ -85,6 +85,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     keys: sqliteKeyStore(db),
     blobs: sqliteBlobs(db, () => afterWrite(true)),
     webhooks: sqliteWebhookDeliveries(db),
+    // Rows are written where they are read: there is no spool.
+    health: () => ({ ledger: 'ok', spooled: 0 }),
     close: async () => {
       ledger.flush();
       // The worker's connection closes first, so that this one, the last, folds the WAL back
