@@ -16,7 +16,12 @@ interface Lookup {
   at: number;
 }
 
-export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: () => number = Date.now): KeyStore {
+export interface CachedKeyStore extends KeyStore {
+  /** Drops every remembered lookup: another instance changed a key (PostgreSQL told us). */
+  forget(): void;
+}
+
+export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: () => number = Date.now): CachedKeyStore {
   // By digest: the map must not be a list of live keys in the clear.
   const lookups = new Map<string, Lookup>();
   let anyKey: { value: boolean; at: number } | undefined;
@@ -25,6 +30,10 @@ export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: 
     return result;
   };
   return {
+    forget: () => {
+      lookups.clear();
+      if (anyKey && !anyKey.value) anyKey = undefined;
+    },
     create: async (input) => {
       const created = await keys.create(input);
       anyKey = { value: true, at: now() };

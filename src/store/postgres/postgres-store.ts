@@ -9,7 +9,8 @@ import type pg from 'pg';
 import { describeDatabaseUrl, isUnreachable, openPool } from './connection.js';
 import type { Store } from '../types.js';
 import { postgresBlobs } from './blobs.js';
-import { postgresKeyStore } from './keys.js';
+import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from '../cached-keys.js';
+import { listenForKeyChanges, postgresKeyStore, type KeyChangeListener } from './keys.js';
 import { postgresLedger, type PostgresLedger } from './ledger-writer.js';
 import { migrate } from './migrations.js';
 import { postgresCostSince, postgresGetRequest, postgresListRequests, postgresRefusals, postgresReport } from './report.js';
@@ -26,6 +27,8 @@ export interface PostgresStoreOptions {
   /** The ledger started spooling (PostgreSQL out of reach), or drained its spool. */
   onDegraded?: (degraded: boolean, error?: unknown) => void;
   poolMax?: number;
+  /** The clock key lookups are remembered by (tests move it past the cache's time). */
+  now?: () => number;
 }
 
 export interface PostgresStore extends Store {
@@ -61,7 +64,9 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     onWriteError: options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)),
     ...(options.onDegraded ? { onDegraded: options.onDegraded } : {}),
   });
-  const keys = postgresKeyStore(pool, { url: options.url });
+  const keys = cacheKeyLookups(postgresKeyStore(pool), KEY_LOOKUP_TTL_MS, options.now);
+  let listener: KeyChangeListener | undefined;
+
   /** Reads see every row recorded before them (those spooled excepted, until they drain). */
   const read = async <T>(run: () => Promise<T>): Promise<T> => {
     await schemaReady();
@@ -75,6 +80,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   const blobs = postgresBlobs(pool);
   const webhooks = postgresWebhookDeliveries(pool);
   let started: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
 
   return {
     description,
@@ -108,7 +114,10 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       listRecent: withSchema(webhooks.listRecent),
     },
     health: () => ledger.health(),
-    keysChanged: () => keys.changed(),
+    keysChanged: () => {
+      if (!listener) throw new Error('keysChanged: the store is not ready yet (await ready())');
+      return listener.changed();
+    },
     ready: () => {
       started ??= (async () => {
         try {
@@ -116,15 +125,18 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         } catch (error) {
           if (!isUnreachable(error)) throw error;
         }
-        await keys.listen();
+        listener = await listenForKeyChanges({ url: options.url, onChange: () => keys.forget() });
         await ledger.drainSpool();
       })();
       return started;
     },
-    close: async () => {
-      await ledger.close();
-      await keys.close();
-      await pool.end();
+    close: () => {
+      closing ??= (async () => {
+        await ledger.close();
+        await listener?.close();
+        await pool.end();
+      })();
+      return closing;
     },
   };
 }
