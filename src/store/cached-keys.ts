@@ -5,6 +5,7 @@
  * within that time; a change made through this store is in force at once.
  */
 import { createHash } from 'node:crypto';
+import { GatewayError } from '../core/errors.js';
 import type { KeyRecord, KeyStore } from './types.js';
 
 export const KEY_LOOKUP_TTL_MS = 250;
@@ -14,6 +15,10 @@ const MAX_REMEMBERED = 10_000;
 interface Lookup {
   record: KeyRecord | undefined;
   at: number;
+}
+
+function isStoreOutage(error: unknown): boolean {
+  return error instanceof GatewayError && error.kind === 'store_unavailable';
 }
 
 export interface CachedKeyStore extends KeyStore {
@@ -48,10 +53,16 @@ export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: 
       if (remembered && now() - remembered.at < ttlMs) {
         record = remembered.record;
       } else {
-        // Looked up without `at`: expiry is checked below, against the time of each request.
-        record = await keys.findByKey(key, new Date(0));
-        if (lookups.size >= MAX_REMEMBERED) [...lookups.keys()].slice(0, MAX_REMEMBERED / 2).forEach((old) => lookups.delete(old));
-        lookups.set(digest, { record, at: now() });
+        try {
+          // Looked up without `at`: expiry is checked below, against the time of each request.
+          record = await keys.findByKey(key, new Date(0));
+          if (lookups.size >= MAX_REMEMBERED) [...lookups.keys()].slice(0, MAX_REMEMBERED / 2).forEach((old) => lookups.delete(old));
+          lookups.set(digest, { record, at: now() });
+        } catch (error) {
+          // The database is out of reach: the last answer stands until it is back.
+          if (!remembered || !isStoreOutage(error)) throw error;
+          record = remembered.record;
+        }
       }
       if (record?.expiresAt != null && Date.parse(record.expiresAt) <= at.getTime()) return undefined;
       return record;
@@ -61,7 +72,13 @@ export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: 
     hasActiveKeys: async () => {
       // Keys are never deleted: once there is one, the answer stays true.
       if (anyKey && (anyKey.value || now() - anyKey.at < ttlMs)) return anyKey.value;
-      const value = await keys.hasActiveKeys();
+      let value: boolean;
+      try {
+        value = await keys.hasActiveKeys();
+      } catch (error) {
+        if (!anyKey || !isStoreOutage(error)) throw error;
+        return anyKey.value;
+      }
       anyKey = { value, at: now() };
       return value;
     },

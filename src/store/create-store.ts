@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { LEDGER_FILE } from '../config/data-home.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { cacheKeyLookups } from './cached-keys.js';
+import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from './cached-keys.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
 export interface CreateStoreOptions {
   /** True while other requests are in flight, whose rows may share the next commit. */
   busy?: () => boolean;
+  /** The clock key lookups are remembered by (tests move it past the cache's time). */
+  now?: () => number;
 }
 
 /**
@@ -18,12 +20,12 @@ export interface CreateStoreOptions {
  * and write the same rows from the same environment.
  */
 export async function createStore(config: Config, dataDir: string, logger: Pick<Logger, 'error' | 'warn' | 'info'>, options: CreateStoreOptions = {}): Promise<Store> {
-  if (config.store.database) return openPostgres(config.store.database, dataDir, logger);
+  if (config.store.database) return openPostgres(config.store.database, dataDir, logger, options.now);
   const store = openSqliteStore(dataDir, {
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
     ...(options.busy ? { busy: options.busy } : {}),
   });
-  return { ...store, keys: cacheKeyLookups(store.keys) };
+  return { ...store, keys: cacheKeyLookups(store.keys, KEY_LOOKUP_TTL_MS, options.now) };
 }
 
 /**
@@ -31,11 +33,12 @@ export async function createStore(config: Config, dataDir: string, logger: Pick<
  * sent. PostgreSQL out of reach does not stop a start (rows spool until it answers); a database
  * that answers but refuses (credentials, no such database) does.
  */
-async function openPostgres(url: string, dataDir: string, logger: Pick<Logger, 'error' | 'warn' | 'info'>): Promise<Store> {
+async function openPostgres(url: string, dataDir: string, logger: Pick<Logger, 'error' | 'warn' | 'info'>, now?: () => number): Promise<Store> {
   const { openPostgresStore } = await import('./postgres/postgres-store.js');
   const store = openPostgresStore({
     url,
     dataDir,
+    ...(now ? { now } : {}),
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
     onDegraded: (degraded, error) => {
       const where = `PostgreSQL at ${store.description}`;
