@@ -6,10 +6,14 @@
  * of the machine's server), every answer a client saw complete is in PostgreSQL once it drains,
  * exactly once.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { runCli } from '../support/cli.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestDatabase, PG_HOST, PG_PORT, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
@@ -93,6 +97,34 @@ describe.skipIf(!available)(`three instances on one PostgreSQL and one Redis${sk
       const refused = await chat(gateway!, key);
       expect(refused.status).toBe(401);
     }
+  });
+
+  it('tollgate keys and tollgate spend use the same PostgreSQL as the servers, from the same environment', async () => {
+    prefix = testPrefix();
+    const [one] = await startThree(database.url());
+    const env = { TOLLGATE_DATABASE_URL: database.url(), TOLLGATE_REDIS_URL: REDIS_URL };
+    const cli = async (...args: string[]) => {
+      // A data folder of its own: what it reads and writes must come from PostgreSQL, not from it.
+      const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+      try {
+        const run = runCli([...args, '--data-dir', dataDir], env);
+        const code = await run.exited;
+        return { code, stdout: run.stdout(), stderr: run.stderr() };
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    };
+    const created = await cli('keys', 'create', '--name', 'from-cli', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = JSON.parse(created.stdout) as { key: string };
+    upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 1000 } });
+    expect((await chat(one!, key)).status).toBe(200);
+    await one!.server.app.store.ledger.whenDurable();
+    const spend = await cli('spend', '--by', 'key', '--json');
+    expect(spend.code, spend.stderr).toBe(0);
+    expect(spend.stdout).toContain('"api_key_name": "from-cli"');
+    const listed = await cli('keys', 'list', '--json');
+    expect(listed.stdout).toContain('from-cli');
   });
 
   it('one key with a total budget, 300 concurrent requests round-robin: the refused get 402 and never reach the upstream; spend stays within the budget plus one request', async () => {
