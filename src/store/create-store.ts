@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { LEDGER_FILE } from '../config/data-home.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { cacheKeyLookups } from './cached-keys.js';
+import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from './cached-keys.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
 export interface CreateStoreOptions {
   /** True while other requests are in flight, whose rows may share the next commit. */
   busy?: () => boolean;
+  /** The clock key lookups are remembered by (tests move it past the cache's time). */
+  now?: () => number;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function createStore(config: Config, dataDir: string, logger: Pick<
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
     ...(options.busy ? { busy: options.busy } : {}),
   });
-  return { ...store, keys: cacheKeyLookups(store.keys) };
+  return { ...store, keys: cacheKeyLookups(store.keys, KEY_LOOKUP_TTL_MS, options.now) };
 }
 
 /**

@@ -15,20 +15,20 @@ import { createPolicyState } from '../../src/policy/state/create.js';
 import { createPricing } from '../../src/core/pricing.js';
 import { createLogger } from '../../src/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../support/store.js';
 import type { RequestRow, Store } from '../../src/store/types.js';
 
 const opened: Array<{ store: Store; dir: string }> = [];
-afterEach(() => {
+afterEach(async () => {
   for (const { store, dir } of opened.splice(0)) {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-function gatewayWith(observer: RequestObserver, warnings: unknown[] = []) {
+async function gatewayWith(observer: RequestObserver, warnings: unknown[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-observer-'));
-  const store = openSqliteStore(dir);
+  const store = await openStore(dir);
   opened.push({ store, dir });
   const config = parseConfig({}, {});
   const logger = createLogger('silent');
@@ -42,7 +42,7 @@ const chat = (text: string, model = 'mock/echo'): ChatRequest => ({ model, call:
 describe('the request observer', () => {
   it('hears received then settled, once each and with the same id, for answers, streams, embeddings and refusals', async () => {
     const heard: Array<['received', RequestStarted] | ['settled', RequestRow]> = [];
-    const { gateway } = gatewayWith({ received: (request) => void heard.push(['received', request]), settled: (row) => void heard.push(['settled', row]) });
+    const { gateway } = await gatewayWith({ received: (request) => void heard.push(['received', request]), settled: (row) => void heard.push(['settled', row]) });
 
     await gateway.chat(chat('one'), { face: 'openai', user: 'alice' });
     const stream = await gateway.chatStream(chat('two'), { face: 'anthropic' });
@@ -69,7 +69,7 @@ describe('the request observer', () => {
 
   it('cannot fail a request or lose its ledger row by throwing; the failure is logged', async () => {
     const warnings: unknown[] = [];
-    const { gateway, store } = gatewayWith(
+    const { gateway, store } = await gatewayWith(
       {
         received: () => {
           throw new Error('observer broke on received');
@@ -82,7 +82,7 @@ describe('the request observer', () => {
     );
     const result = await gateway.chat(chat('still answered'), { face: 'openai' });
     expect(result.servedModel).toBe('mock/echo');
-    const found = await store.ledger.getRequest(result.requestId, { kind: 'all' });
+    const found = await store.reports.getRequest(result.requestId, { kind: 'all' });
     expect(found?.request).toMatchObject({ status: 'ok', servedModel: 'mock/echo' });
     expect(warnings).toHaveLength(2);
   });
