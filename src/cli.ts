@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { App } from './app.js';
+import type { RunningServer } from './server.js';
 import type { StandingCaller } from './policy/auth/standing-caller.js';
 import { describeEnvProviders } from './config/env-providers.js';
 import { ConfigError, loadConfig } from './config/load.js';
@@ -89,15 +90,7 @@ const commands: Record<string, Command> = {
       throw error;
     });
     process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`);
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      void server.close().then(() => process.exit(0));
-      setTimeout(() => process.exit(0), 5_000).unref();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const stop = drainOnSignals(server, config.server.drainMs);
     stopWithParentShell(stop);
   },
 
@@ -143,6 +136,41 @@ const commands: Record<string, Command> = {
     process.exitCode = await runDoctorCommand({ ...values, configFile: flags.config, home });
   },
 };
+
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * The first SIGTERM or SIGINT drains: in-flight requests finish (up to `drainMs`), their rows
+ * are committed, the stores close, one line says what was drained, exit 0. A second signal
+ * ends what is still open at once, after the commit, and exits 128 + its number.
+ */
+function drainOnSignals(server: RunningServer, drainMs: number): () => void {
+  let exitCode: number | undefined;
+  const begin = (code: number) => {
+    if (exitCode !== undefined) {
+      exitCode = code;
+      server.cutDrain();
+      return;
+    }
+    exitCode = 0;
+    const started = Date.now();
+    process.stderr.write(`tollgate: stopping; letting requests in flight finish (up to ${drainMs} ms; a second signal ends them now)\n`);
+    void server.drain(drainMs).then(
+      ({ finished, cancelled }) => {
+        process.stderr.write(
+          `tollgate: drained in ${Date.now() - started} ms: ${finished} request${finished === 1 ? '' : 's'} finished, ${cancelled} cancelled${cancelled ? ' (billed for what was received)' : ''}; ledger committed, stores closed\n`,
+        );
+        process.exit(exitCode);
+      },
+      (error: unknown) => {
+        process.stderr.write(`tollgate: stopping failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => begin(exitCode === undefined ? 0 : 128 + SIGNAL_NUMBERS[signal]));
+  return () => begin(0);
+}
 
 function describeListenError(error: NodeJS.ErrnoException & { port?: number; address?: string }, address: { port: number; host: string }): string {
   const where = `${address.host}:${error.port ?? address.port}`;

@@ -15,6 +15,7 @@ import { responsesRoutes } from './faces/responses/handler.js';
 import { reportRoutes } from './faces/report/routes.js';
 import { applyReportingHeaders } from './http/reporting-headers.js';
 import { bodyAbandoned } from './http/body.js';
+import { InFlightRequests, type DrainSummary } from './http/drain.js';
 import { sendJson, sendText } from './http/respond.js';
 import { IdempotencyCache } from './http/idempotency.js';
 import { createRequestGuard, defaultBodyKind } from './http/request-guard.js';
@@ -53,7 +54,16 @@ export interface RunningServer {
   app: App;
   /** The faces' routes (`/health`, `/llms.txt` and `/mcp` are served beside them), for tests that cover every route. */
   routes: readonly Route[];
+  /** Stops at once: open requests are cut, then the stores close. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully: no new connections, `/health` answers 503 `draining`, requests in flight
+   * finish (those still open after `deadlineMs`, or at `cutDrain()`, end as cancelled), their
+   * rows are committed and the stores close.
+   */
+  drain(deadlineMs: number): Promise<DrainSummary>;
+  /** Ends a drain in progress now, as at its deadline. */
+  cutDrain(): void;
 }
 
 /** The HTTP server: OpenAI-compatible API, /mcp (Streamable HTTP), /llms.txt and /health. */
@@ -131,6 +141,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // closes: a client trickling bytes (slowloris) cannot hold a connection for ever. Node checks
   // open connections every connectionsCheckingInterval. Answers, streams included, are not bound.
   const requestTimeout = config.server.requestTimeoutMs;
+  const inFlightRequests = new InFlightRequests();
+  let draining = false;
   const server = createServer(
     {
       requestTimeout,
@@ -143,9 +155,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       res.once('close', () => {
         inFlight -= 1;
       });
-      void dispatch(req, res);
+      if (draining) closeAfterAnswer(res);
+      const handled = dispatch(req, res);
+      // A standing GET /mcp stream has no end of its own: a drain does not wait for it.
+      if (!(req.method === 'GET' && (req.url === '/mcp' || req.url?.startsWith('/mcp?')))) inFlightRequests.track(res, handled);
     },
   );
+
+  /** While draining, no connection is kept alive: each closes once its answer is sent. */
+  function closeAfterAnswer(res: ServerResponse): void {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+  }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -173,7 +194,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return path === '/mcp' ? renderMcpFailure(res, error) : (route?.renderError ?? renderOpenAIFailure)(res, error, context);
     }
     try {
-      if (path === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'tollgate', version });
+      if (path === '/health' && method === 'GET') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version });
+      if (draining) {
+        const refusal = new GatewayError('shutting_down', 'the gateway is shutting down: it finishes the requests it has and takes no new ones; send this again shortly');
+        if (path === '/mcp') return renderMcpFailure(res, refusal);
+        throw refusal;
+      }
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
       // The console's pages hold no data, so they load without a credential; its API calls carry one.
       if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return consolePages.handle(req, res, path);
@@ -228,19 +254,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const address = server.address() as AddressInfo;
   const listening = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${listening}:${address.port}`;
+  const close = async () => {
+    await mcp.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await app.close();
+  };
   return {
     url,
     gateway,
     app,
     routes: routes.routes,
-    close: async () => {
-      await mcp.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await app.close();
+    close,
+    drain: async (deadlineMs) => {
+      // The port stays open so that /health says `draining` and new requests get a 503 to retry
+      // elsewhere, rather than a refused connection.
+      draining = true;
+      server.closeIdleConnections();
+      for (const res of inFlightRequests.responses()) closeAfterAnswer(res);
+      const summary = await inFlightRequests.drain(deadlineMs);
+      await close();
+      return summary;
     },
+    cutDrain: () => inFlightRequests.cut(),
   };
 }
 

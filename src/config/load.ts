@@ -62,6 +62,17 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     if (provider.kind === 'openai-compatible' && !provider.baseURL) problems.push(`providers.${id}.baseURL: an openai-compatible provider needs a baseURL`);
     resolveSecrets(id, provider, env, problems);
   }
+  for (const [name, group] of Object.entries(config.modelGroups)) {
+    const ids = new Set<string>();
+    group.deployments.forEach((deployment, index) => {
+      const field = `modelGroups.${name}.deployments.${index}`;
+      if (!config.providers[deployment.provider]) problems.push(`${field}.provider: no provider "${deployment.provider}" is configured`);
+      if (deployment.apiKey) deployment.apiKey = resolveSecret(deployment.apiKey, `${field}.apiKey`, env, problems);
+      deployment.id ??= `${name}#${index}`;
+      if (ids.has(deployment.id)) problems.push(`${field}.id: "${deployment.id}" names two deployments of this group`);
+      ids.add(deployment.id);
+    });
+  }
   // The config file's setting wins; the environment variable serves when it has none.
   const redisField = config.store.redis ? 'store.redis' : 'TOLLGATE_REDIS_URL';
   const redis = config.store.redis ?? env.TOLLGATE_REDIS_URL;
@@ -88,6 +99,9 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
 
 function resolveSecrets(id: string, provider: ProviderConfig, env: Env, problems: string[]): void {
   if (provider.apiKey) provider.apiKey = resolveSecret(provider.apiKey, `providers.${id}.apiKey`, env, problems);
+  if (provider.apiKeys) provider.apiKeys = provider.apiKeys.map((key, index) => resolveSecret(key, `providers.${id}.apiKeys.${index}`, env, problems));
+  // The provider's own calls (model lists, a lone candidate) use its first key.
+  if (!provider.apiKey && provider.apiKeys) provider.apiKey = provider.apiKeys[0];
   for (const [name, value] of Object.entries(provider.headers ?? {})) {
     provider.headers![name] = resolveSecret(value, `providers.${id}.headers.${name}`, env, problems);
   }

@@ -52,6 +52,8 @@ export const ProviderConfig = z
     kind: ProviderKind,
     baseURL: z.url().optional(),
     apiKey: Secret.optional(),
+    /** Several keys (after `apiKey`, if set): requests take turns, and a key answered with a 429 rests while the others serve. */
+    apiKeys: z.array(Secret).min(1).optional(),
     /** Extra headers sent upstream on every call (values may be `env:NAME`). */
     headers: z.record(z.string(), z.string()).optional(),
     /** Whole-attempt deadline; for streams, the deadline for the first content token. */
@@ -67,6 +69,42 @@ export const ProviderConfig = z
   })
   .strict();
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+/** How a model group picks the order its deployments are tried in for one request. */
+export const strategyNames = ['ordered', 'weighted', 'round-robin', 'least-latency', 'cheapest', 'least-busy'] as const;
+export const StrategyName = z.enum(strategyNames);
+export type StrategyName = z.infer<typeof StrategyName>;
+
+/** One place a model group's model is served: a configured provider and its own id for the model. */
+export const DeploymentConfig = z
+  .object({
+    /** Names the deployment in breakers, limits and logs; by default `<group>#<index>`. */
+    id: z.string().min(1).optional(),
+    /** A configured provider. */
+    provider: z.string().min(1),
+    /** The model id that provider knows. */
+    model: z.string().min(1),
+    /** Replaces the provider's key for this deployment (may be `env:NAME`). */
+    apiKey: Secret.optional(),
+    /** Replaces the provider's base URL for this deployment. */
+    baseURL: z.url().optional(),
+    /** Share of traffic under the `weighted` strategy. */
+    weight: z.number().positive().default(1),
+    /** The provider's own limits for this deployment: at either, it is skipped rather than sent a request it would refuse. */
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+  })
+  .strict();
+export type DeploymentConfig = z.infer<typeof DeploymentConfig>;
+
+/** A model clients ask for by one name, served by several deployments. */
+export const ModelGroupConfig = z
+  .object({
+    strategy: StrategyName.default('ordered'),
+    deployments: z.array(DeploymentConfig).min(1),
+  })
+  .strict();
+export type ModelGroupConfig = z.infer<typeof ModelGroupConfig>;
 
 export const BudgetPeriod = z.enum(['day', 'week', 'month', 'total']);
 
@@ -176,6 +214,11 @@ export const ConfigSchema = z
          */
         requestTimeoutMs: z.number().int().positive().default(120_000),
         /**
+         * On SIGTERM or SIGINT, how long requests and streams in flight may take to finish
+         * before the rest are ended as cancelled (billed for what was received).
+         */
+        drainMs: z.number().int().nonnegative().default(30_000),
+        /**
          * Host names the gateway answers to besides loopback names, IP addresses and the `host` it
          * listens on: `name` (any port), `name:port`, or `.example.com` (it and its subdomains).
          * Any other Host is refused (403), so a DNS-rebinding page cannot reach the gateway.
@@ -214,6 +257,8 @@ export const ConfigSchema = z
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), ProviderConfig).default({}),
     /** Per-model overrides keyed by `provider/model`. */
     models: z.record(z.string(), ModelSettings).default({}),
+    /** Model groups keyed by the id clients send (`anthropic/claude-sonnet-4-5`, or a bare name). */
+    modelGroups: z.record(z.string().min(1), ModelGroupConfig).default({}),
     routing: z
       .object({
         /** Extra tries of the same candidate for errors that provably were not billed. */
@@ -221,6 +266,8 @@ export const ConfigSchema = z
         /** First backoff; doubles on each retry, with jitter, capped by maxBackoffMs. */
         backoffMs: z.number().int().min(0).default(200),
         maxBackoffMs: z.number().int().min(0).default(5_000),
+        /** How long a pooled API key rests after a 429 that names no `retry-after`. */
+        keyRestMs: z.number().int().min(0).default(30_000),
         /** A candidate that fails this many times in a row is skipped for `cooldownMs`. */
         circuitBreaker: z
           .object({

@@ -6,6 +6,7 @@ import { applyRules } from '../policy/rules.js';
 import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { resolveCandidates, type Candidate } from './candidates.js';
+import type { ModelGroups } from './model-groups.js';
 import { GatewayError } from './errors.js';
 import { fileTokens } from './estimate/prompt-files.js';
 import type { RequestEstimate } from './estimate/request-estimate.js';
@@ -61,6 +62,7 @@ export class Admission {
     private readonly budgets: Budgets,
     private readonly rateLimiter: RateLimiter,
     private readonly maxOutputOf: (modelId: string) => number | undefined,
+    private readonly groups?: ModelGroups,
   ) {}
 
   async admit(request: AdmissionRequest): Promise<Admitted> {
@@ -179,20 +181,22 @@ export class Admission {
         return []; // A denied fallback is skipped; only the requested model's denial is the client's answer.
       }
     });
-    const all = resolveCandidates(model, { ...request.gateway, models: fallbacks }, this.registry);
+    const all = resolveCandidates(model, { ...request.gateway, models: fallbacks }, this.registry, this.groups);
+    // A key's model list names what clients send: a group's name, not the ids of its deployments.
+    const asked = (candidate: Candidate) => candidate.deployment?.group ?? candidate.id;
 
     const limits = request.principal?.limits;
     const gateway = request.gateway;
     const allowed = all.filter(
       (candidate) =>
-        (!limits?.models || modelAllowed(candidate.id, limits.models)) &&
+        (!limits?.models || modelAllowed(asked(candidate), limits.models)) &&
         (!limits?.providers || limits.providers.includes(candidate.provider.id)) &&
         (!gateway?.zeroDataRetention || candidate.provider.config.zeroDataRetention) &&
         (!gateway?.disallowPromptTraining || !candidate.provider.config.trainsOnPrompts),
     );
     if (allowed.length > 0) return allowed;
-    if (limits?.models && !all.some((candidate) => modelAllowed(candidate.id, limits.models!))) {
-      throw new GatewayError('forbidden', `this key may not use ${all.map((c) => c.id).join(', ')}; it may use ${limits.models.join(', ')}`, { model });
+    if (limits?.models && !all.some((candidate) => modelAllowed(asked(candidate), limits.models!))) {
+      throw new GatewayError('forbidden', `this key may not use ${[...new Set(all.map(asked))].join(', ')}; it may use ${limits.models.join(', ')}`, { model });
     }
     if (limits?.providers && !all.some((candidate) => limits.providers!.includes(candidate.provider.id))) {
       throw new GatewayError('forbidden', `this key may not use provider(s) ${[...new Set(all.map((c) => c.provider.id))].join(', ')}; it may use ${limits.providers.join(', ')}`, { model });

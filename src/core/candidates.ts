@@ -1,5 +1,7 @@
 import { GatewayError } from './errors.js';
 import type { ProviderEntry, ProviderRegistry } from '../providers/registry.js';
+import type { ModelGroups } from './model-groups.js';
+import type { Deployment } from './strategies/strategy.js';
 import type { GatewayOptions } from './types.js';
 
 /** One (provider, model) pair the router may try. */
@@ -9,6 +11,13 @@ export interface Candidate {
   provider: ProviderEntry;
   /** The model id the provider knows, without our prefix. */
   modelId: string;
+  /** Set when the candidate is a deployment of a model group. */
+  deployment?: Deployment;
+}
+
+/** What breakers know a candidate by: its deployment, or its `provider/model`. */
+export function healthId(candidate: Candidate): string {
+  return candidate.deployment?.id ?? candidate.id;
 }
 
 /**
@@ -31,14 +40,20 @@ export function splitModelId(id: string): { providerId: string; modelId: string 
 }
 
 /**
- * The requested model, then the fallback models, as candidates: `only` drops providers not
- * listed, `order` moves the listed providers first (in that order), keeping the rest stable.
+ * The requested model, then the fallback models, as candidates (a model group gives its
+ * deployments, in its strategy's order): `only` drops providers not listed, `order` moves the
+ * listed providers first (in that order), keeping the rest stable.
  */
-export function resolveCandidates(model: string, options: GatewayOptions | undefined, registry: ProviderRegistry): Candidate[] {
+export function resolveCandidates(model: string, options: GatewayOptions | undefined, registry: ProviderRegistry, groups?: ModelGroups): Candidate[] {
   const ids = [model, ...(options?.models ?? [])].filter((id, index, all) => all.indexOf(id) === index);
   const candidates: Candidate[] = [];
   const unknown: string[] = [];
   for (const id of ids) {
+    const deployments = groups?.candidates(id);
+    if (deployments) {
+      candidates.push(...deployments);
+      continue;
+    }
     const parts = splitModelId(id);
     if (!parts) {
       throw new GatewayError('invalid_request', `model "${id}" must be written as provider/model, e.g. openai/gpt-4o-mini or mock/echo`, {

@@ -48,10 +48,14 @@ export function statusKind(status: number): ErrorKind {
  * fallback. Messages kept here are the upstream's, whole: the router redacts secrets from them
  * and only then cuts them (a secret cut in two would no longer be recognised).
  */
-export function classifyUpstreamError(error: unknown, where: { provider: string; model: string }): GatewayError {
+/**
+ * `now` (ms since the epoch) is what a `retry-after` given as an HTTP date is measured from:
+ * the gateway's clock, so a test can fix it.
+ */
+export function classifyUpstreamError(error: unknown, where: { provider: string; model: string }, now: number = Date.now()): GatewayError {
   const own = ownGatewayError(error);
   if (own) return own;
-  if (APICallError.isInstance(error)) return fromApiCallError(error, where);
+  if (APICallError.isInstance(error)) return fromApiCallError(error, where, now);
   // The provider package refused the request before sending it: this provider cannot take this
   // request's shape (another one may), not an upstream failure.
   if (UnsupportedFunctionalityError.isInstance(error) || InvalidPromptError.isInstance(error) || InvalidArgumentError.isInstance(error)) {
@@ -74,7 +78,7 @@ export function classifyUpstreamError(error: unknown, where: { provider: string;
   return new GatewayError('upstream_server_error', `provider ${where.provider} failed: ${message}`, where);
 }
 
-function fromApiCallError(error: APICallError, where: { provider: string; model: string }): GatewayError {
+function fromApiCallError(error: APICallError, where: { provider: string; model: string }, now: number): GatewayError {
   const status = error.statusCode;
   const cause = errorCode(error.cause);
   if (status === undefined) {
@@ -92,7 +96,7 @@ function fromApiCallError(error: APICallError, where: { provider: string; model:
   const upstreamCode = bodyCode(error.responseBody);
   let kind = (upstreamCode && codeKinds[upstreamCode]) || statusKind(status);
   if (kind === 'upstream_bad_request' && contextMessages.test(error.message)) kind = 'context_exceeded';
-  const retryAfterSeconds = retryAfter(error.responseHeaders);
+  const retryAfterSeconds = retryAfter(error.responseHeaders, now);
   return new GatewayError(kind, `provider ${where.provider} answered ${status}: ${error.message}`, {
     ...where,
     upstreamStatus: status,
@@ -116,14 +120,15 @@ export function bodyCode(body: string | undefined): string | undefined {
   return undefined;
 }
 
-export function retryAfter(headers: Record<string, string | string[] | undefined> | undefined): number | undefined {
+/** Seconds to wait, from `retry-after` as delay-seconds or as an HTTP date (measured from `now`). */
+export function retryAfter(headers: Record<string, string | string[] | undefined> | undefined, now: number = Date.now()): number | undefined {
   const raw = headers?.['retry-after'];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds;
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
 function errorCode(error: unknown): string | undefined {

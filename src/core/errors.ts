@@ -37,6 +37,8 @@ export const errorKinds = {
   circuit_open: { status: 503, retryable: false, fallback: false },
   /** The shared policy store (budgets, rate limits, idempotency) cannot be reached. */
   store_unavailable: { status: 503, retryable: false, fallback: false },
+  /** The gateway is draining before it stops: it finishes what it has and takes nothing new. */
+  shutting_down: { status: 503, retryable: false, fallback: false },
   client_closed: { status: 499, retryable: false, fallback: false },
   internal: { status: 500, retryable: false, fallback: false },
 } as const satisfies Record<string, { status: number; retryable: boolean; fallback: boolean }>;

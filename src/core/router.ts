@@ -1,11 +1,15 @@
 import { setTimeout as timersSleep } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { AttemptRow } from '../store/types.js';
-import type { Candidate } from './candidates.js';
+import { healthId, type Candidate } from './candidates.js';
+import type { AttemptWatch } from './deployment-figures.js';
+import type { KeyPools } from './key-pools.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
+import { attemptEndedOf, type Hooks } from './hooks.js';
+import { withUpstreamHeaders } from './upstream-headers.js';
 import { reportedUsageOf } from './reported-usage.js';
 import type { TokenUsage } from './types.js';
 
@@ -56,8 +60,21 @@ export interface RouteOptions {
   contextWindowOf?: (candidate: Candidate) => number | undefined;
   /** Backoff and `retry-after` waits go through it. */
   sleep?: Sleep;
+  /** Ledger times and `retry-after` dates are read from it (ms since the epoch). */
+  clock?: () => number;
   /** Prices what a failed attempt is known to have used (the upstream may bill it). */
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
+  /** Told when each attempt starts, and when a failed one ends (the served one ends at settlement). */
+  hooks?: Hooks;
+  /**
+   * Takes the candidate's slot under its own RPM/TPM limits before its first try; a candidate
+   * at its limit is skipped (the answer: seconds until it has room).
+   */
+  takeSlot?: (candidate: Candidate) => Promise<{ full: false } | { full: true; retryAfterSeconds: number }>;
+  /** Follows each attempt, for the strategies' latency and in-flight figures. */
+  watch?: (candidate: Candidate) => AttemptWatch;
+  /** Providers with several keys: each attempt takes the next key not resting after a 429. */
+  keys?: KeyPools;
 }
 
 /**
@@ -71,30 +88,53 @@ export async function route<T>(
   run: (attempt: AttemptHandle) => PromiseLike<T>,
 ): Promise<RouteOutcome<T>> {
   const failures = options.failures;
+  const now = options.clock ?? Date.now;
   let seq = 0;
   let lastError: GatewayError | undefined;
   const paused: string[] = [];
+  const full: { id: string; retryAfterSeconds: number }[] = [];
   const context = new ContextFloor(options.contextWindowOf);
-  for (const candidate of candidates) {
-    if (!context.mayFit(candidate)) continue;
-    if (!(await options.breakers.allow(candidate.id, candidate.provider.config.timeoutMs))) {
-      paused.push(candidate.id);
+  for (const pooled of candidates) {
+    if (!context.mayFit(pooled)) continue;
+    const health = healthId(pooled);
+    if (!(await options.breakers.allow(health, pooled.provider.config.timeoutMs))) {
+      paused.push(pooled.id);
       continue;
     }
-    for (let attemptOnCandidate = 0; ; attemptOnCandidate++) {
+    const slot = await options.takeSlot?.(pooled);
+    if (slot?.full) {
+      await options.breakers.release(health);
+      full.push({ id: pooled.id, retryAfterSeconds: slot.retryAfterSeconds });
+      continue;
+    }
+    for (let attemptOnCandidate = 0, keyChanges = 0; ; attemptOnCandidate++) {
       if (options.clientSignal?.aborted) throw clientClosed(failures);
+      const key = options.keys?.pick(pooled) ?? { kind: 'key', candidate: pooled };
+      if (key.kind === 'resting') {
+        lastError = new GatewayError('upstream_rate_limited', `every API key of provider ${pooled.provider.id} is resting after a 429; retry in ${key.seconds} s`, {
+          provider: pooled.provider.id,
+          model: pooled.id,
+          retryAfterSeconds: key.seconds,
+        });
+        break;
+      }
+      const candidate = key.candidate;
       seq += 1;
-      const handle = startAttempt(candidate, seq, options.clientSignal);
+      const handle = startAttempt(candidate, seq, options.clientSignal, options.watch?.(candidate));
+      const upstreamHeaders: Record<string, string> = {};
+      options.hooks?.emit('attemptStarted', { requestId: options.requestId, seq, model: candidate.id, provider: candidate.provider.id, upstreamHeaders });
       try {
-        const value = await run(handle.attempt);
-        void options.breakers.success(candidate.id);
+        const value = await withUpstreamHeaders(upstreamHeaders, () => run(handle.attempt));
+        handle.answered();
+        void options.breakers.success(health);
         handle.attempt.commit();
         if (!options.keepAttemptOpen) handle.dispose();
         return { value, handle: handle.attempt };
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
-          await options.breakers.release(candidate.id);
+          options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, now(), handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
+          await options.breakers.release(health);
           throw clientClosed(failures);
         }
         const error = handle.timedOut()
@@ -102,18 +142,33 @@ export async function route<T>(
               provider: candidate.provider.id,
               model: candidate.id,
             })
-          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }), options.redact);
+          : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }, now()), options.redact);
         const usage = reportedUsageOf(thrown);
-        failures.push(failureRow(options.requestId, handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
-        await options.breakers.failure(candidate.id, error.kind);
+        const failed = failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
+        failures.push(failed);
+        options.hooks?.emit('attemptEnded', attemptEndedOf(failed));
+        await options.breakers.failure(health, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
+        // Another key of the pool serves at once; the loop ends when every key rests.
+        if (error.kind === 'upstream_rate_limited' && options.keys?.rest(candidate, error.details.retryAfterSeconds) && keyChanges++ < MAX_KEY_CHANGES) {
+          attemptOnCandidate -= 1;
+          continue;
+        }
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
         const wait = error.retryable ? backoffMs(attemptOnCandidate, error, options.routing) : null;
         if (wait === null || attemptOnCandidate >= options.routing.retries) break;
         await (options.sleep ?? realSleep)(wait, options.clientSignal).catch(() => undefined);
       }
     }
+  }
+  if (!lastError && full.length) {
+    const retryAfterSeconds = Math.min(...full.map((entry) => entry.retryAfterSeconds));
+    throw new GatewayError(
+      'rate_limited',
+      `every deployment is at its own rate limit (${full.map((entry) => entry.id).join(', ')}); retry in ${retryAfterSeconds} s`,
+      { retryAfterSeconds },
+    );
   }
   if (!lastError && paused.length) {
     throw new GatewayError('circuit_open', `every candidate is paused after repeated failures (${paused.join(', ')}); retry after the cool-down or add a fallback model on another provider`);
@@ -154,6 +209,9 @@ class ContextFloor {
   }
 }
 
+/** Bounds the switches between keys of one pool in one request, whatever the pool's size. */
+const MAX_KEY_CHANGES = 32;
+
 /** The most of an upstream's message that is kept (in errors, logs and the ledger). */
 export const MAX_UPSTREAM_MESSAGE_CHARS = 400;
 
@@ -162,7 +220,7 @@ function redacted(error: GatewayError, redact: Redact): GatewayError {
   return message === error.message ? error : new GatewayError(error.kind, message, error.details);
 }
 
-function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined) {
+function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSignal | undefined, watch: AttemptWatch | undefined) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -174,6 +232,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
   const dispose = () => {
     clearTimeout(timer);
     clientSignal?.removeEventListener('abort', onClientAbort);
+    watch?.ended();
   };
   const attempt: AttemptHandle = {
     candidate,
@@ -184,7 +243,7 @@ function startAttempt(candidate: Candidate, seq: number, clientSignal: AbortSign
     release: dispose,
     abort: () => controller.abort(new DOMException('the gateway cancelled the upstream call', 'AbortError')),
   };
-  return { attempt, dispose, timedOut: () => timedOut };
+  return { attempt, dispose, answered: () => watch?.answered(), timedOut: () => timedOut };
 }
 
 function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Config['routing']): number | null {
@@ -198,11 +257,11 @@ function backoffMs(attemptOnCandidate: number, error: GatewayError, routing: Con
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
-function failureRow(requestId: string, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
+function failureRow(requestId: string, at: number, attempt: AttemptHandle, error: GatewayError, usage: TokenUsage | undefined, costNanos: number | null): AttemptRow {
   return {
     requestId,
     seq: attempt.seq,
-    ts: new Date().toISOString(),
+    ts: new Date(at).toISOString(),
     model: attempt.candidate.id,
     provider: attempt.candidate.provider.id,
     status: 'error',

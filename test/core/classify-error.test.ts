@@ -38,7 +38,9 @@ describe('classifyUpstreamError decides by status and structured codes, never by
 
   it('carries retry-after in seconds from the header, in seconds or as a date', () => {
     expect(classifyUpstreamError(apiError(429, undefined, { 'retry-after': '7' }), where).details.retryAfterSeconds).toBe(7);
-    expect(retryAfter({ 'retry-after': new Date(Date.now() + 3_000).toUTCString() })).toBeGreaterThan(1);
+    const now = Date.parse('2026-03-10T12:00:00.000Z');
+    expect(retryAfter({ 'retry-after': new Date(now + 3_000).toUTCString() }, now)).toBe(3);
+    expect(retryAfter({ 'retry-after': new Date(now - 3_000).toUTCString() }, now)).toBe(0);
     expect(retryAfter({ 'retry-after': 'soon' })).toBeUndefined();
   });
 

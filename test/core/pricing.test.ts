@@ -71,15 +71,6 @@ describe('pricing from genai-prices', () => {
     expect(peak.costOf('openai-compatible', 'deepseek', 'deepseek-chat', u)).toBe(0.27);
     expect(offPeak.costOf('openai-compatible', 'deepseek', 'deepseek-chat', u)).toBe(0.135);
   });
-
-  it('is cheap after the first lookup', () => {
-    const u = usage({ input: 1234, cacheRead: 200, output: 321 });
-    pricing.costOf('openai', 'openai', 'gpt-4.1-mini', u);
-    const start = performance.now();
-    for (let i = 0; i < 10_000; i++) pricing.costOf('openai', 'openai', 'gpt-4.1-mini', u);
-    // Generous bound for slow CI machines; it is about 1 µs here.
-    expect((performance.now() - start) / 10_000).toBeLessThan(0.05);
-  });
 });
 
 describe('pricing from config', () => {

@@ -18,6 +18,8 @@ import type { AttemptRow } from '../../src/store/types.js';
 const MAX_BACKOFF_MS = 5_000;
 const BACKOFF_MS = 200;
 const RETRIES = 2;
+/** The router's clock: retry-after dates and ledger times are read from it. */
+const NOW = Date.parse('2026-03-10T12:00:00.000Z');
 
 const config = parseConfig(
   {
@@ -42,7 +44,7 @@ const status = (statusCode: number, headers: Record<string, string> = {}) =>
 type Answer = Error | 'ok';
 
 /** Routes over `ids`, each candidate answering from its script in turn; records every sleep asked for. */
-async function routeScripted(ids: string[], scripts: Record<string, Answer[]>, options: { clientSignal?: AbortSignal; sleep?: Sleep; breakers?: CircuitBreakers } = {}) {
+async function routeScripted(ids: string[], scripts: Record<string, Answer[]>, options: { clientSignal?: AbortSignal; sleep?: Sleep; breakers?: CircuitBreakers; clock?: () => number } = {}) {
   const sleeps: number[] = [];
   const tried: string[] = [];
   const failures: AttemptRow[] = [];
@@ -60,7 +62,16 @@ async function routeScripted(ids: string[], scripts: Record<string, Answer[]>, o
   const breakers = options.breakers ?? new CircuitBreakers(config.routing.circuitBreaker, new MemoryBreakerStates(), new StoreOutage('deny', undefined));
   const outcome = await route(
     ids.map(candidate),
-    { requestId: 'req_1', routing: config.routing, failures, redact: (text) => text, breakers, sleep, ...(options.clientSignal ? { clientSignal: options.clientSignal } : {}) },
+    {
+      requestId: 'req_1',
+      routing: config.routing,
+      failures,
+      redact: (text) => text,
+      breakers,
+      sleep,
+      clock: options.clock ?? (() => NOW),
+      ...(options.clientSignal ? { clientSignal: options.clientSignal } : {}),
+    },
     run,
   ).then(
     (value) => ({ value: value.value, error: undefined }),
@@ -82,6 +93,23 @@ describe('router backoff', () => {
     const outcome = await routeScripted(['a/m'], { 'a/m': [status(503, { 'retry-after': String(MAX_BACKOFF_MS / 1000) }), status(429, { 'retry-after': '0.25' })] });
     expect(outcome.value).toBe('served by a/m');
     expect(outcome.sleeps).toEqual([MAX_BACKOFF_MS, 250]);
+  });
+
+  it('reads a retry-after given as an HTTP date against its clock: waits until that moment', async () => {
+    const inThreeSeconds = new Date(NOW + 3_000).toUTCString();
+    const outcome = await routeScripted(['a/m'], { 'a/m': [status(429, { 'retry-after': inThreeSeconds })] });
+    expect(outcome.value).toBe('served by a/m');
+    expect(outcome.sleeps).toEqual([3_000]);
+    expect(outcome.failures.map((row) => row.ts)).toEqual(['2026-03-10T12:00:00.000Z']);
+  });
+
+  it('a retry-after date already past is no wait; one beyond maxBackoffMs moves on at once', async () => {
+    const past = new Date(NOW - 10_000).toUTCString();
+    const far = new Date(NOW + MAX_BACKOFF_MS + 1_000).toUTCString();
+    const outcome = await routeScripted(['a/m', 'b/m'], { 'a/m': [status(503, { 'retry-after': past }), status(429, { 'retry-after': far })] });
+    expect(outcome.value).toBe('served by b/m');
+    expect(outcome.sleeps).toEqual([0]);
+    expect(outcome.tried).toEqual(['a/m', 'a/m', 'b/m']);
   });
 
   it('does not wait out a retry-after longer than maxBackoffMs: it moves on to the next candidate at once', async () => {

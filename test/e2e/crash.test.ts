@@ -13,6 +13,8 @@ import { runCli, waitForUrl } from '../support/cli.js';
  */
 let upstream: StartedUpstream;
 let work: string;
+/** Answers completed before the server is killed. */
+const KILL_AFTER = 40;
 
 beforeAll(async () => {
   upstream = await startUpstream({ latencyMs: 5 });
@@ -40,6 +42,9 @@ describe('crash safety', () => {
     const agent = new Agent({ connections: 16 });
     const completed: string[] = [];
     let stop = false;
+    // The kill comes once enough answers are in, with the other workers' requests in flight.
+    let enoughServed!: () => void;
+    const enough = new Promise<void>((resolve) => (enoughServed = resolve));
     const worker = async (index: number) => {
       // Bounded: at most 400 requests per worker, and they end when the server dies.
       for (let n = 0; n < 400 && !stop; n++) {
@@ -53,14 +58,14 @@ describe('crash safety', () => {
           });
           const body = await response.body.text();
           const whole = response.statusCode === 200 && (body.includes('data: [DONE]') || body.includes('"usage"'));
-          if (whole) completed.push(id);
+          if (whole && completed.push(id) === KILL_AFTER) enoughServed();
         } catch {
           return;
         }
       }
     };
     const load = Promise.all(Array.from({ length: 16 }, (_, index) => worker(index)));
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await Promise.race([enough, load]);
     server.child.kill('SIGKILL');
     stop = true;
     await server.exited;

@@ -264,14 +264,12 @@ describe('routing: retries and fallback', () => {
 
   it('falls back when a provider does not answer within its timeout', async () => {
     upstream.script('stuck', { kind: 'hang' });
-    const started = Date.now();
     const completion = await client.chat.completions.create({
       model: 'slow/stuck',
       messages: [{ role: 'user', content: 'too slow' }],
       ...fallbackTo(['up/gpt-4o-mini']),
     });
     expect(completion.choices[0]!.message.content).toBe('Echo: too slow');
-    expect(Date.now() - started).toBeLessThan(5_000);
     const row = gateway.requests().at(-1)!;
     expect(gateway.attempts(row.id).map((attempt) => attempt.error_kind)).toEqual(['upstream_timeout', null]);
   });

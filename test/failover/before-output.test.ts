@@ -45,6 +45,12 @@ function expectBackoffSteps(asked: number[], count: number): void {
 }
 
 const PRIMARY = 'up/primary';
+
+/** The primary was cut by its own deadline (not by a client bound), then the fallback served. */
+function expectPrimaryDeadline(attempts: Array<{ error_kind: string | null; error_message: string | null }>): void {
+  expect(attempts.map((attempt) => attempt.error_kind)).toEqual(['upstream_timeout', null]);
+  expect(attempts[0]!.error_message).toBe(`provider up did not answer within ${PRIMARY_TIMEOUT_MS} ms`);
+}
 const FALLBACK = 'alt/fallback';
 const ANSWER = 'Echo: hello there';
 
@@ -139,9 +145,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     rig.upstream.script('primary', { kind: 'hang' });
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: FALLBACK, attempts: 2 });
-    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(PRIMARY_TIMEOUT_MS - 20);
-    expect(outcome.elapsedMs).toBeLessThan(PRIMARY_TIMEOUT_MS + 1_500);
-    expect((await attempts()).map((attempt) => attempt.error_kind)).toEqual(['upstream_timeout', null]);
+    expectPrimaryDeadline(await attempts());
   });
 
   it('falls back when the first token comes later than the provider timeout, showing none of the slow answer', async () => {
@@ -149,8 +153,6 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     rig.upstream.script('primary', { kind: 'stall', afterEvents: 0, ms: 5_000, text: 'slow primary words' });
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: FALLBACK, attempts: 2 });
-    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(PRIMARY_TIMEOUT_MS - 20);
-    expect(outcome.elapsedMs).toBeLessThan(PRIMARY_TIMEOUT_MS + 1_500);
-    expect((await attempts()).map((attempt) => attempt.error_kind)).toEqual(['upstream_timeout', null]);
+    expectPrimaryDeadline(await attempts());
   });
 });

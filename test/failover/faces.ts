@@ -49,7 +49,6 @@ export interface Outcome {
   attempts?: number;
   /** The model the answer's body names (each face puts the served model there). */
   bodyModel?: string;
-  elapsedMs: number;
 }
 
 export interface Face {
@@ -76,16 +75,15 @@ function gatewayOptions(fallbacks: string[] | undefined): object {
 }
 
 /** Runs one client call under the bound; a bound that fires is a hang, reported as such. */
-async function bounded(face: FaceName, options: AskOptions, call: (signal: AbortSignal) => Promise<Omit<Outcome, 'elapsedMs' | 'face'>>): Promise<Outcome> {
+async function bounded(face: FaceName, options: AskOptions, call: (signal: AbortSignal) => Promise<Omit<Outcome, 'face'>>): Promise<Outcome> {
   const ms = options.boundMs ?? DEFAULT_BOUND_MS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ClientBoundExceeded(face, ms)), ms);
-  const started = performance.now();
   try {
     const outcome = await call(controller.signal);
     // The SDKs report their own abort as an API error: a call cut by the bound is a hang, whatever it returned.
     if (controller.signal.aborted) throw controller.signal.reason;
-    return { face, ...outcome, elapsedMs: performance.now() - started };
+    return { face, ...outcome };
   } catch (error) {
     if (controller.signal.aborted) throw controller.signal.reason;
     throw error;

@@ -62,8 +62,7 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     expectInBandFailure(outcome);
     expect(outcome.error!.message).toMatch(/stalled/);
     expectKind(outcome, 'upstream_timeout');
-    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 20);
-    expect(outcome.elapsedMs).toBeLessThan(IDLE_TIMEOUT_MS + 1_500);
+    expect(outcome.error!.message).toContain(`nothing for ${IDLE_TIMEOUT_MS} ms`);
     const settled = await row();
     expect(settled).toMatchObject({ status: 'error', error_kind: 'upstream_timeout', served_model: model });
     expect(settled.output_tokens).toBeGreaterThan(0);
@@ -142,8 +141,7 @@ describe.each(FACE_NAMES.map((face) => ({ face })))('$face, non-streaming', ({ f
     rig.upstream.script('primary', { kind: 'stall', afterEvents: 0, ms: 5_000, text: LONG });
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject(servedByFallback);
-    expect(outcome.elapsedMs).toBeLessThan(PRIMARY_TIMEOUT_MS + 1_500);
-    expect((await attempts())[0]).toMatchObject({ status: 'error', error_kind: 'upstream_timeout' });
+    expect((await attempts())[0]).toMatchObject({ status: 'error', error_kind: 'upstream_timeout', error_message: expect.stringContaining(`within ${PRIMARY_TIMEOUT_MS} ms`) });
   });
 
   it('falls back from a JSON answer that is not JSON', async () => {

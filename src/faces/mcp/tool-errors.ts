@@ -50,6 +50,7 @@ const adviceByKind: Record<ErrorKind, Advice> = {
   circuit_open: () => 'Every candidate model is failing right now and is paused for a short cool-down. Try again in a little while, or add fallback_models on another provider.',
   store_unavailable: () =>
     "The gateway's policy store is down, so budgets and rate limits cannot be checked and nothing was sent. Retry in a little while; if it persists, tell the operator.",
+  shutting_down: () => 'The gateway is shutting down and took no new call; nothing was sent. Call again in a moment (it restarts, or another instance answers).',
   client_closed: () => 'The call was cancelled.',
   internal: () => internalAdvice,
 };

@@ -15,6 +15,8 @@ export interface AttemptInput {
   dispatcher: Dispatcher;
   /** Aborts the attempt early (shutdown). */
   signal: AbortSignal;
+  /** The sink's clock (ms since the epoch): a Retry-After date is measured from it. */
+  now: () => number;
 }
 
 /** Largest response body read (and discarded) so the connection can be reused. */
@@ -44,7 +46,7 @@ export async function attemptDelivery(input: AttemptInput): Promise<AttemptOutco
       status,
       error: status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
       retryable: status !== 410,
-      retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'], input.now()),
     };
   } catch (error) {
     if (timeout.aborted) return { ok: false, status: null, error: `timed out after ${input.timeoutMs} ms`, retryable: true };

@@ -21,7 +21,14 @@ export interface WebhookSinkOptions {
   maxQueued?: number;
   /** On close, how long an attempt already on the wire may finish before it is cut. */
   closeGraceMs?: number;
+  /** Event timestamps, signatures and delivery rows follow it (tests fix it). */
+  clock?: () => Date;
+  /** The wait between attempts (tests record it instead of waiting). */
+  sleep?: RetrySleep;
 }
+
+/** Waits `ms`; resolves false, at once, when `signal` aborts (the sink is closing). */
+export type RetrySleep = (ms: number, signal: AbortSignal) => Promise<boolean>;
 
 export interface WebhookSink extends EventSink {
   /** Resolves once no delivery is in flight or waiting to retry. */
@@ -62,6 +69,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const retry = options.retry ?? defaultRetryPolicy;
   const maxQueued = options.maxQueued ?? 1_000;
   const closeGraceMs = Math.min(options.closeGraceMs ?? 2_000, timeoutMs);
+  const clock = options.clock ?? (() => new Date());
+  const sleep = options.sleep ?? unrefSleep;
   const endpoints = options.webhooks.map(toEndpoint);
   const scrub = secretScrubber(endpoints);
 
@@ -101,12 +110,13 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       const outcome = await attemptDelivery({
         url: endpoint.url,
         body: delivery.body,
-        headers: webhookHeaders(endpoint.key, id, delivery.body),
+        headers: webhookHeaders(endpoint.key, id, delivery.body, clock()),
         timeoutMs,
         dispatcher: agent,
         signal: cutAttempts.signal,
+        now: () => clock().getTime(),
       });
-      const at = new Date().toISOString();
+      const at = clock().toISOString();
       if (outcome.ok) {
         await store('delivered', () => deliveries.recordAttempt(id, { status: 'delivered', httpStatus: outcome.status, error: null, at }));
         return;
@@ -146,7 +156,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         logger.warn({ eventType: event.type }, 'webhook event dropped: sink is closed');
         return;
       }
-      const ts = new Date().toISOString();
+      const ts = clock().toISOString();
       const body = JSON.stringify({ type: event.type, timestamp: ts, data: event.data });
       for (const endpoint of matching) {
         start({ id: newWebhookId(), endpoint, eventType: event.type, body }, ts);
@@ -189,7 +199,7 @@ function secretScrubber(endpoints: Endpoint[]): Redact {
 }
 
 /** False when cut short by the signal. Unref'd: a pending retry alone does not keep Node alive. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+const unrefSleep: RetrySleep = (ms, signal) => {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = () => {
@@ -203,4 +213,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     timer.unref();
     signal.addEventListener('abort', onAbort, { once: true });
   });
-}
+};

@@ -1,0 +1,172 @@
+import type pg from 'pg';
+
+/**
+ * Ordered migrations; `tollgate_migrations` records which have run. Text columns compare as
+ * bytes (COLLATE "C"), as SQLite compares them, so reports order and filter alike on both.
+ * Times are ISO 8601 UTC text, as the SQLite ledger keeps them: reports cut days and hours from
+ * them, and rows read back exactly as written.
+ */
+const migrations: string[] = [
+  `CREATE TABLE requests (
+     id text COLLATE "C" PRIMARY KEY,
+     ts text COLLATE "C" NOT NULL,
+     face text COLLATE "C" NOT NULL,
+     operation text COLLATE "C" NOT NULL,
+     stream boolean NOT NULL,
+     key_id text COLLATE "C",
+     key_name text COLLATE "C",
+     "user" text COLLATE "C",
+     tags text[] COLLATE "C",
+     requested_model text COLLATE "C" NOT NULL,
+     served_model text COLLATE "C",
+     provider text COLLATE "C",
+     status text COLLATE "C" NOT NULL,
+     error_kind text COLLATE "C",
+     attempts integer NOT NULL,
+     latency_ms double precision NOT NULL,
+     ttft_ms double precision,
+     input_tokens bigint NOT NULL,
+     cache_read_tokens bigint NOT NULL,
+     cache_write_tokens bigint NOT NULL,
+     output_tokens bigint NOT NULL,
+     reasoning_tokens bigint NOT NULL,
+     cost_nanos bigint
+   );
+   CREATE INDEX requests_ts ON requests (ts);
+   CREATE INDEX requests_key_ts ON requests (key_id, ts);
+   CREATE INDEX requests_user_ts ON requests ("user", ts);
+   CREATE INDEX requests_model_ts ON requests ((coalesce(served_model, requested_model)), ts);
+   CREATE INDEX requests_key_name_ts ON requests (key_name, ts);
+   CREATE INDEX requests_status_ts ON requests (status, ts);
+   CREATE INDEX requests_error_kind_ts ON requests (error_kind, ts) WHERE error_kind IS NOT NULL;
+   CREATE INDEX requests_tags ON requests USING gin (tags);
+   CREATE TABLE attempts (
+     request_id text COLLATE "C" NOT NULL REFERENCES requests (id),
+     seq integer NOT NULL,
+     ts text COLLATE "C" NOT NULL,
+     model text COLLATE "C" NOT NULL,
+     provider text COLLATE "C" NOT NULL,
+     status text COLLATE "C" NOT NULL,
+     error_kind text COLLATE "C",
+     error_message text,
+     upstream_status integer,
+     latency_ms double precision NOT NULL,
+     ttft_ms double precision,
+     input_tokens bigint,
+     cache_read_tokens bigint,
+     cache_write_tokens bigint,
+     output_tokens bigint,
+     reasoning_tokens bigint,
+     cost_nanos bigint,
+     PRIMARY KEY (request_id, seq)
+   );
+   -- Keys and users are '' rather than NULL here: NULLs never conflict in a primary key.
+   CREATE TABLE refusals (
+     minute text COLLATE "C" NOT NULL,
+     key_id text COLLATE "C" NOT NULL,
+     key_name text COLLATE "C",
+     "user" text COLLATE "C" NOT NULL,
+     kind text COLLATE "C" NOT NULL,
+     count bigint NOT NULL,
+     PRIMARY KEY (minute, key_id, "user", kind)
+   );
+   -- One row per batch of ledger rows written: a batch sent again (its commit was not
+   -- acknowledged, or it comes back from the spool) finds its id here and is not applied twice.
+   CREATE TABLE ledger_batches (
+     id uuid PRIMARY KEY,
+     committed_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE TABLE blobs (
+     id text COLLATE "C" PRIMARY KEY,
+     ts text COLLATE "C" NOT NULL,
+     media_type text NOT NULL,
+     bytes bytea NOT NULL,
+     owner text COLLATE "C"
+   );
+   CREATE INDEX blobs_ts ON blobs (ts);
+   CREATE TABLE keys (
+     seq bigserial UNIQUE,
+     id text COLLATE "C" PRIMARY KEY,
+     name text COLLATE "C" NOT NULL,
+     prefix text COLLATE "C" NOT NULL,
+     hash text COLLATE "C" NOT NULL UNIQUE,
+     created_at text COLLATE "C" NOT NULL,
+     updated_at text COLLATE "C" NOT NULL,
+     revoked_at text COLLATE "C",
+     expires_at text COLLATE "C",
+     "user" text COLLATE "C",
+     tags text[] COLLATE "C",
+     budget_nanos bigint,
+     budget_period text COLLATE "C" NOT NULL DEFAULT 'month',
+     models text[] COLLATE "C",
+     providers text[] COLLATE "C",
+     rpm integer,
+     tpm integer,
+     allow_user_override boolean NOT NULL DEFAULT false
+   );
+   CREATE UNIQUE INDEX keys_live_name ON keys (name) WHERE revoked_at IS NULL;
+   -- Every instance keeps the keys it has looked up; this tells each of them what changed.
+   CREATE FUNCTION tollgate_keys_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     PERFORM pg_notify('tollgate_keys', NEW.id);
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE ON keys FOR EACH ROW EXECUTE FUNCTION tollgate_keys_changed();
+   CREATE TABLE webhook_deliveries (
+     seq bigserial UNIQUE,
+     id text COLLATE "C" PRIMARY KEY,
+     ts text COLLATE "C" NOT NULL,
+     url text NOT NULL,
+     event_type text COLLATE "C" NOT NULL,
+     payload text NOT NULL,
+     status text COLLATE "C" NOT NULL,
+     attempts integer NOT NULL,
+     last_status integer,
+     last_error text,
+     delivered_at text COLLATE "C"
+   );
+   CREATE INDEX webhook_deliveries_ts ON webhook_deliveries (ts, seq);`,
+];
+
+/** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */
+const MIGRATION_LOCK = 7_415_220_931;
+
+/**
+ * Brings the schema to the newest version. Instances starting at once queue on an advisory lock:
+ * one migrates while the others wait, then find nothing left to do. Each migration commits with
+ * its version, so one cut short is run again whole.
+ */
+export async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS tollgate_migrations (
+        version integer PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM tollgate_migrations');
+      const done = rows[0]?.version ?? 0;
+      if (done > migrations.length) {
+        throw new Error(`the database's schema (version ${done}) is newer than this Tollgate knows (${migrations.length}); upgrade Tollgate`);
+      }
+      for (let index = done; index < migrations.length; index++) {
+        await client.query('BEGIN');
+        try {
+          await client.query(migrations[index]!);
+          await client.query('INSERT INTO tollgate_migrations (version) VALUES ($1)', [index + 1]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,294 @@
+/**
+ * Spend reports, the spend budgets start from, and the request log, as SQL run in PostgreSQL.
+ * They answer exactly as the SQLite ledger does: costs summed on integer nanos, text ordered as
+ * bytes (every text column is COLLATE "C"), groups with no value last among equals.
+ */
+import type pg from 'pg';
+import { GatewayError } from '../../core/errors.js';
+import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
+import { addDays } from '../../core/utc-date.js';
+import { toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
+import type { AttemptRow, RefusalCount, RequestListQuery, RequestPage, RequestRow, RequestWithAttempts, SpendFilter } from './interfaces.js';
+import { Params, whereClause } from './sql.js';
+
+/** The served model; a failed request never had one, so it counts under the model it asked for. */
+const MODEL = 'coalesce(r.served_model, r.requested_model)';
+
+interface Grouping extends ReportGrouping {
+  expression: string;
+}
+
+function groupingOf(query: ReportQuery): Grouping | undefined {
+  switch (query.groupBy) {
+    case undefined:
+      return undefined;
+    case 'day':
+      // `ts` is ISO 8601 UTC: its first 10 characters are the day, its first 13 the hour.
+      return query.datePart === 'hour'
+        ? { field: 'hour', expression: 'substr(r.ts, 1, 13)', chronological: true }
+        : { field: 'day', expression: 'substr(r.ts, 1, 10)', chronological: true };
+    case 'user':
+      return { field: 'user', expression: 'r."user"', chronological: false };
+    case 'model':
+      return { field: 'model', expression: MODEL, chronological: false };
+    case 'provider':
+      return { field: 'provider', expression: 'r.provider', chronological: false };
+    case 'api_key_name':
+      return { field: 'api_key_name', expression: 'r.key_name', chronological: false };
+    case 'tag':
+      // One row per tag a request carries; a request without tags lands in the row with no tag.
+      return { field: 'tag', expression: 't.value', chronological: false };
+  }
+}
+
+/** The rows a caller may read, as conditions on `requests r`: their key's, their user's, or all. */
+function scopeConditions(scope: ReportScope, params: Params): string[] {
+  if (scope.kind === 'key') return [`r.key_id = ${params.add(scope.keyId)}`];
+  if (scope.kind === 'user') return [`r."user" = ${params.add(scope.user)}`];
+  return [];
+}
+
+function filterOf(query: ReportQuery, scope: ReportScope, params: Params): string[] {
+  const where = scopeConditions(scope, params);
+  if (query.startDate) where.push(`r.ts >= ${params.add(query.startDate)}`);
+  if (query.endDate) where.push(`r.ts < ${params.add(addDays(query.endDate, 1))}`);
+  if (query.userId !== undefined) where.push(`r."user" = ${params.add(query.userId)}`);
+  if (query.model !== undefined) where.push(`${MODEL} = ${params.add(query.model)}`);
+  if (query.provider !== undefined) where.push(`r.provider = ${params.add(query.provider)}`);
+  if (query.apiKeyName !== undefined) where.push(`r.key_name = ${params.add(query.apiKeyName)}`);
+  const tags = [...new Set(query.tags ?? [])];
+  if (tags.length) where.push(`r.tags ${query.tagsMatch === 'all' ? '@>' : '&&'} ${params.add(tags)}::text[]`);
+  return where;
+}
+
+const METRICS = `count(*) AS request_count,
+  coalesce(sum(r.cost_nanos), 0) AS cost_nanos,
+  coalesce(sum(r.input_tokens), 0) AS input_tokens,
+  coalesce(sum(r.output_tokens), 0) AS output_tokens,
+  coalesce(sum(r.cache_read_tokens), 0) AS cached_input_tokens,
+  coalesce(sum(r.cache_write_tokens), 0) AS cache_creation_input_tokens,
+  coalesce(sum(r.reasoning_tokens), 0) AS reasoning_tokens,
+  count(*) FILTER (WHERE r.cost_nanos IS NULL AND r.served_model IS NOT NULL) AS unpriced_request_count`;
+
+/** Refusal counters keep the minute, key and user only: the groupings they can answer. */
+function refusalGroupingOf(query: ReportQuery): string | null | undefined {
+  switch (query.groupBy) {
+    case undefined:
+      return null;
+    case 'day':
+      return query.datePart === 'hour' ? 'substr(f.minute, 1, 13)' : 'substr(f.minute, 1, 10)';
+    case 'user':
+      return `nullif(f."user", '')`;
+    case 'api_key_name':
+      return 'f.key_name';
+    default:
+      return undefined;
+  }
+}
+
+/** The refusals matching a query, or undefined when it filters on what refusals do not record. */
+function refusalFilterOf(query: ReportQuery, scope: ReportScope, params: Params): string[] | undefined {
+  if (query.model !== undefined || query.provider !== undefined || query.tags?.length) return undefined;
+  const where: string[] = [];
+  if (scope.kind === 'key') where.push(`f.key_id = ${params.add(scope.keyId)}`);
+  else if (scope.kind === 'user') where.push(`f."user" = ${params.add(scope.user)}`);
+  if (query.startDate) where.push(`f.minute >= ${params.add(query.startDate)}`);
+  if (query.endDate) where.push(`f.minute < ${params.add(addDays(query.endDate, 1))}`);
+  if (query.userId !== undefined) where.push(`f."user" = ${params.add(query.userId)}`);
+  if (query.apiKeyName !== undefined) where.push(`f.key_name = ${params.add(query.apiKeyName)}`);
+  return where;
+}
+
+export async function postgresReport(db: pg.Pool, query: ReportQuery, scope: ReportScope): Promise<ReportRow[]> {
+  const grouping = groupingOf(query);
+  const params = new Params();
+  const where = whereClause(filterOf(query, scope, params));
+  let sql: string;
+  if (!grouping) {
+    sql = `SELECT ${METRICS} FROM requests r ${where}`;
+  } else {
+    const join = grouping.field === 'tag' ? 'LEFT JOIN LATERAL unnest(r.tags) AS t(value) ON true' : '';
+    const order = grouping.chronological
+      ? 'grp COLLATE "C" NULLS FIRST'
+      : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp COLLATE "C"';
+    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${METRICS} FROM requests r ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
+  }
+  const { rows: raw } = await db.query<RawReportRow>(sql, params.values);
+  const rows = raw.map((row) => toReportRow(row, grouping?.field as ReportGroupField | undefined));
+  const refusalGrouping = refusalGroupingOf(query);
+  const refusalParams = new Params();
+  const refusalFilter = refusalFilterOf(query, scope, refusalParams);
+  if (refusalGrouping === undefined || refusalFilter === undefined) return rows;
+  const refusalWhere = whereClause(refusalFilter);
+  const refusalSql = refusalGrouping
+    ? `SELECT ${refusalGrouping} AS grp, sum(f.count) AS refused FROM refusals f ${refusalWhere} GROUP BY 1`
+    : `SELECT sum(f.count) AS refused FROM refusals f ${refusalWhere}`;
+  const { rows: refused } = await db.query<RefusedGroup>(refusalSql, refusalParams.values);
+  return withRefusals(rows, refused, grouping);
+}
+
+export async function postgresCostSince(db: pg.Pool, filter: SpendFilter): Promise<number> {
+  const params = new Params();
+  const where = ['r.cost_nanos IS NOT NULL'];
+  if (filter.since) where.push(`r.ts >= ${params.add(filter.since)}`);
+  if (filter.keyId) where.push(`r.key_id = ${params.add(filter.keyId)}`);
+  if (filter.user) where.push(`r."user" = ${params.add(filter.user)}`);
+  if (filter.tag) where.push(`r.tags @> ARRAY[${params.add(filter.tag)}::text]`);
+  const { rows } = await db.query<{ total: number }>(`SELECT coalesce(sum(r.cost_nanos), 0) AS total FROM requests r ${whereClause(where)}`, params.values);
+  return rows[0]!.total;
+}
+
+export async function postgresRefusals(db: pg.Pool): Promise<RefusalCount[]> {
+  const { rows } = await db.query<{ minute: string; key_id: string; key_name: string | null; user: string; kind: RefusalCount['kind']; count: number }>(
+    'SELECT minute, key_id, key_name, "user", kind, count FROM refusals ORDER BY minute, key_id, "user", kind',
+  );
+  return rows.map((row) => ({
+    minute: row.minute,
+    keyId: row.key_id === '' ? null : row.key_id,
+    keyName: row.key_name,
+    user: row.user === '' ? null : row.user,
+    kind: row.kind,
+    count: row.count,
+  }));
+}
+
+interface RawRequest {
+  id: string;
+  ts: string;
+  face: RequestRow['face'];
+  operation: RequestRow['operation'];
+  stream: boolean;
+  key_id: string | null;
+  key_name: string | null;
+  user: string | null;
+  tags: string[] | null;
+  requested_model: string;
+  served_model: string | null;
+  provider: string | null;
+  status: RequestRow['status'];
+  error_kind: RequestRow['errorKind'];
+  attempts: number;
+  latency_ms: number;
+  ttft_ms: number | null;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_nanos: number | null;
+}
+
+interface RawAttempt {
+  request_id: string;
+  seq: number;
+  ts: string;
+  model: string;
+  provider: string;
+  status: AttemptRow['status'];
+  error_kind: AttemptRow['errorKind'];
+  error_message: string | null;
+  upstream_status: number | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  input_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  output_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_nanos: number | null;
+}
+
+const COLUMNS = `r.id, r.ts, r.face, r.operation, r.stream, r.key_id, r.key_name, r."user", r.tags, r.requested_model,
+  r.served_model, r.provider, r.status, r.error_kind, r.attempts, r.latency_ms, r.ttft_ms, r.input_tokens,
+  r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_nanos`;
+
+async function findInScope(db: pg.Pool, id: string, scope: ReportScope): Promise<RawRequest | undefined> {
+  const params = new Params();
+  const where = [`r.id = ${params.add(id)}`, ...scopeConditions(scope, params)];
+  const { rows } = await db.query<RawRequest>(`SELECT ${COLUMNS} FROM requests r ${whereClause(where)}`, params.values);
+  return rows[0];
+}
+
+export async function postgresListRequests(db: pg.Pool, query: RequestListQuery, scope: ReportScope): Promise<RequestPage> {
+  const params = new Params();
+  const where = scopeConditions(scope, params);
+  if (query.before !== undefined) {
+    // The cursor must be a row this caller can see: another caller's ids neither page nor
+    // reveal that they exist.
+    const cursor = await findInScope(db, query.before, scope);
+    if (!cursor) throw new GatewayError('invalid_request', `before names no request you can see: "${query.before}"`, { param: 'before' });
+    where.push(`(r.ts, r.id) < (${params.add(cursor.ts)}, ${params.add(cursor.id)})`);
+  }
+  if (query.model !== undefined) where.push(`${MODEL} = ${params.add(query.model)}`);
+  if (query.apiKeyName !== undefined) where.push(`r.key_name = ${params.add(query.apiKeyName)}`);
+  if (query.status !== undefined) where.push(`r.status = ${params.add(query.status)}`);
+  if (query.errorKind !== undefined) where.push(`r.error_kind = ${params.add(query.errorKind)}`);
+  const limit = params.add(query.limit + 1);
+  const { rows } = await db.query<RawRequest>(`SELECT ${COLUMNS} FROM requests r ${whereClause(where)} ORDER BY r.ts DESC, r.id DESC LIMIT ${limit}`, params.values);
+  return { requests: rows.slice(0, query.limit).map(toRequestRow), hasMore: rows.length > query.limit };
+}
+
+export async function postgresGetRequest(db: pg.Pool, id: string, scope: ReportScope): Promise<RequestWithAttempts | undefined> {
+  const row = await findInScope(db, id, scope);
+  if (!row) return undefined;
+  const { rows } = await db.query<RawAttempt>('SELECT * FROM attempts WHERE request_id = $1 ORDER BY seq', [row.id]);
+  return { request: toRequestRow(row), attempts: rows.map(toAttemptRow) };
+}
+
+function toRequestRow(row: RawRequest): RequestRow {
+  return {
+    id: row.id,
+    ts: row.ts,
+    face: row.face,
+    operation: row.operation,
+    stream: row.stream,
+    keyId: row.key_id,
+    keyName: row.key_name,
+    user: row.user,
+    tags: row.tags ?? [],
+    requestedModel: row.requested_model,
+    servedModel: row.served_model,
+    provider: row.provider,
+    status: row.status,
+    errorKind: row.error_kind,
+    attempts: row.attempts,
+    latencyMs: row.latency_ms,
+    ttftMs: row.ttft_ms,
+    usage: {
+      input: row.input_tokens,
+      cacheRead: row.cache_read_tokens,
+      cacheWrite: row.cache_write_tokens,
+      output: row.output_tokens,
+      reasoning: row.reasoning_tokens,
+    },
+    costNanos: row.cost_nanos,
+  };
+}
+
+function toAttemptRow(row: RawAttempt): AttemptRow {
+  return {
+    requestId: row.request_id,
+    seq: row.seq,
+    ts: row.ts,
+    model: row.model,
+    provider: row.provider,
+    status: row.status,
+    errorKind: row.error_kind,
+    errorMessage: row.error_message,
+    upstreamStatus: row.upstream_status,
+    latencyMs: row.latency_ms,
+    ttftMs: row.ttft_ms,
+    // An attempt that failed before any answer has no usage at all, not zero usage.
+    usage:
+      row.input_tokens === null
+        ? null
+        : {
+            input: row.input_tokens,
+            cacheRead: row.cache_read_tokens ?? 0,
+            cacheWrite: row.cache_write_tokens ?? 0,
+            output: row.output_tokens ?? 0,
+            reasoning: row.reasoning_tokens ?? 0,
+          },
+    costNanos: row.cost_nanos,
+  };
+}
