@@ -9,6 +9,7 @@ import { StoreOutage } from './policy/state/outage.js';
 import type { PolicyState } from './policy/state/types.js';
 import type { Sleep } from './core/router.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { Hooks } from './core/hooks.js';
 import { LiveRequests } from './telemetry/live-requests.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/types.js';
@@ -52,7 +53,9 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const state = options.state ?? createPolicyState(options.config, logger);
   const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
   const clock = options.clock;
+  const hooks = new Hooks(logger);
   const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
+  hooks.subscribe(live);
   const gateway = createGateway({
     config: options.config,
     registry,
@@ -62,7 +65,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     events,
     state,
     outage,
-    observer: live,
+    hooks,
     live,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),

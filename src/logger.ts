@@ -10,7 +10,7 @@ export function createLogger(level: string): Logger {
       level,
       base: { service: 'tollgate' },
       redact: {
-        paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers', '*.headers', 'config.providers'],
+        paths: ['apiKey', '*.apiKey', 'apiKeys', '*.apiKeys', 'authorization', '*.authorization', 'headers', '*.headers', 'config.providers'],
         censor: '[redacted]',
       },
     },

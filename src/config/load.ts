@@ -99,6 +99,9 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
 
 function resolveSecrets(id: string, provider: ProviderConfig, env: Env, problems: string[]): void {
   if (provider.apiKey) provider.apiKey = resolveSecret(provider.apiKey, `providers.${id}.apiKey`, env, problems);
+  if (provider.apiKeys) provider.apiKeys = provider.apiKeys.map((key, index) => resolveSecret(key, `providers.${id}.apiKeys.${index}`, env, problems));
+  // The provider's own calls (model lists, a lone candidate) use its first key.
+  if (!provider.apiKey && provider.apiKeys) provider.apiKey = provider.apiKeys[0];
   for (const [name, value] of Object.entries(provider.headers ?? {})) {
     provider.headers![name] = resolveSecret(value, `providers.${id}.headers.${name}`, env, problems);
   }

@@ -52,6 +52,8 @@ export const ProviderConfig = z
     kind: ProviderKind,
     baseURL: z.url().optional(),
     apiKey: Secret.optional(),
+    /** Several keys (after `apiKey`, if set): requests take turns, and a key answered with a 429 rests while the others serve. */
+    apiKeys: z.array(Secret).min(1).optional(),
     /** Extra headers sent upstream on every call (values may be `env:NAME`). */
     headers: z.record(z.string(), z.string()).optional(),
     /** Whole-attempt deadline; for streams, the deadline for the first content token. */
@@ -264,6 +266,8 @@ export const ConfigSchema = z
         /** First backoff; doubles on each retry, with jitter, capped by maxBackoffMs. */
         backoffMs: z.number().int().min(0).default(200),
         maxBackoffMs: z.number().int().min(0).default(5_000),
+        /** How long a pooled API key rests after a 429 that names no `retry-after`. */
+        keyRestMs: z.number().int().min(0).default(30_000),
         /** A candidate that fails this many times in a row is skipped for `cooldownMs`. */
         circuitBreaker: z
           .object({

@@ -5,10 +5,10 @@
  *   holds names and context windows, no output limits and no modalities, so types are inferred
  *   from names);
  * - models named in config, for any provider (`providers[id].models`, `models['provider/model']`);
- * - the mock models, for a provider of kind `mock`.
+ * - the models a provider kind brings along (the mock's).
  */
 import type { Config, ModelSettings, ProviderKind } from '../config/schema.js';
-import { mockModels } from '../providers/mock/models.js';
+import { builtinModels } from '../providers/builtin-models.js';
 import { type Pricing, toCatalogPricing } from './pricing.js';
 import { listGenaiModels } from './pricing/genai-models.js';
 import type { CatalogEntry, ModelType } from './types.js';
@@ -53,10 +53,8 @@ export function buildCatalog(config: Config, providers: CatalogProvider[], prici
         add(model.modelId, { name: model.name, contextWindow: model.contextWindow });
       }
     }
-    if (provider.kind === 'mock') {
-      for (const model of mockModels) {
-        add(model.modelId, { type: model.type, name: model.name, contextWindow: model.contextWindow, maxTokens: model.maxTokens });
-      }
+    for (const model of builtinModels(provider.kind)) {
+      add(model.modelId, { type: model.type, name: model.name, contextWindow: model.contextWindow, maxTokens: model.maxTokens });
     }
     for (const [model, settings] of Object.entries(config.providers[provider.id]?.models ?? {})) add(model, fromSettings(settings));
     const prefix = `${provider.id}/`;

@@ -22,11 +22,13 @@ import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
 import { CircuitBreakers } from './circuit-breaker.js';
-import type { Candidate } from './candidates.js';
+import { Hooks } from './hooks.js';
+import type { LiveSnapshot, LiveView } from './live-view.js';
+import { healthId } from './candidates.js';
 import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
-import { notify, type LiveSnapshot, type LiveView, type RequestObserver } from './observer.js';
+import { KeyPools } from './key-pools.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -77,8 +79,8 @@ export interface GatewayDeps {
   sleep?: Sleep;
   /** What to do while the state store is out of reach (default: as config says). */
   outage?: StoreOutage;
-  /** Told when each request is received and when it is settled. */
-  observer?: RequestObserver;
+  /** What the core tells about each request as it runs (logs, metrics, traces, live view subscribe). */
+  hooks?: Hooks;
   /** The requests in flight and the last minute's, for the console's live view. */
   live?: LiveView;
 }
@@ -96,6 +98,7 @@ export function createGateway(deps: GatewayDeps): GatewayCore {
 
 export class GatewayImpl implements GatewayCore {
   readonly settler: Settler;
+  readonly hooks: Hooks;
   private catalogCache: CatalogEntry[] | undefined;
   private readonly openaiRoute: OpenAIChatRoute;
   private readonly redact: Redact;
@@ -108,9 +111,11 @@ export class GatewayImpl implements GatewayCore {
   private catalogById: Map<string, CatalogEntry> | undefined;
   private readonly deploymentFeed: DeploymentFeed;
   private readonly deploymentLimits: DeploymentLimits;
+  private readonly keyPools: KeyPools;
 
   constructor(private readonly deps: GatewayDeps) {
     this.redact = createRedactor(deps.config);
+    this.hooks = deps.hooks ?? new Hooks(deps.logger);
     const outage = deps.outage ?? new StoreOutage(deps.config.limits.onStoreOutage, deps.logger);
     const clock = deps.clock;
     this.now = clock ? () => clock().getTime() : Date.now;
@@ -126,6 +131,7 @@ export class GatewayImpl implements GatewayCore {
     });
     this.deploymentFeed = new DeploymentFeed(clock ? now : undefined);
     this.deploymentLimits = new DeploymentLimits(deps.state.rateWindows, outage, now);
+    this.keyPools = new KeyPools(deps.config, deps.registry, deps.config.routing.keyRestMs, now);
     const groups = new ModelGroups(deps.config, deps.registry, deps.pricing, this.deploymentFeed);
     this.admission = new Admission(
       deps.config,
@@ -136,7 +142,7 @@ export class GatewayImpl implements GatewayCore {
       (id) => this.catalogIndex().get(id)?.max_tokens,
       groups,
     );
-    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, deps.observer);
+    this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.blobs, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
@@ -169,9 +175,10 @@ export class GatewayImpl implements GatewayCore {
       this.settler.refused(meta, error);
       throw error instanceof GatewayError ? error : new GatewayError('internal', 'internal error while routing the request');
     }
-    const slots = new Map<Candidate, DeploymentSlot>();
+    const slots = new Map<string, DeploymentSlot>();
     try {
       meta.admitted = admitted;
+      if (this.hooks.has('admitted')) this.hooks.emit('admitted', { requestId: meta.requestId, candidates: admitted.candidates.map((candidate) => candidate.id) });
       if (admitted.rateLimit) meta.context.rateLimit = admitted.rateLimit;
       const outcome = await route(
         admitted.candidates,
@@ -192,16 +199,19 @@ export class GatewayImpl implements GatewayCore {
             const { usage } = admitted.worstCase(candidate);
             const outcome = await this.deploymentLimits.take(deployment, usage.input + usage.output);
             if (outcome.kind === 'full') return { full: true, retryAfterSeconds: outcome.retryAfterSeconds };
-            slots.set(candidate, outcome.slot);
+            slots.set(deployment.id, outcome.slot);
             return { full: false };
           },
-          watch: (candidate) => this.deploymentFeed.started(candidate.deployment?.id ?? candidate.id),
+          watch: (candidate) => this.deploymentFeed.started(healthId(candidate)),
+          keys: this.keyPools,
           ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
+          hooks: this.hooks,
         },
         run,
       );
-      const served = slots.get(outcome.handle.candidate);
-      for (const [candidate, slot] of slots) if (candidate !== outcome.handle.candidate) slot.release();
+      const servedId = outcome.handle.candidate.deployment?.id;
+      const served = servedId === undefined ? undefined : slots.get(servedId);
+      for (const [id, slot] of slots) if (id !== servedId) slot.release();
       if (served) {
         meta.admitted = {
           ...admitted,
@@ -244,18 +254,17 @@ export class GatewayImpl implements GatewayCore {
       context,
       startedAt: performance.now(),
     };
-    notify(this.deps.observer, this.deps.logger, (observer) =>
-      observer.received({
-        id: meta.requestId,
-        face: meta.face,
-        operation,
-        stream,
-        model: requestedModel,
-        keyId: principal?.keyId ?? context.keyId ?? null,
-        keyName: principal?.keyName ?? null,
-        user: context.user ?? null,
-      }),
-    );
+    this.hooks.emit('requestReceived', {
+      requestId: meta.requestId,
+      face: meta.face,
+      operation,
+      stream,
+      model: requestedModel,
+      keyId: principal?.keyId ?? context.keyId ?? null,
+      keyName: principal?.keyName ?? null,
+      user: context.user ?? null,
+      ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+    });
     return meta;
   }
 
@@ -287,6 +296,7 @@ export class GatewayImpl implements GatewayCore {
     attempt: AttemptHandle,
     failures: AttemptRow[],
   ): ChatStream {
+    this.hooks.emit('firstToken', { requestId: meta.requestId, ttftMs: committed.ttftMs });
     let resolveSettled!: (accounting: Accounting) => void;
     const settled = new Promise<Accounting>((resolve) => {
       resolveSettled = resolve;
@@ -332,7 +342,7 @@ export class GatewayImpl implements GatewayCore {
   }
 
   chatResult(meta: RequestMeta, attempt: AttemptHandle, failures: AttemptRow[], value: Awaited<ReturnType<GatewayImpl['generateChat']>>): ChatResult {
-    const accounting = this.settler.success(meta, attempt, failures, { usage: fromV3Usage(value.usage) });
+    const accounting = this.settler.success(meta, attempt, failures, { usage: fromV3Usage(value.usage), finishReasons: [value.finishReason.raw ?? value.finishReason.unified] });
     return { ...accounting, content: value.content, finishReason: value.finishReason, warnings: value.warnings };
   }
 
@@ -348,7 +358,7 @@ export class GatewayImpl implements GatewayCore {
       handle.candidate.provider.embedding(handle.candidate.modelId).doEmbed({
         values: request.values,
         abortSignal: handle.signal,
-        ...(request.dimensions ? { providerOptions: dimensionsOptions(handle.candidate.provider.kind, request.dimensions) } : {}),
+        ...(request.dimensions ? { providerOptions: handle.candidate.provider.quirks.embeddingDimensions(request.dimensions) } : {}),
       }),
     );
     const usage = value.usage ? { ...zeroUsage(), input: value.usage.tokens } : undefined;
@@ -447,13 +457,11 @@ export class GatewayImpl implements GatewayCore {
         audio: request.audio,
         mediaType: request.mediaType,
         abortSignal: handle.signal,
-        // The OpenAI models read their options under `openai` whatever the provider's name;
-        // passing them (even empty) also makes whisper answer with its duration.
-        providerOptions: mergeProviderOptions({ openai: options, [handle.candidate.provider.kind]: options }, request.providerOptions),
+        providerOptions: mergeProviderOptions(handle.candidate.provider.quirks.transcriptionOptions(options), request.providerOptions),
       }),
     );
     const durationSeconds = value.durationInSeconds;
-    const usage = { ...zeroUsage(), ...reportedTranscriptionTokens(value.response.body) };
+    const usage = { ...zeroUsage(), ...attempt.candidate.provider.quirks.transcriptionTokens(value.response.body) };
     const accounting = this.settler.success(meta, attempt, failures, {
       usage,
       media: { unit: 'audioSeconds', amount: durationSeconds ?? null },
@@ -567,29 +575,12 @@ function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
 /** gpt-image-1's largest high-quality image (1024×1536) bills 6,240 output tokens. */
 const IMAGE_OUTPUT_TOKENS = 6_240;
 
-function dimensionsOptions(kind: string, dimensions: number): SharedV3ProviderOptions {
-  switch (kind) {
-    case 'google':
-      return { google: { outputDimensionality: dimensions } };
-    default:
-      return { [kind]: { dimensions }, openai: { dimensions } };
-  }
-}
-
 /** `extra` over `base`, namespace by namespace. */
 function mergeProviderOptions(base: SharedV3ProviderOptions, extra: SharedV3ProviderOptions | undefined): SharedV3ProviderOptions {
   if (!extra) return base;
   const merged: SharedV3ProviderOptions = { ...base };
   for (const [name, options] of Object.entries(extra)) merged[name] = { ...base[name], ...options };
   return merged;
-}
-
-/** Tokens of a token-billed transcription (OpenAI's gpt-4o-transcribe reports `usage.type: "tokens"`). */
-function reportedTranscriptionTokens(body: unknown): Partial<TokenUsage> {
-  const usage = (body as { usage?: { type?: unknown; input_tokens?: unknown; output_tokens?: unknown } } | null | undefined)?.usage;
-  if (!usage || usage.type !== 'tokens') return {};
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
-  return { input: count(usage.input_tokens), output: count(usage.output_tokens) };
 }
 
 function sniffImageType(bytes: Uint8Array): string {

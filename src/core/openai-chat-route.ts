@@ -126,12 +126,13 @@ export class OpenAIChatRoute {
 
     switch (value.kind) {
       case 'wire-json':
-        return { kind: 'wire-json', json: value.json, accounting: this.settler.success(meta, attempt, failures, { usage: value.usage }) };
+        return { kind: 'wire-json', json: value.json, accounting: this.settler.success(meta, attempt, failures, { usage: value.usage, finishReasons: finishReasonsOf(value.json) }) };
       case 'canonical':
         return { kind: 'canonical', result: this.gateway.chatResult(meta, attempt, failures, value.value) };
       case 'canonical-stream':
         return { kind: 'canonical-stream', stream: this.gateway.followChatStream(meta, value.committed, attempt, failures) };
       case 'wire-stream': {
+        this.gateway.hooks.emit('firstToken', { requestId: meta.requestId, ttftMs: value.committed.ttftMs });
         let resolveSettled!: (accounting: Accounting) => void;
         const settled = new Promise<Accounting>((resolve) => {
           resolveSettled = resolve;
@@ -201,4 +202,10 @@ function estimateOpenAIChat(request: ChatRequest, body: OpenAIChatBody): Request
 /** Upstream events come without their blank-line terminator; put it back on the way out. */
 function withSseFraming(event: string): string {
   return event.endsWith('\n\n') ? event : `${event}\n\n`;
+}
+
+/** The finish reason of each choice of an OpenAI chat completion. */
+function finishReasonsOf(json: Record<string, unknown>): string[] {
+  const choices = Array.isArray(json.choices) ? (json.choices as Array<{ finish_reason?: unknown }>) : [];
+  return choices.flatMap((choice) => (typeof choice?.finish_reason === 'string' ? [choice.finish_reason] : []));
 }

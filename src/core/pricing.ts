@@ -3,22 +3,21 @@
  * 1. config: `models['provider/model'].pricing`, `providers[id].models[model].pricing`
  *    (USD per million tokens, per image for `image`, per million characters for `characters`,
  *    per minute of audio for `audioMinute`);
- * 2. the mock provider's nominal prices (see `src/providers/mock/models.ts`): $1/M input and
- *    $2/M output for `echo`, $0.1/M for `embed`, $0.001 per search for `rerank`, $0.01 per image
- *    for `image`, $15 per million characters for `speak`, $0.006 per minute for `transcribe` — so budgets and spend reports can be exercised offline; nobody is billed;
+ * 2. the prices a provider kind brings along with its own models (`src/providers/builtin-models.ts`;
+ *    the mock provider's nominal ones, so budgets and spend reports can be exercised offline);
  * 3. @pydantic/genai-prices, by provider kind for the known kinds and by provider id for
  *    `openai-compatible` ones (Groq, Together, DeepSeek, …) when the package knows that id.
  * Anything else has no price: `null`, never 0.
  */
 import type { Config, ProviderKind } from '../config/schema.js';
-import { findMockModel } from '../providers/mock/models.js';
+import { builtinModel } from '../providers/builtin-models.js';
 import { configRateCard } from './pricing/config-prices.js';
 import { shiftedDecimal } from './pricing/decimal.js';
 import { type GenaiPriceEntry, lookupGenaiPrice } from './pricing/genai-prices.js';
 import { baseRate, costFromCard, isEmptyCard, mediaCostFromCard, type MediaUsage, type RateCard } from './pricing/rate-card.js';
 import type { ModelPricing, TokenUsage } from './types.js';
 
-export type PriceSource = 'config' | 'genai-prices' | 'mock';
+export type PriceSource = 'config' | 'builtin' | 'genai-prices';
 
 /** USD per token (per image, per request). Tiered models show their base tier. */
 export interface ModelPrice {
@@ -27,7 +26,7 @@ export interface ModelPrice {
   cacheReadPerToken?: number;
   cacheWritePerToken?: number;
   perImage?: number;
-  /** A fixed fee per request (Perplexity's, the mock reranker's). */
+  /** A fixed fee per request (Perplexity's, a reranker's per search). */
   perRequest?: number;
   /** Speech: USD per character of text. */
   perCharacter?: number;
@@ -69,7 +68,7 @@ export function createPricing(config: Config, now: () => number = Date.now): Pri
     const key = `${kind}\u0000${providerId}\u0000${model}`;
     let entry = entries.get(key);
     if (entry === undefined) {
-      entry = resolveEntry(config, kind, providerId, model);
+      entry = resolveEntry(config, kind, providerId, model, now());
       entries.set(key, entry);
     }
     return entry;
@@ -88,20 +87,18 @@ export function createPricing(config: Config, now: () => number = Date.now): Pri
   };
 }
 
-function resolveEntry(config: Config, kind: ProviderKind, providerId: string, model: string): PriceEntry | null {
+function resolveEntry(config: Config, kind: ProviderKind, providerId: string, model: string, atMs: number): PriceEntry | null {
   const configured = configRateCard(config, providerId, model);
   if (configured) return constant('config', configured);
 
-  if (kind === 'mock') {
-    const mock = findMockModel(model);
-    return mock ? constant('mock', { ...mock.pricing }) : null;
-  }
+  const builtin = builtinModel(kind, model);
+  if (builtin) return constant('builtin', { ...builtin.pricing });
 
   const genaiProviderId = kind === 'openai-compatible' ? providerId : genaiProviderIdOf[kind];
   const found: GenaiPriceEntry | null = genaiProviderId ? lookupGenaiPrice(genaiProviderId, model) : null;
   if (!found) return null;
   // Models priced only in units we do not meter (audio, pages, searches) count as unpriced.
-  if (isEmptyCard(found.cardAt(Date.now()))) return null;
+  if (isEmptyCard(found.cardAt(atMs))) return null;
   return { source: 'genai-prices', cardAt: found.cardAt };
 }
 

@@ -30,7 +30,7 @@ export function createRedactor(config: Config, env: Record<string, string | unde
   const adminKey = env[config.auth.adminKeyEnv];
   if (adminKey && adminKey.length >= 6) secrets.add(adminKey);
   for (const provider of Object.values(config.providers)) {
-    if (provider.apiKey && provider.apiKey.length >= 6) secrets.add(provider.apiKey);
+    for (const key of [provider.apiKey, ...(provider.apiKeys ?? [])]) if (key && key.length >= 6) secrets.add(key);
     for (const value of Object.values(provider.headers ?? {})) if (value.length >= 6) secrets.add(value);
   }
   for (const group of Object.values(config.modelGroups)) {

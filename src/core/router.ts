@@ -3,10 +3,13 @@ import type { Config } from '../config/schema.js';
 import type { AttemptRow } from '../store/types.js';
 import { healthId, type Candidate } from './candidates.js';
 import type { AttemptWatch } from './deployment-figures.js';
+import type { KeyPools } from './key-pools.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
+import { attemptEndedOf, type Hooks } from './hooks.js';
+import { withUpstreamHeaders } from './upstream-headers.js';
 import { reportedUsageOf } from './reported-usage.js';
 import type { TokenUsage } from './types.js';
 
@@ -61,6 +64,8 @@ export interface RouteOptions {
   clock?: () => number;
   /** Prices what a failed attempt is known to have used (the upstream may bill it). */
   costOf?: (candidate: Candidate, usage: TokenUsage) => number | null;
+  /** Told when each attempt starts, and when a failed one ends (the served one ends at settlement). */
+  hooks?: Hooks;
   /**
    * Takes the candidate's slot under its own RPM/TPM limits before its first try; a candidate
    * at its limit is skipped (the answer: seconds until it has room).
@@ -68,6 +73,8 @@ export interface RouteOptions {
   takeSlot?: (candidate: Candidate) => Promise<{ full: false } | { full: true; retryAfterSeconds: number }>;
   /** Follows each attempt, for the strategies' latency and in-flight figures. */
   watch?: (candidate: Candidate) => AttemptWatch;
+  /** Providers with several keys: each attempt takes the next key not resting after a 429. */
+  keys?: KeyPools;
 }
 
 /**
@@ -87,25 +94,37 @@ export async function route<T>(
   const paused: string[] = [];
   const full: { id: string; retryAfterSeconds: number }[] = [];
   const context = new ContextFloor(options.contextWindowOf);
-  for (const candidate of candidates) {
-    if (!context.mayFit(candidate)) continue;
-    const health = healthId(candidate);
-    if (!(await options.breakers.allow(health, candidate.provider.config.timeoutMs))) {
-      paused.push(candidate.id);
+  for (const pooled of candidates) {
+    if (!context.mayFit(pooled)) continue;
+    const health = healthId(pooled);
+    if (!(await options.breakers.allow(health, pooled.provider.config.timeoutMs))) {
+      paused.push(pooled.id);
       continue;
     }
-    const slot = await options.takeSlot?.(candidate);
+    const slot = await options.takeSlot?.(pooled);
     if (slot?.full) {
       await options.breakers.release(health);
-      full.push({ id: candidate.id, retryAfterSeconds: slot.retryAfterSeconds });
+      full.push({ id: pooled.id, retryAfterSeconds: slot.retryAfterSeconds });
       continue;
     }
-    for (let attemptOnCandidate = 0; ; attemptOnCandidate++) {
+    for (let attemptOnCandidate = 0, keyChanges = 0; ; attemptOnCandidate++) {
       if (options.clientSignal?.aborted) throw clientClosed(failures);
+      const key = options.keys?.pick(pooled) ?? { kind: 'key', candidate: pooled };
+      if (key.kind === 'resting') {
+        lastError = new GatewayError('upstream_rate_limited', `every API key of provider ${pooled.provider.id} is resting after a 429; retry in ${key.seconds} s`, {
+          provider: pooled.provider.id,
+          model: pooled.id,
+          retryAfterSeconds: key.seconds,
+        });
+        break;
+      }
+      const candidate = key.candidate;
       seq += 1;
       const handle = startAttempt(candidate, seq, options.clientSignal, options.watch?.(candidate));
+      const upstreamHeaders: Record<string, string> = {};
+      options.hooks?.emit('attemptStarted', { requestId: options.requestId, seq, model: candidate.id, provider: candidate.provider.id, upstreamHeaders });
       try {
-        const value = await run(handle.attempt);
+        const value = await withUpstreamHeaders(upstreamHeaders, () => run(handle.attempt));
         handle.answered();
         void options.breakers.success(health);
         handle.attempt.commit();
@@ -114,6 +133,7 @@ export async function route<T>(
       } catch (thrown) {
         handle.dispose();
         if (options.clientSignal?.aborted) {
+          options.hooks?.emit('attemptEnded', attemptEndedOf(failureRow(options.requestId, now(), handle.attempt, clientClosed([]), undefined, null), 'cancelled'));
           await options.breakers.release(health);
           throw clientClosed(failures);
         }
@@ -124,10 +144,17 @@ export async function route<T>(
             })
           : redacted(classifyUpstreamError(thrown, { provider: candidate.provider.id, model: candidate.id }, now()), options.redact);
         const usage = reportedUsageOf(thrown);
-        failures.push(failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null));
+        const failed = failureRow(options.requestId, now(), handle.attempt, error, usage, usage && options.costOf ? options.costOf(candidate, usage) : null);
+        failures.push(failed);
+        options.hooks?.emit('attemptEnded', attemptEndedOf(failed));
         await options.breakers.failure(health, error.kind);
         if (error.kind === 'context_exceeded') context.tooSmall(candidate);
         lastError = error;
+        // Another key of the pool serves at once; the loop ends when every key rests.
+        if (error.kind === 'upstream_rate_limited' && options.keys?.rest(candidate, error.details.retryAfterSeconds) && keyChanges++ < MAX_KEY_CHANGES) {
+          attemptOnCandidate -= 1;
+          continue;
+        }
         if (!error.fallback && !error.retryable) throw finalError(error, failures);
         const wait = error.retryable ? backoffMs(attemptOnCandidate, error, options.routing) : null;
         if (wait === null || attemptOnCandidate >= options.routing.retries) break;
@@ -181,6 +208,9 @@ class ContextFloor {
     return new GatewayError(error.kind, message, error.details);
   }
 }
+
+/** Bounds the switches between keys of one pool in one request, whatever the pool's size. */
+const MAX_KEY_CHANGES = 32;
 
 /** The most of an upstream's message that is kept (in errors, logs and the ledger). */
 export const MAX_UPSTREAM_MESSAGE_CHARS = 400;

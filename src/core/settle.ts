@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AttemptRow, LedgerWriter, RequestRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
 import { GatewayError } from './errors.js';
-import { notify, type RequestObserver } from './observer.js';
+import { attemptEndedOf, type Hooks } from './hooks.js';
 import type { Pricing } from './pricing.js';
 import type { Admitted } from './admission.js';
 import type { AttemptHandle } from './router.js';
@@ -38,6 +38,8 @@ export interface ServedOutcome {
   media?: MediaUsage;
   ttftMs?: number | null;
   status?: 'ok' | 'error' | 'cancelled';
+  /** The upstream's finish reasons, for traces. */
+  finishReasons?: string[];
   errorKind?: GatewayError['kind'] | null;
 }
 
@@ -57,7 +59,7 @@ export class Settler {
     private readonly pricing: Pricing,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
-    private readonly observer?: RequestObserver,
+    private readonly hooks?: Hooks,
   ) {}
 
   costNanos(candidate: Candidate, usage: TokenUsage, images = 0, media?: MediaUsage): number | null {
@@ -90,6 +92,7 @@ export class Settler {
       usage: billed.usage,
       costNanos,
     };
+    this.hooks?.emit('attemptEnded', attemptEndedOf(served, status, outcome.finishReasons));
     const total = totals([...failures, served]);
     this.write(meta, {
       servedModel: attempt.candidate.id,
@@ -144,6 +147,7 @@ export class Settler {
 
   /** A request admission did not let through: counted when policy refused it, recorded otherwise. */
   refused(meta: RequestMeta, error: unknown): void {
+    this.hooks?.emit('refused', { requestId: meta.requestId, kind: error instanceof GatewayError ? error.kind : 'internal' });
     if (!(error instanceof GatewayError) || !REFUSAL_KINDS.has(error.kind)) return this.failure(meta, error, []);
     const row = this.row(meta, { servedModel: null, provider: null, status: 'error', errorKind: error.kind, attempts: 0, ttftMs: null, usage: zeroUsage(), costNanos: null });
     try {
@@ -151,7 +155,7 @@ export class Settler {
     } catch (failure) {
       this.logger.error({ err: failure, requestId: meta.requestId }, 'could not count the refused request');
     }
-    notify(this.observer, this.logger, (observer) => observer.settled(row));
+    this.hooks?.emit('settled', { request: row, attempts: [] });
   }
 
   /** A request no attempt served: what its failed attempts are known to have cost is still charged. */
@@ -160,6 +164,7 @@ export class Settler {
     if (total.costNanos === null) meta.admitted?.release();
     else meta.admitted?.settle(total.costNanos, total.usage.input + total.usage.output);
     const kind = error instanceof GatewayError ? error.kind : 'internal';
+    this.hooks?.emit('error', { requestId: meta.requestId, error });
     this.write(meta, {
       servedModel: null,
       provider: null,
@@ -180,7 +185,7 @@ export class Settler {
       // Losing a ledger row is serious but must not turn a served answer into a failure.
       this.logger.error({ err: error, requestId: meta.requestId }, 'could not write the ledger row');
     }
-    notify(this.observer, this.logger, (observer) => observer.settled(row));
+    this.hooks?.emit('settled', { request: row, attempts });
   }
 
   private row(meta: RequestMeta, result: RequestOutcome): RequestRow {

@@ -12,7 +12,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import type { ErrorKind } from './errors.js';
-import type { LiveSnapshot } from './observer.js';
+import type { LiveSnapshot } from './live-view.js';
 import type { RequestListQuery, RequestPage, RequestWithAttempts } from '../store/types.js';
 import type { Principal } from '../policy/types.js';
 import type { BudgetPeriod } from '../store/types.js';
@@ -49,6 +49,8 @@ export interface RequestContext {
   keyId?: string | null;
   /** Aborts the upstream call when the client goes away. */
   signal?: AbortSignal;
+  /** The client's W3C `traceparent` header, continued by tracing when it is on. */
+  traceparent?: string;
 }
 
 /** Tokens as the ledger counts them. `input` includes cache reads and writes (OpenAI's convention). */

@@ -11,6 +11,7 @@ import {
   type LazyModelClass,
   type ModelLoader,
 } from './lazy-models.js';
+import { callQuirksOf, type CallQuirks } from './call-options.js';
 import { createMockProvider } from './mock/index.js';
 import type { ResponseLimits } from './response-limits.js';
 import { createUndiciFetch } from './undici-fetch.js';
@@ -33,6 +34,8 @@ export interface ProviderEntry {
   openaiWire: boolean;
   /** Caps on one answer of this provider, on every path (AI SDK packages and passthrough). */
   responseLimits: ResponseLimits;
+  /** How this kind's calls are asked for and what their answers report, beyond the V3 specification. */
+  quirks: CallQuirks;
   /**
    * The same provider, under the same id, with another key or base URL: a deployment's own, a
    * key of a pool, or a request's own key. Its models are made afresh, so they carry that key.
@@ -97,6 +100,7 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     transcription: factories.transcription ?? unsupported('transcription'),
     openaiWire: config.kind === 'openai' || config.kind === 'openai-compatible',
     responseLimits,
+    quirks: callQuirksOf(config.kind),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { upstreamHeaders } from '../core/upstream-headers.js';
 import type { Dispatcher } from 'undici';
 import { Agent, request } from '../http/undici.js';
 import { discardBody, EventStreamMeter, readCappedBody, type ResponseLimits } from './response-limits.js';
@@ -31,6 +32,8 @@ export function createUndiciFetch(limits: ResponseLimits): FetchFunction {
     new Headers(init?.headers).forEach((value, name) => {
       headers[name] = value;
     });
+    const extra = upstreamHeaders();
+    if (extra) Object.assign(headers, extra);
     const requestBody = init?.body instanceof FormData ? await encodeForm(init.body, headers) : toRequestBody(init?.body);
     const response = await request(url, {
       method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,

@@ -1,9 +1,10 @@
 /**
  * The console's live view: the requests in flight in this process, and a one-minute ring of
- * one-second buckets counting the requests that ended, their errors and their cost. It observes
- * the core (received → settled) and answers snapshots scoped like spend reports.
+ * one-second buckets counting the requests that ended, their errors and their cost. It subscribes
+ * to the core's hooks (received → settled) and answers snapshots scoped like spend reports.
  */
-import type { RequestObserver, RequestStarted, LiveSnapshot, LiveView, InFlightRequest } from '../core/observer.js';
+import type { HookSubscriber, RequestReceived, RequestSettled } from '../core/hooks.js';
+import type { LiveSnapshot, LiveView, InFlightRequest } from '../core/live-view.js';
 import type { ReportScope } from '../core/types.js';
 import type { RequestRow } from '../store/types.js';
 
@@ -28,7 +29,8 @@ interface Bucket extends Counts {
   byUser: Map<string, Counts>;
 }
 
-interface Running extends RequestStarted {
+interface Running extends Omit<InFlightRequest, 'startedAt' | 'elapsedMs'> {
+  keyId: string | null;
   startedAtMs: number;
 }
 
@@ -41,7 +43,7 @@ function count(into: Counts, request: RequestRow): void {
   into.costNanos += request.costNanos ?? 0;
 }
 
-export class LiveRequests implements RequestObserver, LiveView {
+export class LiveRequests implements HookSubscriber, LiveView {
   /** By request id; a list, since a client may send the same `x-request-id` twice at once. */
   private readonly running = new Map<string, Running[]>();
   private runningCount = 0;
@@ -49,16 +51,17 @@ export class LiveRequests implements RequestObserver, LiveView {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  received(request: RequestStarted): void {
+  requestReceived(request: RequestReceived): void {
     if (this.runningCount >= MAX_IN_FLIGHT) this.forgetOldest();
-    const entry: Running = { ...request, startedAtMs: this.now() };
-    const same = this.running.get(request.id);
+    const { requestId: id, face, operation, stream, model, keyId, keyName, user } = request;
+    const entry: Running = { id, face, operation, stream, model, keyId, keyName, user, startedAtMs: this.now() };
+    const same = this.running.get(id);
     if (same) same.push(entry);
-    else this.running.set(request.id, [entry]);
+    else this.running.set(id, [entry]);
     this.runningCount += 1;
   }
 
-  settled(request: RequestRow): void {
+  settled({ request }: RequestSettled): void {
     const same = this.running.get(request.id);
     if (same) {
       same.shift();

@@ -1,9 +1,9 @@
 /**
- * The live view's tracker on a fake clock: requests in flight from received to settled, the
+ * The live view's tracker on a fake clock: requests in flight from requestReceived to settled, the
  * one-minute ring of completions, errors and cost, and what each caller's scope lets it see.
  */
 import { describe, expect, it } from 'vitest';
-import type { RequestStarted } from '../../src/core/observer.js';
+import type { RequestReceived, RequestSettled } from '../../src/core/hooks.js';
 import type { RequestRow } from '../../src/store/types.js';
 import { LiveRequests } from '../../src/telemetry/live-requests.js';
 
@@ -14,11 +14,15 @@ function clock() {
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
-function started(id: string, fields: Partial<RequestStarted> = {}): RequestStarted {
-  return { id, face: 'openai', operation: 'chat', stream: false, model: 'mock/echo', keyId: null, keyName: null, user: null, ...fields };
+function started(requestId: string, fields: Partial<RequestReceived> = {}): RequestReceived {
+  return { requestId, face: 'openai', operation: 'chat', stream: false, model: 'mock/echo', keyId: null, keyName: null, user: null, ...fields };
 }
 
-function settled(id: string, fields: Partial<RequestRow> = {}): RequestRow {
+function settled(id: string, fields: Partial<RequestRow> = {}): RequestSettled {
+  return { request: row(id, fields), attempts: [] };
+}
+
+function row(id: string, fields: Partial<RequestRow> = {}): RequestRow {
   return {
     id,
     ts: new Date(T0).toISOString(),
@@ -49,9 +53,9 @@ describe('LiveRequests', () => {
   it('lists a request from received until settled, oldest first, with how long it has run', () => {
     const time = clock();
     const live = new LiveRequests(time.now);
-    live.received(started('a', { model: 'openai/gpt-4o', stream: true, keyName: 'ci', user: 'alice' }));
+    live.requestReceived(started('a', { model: 'openai/gpt-4o', stream: true, keyName: 'ci', user: 'alice' }));
     time.advance(1500);
-    live.received(started('b'));
+    live.requestReceived(started('b'));
     time.advance(500);
 
     const running = live.snapshot(all).inFlight;
@@ -109,8 +113,8 @@ describe('LiveRequests', () => {
 
   it('shows a key only its own requests, a user only theirs, and the admin everything', () => {
     const live = new LiveRequests(clock().now);
-    live.received(started('mine', { keyId: 'k1', keyName: 'ci' }));
-    live.received(started('theirs', { keyId: 'k2', keyName: 'web', user: 'bob' }));
+    live.requestReceived(started('mine', { keyId: 'k1', keyName: 'ci' }));
+    live.requestReceived(started('theirs', { keyId: 'k2', keyName: 'web', user: 'bob' }));
     live.settled(settled('done-mine', { keyId: 'k1', costNanos: 10 }));
     live.settled(settled('done-theirs', { keyId: 'k2', user: 'bob', status: 'error', costNanos: 20 }));
 
@@ -130,8 +134,8 @@ describe('LiveRequests', () => {
 
   it('keeps two requests that share a client-sent id apart', () => {
     const live = new LiveRequests(clock().now);
-    live.received(started('same'));
-    live.received(started('same'));
+    live.requestReceived(started('same'));
+    live.requestReceived(started('same'));
     live.settled(settled('same'));
     expect(live.snapshot(all).inFlight).toHaveLength(1);
     live.settled(settled('same'));
@@ -143,7 +147,7 @@ describe('LiveRequests', () => {
 
   it('forgets the oldest in-flight entries past ten thousand, so a lost settlement cannot grow it for ever', () => {
     const live = new LiveRequests(clock().now);
-    for (let index = 0; index < 10_005; index++) live.received(started(`r${index}`));
+    for (let index = 0; index < 10_005; index++) live.requestReceived(started(`r${index}`));
     const running = live.snapshot(all).inFlight;
     expect(running).toHaveLength(10_000);
     expect(running.some((request) => request.id === 'r0')).toBe(false);

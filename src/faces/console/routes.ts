@@ -10,7 +10,7 @@
  */
 import type { Gateway } from '../../core/types.js';
 import { fromNanos } from '../../core/usage.js';
-import type { LiveSnapshot } from '../../core/observer.js';
+import type { LiveSnapshot } from '../../core/live-view.js';
 import { sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 

@@ -1,4 +1,5 @@
 import type { ModelType } from '../../core/types.js';
+import type { BuiltinModel, BuiltinPrice } from '../builtin-models.js';
 
 /**
  * The models of the built-in mock provider. Each carries a small nominal price (USD per million
@@ -6,29 +7,14 @@ import type { ModelType } from '../../core/types.js';
  * offline; nobody is billed. The prices are deliberately round numbers, chosen to be visible in
  * reports without being mistaken for a real provider's.
  */
-export interface MockModel {
-  /** Model id as the provider knows it (`languageModel('echo')`). */
-  modelId: string;
+export interface MockModel extends BuiltinModel {
   /** Gateway id under the default provider id `mock`. */
   id: `mock/${string}`;
-  type: ModelType;
-  name: string;
-  contextWindow?: number;
-  maxTokens?: number;
   pricing: MockNominalPrice;
 }
 
 /** USD per million tokens, per image and per request, as config overrides are written. */
-export interface MockNominalPrice {
-  input?: number;
-  output?: number;
-  image?: number;
-  request?: number;
-  /** USD per million characters spoken. */
-  characters?: number;
-  /** USD per minute of audio heard. */
-  audioMinute?: number;
-}
+export type MockNominalPrice = BuiltinPrice;
 
 export const mockModels: readonly MockModel[] = [
   {

@@ -1,4 +1,5 @@
 import { APICallError } from '@ai-sdk/provider';
+import { upstreamHeaders } from '../../core/upstream-headers.js';
 import { request } from '../../http/undici.js';
 import { jsonBytes, tokenCount } from '../../core/estimate/request-estimate.js';
 import { maxOf, outputRaisers } from '../../core/estimate/chat-estimate.js';
@@ -39,6 +40,8 @@ function upstreamRequest(provider: ProviderEntry, modelId: string, body: OpenAIC
     ...provider.config.headers,
   };
   if (provider.config.apiKey) headers.authorization = `Bearer ${provider.config.apiKey}`;
+  const extra = upstreamHeaders();
+  if (extra) Object.assign(headers, extra);
   return { url: `${baseURL}/chat/completions`, headers, body: JSON.stringify(upstreamBody) };
 }
 

@@ -11,19 +11,19 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { createAuthenticator, type AuthenticatorOptions } from '../../../src/policy/auth/authenticate.js';
 import { createJwtVerifier } from '../../../src/policy/auth/jwt.js';
 import { anonymousPrincipal } from '../../../src/policy/types.js';
-import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../support/store.js';
 import type { Store } from '../../../src/store/types.js';
 
 /** Who a request is, from its headers, against a real key store in a SQLite file. */
 let dataDir: string;
 let store: Store;
 
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-auth-'));
-  store = openSqliteStore(dataDir);
+  store = await openStore(dataDir);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -74,28 +74,28 @@ describe('with nothing configured', () => {
 describe('virtual keys', () => {
   it('auth becomes required once a key exists, and stays required when every key is revoked', async () => {
     const auth = authenticator();
-    const { record } = store.keys.create({ name: 'first' });
+    const { record } = (await store.keys.create({ name: 'first' }));
     expect(auth.authRequired()).toBe(true);
     const error = await failure(auth.authenticate({}, '/v1/chat/completions'));
     expect(error.kind).toBe('unauthorized');
     expect(error.status).toBe(401);
     expect(error.message).toMatch(/Authorization: Bearer <key>/);
-    store.keys.revoke(record.id);
+    (await store.keys.revoke(record.id));
     expect(auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({}, '/v1/chat/completions'))).kind).toBe('unauthorized');
   });
 
   it('a revoked key is refused even when no live key is left (it never falls back to anonymous)', async () => {
     const auth = authenticator();
-    const { key, record } = store.keys.create({ name: 'only' });
-    store.keys.revoke(record.id);
+    const { key, record } = (await store.keys.create({ name: 'only' }));
+    (await store.keys.revoke(record.id));
     expect(auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({ authorization: `Bearer ${key}` }, '/'))).kind).toBe('unauthorized');
     expect((await failure(auth.authenticate({ 'x-api-key': key }, '/'))).kind).toBe('unauthorized');
   });
 
   it('Bearer and x-api-key give the principal of the key, with its user, tags and limits', async () => {
-    const { key, record } = store.keys.create({
+    const { key, record } = (await store.keys.create({
       name: 'team-a',
       user: 'alice',
       tags: ['checkout'],
@@ -105,7 +105,7 @@ describe('virtual keys', () => {
       providers: ['mock'],
       rpm: 30,
       tpm: 9_000,
-    });
+    }));
     const auth = authenticator();
     const expected = {
       kind: 'key',
@@ -122,16 +122,16 @@ describe('virtual keys', () => {
   });
 
   it('a key without limits has empty limits', async () => {
-    const { key } = store.keys.create({ name: 'plain' });
+    const { key } = (await store.keys.create({ name: 'plain' }));
     expect((await authenticator().authenticate({ authorization: `Bearer ${key}` }, '/')).limits).toEqual({});
   });
 
   it('refuses unknown, revoked and expired keys with 401, never repeating the key', async () => {
     const auth = authenticator();
-    const revoked = store.keys.create({ name: 'revoked' });
-    store.keys.revoke(revoked.record.id);
-    const expired = store.keys.create({ name: 'expired' });
-    store.keys.update(expired.record.id, { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const revoked = (await store.keys.create({ name: 'revoked' }));
+    (await store.keys.revoke(revoked.record.id));
+    const expired = (await store.keys.create({ name: 'expired' }));
+    (await store.keys.update(expired.record.id, { expiresAt: new Date(Date.now() - 1000).toISOString() }));
     const unknown = `tg_${'Z'.repeat(40)}`;
     for (const key of [unknown, revoked.key, expired.key]) {
       const error = await failure(auth.authenticate({ authorization: `Bearer ${key}` }, '/v1/models'));
@@ -142,7 +142,7 @@ describe('virtual keys', () => {
   });
 
   it('refuses a credential that is no kind of key, and an Authorization header of another scheme', async () => {
-    store.keys.create({ name: 'exists' });
+    (await store.keys.create({ name: 'exists' }));
     const auth = authenticator();
     const notOurs = await failure(auth.authenticate({ authorization: 'Bearer sk-proj-abcdef123456' }, '/'));
     expect(notOurs.kind).toBe('unauthorized');
@@ -218,7 +218,7 @@ describe('JWTs from a configured issuer', () => {
   });
 
   it('without issuers, a JWT-shaped token is just not a Tollgate key', async () => {
-    store.keys.create({ name: 'k' });
+    (await store.keys.create({ name: 'k' }));
     const error = await failure(authenticator().authenticate({ authorization: `Bearer ${await sign('tollgate')}` }, '/'));
     expect(error.message).toMatch(/not a Tollgate key/);
   });
