@@ -40,7 +40,7 @@ export interface CreateAppOptions {
   clock?: () => Date;
   /** The router's backoff waits (tests record them). */
   sleep?: Sleep;
-  /** Policy state to use instead of the one config names (memory or Redis); the caller closes it. */
+  /** Policy state to use instead of the one config names (the data folder's or Redis); the caller closes it. */
   state?: PolicyState;
   busy?: () => boolean;
 }
@@ -50,7 +50,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const store = await createStore(options.config, options.dataDir, logger, options.busy ? { busy: options.busy } : {});
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
-  const state = options.state ?? createPolicyState(options.config, logger);
+  const state = options.state ?? createPolicyState(options.config, { dataDir: options.dataDir, logger, ...(options.clock ? { now: options.clock().getTime() } : {}) });
   const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
   const clock = options.clock;
   const hooks = new Hooks(logger);

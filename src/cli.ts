@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { App } from './app.js';
 import type { RunningServer } from './server.js';
+import type { ServeLock } from './cli/serve-lock.js';
 import type { StandingCaller } from './policy/auth/standing-caller.js';
 import { describeEnvProviders } from './config/env-providers.js';
 import { ConfigError, loadConfig } from './config/load.js';
@@ -82,6 +83,7 @@ const commands: Record<string, Command> = {
       throw error;
     }
     const dataDir = usableDataDir(flags);
+    const lock = await serveLock(config, dataDir);
     const { startServer } = await import('./server.js');
     const server = await startServer({ config, dataDir, ...address }).catch((error: NodeJS.ErrnoException) => {
       if (error instanceof UnsafeBindError || error instanceof DataDirError) fail(error.message, 2);
@@ -89,6 +91,7 @@ const commands: Record<string, Command> = {
       if (error.code?.startsWith('SQLITE_')) fail(`the ledger in ${dataDir} cannot be opened: ${error.message} (${error.code})`, 1);
       throw error;
     });
+    lock?.listening(server.url);
     process.stderr.write(`tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\npolicy state: ${server.app.state.description}\n${describeProviders(config)}`);
     const stop = drainOnSignals(server, config.server.drainMs);
     stopWithParentShell(stop);
@@ -136,6 +139,21 @@ const commands: Record<string, Command> = {
     process.exitCode = await runDoctorCommand({ ...values, configFile: flags.config, home });
   },
 };
+
+/**
+ * Without Redis, budgets and rate limits are shared through the data folder, which one serve
+ * holds (`tollgate mcp`, `keys` and `spend` run beside it): a second serve exits 2 saying why.
+ */
+async function serveLock(config: Config, dataDir: string): Promise<ServeLock | undefined> {
+  if (config.store.redis) return undefined;
+  const { takeServeLock, ServeLockHeld } = await import('./cli/serve-lock.js');
+  try {
+    return takeServeLock(dataDir);
+  } catch (error) {
+    if (error instanceof ServeLockHeld) fail(error.message, 2);
+    throw error;
+  }
+}
 
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 

@@ -5,86 +5,13 @@
  * `GET /v1/models`, each with the provider's own auth header.
  */
 import type { ProviderConfig } from '../config/schema.js';
+import { modelListCall, printableUrl } from '../providers/model-list.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface ProviderCheck {
   status: CheckStatus;
   message: string;
-}
-
-interface ModelListCall {
-  url: string;
-  headers: Record<string, string>;
-  /** The models in a successful answer's JSON. */
-  count(body: unknown): number | undefined;
-}
-
-const DEFAULT_BASE_URLS: Partial<Record<ProviderConfig['kind'], string>> = {
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com/v1',
-  google: 'https://generativelanguage.googleapis.com/v1beta',
-  mistral: 'https://api.mistral.ai/v1',
-  cohere: 'https://api.cohere.com/v2',
-};
-
-const trimSlash = (url: string): string => url.replace(/\/+$/, '');
-
-function listLength(body: unknown, field: string): number | undefined {
-  const list = (body as Record<string, unknown> | null)?.[field];
-  return Array.isArray(list) ? list.length : undefined;
-}
-
-function bearer(apiKey: string | undefined): Record<string, string> {
-  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-}
-
-/** The model-list request for a provider; undefined for the built-in mock. */
-export function modelListCall(provider: ProviderConfig): ModelListCall | undefined {
-  const base = trimSlash(provider.baseURL ?? DEFAULT_BASE_URLS[provider.kind] ?? '');
-  const extra = provider.headers ?? {};
-  switch (provider.kind) {
-    case 'mock':
-      return undefined;
-    case 'openai':
-    case 'openai-compatible':
-    case 'mistral':
-      return { url: `${base}/models`, headers: { ...extra, ...bearer(provider.apiKey) }, count: (body) => listLength(body, 'data') };
-    case 'anthropic': {
-      // As the provider is called: a base URL without the version path gets `/v1`.
-      const versioned = /\/v1$/.test(base) ? base : `${base}/v1`;
-      return {
-        url: `${versioned}/models?limit=1000`,
-        headers: { ...extra, ...(provider.apiKey ? { 'x-api-key': provider.apiKey } : {}), 'anthropic-version': '2023-06-01' },
-        count: (body) => listLength(body, 'data'),
-      };
-    }
-    case 'google':
-      return {
-        url: `${base}/models?pageSize=1000`,
-        headers: { ...extra, ...(provider.apiKey ? { 'x-goog-api-key': provider.apiKey } : {}) },
-        count: (body) => listLength(body, 'models'),
-      };
-    case 'cohere':
-      // Chat and rerank are on /v2; the model list is only on /v1.
-      return {
-        url: `${base.replace(/\/v\d+$/, '')}/v1/models?page_size=1000`,
-        headers: { ...extra, ...bearer(provider.apiKey) },
-        count: (body) => listLength(body, 'models'),
-      };
-  }
-}
-
-/** A URL as it may be printed: without any user:password part. */
-export function printableUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** The provider's own words from an error body, at most a line, with secrets removed. */
@@ -146,7 +73,7 @@ export async function checkProvider(provider: ProviderConfig, options: { timeout
   const said = upstreamMessage(body, options.redact);
   const detail = `HTTP ${status}${said ? `: ${said}` : ''}`;
   if (response.ok) {
-    const count = call.count(body);
+    const count = call.ids(body)?.length;
     if (count === undefined) return { status: 'warn', message: `reachable, but ${where} did not answer with a model list (HTTP ${status}); the key was not checked` };
     return { status: 'ok', message: `reachable, key accepted (${count} model${count === 1 ? '' : 's'} listed) at ${where}` };
   }

@@ -62,6 +62,9 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     if (provider.kind === 'openai-compatible' && !provider.baseURL) problems.push(`providers.${id}.baseURL: an openai-compatible provider needs a baseURL`);
     resolveSecrets(id, provider, env, problems);
   }
+  for (const [pattern, provider] of Object.entries(config.defaultProviders)) {
+    if (!config.providers[provider]) problems.push(`defaultProviders.${pattern}: no provider "${provider}" is configured`);
+  }
   for (const [name, group] of Object.entries(config.modelGroups)) {
     const ids = new Set<string>();
     group.deployments.forEach((deployment, index) => {

@@ -60,8 +60,13 @@ export const ProviderConfig = z
     timeoutMs: z.number().int().positive().default(60_000),
     /** Longest silence allowed between two chunks of a stream after its first token. */
     idleTimeoutMs: z.number().int().positive().default(60_000),
-    /** Models this provider serves, with optional metadata; known providers add their own. */
+    /**
+     * Models this provider serves, with optional metadata. They are always listed; the models its
+     * model-list endpoint names are listed beside them unless `discoverModels` is false.
+     */
     models: z.record(z.string(), ModelSettings).optional(),
+    /** Ask the provider's model-list endpoint what it serves; false pins the list to `models` (a host without one). */
+    discoverModels: z.boolean().default(true),
     /** The provider keeps no prompts or outputs (for `zeroDataRetention` requests). */
     zeroDataRetention: z.boolean().default(false),
     /** The provider may train on prompts (excluded by `disallowPromptTraining`). */
@@ -257,6 +262,11 @@ export const ConfigSchema = z
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), ProviderConfig).default({}),
     /** Per-model overrides keyed by `provider/model`. */
     models: z.record(z.string(), ModelSettings).default({}),
+    /**
+     * Providers of model names sent without one, by glob over the name (`{"claude-*": "anthropic"}`).
+     * Without a match, a name that exactly one configured provider serves goes to it.
+     */
+    defaultProviders: z.record(z.string().min(1), z.string().min(1)).default({}),
     /** Model groups keyed by the id clients send (`anthropic/claude-sonnet-4-5`, or a bare name). */
     modelGroups: z.record(z.string().min(1), ModelGroupConfig).default({}),
     routing: z
@@ -335,6 +345,18 @@ export const ConfigSchema = z
     /** Per-model rate limits, keyed by `provider/model`. */
     rateLimits: z.record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()).default({}),
     rules: z.array(RoutingRule).default([]),
+    /** The catalog (`/v1/models`, `list_models`): what each provider's model-list endpoint says it serves. */
+    catalog: z
+      .object({
+        /** A provider's list is asked again after this long; the last good list serves meanwhile. */
+        ttlMs: z.number().int().positive().default(3_600_000),
+        /** After a failed ask, the next waits this long (the last good list, if any, still serves). */
+        retryMs: z.number().int().positive().default(60_000),
+        /** Longest wait for one model list. */
+        timeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
     webhooks: z.array(WebhookConfig).default([]),
     /** Serve the built-in deterministic `mock` provider. */
     mock: z.boolean().default(true),

@@ -6,6 +6,7 @@ import { applyRules } from '../policy/rules.js';
 import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { resolveCandidates, type Candidate } from './candidates.js';
+import type { BareNames } from './bare-names.js';
 import type { ModelGroups } from './model-groups.js';
 import { GatewayError } from './errors.js';
 import { fileTokens } from './estimate/prompt-files.js';
@@ -62,7 +63,7 @@ export class Admission {
     private readonly budgets: Budgets,
     private readonly rateLimiter: RateLimiter,
     private readonly maxOutputOf: (modelId: string) => number | undefined,
-    private readonly groups?: ModelGroups,
+    private readonly names: { groups?: ModelGroups; bare?: BareNames } = {},
   ) {}
 
   async admit(request: AdmissionRequest): Promise<Admitted> {
@@ -181,7 +182,7 @@ export class Admission {
         return []; // A denied fallback is skipped; only the requested model's denial is the client's answer.
       }
     });
-    const all = resolveCandidates(model, { ...request.gateway, models: fallbacks }, this.registry, this.groups);
+    const all = resolveCandidates(model, { ...request.gateway, models: fallbacks }, this.registry, this.names);
     // A key's model list names what clients send: a group's name, not the ids of its deployments.
     const asked = (candidate: Candidate) => candidate.deployment?.group ?? candidate.id;
 

@@ -1,5 +1,6 @@
 import { GatewayError } from './errors.js';
 import type { ProviderEntry, ProviderRegistry } from '../providers/registry.js';
+import type { BareNames } from './bare-names.js';
 import type { ModelGroups } from './model-groups.js';
 import type { Deployment } from './strategies/strategy.js';
 import type { GatewayOptions } from './types.js';
@@ -44,17 +45,22 @@ export function splitModelId(id: string): { providerId: string; modelId: string 
  * deployments, in its strategy's order): `only` drops providers not listed, `order` moves the
  * listed providers first (in that order), keeping the rest stable.
  */
-export function resolveCandidates(model: string, options: GatewayOptions | undefined, registry: ProviderRegistry, groups?: ModelGroups): Candidate[] {
+export function resolveCandidates(
+  model: string,
+  options: GatewayOptions | undefined,
+  registry: ProviderRegistry,
+  names: { groups?: ModelGroups; bare?: BareNames } = {},
+): Candidate[] {
   const ids = [model, ...(options?.models ?? [])].filter((id, index, all) => all.indexOf(id) === index);
   const candidates: Candidate[] = [];
   const unknown: string[] = [];
   for (const id of ids) {
-    const deployments = groups?.candidates(id);
+    const deployments = names.groups?.candidates(id);
     if (deployments) {
       candidates.push(...deployments);
       continue;
     }
-    const parts = splitModelId(id);
+    const parts = splitModelId(id) ?? splitModelId(bareName(id, names.bare));
     if (!parts) {
       throw new GatewayError('invalid_request', `model "${id}" must be written as provider/model, e.g. openai/gpt-4o-mini or mock/echo`, {
         param: 'model',
@@ -72,7 +78,7 @@ export function resolveCandidates(model: string, options: GatewayOptions | undef
       unknown.push(id);
       continue;
     }
-    candidates.push({ id, provider, modelId: parts.modelId });
+    candidates.push({ id: `${parts.providerId}/${parts.modelId}`, provider, modelId: parts.modelId });
   }
   let result = candidates;
   if (options?.only?.length) {
@@ -97,4 +103,10 @@ export function resolveCandidates(model: string, options: GatewayOptions | undef
     throw new GatewayError('model_not_found', reason, { model });
   }
   return result;
+}
+
+/** A name without a provider, resolved (a 400 when it cannot be); a name with a slash as it is. */
+function bareName(id: string, bare: BareNames | undefined): string {
+  if (!bare || id.includes('/')) return id;
+  return bare.resolve(id);
 }

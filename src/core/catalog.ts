@@ -1,22 +1,23 @@
 /**
- * The model catalog: every model the configured providers can serve, in Vercel's `/v1/models`
- * shape. Sources, merged per `provider/model` with config winning:
- * - for the known kinds, the models @pydantic/genai-prices lists for that provider (its data
- *   holds names and context windows, no output limits and no modalities, so types are inferred
- *   from names);
- * - models named in config, for any provider (`providers[id].models`, `models['provider/model']`);
- * - the models a provider kind brings along (the mock's).
+ * The model catalog: the models the configured providers really serve, in Vercel's `/v1/models`
+ * shape. Per provider, the served ids are what its model-list endpoint answered (for a kind that
+ * brings its own models, such as the mock, those) plus the models config names for it (`providers[id].models`, `models['provider/model']`).
+ * The price table and config only describe them (prices, names, context windows): a model that
+ * is priced but not served is not listed, and one served but not priced has no price.
  */
 import type { Config, ModelSettings, ProviderKind } from '../config/schema.js';
-import { builtinModels } from '../providers/builtin-models.js';
+import { builtinModel } from '../providers/builtin-models.js';
 import { type Pricing, toCatalogPricing } from './pricing.js';
-import { listGenaiModels } from './pricing/genai-models.js';
+import { listGenaiModels, type GenaiModel } from './pricing/genai-models.js';
 import type { CatalogEntry, ModelType } from './types.js';
 
 export interface CatalogProvider {
   id: string;
   kind: ProviderKind;
 }
+
+/** The ids a provider's model list answered; undefined while none has been read. */
+export type ServedIds = (providerId: string) => readonly string[] | undefined;
 
 interface Draft {
   type?: ModelType;
@@ -25,58 +26,57 @@ interface Draft {
   maxTokens?: number;
 }
 
-/** Speech and transcription models, which only the OpenAI kind has adapters for. */
-const audioModel = /(^|-)(tts|transcribe|whisper)(-|$)/;
+export function buildCatalog(config: Config, providers: CatalogProvider[], pricing: Pricing, served: ServedIds): CatalogEntry[] {
+  const entries: CatalogEntry[] = [];
+  for (const provider of providers) {
+    const ids = new Set(served(provider.id) ?? []);
+    for (const model of Object.keys(config.providers[provider.id]?.models ?? {})) ids.add(model);
+    const prefix = `${provider.id}/`;
+    for (const id of Object.keys(config.models)) {
+      if (id.startsWith(prefix) && id.length > prefix.length) ids.add(id.slice(prefix.length));
+    }
+    for (const model of ids) entries.push(describeModel(config, provider, pricing, model));
+  }
+  return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
 
 /**
- * Kinds whose models genai-prices lists, and what of its list they cannot serve: the package
- * files Claude under Google for Vertex, but the Gemini API behind `google` does not serve it.
+ * One model as the catalog lists it, whether or not it is served: metadata from the price
+ * table's data (names, context windows), a provider kind's own models (the mock's), then config, config winning.
  */
-const listedKinds: Partial<Record<ProviderKind, RegExp | null>> = {
-  openai: null,
-  anthropic: audioModel,
-  google: new RegExp(`^claude-|${audioModel.source}`),
-  mistral: audioModel,
-  cohere: audioModel,
-};
+export function describeModel(config: Config, provider: CatalogProvider, pricing: Pricing, model: string): CatalogEntry {
+  const draft: Draft = {};
+  const assign = (more: Draft) => Object.assign(draft, defined(more));
+  const listed = genaiModelsOf(provider.kind).get(model);
+  if (listed) assign({ name: listed.name, contextWindow: listed.contextWindow });
+  const builtin = builtinModel(provider.kind, model);
+  if (builtin) assign({ type: builtin.type, name: builtin.name, contextWindow: builtin.contextWindow, maxTokens: builtin.maxTokens });
+  const fromProvider = config.providers[provider.id]?.models?.[model];
+  if (fromProvider) assign(fromSettings(fromProvider));
+  const fromModels = config.models[`${provider.id}/${model}`];
+  if (fromModels) assign(fromSettings(fromModels));
 
-export function buildCatalog(config: Config, providers: CatalogProvider[], pricing: Pricing): CatalogEntry[] {
-  const entries = new Map<string, CatalogEntry>();
-  for (const provider of providers) {
-    const drafts = new Map<string, Draft>();
-    const add = (model: string, draft: Draft) => drafts.set(model, { ...drafts.get(model), ...defined(draft) });
+  const entry: CatalogEntry = {
+    id: `${provider.id}/${model}`,
+    provider: provider.id,
+    type: draft.type ?? inferModelType(model),
+    name: draft.name ?? model,
+    pricing: toCatalogPricing(pricing.priceOf(provider.kind, provider.id, model)),
+  };
+  if (draft.contextWindow !== undefined) entry.context_window = draft.contextWindow;
+  if (draft.maxTokens !== undefined) entry.max_tokens = draft.maxTokens;
+  return entry;
+}
 
-    const unservable = listedKinds[provider.kind];
-    if (unservable !== undefined) {
-      for (const model of listGenaiModels(provider.kind)) {
-        if (unservable?.test(model.modelId)) continue;
-        add(model.modelId, { name: model.name, contextWindow: model.contextWindow });
-      }
-    }
-    for (const model of builtinModels(provider.kind)) {
-      add(model.modelId, { type: model.type, name: model.name, contextWindow: model.contextWindow, maxTokens: model.maxTokens });
-    }
-    for (const [model, settings] of Object.entries(config.providers[provider.id]?.models ?? {})) add(model, fromSettings(settings));
-    const prefix = `${provider.id}/`;
-    for (const [id, settings] of Object.entries(config.models)) {
-      if (id.startsWith(prefix) && id.length > prefix.length) add(id.slice(prefix.length), fromSettings(settings));
-    }
+const genaiByKind = new Map<ProviderKind, Map<string, GenaiModel>>();
 
-    for (const [model, draft] of drafts) {
-      const id = `${provider.id}/${model}`;
-      const entry: CatalogEntry = {
-        id,
-        provider: provider.id,
-        type: draft.type ?? inferModelType(model),
-        name: draft.name ?? model,
-        pricing: toCatalogPricing(pricing.priceOf(provider.kind, provider.id, model)),
-      };
-      if (draft.contextWindow !== undefined) entry.context_window = draft.contextWindow;
-      if (draft.maxTokens !== undefined) entry.max_tokens = draft.maxTokens;
-      entries.set(id, entry);
-    }
+function genaiModelsOf(kind: ProviderKind): Map<string, GenaiModel> {
+  let models = genaiByKind.get(kind);
+  if (!models) {
+    models = new Map(kind === 'openai-compatible' ? [] : listGenaiModels(kind).map((model) => [model.modelId, model]));
+    genaiByKind.set(kind, models);
   }
-  return [...entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return models;
 }
 
 /** Embedding, reranking, image and audio models by their names; everything else is a language model. */

@@ -6,7 +6,8 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/types.js';
 import type { AttemptRow } from '../store/types.js';
 import { checkGatewayAttribution } from './attribution.js';
-import { buildCatalog } from './catalog.js';
+import { buildCatalog, describeModel } from './catalog.js';
+import { ServedModels, type ModelLister } from './served-models.js';
 import { newRequestId } from './request-id.js';
 import { Admission, type Admitted } from './admission.js';
 import { audioDuration } from './estimate/audio-duration.js';
@@ -29,6 +30,7 @@ import { DeploymentFeed } from './deployment-figures.js';
 import { DeploymentLimits, type DeploymentSlot } from './deployment-limits.js';
 import { ModelGroups } from './model-groups.js';
 import { KeyPools } from './key-pools.js';
+import { BareNames } from './bare-names.js';
 import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
@@ -99,7 +101,9 @@ export function createGateway(deps: GatewayDeps): GatewayCore {
 export class GatewayImpl implements GatewayCore {
   readonly settler: Settler;
   readonly hooks: Hooks;
-  private catalogCache: CatalogEntry[] | undefined;
+  private catalogCache: { served: ReadonlyMap<string, readonly string[]>; entries: CatalogEntry[] } | undefined;
+  private readonly served: ServedModels;
+  private readonly described = new Map<string, CatalogEntry | undefined>();
   private readonly openaiRoute: OpenAIChatRoute;
   private readonly redact: Redact;
   private readonly budgets: Budgets;
@@ -108,7 +112,6 @@ export class GatewayImpl implements GatewayCore {
   private readonly media: MediaShelf;
   /** The gateway's clock in ms since the epoch. */
   private readonly now: () => number;
-  private catalogById: Map<string, CatalogEntry> | undefined;
   private readonly deploymentFeed: DeploymentFeed;
   private readonly deploymentLimits: DeploymentLimits;
   private readonly keyPools: KeyPools;
@@ -139,9 +142,12 @@ export class GatewayImpl implements GatewayCore {
       deps.pricing,
       this.budgets,
       new RateLimiter(deps.state.rateWindows, outage, now),
-      (id) => this.catalogIndex().get(id)?.max_tokens,
-      groups,
+      (id) => this.describe(id)?.max_tokens,
+      { groups, bare: new BareNames(deps.config) },
     );
+    const listers = new Map<string, ModelLister>();
+    for (const entry of deps.registry.values()) if (entry.listModels) listers.set(entry.id, entry.listModels);
+    this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.blobs, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
     this.openaiRoute = new OpenAIChatRoute(this, this.settler);
@@ -191,7 +197,7 @@ export class GatewayImpl implements GatewayCore {
           breakers: this.breakers,
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           clock: this.now,
-          contextWindowOf: (candidate) => this.catalogIndex().get(candidate.id)?.context_window,
+          contextWindowOf: (candidate) => this.describe(candidate.id)?.context_window,
           costOf: (candidate, usage) => this.settler.costNanos(candidate, usage),
           takeSlot: async (candidate) => {
             const deployment = candidate.deployment;
@@ -484,18 +490,23 @@ export class GatewayImpl implements GatewayCore {
     return this.media.sweep();
   }
 
-  private catalogIndex(): Map<string, CatalogEntry> {
-    this.catalogById ??= new Map(this.catalog().map((entry) => [entry.id, entry]));
-    return this.catalogById;
+  /** What is known of `provider/model` (context window, output limit), served or not; the catalog only informs. */
+  private describe(id: string): CatalogEntry | undefined {
+    if (!this.described.has(id)) {
+      const slash = id.indexOf('/');
+      const entry = slash > 0 ? this.deps.registry.get(id.slice(0, slash)) : undefined;
+      this.described.set(id, entry && describeModel(this.deps.config, entry, this.deps.pricing, id.slice(slash + 1)));
+    }
+    return this.described.get(id);
   }
 
-  catalog(): CatalogEntry[] {
-    this.catalogCache ??= buildCatalog(
-      this.deps.config,
-      [...this.deps.registry.values()].map((entry) => ({ id: entry.id, kind: entry.kind })),
-      this.deps.pricing,
-    );
-    return this.catalogCache;
+  async catalog(): Promise<CatalogEntry[]> {
+    const served = await this.served.current();
+    if (this.catalogCache?.served !== served) {
+      const providers = [...this.deps.registry.values()].map((entry) => ({ id: entry.id, kind: entry.kind }));
+      this.catalogCache = { served, entries: buildCatalog(this.deps.config, providers, this.deps.pricing, (id) => served.get(id)) };
+    }
+    return this.catalogCache.entries;
   }
 
   /**

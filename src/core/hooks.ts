@@ -149,7 +149,10 @@ export class Hooks {
 
   /** Adds every hook the subscriber has; its methods are called with the subscriber as `this`. */
   subscribe(subscriber: HookSubscriber): void {
-    for (const name of Object.keys(subscriber)) {
+    // A class instance's own keys are its state (fields such as a clock), not hooks: its hooks are its methods.
+    const plain = Object.getPrototypeOf(subscriber) === Object.prototype || Object.getPrototypeOf(subscriber) === null;
+    const names = plain ? Object.keys(subscriber) : HOOK_NAMES.filter((name) => typeof subscriber[name] === 'function');
+    for (const name of names) {
       if (!KNOWN.has(name)) throw new TypeError(`unknown hook "${name}"; hooks are: ${HOOK_NAMES.join(', ')}`);
       const listener = subscriber[name as HookName];
       if (typeof listener === 'function') this.on(name as HookName, listener.bind(subscriber) as never);

@@ -335,7 +335,8 @@ export interface Gateway {
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
   /** Media the gateway made and still keeps, if `principal` may read it (its maker, or a caller that sees everything). */
   getImage(id: string, principal: Principal | undefined): Promise<KeptMedia | undefined>;
-  catalog(): CatalogEntry[];
+  /** The models the configured providers serve (their model lists, read and kept for a while). */
+  catalog(): Promise<CatalogEntry[]>;
   /** Every budget of this caller's own, tightest first (the global one too for admins and anonymous loopback use). */
   budgetStatus(principal: Principal | undefined): Promise<BudgetStatus[]>;
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */

@@ -13,6 +13,8 @@ import {
 } from './lazy-models.js';
 import { callQuirksOf, type CallQuirks } from './call-options.js';
 import { createMockProvider } from './mock/index.js';
+import { builtinModels } from './builtin-models.js';
+import { fetchModelIds } from './model-list.js';
 import type { ResponseLimits } from './response-limits.js';
 import { createUndiciFetch } from './undici-fetch.js';
 
@@ -34,6 +36,8 @@ export interface ProviderEntry {
   openaiWire: boolean;
   /** Caps on one answer of this provider, on every path (AI SDK packages and passthrough). */
   responseLimits: ResponseLimits;
+  /** The model ids it serves, from its model-list endpoint; absent when config pins its list. */
+  listModels?: () => Promise<string[]>;
   /** How this kind's calls are asked for and what their answers report, beyond the V3 specification. */
   quirks: CallQuirks;
   /**
@@ -55,7 +59,7 @@ export function createProviderRegistry(config: Config): ProviderRegistry {
   const limits = config.routing.responseLimits;
   const fetch = createUndiciFetch(limits);
   for (const [id, providerConfig] of Object.entries(config.providers)) {
-    registry.set(id, createEntry(id, providerConfig, limits, fetch));
+    registry.set(id, createEntry(id, providerConfig, limits, fetch, config.catalog.timeoutMs));
   }
   return registry;
 }
@@ -69,7 +73,7 @@ interface ModelFactories {
   transcription?: (modelId: string) => TranscriptionModelV3;
 }
 
-function createEntry(id: string, config: ProviderConfig, responseLimits: ResponseLimits, fetch: typeof globalThis.fetch): ProviderEntry {
+function createEntry(id: string, config: ProviderConfig, responseLimits: ResponseLimits, fetch: typeof globalThis.fetch, listTimeoutMs: number): ProviderEntry {
   const factories = factoriesFor(id, config, fetch);
   const unsupported = (what: string) => (modelId: string): never => {
     throw new GatewayError('upstream_unsupported', `provider ${id} (${config.kind}) has no ${what} models; ${id}/${modelId} cannot serve this request`, {
@@ -91,6 +95,7 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
         },
         responseLimits,
         fetch,
+        listTimeoutMs,
       ),
     language: factories.language ?? unsupported('language'),
     embedding: factories.embedding ?? unsupported('embedding'),
@@ -100,6 +105,7 @@ function createEntry(id: string, config: ProviderConfig, responseLimits: Respons
     transcription: factories.transcription ?? unsupported('transcription'),
     openaiWire: config.kind === 'openai' || config.kind === 'openai-compatible',
     responseLimits,
+    ...modelLister(config, fetch, listTimeoutMs),
     quirks: callQuirksOf(config.kind),
   };
 }
@@ -186,6 +192,13 @@ function factoriesFor(id: string, config: ProviderConfig, fetch: typeof globalTh
       };
     }
   }
+}
+
+function modelLister(config: ProviderConfig, fetch: typeof globalThis.fetch, timeoutMs: number): Pick<ProviderEntry, 'listModels'> {
+  const builtin = builtinModels(config.kind);
+  if (builtin.length) return { listModels: async () => builtin.map((model) => model.modelId) };
+  if (!config.discoverModels) return {};
+  return { listModels: () => fetchModelIds(config, fetch, timeoutMs) };
 }
 
 function once<T>(create: () => Promise<T>): () => Promise<T> {

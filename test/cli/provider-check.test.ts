@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelListCall, printableUrl } from '../../src/cli/provider-check.js';
+import { modelListCall, printableUrl } from '../../src/providers/model-list.js';
 import { ProviderConfig } from '../../src/config/schema.js';
 
 const call = (input: Record<string, unknown>) => {

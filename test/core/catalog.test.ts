@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { type ConfigInput, ConfigSchema } from '../../src/config/schema.js';
 import { buildCatalog, type CatalogProvider, inferModelType } from '../../src/core/catalog.js';
 import { createPricing } from '../../src/core/pricing.js';
+import { mockModels } from '../../src/providers/mock/models.js';
 
-function catalogFor(config: ConfigInput, extra: CatalogProvider[] = []) {
+const mockIds = mockModels.map((model) => model.modelId);
+
+/** The catalog when each provider's model list answered `served[provider]` (the mock: its own models). */
+function catalogFor(config: ConfigInput, extra: CatalogProvider[] = [], served: Record<string, string[]> = {}) {
   const parsed = ConfigSchema.parse(config);
   const providers = [...Object.entries(parsed.providers).map(([id, provider]) => ({ id, kind: provider.kind })), ...extra];
-  return buildCatalog(parsed, providers, createPricing(parsed));
+  return buildCatalog(parsed, providers, createPricing(parsed), (id) => served[id] ?? (id === 'mock' ? mockIds : undefined));
 }
 
 describe('catalog', () => {
@@ -35,8 +39,10 @@ describe('catalog', () => {
     ]);
   });
 
-  it('lists the models genai-prices knows for a known provider, with context windows and prices', () => {
-    const catalog = catalogFor({ providers: { openai: { kind: 'openai' } } });
+  it('lists what a provider serves, described by the price table: names, context windows and prices', () => {
+    const served = { openai: ['gpt-4o-mini', 'text-embedding-3-small', 'gpt-image-1', 'whisper-1', 'gpt-4o-mini-tts', 'ft-house-model'] };
+    const catalog = catalogFor({ providers: { openai: { kind: 'openai' } } }, [], served);
+    expect(catalog.map((entry) => entry.id)).toEqual(served.openai.map((id) => `openai/${id}`).sort());
     expect(catalog.find((entry) => entry.id === 'openai/gpt-4o-mini')).toEqual({
       id: 'openai/gpt-4o-mini',
       provider: 'openai',
@@ -50,25 +56,24 @@ describe('catalog', () => {
     // Audio models are typed by name and priced in their own units (whisper by the minute).
     expect(catalog.find((entry) => entry.id === 'openai/whisper-1')).toMatchObject({ type: 'transcription', pricing: { audio_minute: '0.006' } });
     expect(catalog.find((entry) => entry.id === 'openai/gpt-4o-mini-tts')?.type).toBe('speech');
+    // Served but not priced: listed, without a price.
+    expect(catalog.find((entry) => entry.id === 'openai/ft-house-model')).toEqual({ id: 'openai/ft-house-model', provider: 'openai', type: 'language', name: 'ft-house-model', pricing: {} });
   });
 
-  it('names package models by an id the API accepts', () => {
-    const ids = catalogFor({ providers: { mistral: { kind: 'mistral' }, google: { kind: 'google' } } }).map((entry) => entry.id);
-    expect(ids).toContain('mistral/codestral-latest');
-    expect(ids).not.toContain('mistral/codestral');
-    expect(ids.some((id) => id.startsWith('google/claude'))).toBe(false);
+  it('lists nothing the price table knows for a provider whose model list was never read', () => {
+    expect(catalogFor({ providers: { openai: { kind: 'openai' }, work: { kind: 'anthropic' } } })).toEqual([]);
   });
 
   it('uses the provider id, not the kind, in entry ids', () => {
-    const catalog = catalogFor({ providers: { work: { kind: 'anthropic' } } });
-    expect(catalog.length).toBeGreaterThan(5);
-    expect(catalog.every((entry) => entry.id.startsWith('work/claude') && entry.provider === 'work')).toBe(true);
+    const catalog = catalogFor({ providers: { work: { kind: 'anthropic' } } }, [], { work: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
+    expect(catalog.map((entry) => entry.id)).toEqual(['work/claude-haiku-4-5', 'work/claude-sonnet-4-5']);
+    expect(catalog.every((entry) => entry.provider === 'work' && entry.pricing.input !== undefined)).toBe(true);
   });
 
   it('adds models from config for any provider, config metadata winning', () => {
     const catalog = catalogFor({
       providers: {
-        groq: { kind: 'openai-compatible', baseURL: 'https://api.groq.com/openai/v1', models: { 'llama-3.3-70b-versatile': { contextWindow: 131_072 } } },
+        groq: { kind: 'openai-compatible', baseURL: 'https://api.groq.com/openai/v1', discoverModels: false, models: { 'llama-3.3-70b-versatile': { contextWindow: 131_072 } } },
         local: { kind: 'openai-compatible', baseURL: 'http://localhost:11434/v1', models: { 'nomic-embed-text': {}, 'qwen3': { maxTokens: 8192 } } },
         openai: { kind: 'openai' },
       },
@@ -86,7 +91,7 @@ describe('catalog', () => {
     expect(byId.get('local/qwen3')).toMatchObject({ context_window: 32_768, max_tokens: 8192, pricing: { input: '0.0000005', output: '0.000001' } });
     expect(byId.get('openai/gpt-4o-mini')).toMatchObject({ context_window: 64_000, name: 'gpt 4o mini' });
     expect(byId.get('openai/my-finetune')).toMatchObject({ name: 'my-finetune', pricing: { input: '0.000001', output: '0.000004' } });
-    // Package models are listed only for the known kinds.
+    // A pinned list is exactly what config names.
     expect(catalog.filter((entry) => entry.provider === 'groq')).toHaveLength(1);
   });
 
@@ -94,6 +99,7 @@ describe('catalog', () => {
     const catalog = catalogFor(
       { providers: { openai: { kind: 'openai' }, cohere: { kind: 'cohere' } }, models: { 'openai/gpt-4o': { contextWindow: 1 } } },
       [{ id: 'mock', kind: 'mock' }],
+      { openai: ['gpt-4o', 'gpt-4o-mini'], cohere: ['command-r', 'rerank-v3.5'] },
     );
     const ids = catalog.map((entry) => entry.id);
     expect(ids).toEqual([...new Set(ids)].sort());

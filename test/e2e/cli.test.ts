@@ -108,7 +108,8 @@ describe('tollgate serve: where it listens', () => {
     const data = { TOLLGATE_DATA_DIR: join(work, 'ports') };
 
     const fromEnv = runCli(['serve', '--config', file], { ...data, PORT: String(portEnv), TOLLGATE_PORT: String(tollgatePort), TOLLGATE_HOST: '127.0.0.2' });
-    const fromPort = runCli(['serve', '--config', file], { ...data, PORT: String(portEnv) });
+    // Its own data folder: without Redis, one serve runs per folder.
+    const fromPort = runCli(['serve', '--config', file], { TOLLGATE_DATA_DIR: join(work, 'ports-2'), PORT: String(portEnv) });
     try {
       expect(await waitForUrl(fromEnv)).toBe(`http://127.0.0.2:${tollgatePort}`);
       expect(await waitForUrl(fromPort)).toBe(`http://127.0.0.1:${portEnv}`);

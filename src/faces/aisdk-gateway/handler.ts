@@ -65,7 +65,7 @@ export function aisdkGatewayRoutes(gateway: Gateway, options: AisdkGatewayOption
 
   return [
     route('GET', '/config', async (_req, res) => {
-      sendJson(res, 200, renderConfig(gateway.catalog()));
+      sendJson(res, 200, renderConfig(await gateway.catalog()));
     }),
 
     route('POST', '/language-model', async (req, res, context) => {

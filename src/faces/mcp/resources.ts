@@ -38,7 +38,7 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
       description: 'Every model this gateway serves, with type, context window and prices (USD per token, as strings).',
       mimeType: 'application/json',
     },
-    (uri) => json(uri.href, gateway.catalog()),
+    async (uri) => json(uri.href, await gateway.catalog()),
   );
 
   server.registerResource(
@@ -46,16 +46,16 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
     new ResourceTemplate(MODEL_URI_TEMPLATE, {
       // Listing every model as a resource would flood clients; the catalog resource lists them.
       list: undefined,
-      complete: { id: (value) => completeModelId(gateway.catalog(), value) },
+      complete: { id: async (value) => completeModelId(await gateway.catalog(), value) },
     }),
     {
       title: 'One model',
       description: 'Catalog entry of one model, e.g. tollgate://models/openai/gpt-4o-mini.',
       mimeType: 'application/json',
     },
-    (uri, variables) => {
+    async (uri, variables) => {
       const id = decodeURIComponent(String(variables.id));
-      const entry = gateway.catalog().find((model) => model.id === id);
+      const entry = (await gateway.catalog()).find((model) => model.id === id);
       if (!entry) {
         throw new McpError(RESOURCE_NOT_FOUND, `No model ${id}; read ${MODELS_URI} or call list_models for the ids served here.`, {
           uri: uri.href,

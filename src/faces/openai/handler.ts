@@ -62,7 +62,7 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
       method: 'GET',
       path: '/v1/models',
       handle: async (_req, res) => {
-        sendJson(res, 200, renderModels(gateway.catalog()));
+        sendJson(res, 200, renderModels(await gateway.catalog()));
       },
     },
     {
@@ -70,7 +70,7 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
       prefix: '/v1/models/',
       handle: async (req, res) => {
         const id = decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/v1/models/'.length));
-        const entry = gateway.catalog().find((candidate) => candidate.id === id);
+        const entry = (await gateway.catalog()).find((candidate) => candidate.id === id);
         if (!entry) throw new GatewayError('model_not_found', `model ${id} is not in the catalog; GET /v1/models lists every model`);
         sendJson(res, 200, renderModel(entry));
       },

@@ -1,4 +1,5 @@
 import { onEveryBackend } from './backends.js';
 import { breakerStatesContract } from './breaker-states.contract.js';
 
-onEveryBackend('circuit breakers', breakerStatesContract);
+// A data home keeps breakers in each process's memory: the memory run covers it.
+onEveryBackend('circuit breakers', breakerStatesContract, { dataHome: false });

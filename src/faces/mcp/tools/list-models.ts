@@ -63,7 +63,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
         openWorldHint: false,
       },
     },
-    (input): CallToolResult => {
+    async (input): Promise<CallToolResult> => {
       try {
         const filter = {
           type: input.type,
@@ -71,8 +71,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
           maxInputPricePerMillion: input.max_input_price_per_million,
           minContextWindow: input.min_context_window,
         };
-        const models = gateway
-          .catalog()
+        const models = (await gateway.catalog())
           .map(toModelView)
           .filter((model) => matchesFilter(model, filter))
           .sort(compareByInputPrice);
