@@ -99,7 +99,7 @@ describe.skipIf(!available)(`three instances on one PostgreSQL and one Redis${sk
     }
   });
 
-  it('tollgate keys and tollgate spend use the same PostgreSQL as the servers, from the same environment', async () => {
+  it('tollgate keys and tollgate spend use the same PostgreSQL as the servers, from the same environment', { timeout: 180_000 }, async () => {
     prefix = testPrefix();
     const [one] = await startThree(database.url());
     const env = { TOLLGATE_DATABASE_URL: database.url(), TOLLGATE_REDIS_URL: REDIS_URL };
