@@ -45,7 +45,7 @@ async function failure(promise: Promise<unknown>): Promise<GatewayError> {
 describe('with nothing configured', () => {
   it('every request is anonymous, whatever it sends (clients send placeholder keys)', async () => {
     const auth = authenticator();
-    expect(auth.authRequired()).toBe(false);
+    expect(await auth.authRequired()).toBe(false);
     expect(await auth.authenticate({}, '/v1/models')).toEqual(anonymousPrincipal);
     expect(await auth.authenticate({ authorization: 'Bearer unused' }, '/v1/models')).toEqual(anonymousPrincipal);
     expect(await auth.authenticate({ authorization: 'Basic dXNlcjpwYXNz' }, '/v1/models')).toEqual(anonymousPrincipal);
@@ -66,7 +66,7 @@ describe('with nothing configured', () => {
 
   it('requires a credential when failClosed (a server reachable from other machines)', async () => {
     const auth = authenticator({}, { failClosed: true });
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({}, '/v1/models'))).kind).toBe('unauthorized');
   });
 });
@@ -75,13 +75,13 @@ describe('virtual keys', () => {
   it('auth becomes required once a key exists, and stays required when every key is revoked', async () => {
     const auth = authenticator();
     const { record } = (await store.keys.create({ name: 'first' }));
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     const error = await failure(auth.authenticate({}, '/v1/chat/completions'));
     expect(error.kind).toBe('unauthorized');
     expect(error.status).toBe(401);
     expect(error.message).toMatch(/Authorization: Bearer <key>/);
     (await store.keys.revoke(record.id));
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({}, '/v1/chat/completions'))).kind).toBe('unauthorized');
   });
 
@@ -89,7 +89,7 @@ describe('virtual keys', () => {
     const auth = authenticator();
     const { key, record } = (await store.keys.create({ name: 'only' }));
     (await store.keys.revoke(record.id));
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({ authorization: `Bearer ${key}` }, '/'))).kind).toBe('unauthorized');
     expect((await failure(auth.authenticate({ 'x-api-key': key }, '/'))).kind).toBe('unauthorized');
   });
@@ -156,7 +156,7 @@ describe('virtual keys', () => {
 describe('the admin key', () => {
   it('turns auth on by itself and gives the admin principal, read from the env named by auth.adminKeyEnv', async () => {
     const auth = authenticator({}, { env: { TOLLGATE_ADMIN_KEY: ADMIN } });
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     expect(await auth.authenticate({ authorization: `Bearer ${ADMIN}` }, '/v1/admin/keys')).toMatchObject({ kind: 'admin', admin: true, keyId: null });
     expect(await auth.authenticate({ 'x-api-key': ADMIN }, '/v1/admin/keys')).toMatchObject({ admin: true });
     // Near misses are just wrong credentials.
@@ -169,8 +169,8 @@ describe('the admin key', () => {
     expect((await failure(renamed.authenticate({ authorization: `Bearer ${ADMIN}` }, '/'))).kind).toBe('unauthorized');
   });
 
-  it('an empty admin env var is no admin key', () => {
-    expect(authenticator({}, { env: { TOLLGATE_ADMIN_KEY: '' } }).authRequired()).toBe(false);
+  it('an empty admin env var is no admin key', async () => {
+    expect(await authenticator({}, { env: { TOLLGATE_ADMIN_KEY: '' } }).authRequired()).toBe(false);
   });
 });
 
@@ -207,7 +207,7 @@ describe('JWTs from a configured issuer', () => {
     const config = { auth: { issuers: [{ issuer: ISSUER, jwksUrl, audience: 'tollgate', tagsClaim: 'team', rpm: 5 }] } };
     const parsed = parseConfig(config, {});
     const auth = authenticator(config, { jwt: createJwtVerifier(parsed.auth.issuers) });
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     const principal = await auth.authenticate({ authorization: `Bearer ${await sign('tollgate')}` }, '/v1/chat/completions');
     expect(principal).toMatchObject({ kind: 'jwt', user: 'user-42', tags: ['search'], admin: false, limits: { rpm: 5 } });
 

@@ -247,10 +247,10 @@ describe('webhook sink', () => {
     webhooks.emit(keyCreated);
     webhooks.emit(keyCreated);
 
-    const rows = (await store.webhooks.listRecent());
-    expect(rows.filter((row) => row.status === 'pending')).toHaveLength(2);
-    expect(rows.filter((row) => row.status === 'failed')).toMatchObject([{ attempts: 0, lastError: 'not sent: delivery queue full (2 pending)' }]);
     await webhooks.idle();
+    const rows = await store.webhooks.listRecent();
+    expect(rows.filter((row) => row.attempts === 1)).toHaveLength(2);
+    expect(rows.filter((row) => row.attempts === 0)).toMatchObject([{ status: 'failed', lastError: 'not sent: delivery queue full (2 pending)' }]);
     expect(server.received).toHaveLength(2);
   });
 
