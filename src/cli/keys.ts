@@ -30,6 +30,8 @@ Limits (on update, "none" clears one):
   --allow-user-override                        requests may name their user (body, ai-reporting-user),
                                                who then stands in for --user; without it a named user
                                                is ignored (--no-allow-user-override takes it back)
+  --no-allow-byok                              requests may not bring their own provider keys
+                                               (providerOptions.gateway.byok); --allow-byok allows again
   --expires 2026-01-31 | 2026-01-31T12:00:00Z | 30d | 12h | never
 
 The key is printed once, at creation; only its SHA-256 is stored.
@@ -60,6 +62,8 @@ const flagSpecs = {
   expires: { type: 'string' },
   'allow-user-override': { type: 'boolean' },
   'no-allow-user-override': { type: 'boolean' },
+  'allow-byok': { type: 'boolean' },
+  'no-allow-byok': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -117,7 +121,7 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
 }
 
 type FlagName = keyof typeof flagSpecs;
-const LIMIT_FLAGS: FlagName[] = ['budget', 'period', 'models', 'providers', 'rpm', 'tpm', 'user', 'tags', 'expires', 'allow-user-override', 'json'];
+const LIMIT_FLAGS: FlagName[] = ['budget', 'period', 'models', 'providers', 'rpm', 'tpm', 'user', 'tags', 'expires', 'allow-user-override', 'allow-byok', 'no-allow-byok', 'json'];
 
 /** Parses every flag any subcommand knows, then refuses those this one does not take. */
 function parse(args: string[], command: string, allowed: FlagName[]) {
@@ -231,6 +235,9 @@ function fieldsFromFlags(values: Flags, clearable: boolean): Record<string, unkn
   }
   if (values['allow-user-override']) fields.allowUserOverride = true;
   if (values['no-allow-user-override']) fields.allowUserOverride = false;
+  if (values['allow-byok'] && values['no-allow-byok']) throw new UsageError('give --allow-byok or --no-allow-byok, not both');
+  if (values['allow-byok']) fields.allowByok = true;
+  if (values['no-allow-byok']) fields.allowByok = false;
   if (values.period !== undefined && values.budget === undefined && !clearable) {
     throw new UsageError('--period needs --budget');
   }
@@ -271,6 +278,7 @@ const FLAG_OF: Record<string, string> = {
   tpm: '--tpm',
   expiresAt: '--expires',
   allowUserOverride: '--allow-user-override',
+  allowByok: '--no-allow-byok',
 };
 
 function describeFlagsError(error: Parameters<typeof describeKeyFieldsError>[0]): string {
@@ -304,6 +312,7 @@ function describe(record: KeyRecord): string {
     ['status', status(record, new Date())],
     ['user', record.user ?? '-'],
     ['user override', record.allowUserOverride ? 'yes: requests may name their user' : 'no: a user named by a request is ignored'],
+    ['own provider keys', record.allowByok ? 'yes: requests may bring them (providerOptions.gateway.byok)' : 'no: a request that brings them is refused'],
     ['tags', record.tags.length ? record.tags.join(', ') : '-'],
     ['budget', record.budgetUsd === null ? 'none' : `$${record.budgetUsd} per ${record.budgetPeriod === 'total' ? 'lifetime' : record.budgetPeriod}`],
     ['models', record.models?.join(', ') ?? 'all'],

@@ -276,6 +276,14 @@ export const ConfigSchema = z
         /** First backoff; doubles on each retry, with jitter, capped by maxBackoffMs. */
         backoffMs: z.number().int().min(0).default(200),
         maxBackoffMs: z.number().int().min(0).default(5_000),
+        /** Requests' own provider keys (`providerOptions.gateway.byok`). */
+        byok: z
+          .object({
+            /** Let a request's own base URL point at private, loopback and link-local addresses (tests and trusted networks only). */
+            allowPrivateBaseURL: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
         /** How long a pooled API key rests after a 429 that names no `retry-after`. */
         keyRestMs: z.number().int().min(0).default(30_000),
         /** A candidate that fails this many times in a row is skipped for `cooldownMs`. */
@@ -361,6 +369,21 @@ export const ConfigSchema = z
     /** Serve the built-in deterministic `mock` provider. */
     mock: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Access log, `/metrics` and traces. */
+    telemetry: z
+      .object({
+        /** One info line per request. */
+        accessLog: z.boolean().default(true),
+        /** Serve `GET /metrics` (Prometheus). */
+        metrics: z.boolean().default(true),
+        /** Env var holding a token that may read `/metrics` when auth is on (besides the admin key). */
+        metricsTokenEnv: z.string().default('TOLLGATE_METRICS_TOKEN'),
+        /** Label request metrics by key name and by user too: one series per key or user, so off by default. */
+        metricsPerKey: z.boolean().default(false),
+        metricsPerUser: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { resolveCandidates, type Candidate } from './candidates.js';
 import type { BareNames } from './bare-names.js';
+import type { Byok } from './byok.js';
 import type { ModelGroups } from './model-groups.js';
 import { GatewayError } from './errors.js';
 import { fileTokens } from './estimate/prompt-files.js';
@@ -63,7 +64,7 @@ export class Admission {
     private readonly budgets: Budgets,
     private readonly rateLimiter: RateLimiter,
     private readonly maxOutputOf: (modelId: string) => number | undefined,
-    private readonly names: { groups?: ModelGroups; bare?: BareNames } = {},
+    private readonly names: { groups?: ModelGroups; bare?: BareNames; byok?: Byok } = {},
   ) {}
 
   async admit(request: AdmissionRequest): Promise<Admitted> {
@@ -71,7 +72,10 @@ export class Admission {
     let estimated: RequestEstimate | undefined;
     const estimate = () => (estimated ??= request.estimate());
     const scopes = this.budgets.scopesFor(principal, request.user, request.tags);
-    const candidates = this.pricedUnderBudget(this.candidates(request), scopes.length > 0, estimate);
+    const resolved = this.candidates(request);
+    const byok = request.gateway?.byok;
+    const withKeys = byok && this.names.byok ? await this.names.byok.apply(resolved, byok, principal) : resolved;
+    const candidates = this.pricedUnderBudget(withKeys, scopes.length > 0, estimate);
     const worstCase = (candidate: Candidate) => this.worstCase(candidate, estimate());
     const outputCap = (candidate: Candidate) =>
       scopes.length > 0 && estimate().maxOutputTokens === undefined ? this.outputCapOf(candidate) : undefined;

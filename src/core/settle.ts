@@ -27,6 +27,8 @@ export interface RequestMeta {
   requestedModel: string;
   context: RequestContext;
   startedAt: number;
+  /** The request brought its own provider keys. */
+  byok?: boolean;
   /** Holds taken at admission, settled or released with the request, and the worst case they cover. */
   admitted?: Pick<Admitted, 'settle' | 'release' | 'worstCase' | 'outputCap'>;
 }
@@ -201,6 +203,7 @@ export class Settler {
       tags: meta.context.tags ?? [],
       requestedModel: meta.requestedModel,
       latencyMs: performance.now() - meta.startedAt,
+      ...(meta.byok ? { byok: true } : {}),
       ...result,
     };
   }

@@ -33,6 +33,16 @@ export interface GatewayOptions {
   zeroDataRetention?: boolean;
   /** No provider that may train on prompts (config `trainsOnPrompts`). */
   disallowPromptTraining?: boolean;
+  /**
+   * The caller's own keys, by provider id, tried in order in place of the configured ones: used
+   * for this request only, never stored, logged or echoed.
+   */
+  byok?: Record<string, ByokCredential[]>;
+}
+
+export interface ByokCredential {
+  apiKey: string;
+  baseURL?: string;
 }
 
 /** Who is asking and through which face; filled by the face, read by the core. */

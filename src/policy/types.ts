@@ -14,6 +14,8 @@ export interface Limits {
   providers?: string[];
   rpm?: number;
   tpm?: number;
+  /** False: requests may not bring their own provider keys. */
+  byok?: boolean;
 }
 
 /** The authenticated caller of one request. */

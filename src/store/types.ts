@@ -44,6 +44,8 @@ export interface RequestRow {
   usage: TokenUsage;
   /** Billionths of a USD; null when the price is unknown. */
   costNanos: number | null;
+  /** The request brought its own provider keys (`providerOptions.gateway.byok`). */
+  byok?: boolean;
 }
 
 /** One request refused by policy before any upstream call, as the ledger counts it: per caller, user, kind and UTC minute. */
@@ -208,6 +210,8 @@ export interface KeyRecord {
   tpm: number | null;
   /** Requests may name their user (body, header), which then stands in for `user`. */
   allowUserOverride: boolean;
+  /** Requests may bring their own provider keys (`providerOptions.gateway.byok`). */
+  allowByok: boolean;
 }
 
 export interface NewKey {
@@ -222,6 +226,7 @@ export interface NewKey {
   tpm?: number | null;
   expiresAt?: string | null;
   allowUserOverride?: boolean;
+  allowByok?: boolean;
 }
 
 export type KeyChanges = Partial<NewKey>;

@@ -79,7 +79,9 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
     try {
       const stores = [open(fresh.url()), open(fresh.url()), open(fresh.url()), open(fresh.url())];
       await Promise.all(stores.map((store) => store.ready()));
-      expect(await count(stores[0]!, 'SELECT count(*) AS n FROM tollgate_migrations')).toBe(1);
+      // One row per migration (two so far), each applied once.
+      expect(await count(stores[0]!, 'SELECT count(*) AS n FROM tollgate_migrations')).toBe(2);
+      expect(await count(stores[0]!, 'SELECT count(DISTINCT version) AS n FROM tollgate_migrations')).toBe(2);
       await Promise.all(opened.splice(0).map((store) => store.close()));
     } finally {
       await fresh.drop();

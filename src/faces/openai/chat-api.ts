@@ -20,6 +20,8 @@ export const GatewayOptionsSchema = z.object({
   tags: AttributionTagsSchema.nullish(),
   zeroDataRetention: z.boolean().nullish(),
   disallowPromptTraining: z.boolean().nullish(),
+  /** The caller's own provider keys for this request only, by provider id: `{ anthropic: [{ apiKey }] }`. */
+  byok: z.record(z.string(), z.array(z.object({ apiKey: z.string().min(8).max(4096), baseURL: z.string().max(2048).nullish() })).min(1).max(8)).nullish(),
 });
 export type GatewayOptionsWire = z.infer<typeof GatewayOptionsSchema>;
 

@@ -12,5 +12,10 @@ export function convertGatewayOptions(options: GatewayOptionsWire | null | undef
   if (options.tags?.length) gateway.tags = options.tags;
   if (options.zeroDataRetention) gateway.zeroDataRetention = true;
   if (options.disallowPromptTraining) gateway.disallowPromptTraining = true;
+  if (options.byok && Object.keys(options.byok).length > 0) {
+    gateway.byok = Object.fromEntries(
+      Object.entries(options.byok).map(([provider, credentials]) => [provider, credentials.map(({ apiKey, baseURL }) => ({ apiKey, ...(baseURL ? { baseURL } : {}) }))]),
+    );
+  }
   return Object.keys(gateway).length > 0 ? gateway : undefined;
 }

@@ -108,6 +108,7 @@ export function keyPrincipal(record: KeyRecord): Principal {
   if (record.providers !== null) limits.providers = record.providers;
   if (record.rpm !== null) limits.rpm = record.rpm;
   if (record.tpm !== null) limits.tpm = record.tpm;
+  if (!record.allowByok) limits.byok = false;
   return {
     kind: 'key',
     keyId: record.id,

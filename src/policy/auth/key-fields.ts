@@ -37,6 +37,7 @@ const limitFields = {
   tpm: z.number().int().positive().nullable().optional(),
   expiresAt: ExpiresAt.nullable().optional(),
   allowUserOverride: z.boolean().optional(),
+  allowByok: z.boolean().optional(),
 };
 
 export const NewKeySchema = z.object({ name: KeyName, ...limitFields }).strict() satisfies z.ZodType<NewKey>;
@@ -48,7 +49,7 @@ export function describeKeyFieldsError(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid key fields';
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; key fields are camelCase: name, user, tags, budgetUsd, budgetPeriod, models, providers, rpm, tpm, expiresAt, allowUserOverride`;
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; key fields are camelCase: name, user, tags, budgetUsd, budgetPeriod, models, providers, rpm, tpm, expiresAt, allowUserOverride, allowByok`;
   }
   const path = issue.path.join('.');
   return path ? `${path}: ${issue.message}` : issue.message;

@@ -32,10 +32,11 @@ interface KeyRow {
   rpm: number | null;
   tpm: number | null;
   allow_user_override: boolean;
+  allow_byok: boolean;
 }
 
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, "user", tags, budget_nanos,
-  budget_period, models, providers, rpm, tpm, allow_user_override`;
+  budget_period, models, providers, rpm, tpm, allow_user_override, allow_byok`;
 
 function toRecord(row: KeyRow): KeyRecord {
   return {
@@ -55,6 +56,7 @@ function toRecord(row: KeyRow): KeyRecord {
     rpm: row.rpm,
     tpm: row.tpm,
     allowUserOverride: row.allow_user_override,
+    allowByok: row.allow_byok,
   };
 }
 
@@ -72,6 +74,7 @@ function toColumns(input: KeyChanges): Record<string, unknown> {
   if (input.tpm !== undefined) columns.tpm = input.tpm;
   if (input.expiresAt !== undefined) columns.expires_at = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
   if (input.allowUserOverride !== undefined) columns.allow_user_override = input.allowUserOverride;
+  if (input.allowByok !== undefined) columns.allow_byok = input.allowByok;
   return columns;
 }
 

@@ -40,7 +40,7 @@ function parameters(batch: LedgerBatch): [string, string, string, string] {
       user: r.user, tags: r.tags.length ? r.tags : null, requested_model: r.requestedModel, served_model: r.servedModel,
       provider: r.provider, status: r.status, error_kind: r.errorKind, attempts: r.attempts, latency_ms: r.latencyMs,
       ttft_ms: r.ttftMs, input_tokens: u.input, cache_read_tokens: u.cacheRead, cache_write_tokens: u.cacheWrite,
-      output_tokens: u.output, reasoning_tokens: u.reasoning, cost_nanos: r.costNanos,
+      output_tokens: u.output, reasoning_tokens: u.reasoning, cost_nanos: r.costNanos, byok: r.byok === true,
     });
     for (const a of rowAttempts) {
       const au = a.usage;
@@ -72,7 +72,7 @@ const APPLY = `WITH batch AS (
     FROM jsonb_to_recordset($2::jsonb) AS u(n int, id text, ts text, face text, operation text, stream boolean,
       key_id text, key_name text, "user" text, tags jsonb, requested_model text, served_model text, provider text,
       status text, error_kind text, attempts int, latency_ms float8, ttft_ms float8, input_tokens bigint,
-      cache_read_tokens bigint, cache_write_tokens bigint, output_tokens bigint, reasoning_tokens bigint, cost_nanos bigint)
+      cache_read_tokens bigint, cache_write_tokens bigint, output_tokens bigint, reasoning_tokens bigint, cost_nanos bigint, byok boolean)
     WHERE EXISTS (SELECT 1 FROM batch)
   ),
   planned AS MATERIALIZED (
@@ -83,11 +83,11 @@ const APPLY = `WITH batch AS (
   req AS (
     INSERT INTO requests (id, ts, face, operation, stream, key_id, key_name, "user", tags, requested_model, served_model,
       provider, status, error_kind, attempts, latency_ms, ttft_ms, input_tokens, cache_read_tokens, cache_write_tokens,
-      output_tokens, reasoning_tokens, cost_nanos)
+      output_tokens, reasoning_tokens, cost_nanos, byok)
     SELECT final_id, ts, face, operation, stream, key_id, key_name, "user",
       CASE WHEN tags IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(tags)) END,
       requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms, input_tokens,
-      cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos
+      cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, byok
     FROM planned ORDER BY n
     RETURNING 1
   ),

@@ -126,6 +126,9 @@ const migrations: string[] = [
      delivered_at text COLLATE "C"
    );
    CREATE INDEX webhook_deliveries_ts ON webhook_deliveries (ts, seq);`,
+  // Requests that brought their own provider keys, and keys that may not.
+  `ALTER TABLE requests ADD COLUMN byok boolean NOT NULL DEFAULT false;
+   ALTER TABLE keys ADD COLUMN allow_byok boolean NOT NULL DEFAULT true;`,
 ];
 
 /** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */

@@ -52,10 +52,11 @@ interface KeyRow {
   rpm: number | null;
   tpm: number | null;
   allow_user_override: number;
+  allow_byok: number;
 }
 
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, user, tags, budget_nanos,
-  budget_period, models, providers, rpm, tpm, allow_user_override`;
+  budget_period, models, providers, rpm, tpm, allow_user_override, allow_byok`;
 
 function toRecord(row: KeyRow): KeyRecord {
   return {
@@ -75,6 +76,7 @@ function toRecord(row: KeyRow): KeyRecord {
     rpm: row.rpm,
     tpm: row.tpm,
     allowUserOverride: row.allow_user_override === 1,
+    allowByok: row.allow_byok === 1,
   };
 }
 
@@ -92,6 +94,7 @@ function toColumns(input: KeyChanges): Record<string, string | number | null> {
   if (input.tpm !== undefined) columns.tpm = input.tpm;
   if (input.expiresAt !== undefined) columns.expires_at = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
   if (input.allowUserOverride !== undefined) columns.allow_user_override = input.allowUserOverride ? 1 : 0;
+  if (input.allowByok !== undefined) columns.allow_byok = input.allowByok ? 1 : 0;
   return columns;
 }
 
@@ -140,6 +143,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
         tpm: null,
         expires_at: null,
         allow_user_override: 0,
+        allow_byok: 1,
         ...toColumns(input),
         id: `key_${randomBase62(16)}`,
         prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),

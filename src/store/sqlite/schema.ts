@@ -108,6 +108,9 @@ const migrations: string[] = [
    ) WITHOUT ROWID;
    ALTER TABLE images ADD COLUMN owner TEXT;
    CREATE INDEX images_ts ON images (ts);`,
+  // Requests that brought their own provider keys, and keys that may not.
+  `ALTER TABLE requests ADD COLUMN byok INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE keys ADD COLUMN allow_byok INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 /**

@@ -112,8 +112,8 @@ function sqliteLedger(
   // Positional parameters: binding by name costs an object spread per row on the hot path.
   const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, key_name, user, tags,
       requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms,
-      input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, byok)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertAttempt = db.prepare(`INSERT INTO attempts (request_id, seq, ts, model, provider, status,
       error_kind, error_message, upstream_status, latency_ms, ttft_ms, input_tokens, cache_read_tokens,
       cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos)
@@ -125,7 +125,7 @@ function sqliteLedger(
       id, r.ts, r.face, r.operation, r.stream ? 1 : 0, r.keyId, r.keyName, r.user,
       r.tags.length ? JSON.stringify(r.tags) : null, r.requestedModel, r.servedModel, r.provider, r.status,
       r.errorKind, r.attempts, r.latencyMs, r.ttftMs, u.input, u.cacheRead, u.cacheWrite, u.output, u.reasoning,
-      r.costNanos,
+      r.costNanos, r.byok ? 1 : 0,
     );
   };
 
