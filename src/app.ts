@@ -10,6 +10,9 @@ import type { PolicyState } from './policy/state/types.js';
 import type { Sleep } from './core/router.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { Hooks } from './core/hooks.js';
+import { AccessLog } from './telemetry/access-log.js';
+import { GatewayMetrics, type MetricsSources } from './telemetry/metrics.js';
+import { shareMetricsWithPrimary } from './telemetry/cluster-metrics.js';
 import { LiveRequests } from './telemetry/live-requests.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/types.js';
@@ -28,6 +31,10 @@ export interface App {
   state: PolicyState;
   /** What policy does while that state is out of reach. */
   outage: StoreOutage;
+  /** What the core tells about each request; telemetry subscribes here. */
+  hooks: Hooks;
+  /** The Prometheus metrics, unless config turns them off. */
+  metrics?: GatewayMetrics;
   /** Stops webhook retries, then closes the stores. */
   close(): Promise<void>;
 }
@@ -56,6 +63,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const hooks = new Hooks(logger);
   const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
   hooks.subscribe(live);
+  const telemetry = options.config.telemetry;
+  if (telemetry.accessLog) hooks.subscribe(new AccessLog(logger));
   const gateway = createGateway({
     config: options.config,
     registry,
@@ -70,6 +79,11 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
+  const metrics = telemetry.metrics ? new GatewayMetrics(telemetry, metricsSources(gateway)) : undefined;
+  if (metrics) {
+    hooks.subscribe(metrics);
+    shareMetricsWithPrimary(metrics);
+  }
   // Expired media go as new media are kept; this also clears them from a gateway that stopped making any.
   const sweepMedia = () =>
     gateway.sweepMedia().catch((error: unknown) => logger.error({ err: error }, 'expired images and audio could not be deleted'));
@@ -84,12 +98,22 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     events,
     state,
     outage,
+    hooks,
+    ...(metrics ? { metrics } : {}),
     close: async () => {
       clearInterval(mediaSweeper);
       await events.close();
       if (!options.state) await state.close();
       await store.close();
     },
+  };
+}
+
+/** What the metrics read from the core at scrape time. */
+function metricsSources(gateway: GatewayCore): MetricsSources {
+  return {
+    budgets: async () => (await gateway.watchedBudgets(undefined)).filter((budget) => budget.scope !== 'key'),
+    circuitState: (model) => gateway.circuitState(model),
   };
 }
 

@@ -1,21 +1,38 @@
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+const require = createRequire(import.meta.url);
+
+/** Human-readable lines on a terminal or when asked for; JSON lines otherwise (what log shippers read). */
+export function prettyLogs(env: Record<string, string | undefined> = process.env, stderrIsTty = process.stderr.isTTY === true): boolean {
+  const format = env.TOLLGATE_LOG_FORMAT;
+  if (format === 'json') return false;
+  return format === 'pretty' || stderrIsTty;
+}
 
 /**
  * Logs go to stderr (stdout belongs to the MCP stdio protocol). Anything that could hold a
  * secret is redacted by path, though we never log request headers or provider config.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, options: { pretty?: boolean } = {}): Logger {
+  const pretty = level !== 'silent' && (options.pretty ?? prettyLogs());
   return pino(
     {
       level,
       base: { service: 'tollgate' },
       redact: {
-        paths: ['apiKey', '*.apiKey', 'apiKeys', '*.apiKeys', 'authorization', '*.authorization', 'headers', '*.headers', 'config.providers'],
+        paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers', '*.headers', 'config.providers'],
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: false }),
+    pretty ? prettyStream() : pino.destination({ fd: 2, sync: false }),
   );
+}
+
+/** pino-pretty in this thread (no worker), loaded only when wanted. */
+function prettyStream(): DestinationStream {
+  const pretty = require('pino-pretty') as (options: object) => DestinationStream;
+  return pretty({ destination: 2, sync: false, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' });
 }
 
 export type { Logger };

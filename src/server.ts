@@ -23,6 +23,9 @@ import type { Sleep } from './core/router.js';
 import type { PolicyState } from './policy/state/types.js';
 import { routeTable, type Route } from './http/route.js';
 import { createLogger, type Logger } from './logger.js';
+import { clusterMetricsText } from './telemetry/cluster-metrics.js';
+import { MetricsAccess } from './telemetry/metrics-access.js';
+import { startTracing } from './telemetry/tracing.js';
 import type { LedgerWriter } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
@@ -54,6 +57,8 @@ export interface RunningServer {
   app: App;
   /** The faces' routes (`/health`, `/llms.txt` and `/mcp` are served beside them), for tests that cover every route. */
   routes: readonly Route[];
+  /** Whether requests must present a credential. */
+  authRequired(): Promise<boolean>;
   /** Stops at once: open requests are cut, then the stores close. */
   close(): Promise<void>;
   /**
@@ -111,6 +116,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(jwt ? { jwt } : {}),
     failClosed: !isLoopbackHost(host),
   });
+  // Loaded only when the OTEL_* variables ask for traces.
+  const tracing = await startTracing(options.env ?? process.env, app.hooks, version);
+  const metricsAccess = new MetricsAccess(auth, config.telemetry.metricsTokenEnv, options.env ?? process.env);
   const routes = routeTable([
     ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
     ...responsesRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
@@ -175,6 +183,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const method = req.method ?? 'GET';
     const incomingId = req.headers['x-request-id'];
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : newRequestId() };
+    const traceparent = req.headers.traceparent;
+    if (typeof traceparent === 'string' && traceparent.length <= 128) context.traceparent = traceparent;
     let route: Route | undefined;
     // A body abandoned part-way (a 413 once the limit is passed) leaves its unread rest in front
     // of the next request on the connection, which would then never be read (a hang, then a
@@ -201,6 +211,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         throw refusal;
       }
       if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
+      if (path === '/metrics' && method === 'GET' && app.metrics) {
+        await metricsAccess.check(req.headers, url);
+        return sendText(res, 200, await clusterMetricsText(app.metrics), app.metrics.contentType);
+      }
       // The console's pages hold no data, so they load without a credential; its API calls carry one.
       if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return consolePages.handle(req, res, path);
       if (path === '/mcp') {
@@ -260,6 +274,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'the last spans could not be sent'));
     await app.close();
   };
   return {
@@ -267,6 +282,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     gateway,
     app,
     routes: routes.routes,
+    authRequired: () => auth.authRequired(),
     close,
     drain: async (deadlineMs) => {
       // The port stays open so that /health says `draining` and new requests get a 503 to retry

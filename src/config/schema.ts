@@ -361,6 +361,21 @@ export const ConfigSchema = z
     /** Serve the built-in deterministic `mock` provider. */
     mock: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Access log, `/metrics` and traces. */
+    telemetry: z
+      .object({
+        /** One info line per request. */
+        accessLog: z.boolean().default(true),
+        /** Serve `GET /metrics` (Prometheus). */
+        metrics: z.boolean().default(true),
+        /** Env var holding a token that may read `/metrics` when auth is on (besides the admin key). */
+        metricsTokenEnv: z.string().default('TOLLGATE_METRICS_TOKEN'),
+        /** Label request metrics by key name and by user too: one series per key or user, so off by default. */
+        metricsPerKey: z.boolean().default(false),
+        metricsPerUser: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LanguageModelV3CallOptions, LanguageModelV3StreamPart, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -35,12 +35,12 @@ import { MediaShelf } from './media-shelf.js';
 import { createRedactor, type Redact } from './redact.js';
 import { audioTypeOfFormat, sniffAudioType } from './audio-type.js';
 import { GatewayError } from './errors.js';
-import { OpenAIChatRoute, type OpenAIChatInput, type OpenAIChatOutcome } from './openai-chat-route.js';
 import type { Pricing } from './pricing.js';
 import { route, type AttemptHandle, type Sleep } from './router.js';
 import { Settler, type RequestMeta } from './settle.js';
-import { cutStreamUsage, withOutputCap } from './served-usage.js';
-import { followCommitted, readToCommit, type CommittedStream, type StreamItemFacts } from './stream-commit.js';
+import { canonicalChat, canonicalChatStream } from './canonical-chat.js';
+import type { RoutedCall, RoutedOutcome } from './routed-call.js';
+import { cutStreamUsage } from './served-usage.js';
 import type {
   Accounting,
   BudgetStatus,
@@ -59,11 +59,10 @@ import type {
   RerankResult,
   SpeechRequest,
   SpeechResult,
-  TokenUsage,
   TranscribeRequest,
   TranscribeResult,
 } from './types.js';
-import { fromV3Usage, zeroUsage } from './usage.js';
+import { fromNanos, usageProblem, zeroUsage } from './usage.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -87,24 +86,26 @@ export interface GatewayDeps {
   live?: LiveView;
 }
 
-/** The gateway core plus the same-protocol fast path the OpenAI face uses. */
+/** The gateway core as the server and the faces hold it. */
 export interface GatewayCore extends Gateway {
-  openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome>;
+  /** One routed call whose wire the caller owns (a face piping its own format uses it). */
+  call<V>(spec: RoutedCall<V>, context: RequestContext): Promise<RoutedOutcome<V>>;
   /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
   sweepMedia(): Promise<number>;
+  /** The circuit breaker's state for a model (or deployment) id. */
+  circuitState(id: string): Promise<'closed' | 'open' | 'half-open'>;
 }
 
 export function createGateway(deps: GatewayDeps): GatewayCore {
   return new GatewayImpl(deps);
 }
 
-export class GatewayImpl implements GatewayCore {
-  readonly settler: Settler;
+class GatewayImpl implements GatewayCore {
+  private readonly settler: Settler;
   readonly hooks: Hooks;
   private catalogCache: { served: ReadonlyMap<string, readonly string[]>; entries: CatalogEntry[] } | undefined;
   private readonly served: ServedModels;
   private readonly described = new Map<string, CatalogEntry | undefined>();
-  private readonly openaiRoute: OpenAIChatRoute;
   private readonly redact: Redact;
   private readonly budgets: Budgets;
   private readonly breakers: CircuitBreakers;
@@ -150,7 +151,6 @@ export class GatewayImpl implements GatewayCore {
     this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
     this.media = new MediaShelf(deps.store.blobs, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
-    this.openaiRoute = new OpenAIChatRoute(this, this.settler);
   }
 
   /**
@@ -158,7 +158,7 @@ export class GatewayImpl implements GatewayCore {
    * fallback, and the ledger row on failure (success rows are written by the settler; a policy
    * refusal at admission is counted rather than given a row).
    */
-  async routed<T>(
+  private async routed<T>(
     meta: RequestMeta,
     model: string,
     gateway: GatewayOptions | undefined,
@@ -244,7 +244,7 @@ export class GatewayImpl implements GatewayCore {
    * only for callers allowed to name one; others are recorded under their own user, or none.
    * Tags from the key and the request add up.
    */
-  meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
+  private meta(context: RequestContext, operation: RequestMeta['operation'], stream: boolean, requestedModel: string, gateway?: GatewayOptions): RequestMeta {
     checkGatewayAttribution(gateway);
     const principal = context.principal;
     context.user = attributedUser(principal, context.user ?? gateway?.user);
@@ -274,50 +274,45 @@ export class GatewayImpl implements GatewayCore {
     return meta;
   }
 
-  async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
-    const meta = this.meta(context, 'chat', false, request.model, request.gateway);
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, () => chatEstimate(request.call), (handle) =>
-      this.generateChat(handle, withOutputCap(request.call, meta, handle)),
-    );
-    return this.chatResult(meta, attempt, failures, value);
-  }
-
-  async chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
-    const meta = this.meta(context, 'chat', true, request.model, request.gateway);
-    const { value: committed, attempt, failures } = await this.routed(
+  /**
+   * One routed call: admission against its estimate, the attempts with retry and fallback, and
+   * the ledger. A whole answer is settled at once; a stream is followed past its commit point
+   * (idle cut, client gone) and settled at its end, billed for what came when it breaks.
+   */
+  async call<V>(spec: RoutedCall<V>, context: RequestContext): Promise<RoutedOutcome<V>> {
+    const meta = this.meta(context, spec.operation, spec.stream, spec.model, spec.gateway);
+    const { value: answer, attempt, failures } = await this.routed(
       meta,
-      request.model,
-      request.gateway,
-      () => chatEstimate(request.call),
-      (handle) => this.openChatStream(handle, withOutputCap(request.call, meta, handle), meta.startedAt),
-      true,
+      spec.model,
+      spec.gateway,
+      () => spec.estimate(),
+      (handle) => spec.attempt({ ...handle, outputCap: meta.admitted?.outputCap(handle.candidate), requestStartedAt: meta.startedAt }),
+      spec.stream,
     );
-    return this.followChatStream(meta, committed, attempt, failures);
-  }
-
-  /** The part of a canonical stream after its commit point, settled into the ledger at its end. */
-  followChatStream(
-    meta: RequestMeta,
-    committed: CommittedStream<LanguageModelV3StreamPart>,
-    attempt: AttemptHandle,
-    failures: AttemptRow[],
-  ): ChatStream {
-    this.hooks.emit('firstToken', { requestId: meta.requestId, ttftMs: committed.ttftMs });
+    if (answer.kind === 'whole') {
+      attempt.release();
+      return { kind: 'whole', value: answer.value, accounting: this.settler.success(meta, attempt, failures, answer.served) };
+    }
+    this.hooks.emit('firstToken', { requestId: meta.requestId, ttftMs: answer.ttftMs });
     let resolveSettled!: (accounting: Accounting) => void;
     const settled = new Promise<Accounting>((resolve) => {
       resolveSettled = resolve;
     });
-    const parts = followCommitted(committed, partFacts, {
+    const value = answer.follow({
       idleTimeoutMs: attempt.candidate.provider.config.idleTimeoutMs,
       cancel: () => attempt.abort(),
-      ...(meta.context.signal ? { clientSignal: meta.context.signal } : {}),
-      errorItem: (error): LanguageModelV3StreamPart => ({ type: 'error', error }),
+      clientSignal: meta.context.signal,
+      costOf: (usage) => {
+        // The cost the ledger will hold: of the worst case when the reported usage cannot be believed.
+        const billed = usageProblem(usage) === null ? usage : meta.admitted?.worstCase(attempt.candidate).usage;
+        return billed ? fromNanos(this.settler.costNanos(attempt.candidate, billed)) : null;
+      },
       onEnd: (end) => {
         attempt.release();
         resolveSettled(
           this.settler.success(meta, attempt, failures, {
             usage: end.usage ?? cutStreamUsage(meta, attempt, end.outputBytes),
-            ttftMs: committed.ttftMs,
+            ttftMs: answer.ttftMs,
             status: end.status,
             errorKind: end.error?.kind ?? (end.status === 'cancelled' ? 'client_closed' : null),
           }),
@@ -325,113 +320,159 @@ export class GatewayImpl implements GatewayCore {
       },
     });
     return {
-      requestId: meta.requestId,
-      servedModel: attempt.candidate.id,
-      provider: attempt.candidate.provider.id,
-      attempts: attempt.seq,
-      parts,
-      settled,
+      kind: 'stream',
+      value,
+      stream: { requestId: meta.requestId, servedModel: attempt.candidate.id, provider: attempt.candidate.provider.id, attempts: attempt.seq, settled },
     };
   }
 
-  /** One canonical streaming attempt, read up to its commit point. */
-  openChatStream(handle: AttemptHandle, call: LanguageModelV3CallOptions, startedAt: number) {
-    return handle.candidate.provider
-      .language(handle.candidate.modelId)
-      .doStream({ ...call, abortSignal: handle.signal })
-      .then(({ stream }) => readToCommit(readerIterator(stream.getReader()), partFacts, startedAt));
+  /** A whole answer's value and accounting; a call that can only answer whole never gets a stream. */
+  private async callWhole<V>(spec: RoutedCall<V>, context: RequestContext): Promise<{ value: V; accounting: Accounting }> {
+    const outcome = await this.call(spec, context);
+    if (outcome.kind !== 'whole') throw new GatewayError('internal', `a ${spec.operation} call answered with a stream`);
+    return outcome;
   }
 
-  /** One canonical non-streaming attempt. */
-  generateChat(handle: AttemptHandle, call: LanguageModelV3CallOptions) {
-    return handle.candidate.provider.language(handle.candidate.modelId).doGenerate({ ...call, abortSignal: handle.signal });
-  }
-
-  chatResult(meta: RequestMeta, attempt: AttemptHandle, failures: AttemptRow[], value: Awaited<ReturnType<GatewayImpl['generateChat']>>): ChatResult {
-    const accounting = this.settler.success(meta, attempt, failures, { usage: fromV3Usage(value.usage), finishReasons: [value.finishReason.raw ?? value.finishReason.unified] });
+  async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
+    const { value, accounting } = await this.callWhole(
+      {
+        operation: 'chat',
+        model: request.model,
+        gateway: request.gateway,
+        stream: false,
+        estimate: () => chatEstimate(request.call),
+        attempt: (attempt) => canonicalChat(attempt, request.call),
+      },
+      context,
+    );
     return { ...accounting, content: value.content, finishReason: value.finishReason, warnings: value.warnings };
   }
 
-  openaiChat(input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
-    return this.openaiRoute.run(input, context);
+  async chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
+    const outcome = await this.call(
+      {
+        operation: 'chat',
+        model: request.model,
+        gateway: request.gateway,
+        stream: true,
+        estimate: () => chatEstimate(request.call),
+        attempt: (attempt) => canonicalChatStream(attempt, request.call, (parts) => parts),
+      },
+      context,
+    );
+    if (outcome.kind !== 'stream') throw new GatewayError('internal', 'a chat stream answered whole');
+    return { ...outcome.stream, parts: outcome.value };
   }
 
   async embed(request: EmbedRequest, context: RequestContext): Promise<EmbedResult> {
     if (request.values.length === 0) throw new GatewayError('invalid_request', 'input must hold at least one text', { param: 'input' });
-    const meta = this.meta(context, 'embed', false, request.model, request.gateway);
-    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate(request.values), maxOutputTokens: 0 });
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
-      handle.candidate.provider.embedding(handle.candidate.modelId).doEmbed({
-        values: request.values,
-        abortSignal: handle.signal,
-        ...(request.dimensions ? { providerOptions: handle.candidate.provider.quirks.embeddingDimensions(request.dimensions) } : {}),
-      }),
+    const { value, accounting } = await this.callWhole(
+      {
+        operation: 'embed',
+        model: request.model,
+        gateway: request.gateway,
+        stream: false,
+        estimate: () => ({ inputTokens: textEstimate(request.values), maxOutputTokens: 0 }),
+        attempt: async ({ candidate, signal }) => {
+          const value = await candidate.provider.embedding(candidate.modelId).doEmbed({
+            values: request.values,
+            abortSignal: signal,
+            ...(request.dimensions ? { providerOptions: candidate.provider.quirks.embeddingDimensions(request.dimensions) } : {}),
+          });
+          return { kind: 'whole', value, served: { usage: value.usage ? { ...zeroUsage(), input: value.usage.tokens } : undefined } };
+        },
+      },
+      context,
     );
-    const usage = value.usage ? { ...zeroUsage(), input: value.usage.tokens } : undefined;
-    const accounting = this.settler.success(meta, attempt, failures, { usage });
     return { ...accounting, embeddings: value.embeddings };
   }
 
   async rerank(request: RerankRequest, context: RequestContext): Promise<RerankResult> {
     if (request.documents.length === 0) throw new GatewayError('invalid_request', 'documents must hold at least one document', { param: 'documents' });
-    const meta = this.meta(context, 'rerank', false, request.model, request.gateway);
-    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate([request.query, ...request.documents]), maxOutputTokens: 0 });
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
-      handle.candidate.provider.reranking(handle.candidate.modelId).doRerank({
-        query: request.query,
-        documents: { type: 'text', values: request.documents },
-        abortSignal: handle.signal,
-        ...(request.topN ? { topN: request.topN } : {}),
-      }),
+    const { value, accounting } = await this.callWhole(
+      {
+        operation: 'rerank',
+        model: request.model,
+        gateway: request.gateway,
+        stream: false,
+        estimate: () => ({ inputTokens: textEstimate([request.query, ...request.documents]), maxOutputTokens: 0 }),
+        attempt: async ({ candidate, signal }) => {
+          const value = await candidate.provider.reranking(candidate.modelId).doRerank({
+            query: request.query,
+            documents: { type: 'text', values: request.documents },
+            abortSignal: signal,
+            ...(request.topN ? { topN: request.topN } : {}),
+          });
+          // Rerank is priced per search, not per token: the price's per-request fee covers it.
+          return { kind: 'whole', value, served: { usage: zeroUsage() } };
+        },
+      },
+      context,
     );
-    // Rerank is priced per search, not per token: the price's per-request fee covers it.
-    const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage() });
     return { ...accounting, ranking: value.ranking.map((entry) => ({ index: entry.index, relevanceScore: entry.relevanceScore })) };
   }
 
   async generateImage(request: ImageRequest, context: RequestContext): Promise<ImageResult> {
-    const meta = this.meta(context, 'image', false, request.model, request.gateway);
-    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate([request.prompt]), images: request.n, imageOutputTokens: IMAGE_OUTPUT_TOKENS });
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
-      handle.candidate.provider.image(handle.candidate.modelId).doGenerate({
-        prompt: request.prompt,
-        n: request.n,
-        size: request.size,
-        aspectRatio: undefined,
-        seed: undefined,
-        files: undefined,
-        mask: undefined,
-        providerOptions: {},
-        abortSignal: handle.signal,
-      }),
+    const { value, accounting } = await this.callWhole(
+      {
+        operation: 'image',
+        model: request.model,
+        gateway: request.gateway,
+        stream: false,
+        estimate: () => ({ inputTokens: textEstimate([request.prompt]), images: request.n, imageOutputTokens: IMAGE_OUTPUT_TOKENS }),
+        attempt: async ({ candidate, signal }) => {
+          const value = await candidate.provider.image(candidate.modelId).doGenerate({
+            prompt: request.prompt,
+            n: request.n,
+            size: request.size,
+            aspectRatio: undefined,
+            seed: undefined,
+            files: undefined,
+            mask: undefined,
+            providerOptions: {},
+            abortSignal: signal,
+          });
+          // Images priced per image report no tokens, and need none.
+          const usage = { ...zeroUsage(), input: value.usage?.inputTokens ?? 0, output: value.usage?.outputTokens ?? 0 };
+          return { kind: 'whole', value, served: { usage, images: value.images.length } };
+        },
+      },
+      context,
     );
     const images = value.images.map((image) => {
       const bytes = typeof image === 'string' ? Buffer.from(image, 'base64') : image;
       return { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
     });
     await this.media.put(images, context.principal);
-    // Images priced per image report no tokens, and need none.
-    const usage = { ...zeroUsage(), input: value.usage?.inputTokens ?? 0, output: value.usage?.outputTokens ?? 0 };
-    const accounting = this.settler.success(meta, attempt, failures, { usage, images: images.length });
     return { ...accounting, images };
   }
 
   async speech(request: SpeechRequest, context: RequestContext): Promise<SpeechResult> {
     if (request.text.length === 0) throw new GatewayError('invalid_request', 'the text to speak is empty', { param: 'input' });
-    const meta = this.meta(context, 'speech', false, request.model, request.gateway);
     const characters = request.text.length;
-    const estimate = (): RequestEstimate => ({ inputTokens: textEstimate([request.text]), characters });
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
-      handle.candidate.provider.speech(handle.candidate.modelId).doGenerate({
-        text: request.text,
-        abortSignal: handle.signal,
-        ...(request.voice !== undefined ? { voice: request.voice } : {}),
-        ...(request.format !== undefined ? { outputFormat: request.format } : {}),
-        ...(request.speed !== undefined ? { speed: request.speed } : {}),
-        ...(request.instructions !== undefined ? { instructions: request.instructions } : {}),
-        ...(request.language !== undefined ? { language: request.language } : {}),
-        ...(request.providerOptions ? { providerOptions: request.providerOptions } : {}),
-      }),
+    const { value, accounting } = await this.callWhole(
+      {
+        operation: 'speech',
+        model: request.model,
+        gateway: request.gateway,
+        stream: false,
+        estimate: () => ({ inputTokens: textEstimate([request.text]), characters }),
+        attempt: async ({ candidate, signal }) => {
+          const value = await candidate.provider.speech(candidate.modelId).doGenerate({
+            text: request.text,
+            abortSignal: signal,
+            ...(request.voice !== undefined ? { voice: request.voice } : {}),
+            ...(request.format !== undefined ? { outputFormat: request.format } : {}),
+            ...(request.speed !== undefined ? { speed: request.speed } : {}),
+            ...(request.instructions !== undefined ? { instructions: request.instructions } : {}),
+            ...(request.language !== undefined ? { language: request.language } : {}),
+            ...(request.providerOptions ? { providerOptions: request.providerOptions } : {}),
+          });
+          // Speech is billed per character; providers report no tokens for it.
+          return { kind: 'whole', value, served: { usage: zeroUsage(), media: { unit: 'characters', amount: characters } } };
+        },
+      },
+      context,
     );
     const audio = typeof value.audio === 'string' ? new Uint8Array(Buffer.from(value.audio, 'base64')) : value.audio;
     // The bytes say what was made; a provider may fall back to another format than the one asked for.
@@ -441,37 +482,40 @@ export class GatewayImpl implements GatewayCore {
       id = randomUUID();
       await this.media.put([{ id, mediaType, bytes: audio }], context.principal);
     }
-    // Speech is billed per character; providers report no tokens for it.
-    const accounting = this.settler.success(meta, attempt, failures, { usage: zeroUsage(), media: { unit: 'characters', amount: characters } });
     return { ...accounting, audio, mediaType, characters, warnings: value.warnings, ...(id ? { id } : {}) };
   }
 
   async transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult> {
     if (request.audio.byteLength === 0) throw new GatewayError('invalid_request', 'the audio is empty', { param: 'file' });
-    const meta = this.meta(context, 'transcription', false, request.model, request.gateway);
     const options = {
       ...(request.language !== undefined ? { language: request.language } : {}),
       ...(request.prompt !== undefined ? { prompt: request.prompt } : {}),
     };
-    // Held for the audio's length as its container states it, or its size at the lowest plausible bitrate.
-    const estimate = (): RequestEstimate => ({
-      inputTokens: textEstimate(request.prompt ? [request.prompt] : []),
-      audioSeconds: Math.ceil(audioDuration(request.audio).seconds) + 1,
-    });
-    const { value, attempt, failures } = await this.routed(meta, request.model, request.gateway, estimate, (handle) =>
-      handle.candidate.provider.transcription(handle.candidate.modelId).doGenerate({
-        audio: request.audio,
-        mediaType: request.mediaType,
-        abortSignal: handle.signal,
-        providerOptions: mergeProviderOptions(handle.candidate.provider.quirks.transcriptionOptions(options), request.providerOptions),
-      }),
+    const { value, accounting } = await this.callWhole(
+      {
+        operation: 'transcription',
+        model: request.model,
+        gateway: request.gateway,
+        stream: false,
+        // Held for the audio's length as its container states it, or its size at the lowest plausible bitrate.
+        estimate: () => ({
+          inputTokens: textEstimate(request.prompt ? [request.prompt] : []),
+          audioSeconds: Math.ceil(audioDuration(request.audio).seconds) + 1,
+        }),
+        attempt: async ({ candidate, signal }) => {
+          const value = await candidate.provider.transcription(candidate.modelId).doGenerate({
+            audio: request.audio,
+            mediaType: request.mediaType,
+            abortSignal: signal,
+            providerOptions: mergeProviderOptions(candidate.provider.quirks.transcriptionOptions(options), request.providerOptions),
+          });
+          const usage = { ...zeroUsage(), ...candidate.provider.quirks.transcriptionTokens(value.response.body) };
+          return { kind: 'whole', value, served: { usage, media: { unit: 'audioSeconds', amount: value.durationInSeconds ?? null } } };
+        },
+      },
+      context,
     );
     const durationSeconds = value.durationInSeconds;
-    const usage = { ...zeroUsage(), ...attempt.candidate.provider.quirks.transcriptionTokens(value.response.body) };
-    const accounting = this.settler.success(meta, attempt, failures, {
-      usage,
-      media: { unit: 'audioSeconds', amount: durationSeconds ?? null },
-    });
     return {
       ...accounting,
       text: value.text,
@@ -488,6 +532,10 @@ export class GatewayImpl implements GatewayCore {
 
   sweepMedia(): Promise<number> {
     return this.media.sweep();
+  }
+
+  circuitState(id: string) {
+    return this.breakers.state(id);
   }
 
   /** What is known of `provider/model` (context window, output limit), served or not; the catalog only informs. */
@@ -542,44 +590,6 @@ export class GatewayImpl implements GatewayCore {
     const keyScopes = (await this.deps.store.keys.list())
       .flatMap((record) => this.budgets.scopesFor(keyPrincipal(record), null, []).filter((scope) => scope.scope === 'key'));
     return this.budgets.status([...this.budgets.configuredScopes(), ...keyScopes]);
-  }
-}
-
-async function* readerIterator<T>(reader: ReadableStreamDefaultReader<T>): AsyncGenerator<T> {
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-}
-
-/** Every part that carries generated output counts toward a cut stream's bill; a whole tool call may repeat its deltas, which only counts more. */
-function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
-  switch (part.type) {
-    case 'text-delta':
-      return { commit: part.delta.length > 0, terminal: false, text: part.delta };
-    case 'reasoning-delta':
-      return { commit: part.delta.length > 0, terminal: false, text: part.delta };
-    case 'tool-input-start':
-      return { commit: true, terminal: false, text: part.toolName };
-    case 'tool-call':
-      return { commit: true, terminal: false, text: part.toolName + part.input };
-    case 'file':
-      return { commit: true, terminal: false, text: typeof part.data === 'string' ? part.data : '' };
-    case 'tool-input-delta':
-      return { commit: true, terminal: false, text: part.delta };
-    case 'finish': {
-      const usage = fromV3Usage(part.usage);
-      return { commit: true, terminal: true, ...(usage ? { usage } : {}), text: '' };
-    }
-    case 'error':
-      return { commit: false, terminal: false, error: part.error, text: '' };
-    default:
-      return { commit: false, terminal: false, text: '' };
   }
 }
 

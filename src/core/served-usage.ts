@@ -1,4 +1,3 @@
-import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import type { AttemptHandle } from './router.js';
 import type { RequestMeta } from './settle.js';
 import type { TokenUsage } from './types.js';
@@ -13,10 +12,4 @@ export function cutStreamUsage(meta: RequestMeta, attempt: AttemptHandle, output
   const worst = meta.admitted?.worstCase(attempt.candidate).usage;
   if (!worst) return { ...zeroUsage(), output: outputBytes };
   return { ...zeroUsage(), input: worst.input, output: Math.min(worst.output, outputBytes) };
-}
-
-/** The call with the output cap admission holds for this candidate, when the request set none. */
-export function withOutputCap(call: LanguageModelV3CallOptions, meta: RequestMeta, attempt: AttemptHandle): LanguageModelV3CallOptions {
-  const cap = meta.admitted?.outputCap(attempt.candidate);
-  return cap === undefined ? call : { ...call, maxOutputTokens: cap };
 }

@@ -27,7 +27,7 @@ const has = (files: string[], name: string): boolean => files.some((file) => pac
 describe('packages are loaded when first needed', () => {
   it('serves OpenAI chat through the passthrough and the mock without the AI SDK providers, MCP or price data', { timeout: 30_000 }, async () => {
     const loaded = await loadedPackages();
-    const heavy = ['@modelcontextprotocol/sdk', '@pydantic/genai-prices', '@ai-sdk/openai', '@ai-sdk/openai-compatible', '@ai-sdk/anthropic', '@ai-sdk/google', '@ai-sdk/mistral', '@ai-sdk/cohere', 'redis', '@redis/client'];
+    const heavy = ['@modelcontextprotocol/sdk', '@pydantic/genai-prices', '@ai-sdk/openai', '@ai-sdk/openai-compatible', '@ai-sdk/anthropic', '@ai-sdk/google', '@ai-sdk/mistral', '@ai-sdk/cohere', 'redis', '@redis/client', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http'];
     for (const stage of ['started', 'openaiChat'] as const) {
       for (const name of heavy) expect(has(loaded[stage], name), `${name} loaded by ${stage}`).toBe(false);
       // undici's index loads fetch, WebSocket and the rest; only Agent and request are used.

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayCore } from '../../core/gateway.js';
-import type { OpenAIChatOutcome } from '../../core/openai-chat-route.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatStream, RequestContext } from '../../core/types.js';
 import { readJsonBody } from '../../http/body.js';
@@ -8,6 +7,7 @@ import { refusalHeaders } from '../../http/rate-limit-headers.js';
 import { drained, sendJson, startEventStream } from '../../http/respond.js';
 import { type Route, withBodyUser } from '../../http/route.js';
 import { parseChatCompletionRequest } from './chat-api.js';
+import { routeOpenAIChat, type OpenAIChatOutcome } from './chat-route.js';
 import { convertChatRequest } from './convert-chat-request.js';
 import { convertEmbeddingsRequest, renderEmbeddings } from './convert-embeddings.js';
 import { parseEmbeddingsRequest } from './embeddings-api.js';
@@ -33,7 +33,8 @@ export function openaiRoutes(gateway: GatewayCore, options: { maxBodyBytes: numb
         const raw = await readJson(req);
         const converted = convertChatRequest(parseChatCompletionRequest(raw));
         const chatContext = withBodyUser(context, converted.user);
-        const outcome = await gateway.openaiChat(
+        const outcome = await routeOpenAIChat(
+          gateway,
           {
             body: raw as Record<string, unknown>,
             model: converted.request.model,
@@ -88,17 +89,20 @@ async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome
       sendJson(res, 200, json, servedHeaders(accounting, context));
       return;
     }
-    case 'canonical':
-      sendJson(res, 200, renderChatCompletion(outcome.result), servedHeaders(outcome.result, context));
+    case 'canonical': {
+      const { result, accounting } = outcome;
+      const chat = { ...accounting, content: result.content, finishReason: result.finishReason, warnings: result.warnings };
+      sendJson(res, 200, renderChatCompletion(chat), servedHeaders(chat, context));
       return;
+    }
     case 'wire-stream': {
-      startEventStream(res, servedHeaders(outcome.stream, context));
-      await pipeEvents(res, outcome.stream.events);
+      startEventStream(res, servedHeaders(outcome.served, context));
+      await pipeEvents(res, outcome.events);
       res.end();
       return;
     }
     case 'canonical-stream':
-      await streamCanonical(res, outcome.stream, includeUsage, context);
+      await streamCanonical(res, { ...outcome.served, parts: outcome.parts }, includeUsage, context);
   }
 }
 
