@@ -92,11 +92,10 @@ const commands: Record<string, Command> = {
       throw error;
     });
     lock?.listening(server.url);
-    const authRequired = await server.authRequired();
     process.stderr.write(
       `tollgate ${version} listening on ${server.url}  (OpenAI API at ${server.url}/v1, MCP at ${server.url}/mcp)\n` +
         `policy state: ${server.app.state.description}\n${describeProviders(config)}` +
-        `auth: ${authRequired ? 'on (keys, admin key or tokens required)' : 'off (loopback, no key needed)'}\n` +
+        `auth: ${(await server.authRequired()) ? 'on (keys, admin key or tokens required)' : 'off (loopback, no key needed)'}\n` +
         `console: ${server.url}/console\n` +
         (config.telemetry.metrics ? `metrics: ${server.url}/metrics\n` : ''),
     );
