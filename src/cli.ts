@@ -15,6 +15,7 @@ import { asksForHelp, globalUsage, helpText } from './cli/help.js';
 import { ListenAddressError, resolveListenAddress } from './cli/listen-address.js';
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags.js';
 import { UnsafeBindError } from './policy/auth/bind.js';
+import { parseToolList } from './faces/mcp/surface.js';
 import { version } from './version.js';
 
 function fail(message: string, code: number): never {
@@ -54,6 +55,15 @@ function usableDataDir(flags: GlobalFlags): string {
   return dir;
 }
 
+/** `--tools a,b` over `server.mcp.tools`; unknown names exit 2, naming the tools there are. */
+function withToolsFlag(config: Config, tools: string | undefined): Config {
+  if (tools === undefined) return config;
+  const parsed = parseToolList(tools);
+  if ('error' in parsed) fail(parsed.error, 2);
+  config.server.mcp.tools = parsed;
+  return config;
+}
+
 function describeProviders(config: Config): string {
   const lines = Object.entries(config.providers).map(([id, provider]) => `  ${id} (${provider.kind}${provider.kind === 'mock' ? ', deterministic offline answers' : ''})`);
   const unused = describeEnvProviders().filter((line) => !Object.keys(config.providers).some((id) => line.endsWith(` ${id}/…`)));
@@ -73,8 +83,8 @@ type Command = (flags: GlobalFlags) => Promise<void>;
 
 const commands: Record<string, Command> = {
   async serve(flags) {
-    const values = await parseOwnFlags('serve', flags.rest, { port: { type: 'string' }, host: { type: 'string' } });
-    const config = load(flags.config);
+    const values = await parseOwnFlags('serve', flags.rest, { port: { type: 'string' }, host: { type: 'string' }, tools: { type: 'string' } });
+    const config = withToolsFlag(load(flags.config), values.tools);
     let address;
     try {
       address = resolveListenAddress(values, config);
@@ -104,10 +114,10 @@ const commands: Record<string, Command> = {
   },
 
   async mcp(flags) {
-    await parseOwnFlags('mcp', flags.rest, {});
-    const config = load(flags.config);
+    const values = await parseOwnFlags('mcp', flags.rest, { tools: { type: 'string' } });
+    const config = withToolsFlag(load(flags.config), values.tools);
     const dataDir = usableDataDir(flags);
-    const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
+    const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio, mcpSurface }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
     const app = await createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
       await app.close();
@@ -115,7 +125,7 @@ const commands: Record<string, Command> = {
       throw error;
     });
     process.stderr.write(`tollgate ${version} MCP on stdio${caller.first.keyName ? `, acting as key ${caller.first.keyName}` : ''}\n${describeProviders(config)}`);
-    await serveStdio(app.gateway, { llmsTxt, version }, caller.current);
+    await serveStdio(app.gateway, { llmsTxt, version, surface: mcpSurface(config) }, caller.current);
     await app.close();
     process.exit(0);
   },

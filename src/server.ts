@@ -9,7 +9,7 @@ import { adminRoutes } from './faces/admin/routes.js';
 import { consoleAssets, consoleRoutes, CONSOLE_PATH } from './faces/console/routes.js';
 import { anthropicRoutes } from './faces/anthropic/handler.js';
 import { aisdkGatewayRoutes } from './faces/aisdk-gateway/handler.js';
-import { attachPrincipal, createMcpHttpHandler } from './faces/mcp/index.js';
+import { attachPrincipal, createMcpHttpHandler, mcpSurface } from './faces/mcp/index.js';
 import { openaiRoutes, renderOpenAIFailure } from './faces/openai/handler.js';
 import { responsesRoutes } from './faces/responses/handler.js';
 import { reportRoutes } from './faces/report/routes.js';
@@ -132,6 +132,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const mcp = createMcpHttpHandler(gateway, {
     llmsTxt,
     version,
+    surface: mcpSurface(config),
     maxBodyBytes: config.server.maxBodyBytes,
     maxSessions: config.server.mcp.maxSessions,
     maxSessionsPerKey: config.server.mcp.maxSessionsPerKey,

@@ -41,7 +41,10 @@ Environment:
 `;
 }
 
-const serveUsage = `Usage: tollgate serve [--port N] [--host H] [--config FILE] [--data-dir DIR]
+const toolsFlag = `  --tools a,b      the MCP tools to offer (config server.mcp.tools); default all eight:
+                   chat, embed, rerank, generate_image, speak, transcribe, list_models, get_spend`;
+
+const serveUsage = `Usage: tollgate serve [--port N] [--host H] [--tools a,b] [--config FILE] [--data-dir DIR]
 
 Serves the OpenAI-compatible HTTP API, Anthropic Messages, the AI SDK gateway protocol (/v3/ai)
 and MCP over Streamable HTTP (/mcp) until SIGINT or SIGTERM.
@@ -49,18 +52,20 @@ and MCP over Streamable HTTP (/mcp) until SIGINT or SIGTERM.
   --port N         port; env TOLLGATE_PORT, then PORT; config server.port; default 4100 (0: any free port)
   --host H         address; env TOLLGATE_HOST; config server.host; default 127.0.0.1.
                    Any other than loopback needs auth configured (a key, an issuer or the admin key).
+${toolsFlag}
 ${commonFlags}
 
 Flags win over the environment, the environment over the config file.
 Exit codes: 2 for a bad flag, config or data folder; 1 when the port cannot be listened on.
 `;
 
-const mcpUsage = `Usage: tollgate mcp [--config FILE] [--data-dir DIR]
+const mcpUsage = `Usage: tollgate mcp [--tools a,b] [--config FILE] [--data-dir DIR]
 
 Serves MCP over stdio: stdout carries nothing but MCP, logs go to stderr, and the process
 exits when stdin closes. It acts as the virtual key in TOLLGATE_API_KEY (required once keys
 exist). For an MCP host's config: { "command": "tollgate", "args": ["mcp"] }.
 
+${toolsFlag}
 ${commonFlags}
 `;
 

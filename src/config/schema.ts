@@ -13,6 +13,10 @@ export const providerKinds = [
 export const ProviderKind = z.enum(providerKinds);
 export type ProviderKind = z.infer<typeof ProviderKind>;
 
+/** The tools of the MCP face, in the order they are listed. */
+export const MCP_TOOL_NAMES = ['chat', 'embed', 'rerank', 'generate_image', 'speak', 'transcribe', 'list_models', 'get_spend'] as const;
+export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
+
 export const ModelType = z.enum(['language', 'embedding', 'reranking', 'image', 'speech', 'transcription']);
 
 /**
@@ -243,6 +247,12 @@ export const ConfigSchema = z
             maxSessions: z.number().int().positive().default(1_000),
             /** Open sessions per key (or token subject); one more closes that caller's own oldest. */
             maxSessionsPerKey: z.number().int().positive().default(16),
+            /**
+             * The MCP tools offered, by name (also `--tools a,b` on `serve` and `mcp`); all eight
+             * when not set. Each tool's description and schema is read by every agent conversation
+             * before it asks anything, so fewer tools cost less context.
+             */
+            tools: z.array(z.enum(MCP_TOOL_NAMES)).min(1).optional(),
           })
           .strict()
           .prefault({}),
@@ -368,6 +378,18 @@ export const ConfigSchema = z
     webhooks: z.array(WebhookConfig).default([]),
     /** Serve the built-in deterministic `mock` provider. */
     mock: z.boolean().default(true),
+    /**
+     * Bill the mock's models at small nominal prices ($1/M input tokens for `mock/echo`, …), so
+     * budgets and spend reports can be tried offline. Off, the mock is free: it costs nothing
+     * and never uses up a budget.
+     */
+    mockPricing: z.boolean().default(false),
+    /**
+     * The model the MCP `chat` tool uses when the caller names none (`provider/model`). When not
+     * set, `mock/echo` serves only if the mock is the sole provider; otherwise the caller must
+     * name a model.
+     */
+    defaultModel: z.string().regex(/^[^/\s]+\/\S+$/, 'a model id is `provider/model`').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Access log, `/metrics` and traces. */
     telemetry: z

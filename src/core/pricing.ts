@@ -3,8 +3,9 @@
  * 1. config: `models['provider/model'].pricing`, `providers[id].models[model].pricing`
  *    (USD per million tokens, per image for `image`, per million characters for `characters`,
  *    per minute of audio for `audioMinute`);
- * 2. the prices a provider kind brings along with its own models (`src/providers/builtin-models.ts`;
- *    the mock provider's nominal ones, so budgets and spend reports can be exercised offline);
+ * 2. the prices a provider kind brings along with its own models (`src/providers/builtin-models.ts`):
+ *    the mock's are 0 in each unit it bills, or with `mockPricing` its nominal ones, so budgets
+ *    and spend reports can be tried offline;
  * 3. @pydantic/genai-prices, by provider kind for the known kinds and by provider id for
  *    `openai-compatible` ones (Groq, Together, DeepSeek, …) when the package knows that id.
  * Anything else has no price: `null`, never 0.
@@ -92,7 +93,8 @@ function resolveEntry(config: Config, kind: ProviderKind, providerId: string, mo
   if (configured) return constant('config', configured);
 
   const builtin = builtinModel(kind, model);
-  if (builtin) return constant('builtin', { ...builtin.pricing });
+  // The mock is free unless the operator turned on its nominal prices to try budgets.
+  if (builtin) return constant('builtin', kind === 'mock' && !config.mockPricing ? freeCard(builtin.pricing) : { ...builtin.pricing });
 
   const genaiProviderId = kind === 'openai-compatible' ? providerId : genaiProviderIdOf[kind];
   const found: GenaiPriceEntry | null = genaiProviderId ? lookupGenaiPrice(genaiProviderId, model) : null;
@@ -100,6 +102,11 @@ function resolveEntry(config: Config, kind: ProviderKind, providerId: string, mo
   // Models priced only in units we do not meter (audio, pages, searches) count as unpriced.
   if (isEmptyCard(found.cardAt(atMs))) return null;
   return { source: 'genai-prices', cardAt: found.cardAt };
+}
+
+/** The same units at a price of 0: the model is known to be free, not of unknown price. */
+function freeCard(units: RateCard): RateCard {
+  return Object.fromEntries(Object.keys(units).map((unit) => [unit, 0]));
 }
 
 function constant(source: PriceSource, card: RateCard): PriceEntry {
@@ -148,5 +155,6 @@ export function toCatalogPricing(price: ModelPrice | null): ModelPricing {
   const perCharacter = perToken(price.perCharacter);
   if (perCharacter !== undefined) pricing.character = perCharacter;
   if (price.perAudioMinute !== undefined) pricing.audio_minute = shiftedDecimal(Number(price.perAudioMinute.toPrecision(12)), 0);
+  if (price.perRequest !== undefined) pricing.request = shiftedDecimal(Number(price.perRequest.toPrecision(12)), 0);
   return pricing;
 }

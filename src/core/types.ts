@@ -237,6 +237,8 @@ export interface ModelPricing {
   character?: string;
   /** USD per minute of audio, for transcription models. */
   audio_minute?: string;
+  /** USD per request (per search, for rerankers). */
+  request?: string;
 }
 
 export interface CatalogEntry {

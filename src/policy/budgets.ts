@@ -115,8 +115,7 @@ export class Budgets {
           return this.reservation(scopes, held, hold.id, nanos);
         }
         if (outcome.kind === 'refused') {
-          const remaining = Math.max(0, scopes[outcome.counter]!.limitNanos - outcome.spentNanos - outcome.reservedNanos);
-          throw this.exhausted(scopes[outcome.counter]!, held[outcome.counter]!, remaining, nanos);
+          throw this.exhausted(scopes[outcome.counter]!, held[outcome.counter]!, outcome.spentNanos, outcome.reservedNanos, nanos);
         }
         await Promise.all(outcome.counters.map((index) => this.load(scopes[index]!, held[index]!, now)));
       }
@@ -240,13 +239,23 @@ export class Budgets {
     }
   }
 
-  private exhausted(scope: BudgetScope, ref: PeriodCounter, remainingNanos: number, neededNanos: number): GatewayError {
+  /**
+   * A budget already spent says so; otherwise the message says why this request did not fit: its
+   * worst case is more than what is left, which a first request with a large max_tokens can be.
+   */
+  private exhausted(scope: BudgetScope, ref: PeriodCounter, spentNanos: number, reservedNanos: number, neededNanos: number): GatewayError {
     const resetsAt = ref.endsAt === null ? null : new Date(ref.endsAt).toISOString();
-    const usd = (nanos: number) => `$${(nanos / NANOS).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
+    const remainingNanos = Math.max(0, scope.limitNanos - spentNanos - reservedNanos);
+    // Billionths are the counters' unit: nine decimals show any budget exactly, trailing zeros cut.
+    const usd = (nanos: number) => `$${(nanos / NANOS).toFixed(9).replace(/0+$/, '').replace(/\.$/, '')}`;
+    const name = `${scope.scope} "${scope.scopeId}"`;
+    const period = `${scope.period === 'total' ? 'total budget' : `per ${scope.period}`}${resetsAt ? `, resets ${resetsAt}` : ', never resets'}`;
     const message =
-      `budget exhausted for ${scope.scope} "${scope.scopeId}": ${usd(remainingNanos)} left of ${usd(scope.limitNanos)} ` +
-      `(${scope.period === 'total' ? 'total budget' : `per ${scope.period}`}${resetsAt ? `, resets ${resetsAt}` : ', never resets'}); ` +
-      `this request may cost up to ${usd(neededNanos)} — lower max_tokens, pick a cheaper model, or raise the budget`;
+      spentNanos >= scope.limitNanos
+        ? `budget exhausted for ${name}: ${usd(spentNanos)} spent of ${usd(scope.limitNanos)} (${period}); raise the budget or wait for it to reset`
+        : `budget too small for this request (${name}): its worst case (${usd(neededNanos)}, from max_tokens and the prompt) is more than what is left ` +
+          `(${usd(remainingNanos)} of ${usd(scope.limitNanos)} ${period}${reservedNanos > 0 ? `; ${usd(reservedNanos)} more is held by requests in flight` : ''}); ` +
+          'lower max_tokens, pick a cheaper model, or raise the budget';
     return new GatewayError('insufficient_budget', message, {
       budget: { scope: scope.scope, scopeId: scope.scopeId, limitUsd: scope.limitNanos / NANOS, remainingUsd: remainingNanos / NANOS, resetsAt },
     });

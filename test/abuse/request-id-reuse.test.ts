@@ -11,7 +11,7 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  gateway = await startGateway({});
+  gateway = await startGateway({ mockPricing: true });
 });
 afterAll(() => gateway?.close());
 

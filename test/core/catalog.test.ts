@@ -14,8 +14,8 @@ function catalogFor(config: ConfigInput, extra: CatalogProvider[] = [], served: 
 }
 
 describe('catalog', () => {
-  it('lists the mock models with their nominal prices when a mock provider is present', () => {
-    expect(catalogFor({}, [{ id: 'mock', kind: 'mock' }])).toEqual([
+  it('lists the mock models with their nominal prices when a mock provider is present and mockPricing is on', () => {
+    expect(catalogFor({ mockPricing: true }, [{ id: 'mock', kind: 'mock' }])).toEqual([
       {
         id: 'mock/echo',
         provider: 'mock',
@@ -27,7 +27,7 @@ describe('catalog', () => {
       },
       { id: 'mock/embed', provider: 'mock', type: 'embedding', name: 'Mock Embed (deterministic, offline)', context_window: 8_192, pricing: { input: '0.0000001' } },
       { id: 'mock/image', provider: 'mock', type: 'image', name: 'Mock Image (deterministic, offline)', pricing: { image: '0.01' } },
-      { id: 'mock/rerank', provider: 'mock', type: 'reranking', name: 'Mock Rerank (deterministic, offline)', pricing: {} },
+      { id: 'mock/rerank', provider: 'mock', type: 'reranking', name: 'Mock Rerank (deterministic, offline)', pricing: { request: '0.001' } },
       {
         id: 'mock/speak',
         provider: 'mock',

@@ -103,8 +103,21 @@ describe('pricing from config', () => {
   });
 });
 
-describe('mock nominal prices', () => {
+describe('the mock is free by default', () => {
   const pricing = pricingFor();
+
+  it('prices every mock model at 0 in the unit it bills: known to be free, not of unknown price', () => {
+    expect(pricing.costOf('mock', 'mock', 'echo', usage({ input: 1_000, output: 500 }))).toBe(0);
+    expect(pricing.costOf('mock', 'mock', 'image', usage({}), 2)).toBe(0);
+    expect(pricing.costOf('mock', 'mock', 'rerank', usage({}))).toBe(0);
+    expect(pricing.costOf('mock', 'mock', 'speak', usage({}), 0, { unit: 'characters', amount: 100 })).toBe(0);
+    expect(pricing.priceOf('mock', 'mock', 'echo')).toEqual({ source: 'builtin', inputPerToken: 0, outputPerToken: 0 });
+    expect(toCatalogPricing(pricing.priceOf('mock', 'mock', 'rerank'))).toEqual({ request: '0' });
+  });
+});
+
+describe('mock nominal prices (mockPricing)', () => {
+  const pricing = pricingFor({ mockPricing: true });
 
   it('charges $1/M input and $2/M output for the echo model', () => {
     expect(pricing.costOf('mock', 'mock', 'echo', usage({ input: 1_000, output: 500 }))).toBe(0.002);
@@ -115,6 +128,10 @@ describe('mock nominal prices', () => {
     expect(pricing.costOf('mock', 'mock', 'image', usage({}), 2)).toBe(0.02);
     expect(pricing.costOf('mock', 'mock', 'rerank', usage({}))).toBe(0.001);
     expect(pricing.priceOf('mock', 'mock', 'nope')).toBeNull();
+  });
+
+  it('shows the per-search price of the reranker in the catalog shape', () => {
+    expect(toCatalogPricing(pricing.priceOf('mock', 'mock', 'rerank'))).toEqual({ request: '0.001' });
   });
 });
 
@@ -165,6 +182,7 @@ describe('pricing speech and transcription in their own units', () => {
   });
 
   it('prices the mock audio models at their nominal rates', () => {
+    const pricing = pricingFor({ mockPricing: true });
     expect(pricing.costOf('mock', 'mock', 'speak', usage({}), 0, { unit: 'characters', amount: 100 })).toBe(0.0015);
     expect(pricing.costOf('mock', 'mock', 'transcribe', usage({}), 0, { unit: 'audioSeconds', amount: 60 })).toBe(0.006);
   });

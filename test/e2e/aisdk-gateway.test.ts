@@ -42,6 +42,7 @@ beforeAll(async () => {
   upstream = await startUpstream();
   files = await startFileServer();
   gateway = await startGateway({
+    mockPricing: true,
     routing: { retries: 0, backoffMs: 1, maxBackoffMs: 10 },
     // The file server is on loopback: this gateway is told to trust its network.
     server: { fileFetch: { allowPrivate: true, maxBytes: 4096 } },
@@ -217,7 +218,7 @@ describe('file URLs in prompts', () => {
   });
 
   it('by default refuses URLs on private and loopback addresses', async () => {
-    const guarded = await startGateway({});
+    const guarded = await startGateway({ mockPricing: true });
     try {
       const client = createGateway({ baseURL: `${guarded.url}/v3/ai`, apiKey: 'unused' });
       const error = await generateText({
@@ -294,7 +295,7 @@ describe('metadata endpoints', () => {
 
 describe('protocol edges', () => {
   it('a wrong API key raises the client’s GatewayAuthenticationError', async () => {
-    const authed = await startGateway({}, { env: { TOLLGATE_ADMIN_KEY: 'admin-secret-key' } });
+    const authed = await startGateway({ mockPricing: true }, { env: { TOLLGATE_ADMIN_KEY: 'admin-secret-key' } });
     try {
       const wrong = createGateway({ baseURL: `${authed.url}/v3/ai`, apiKey: 'not-the-key' });
       const error = await wrong.getAvailableModels().catch((reason: unknown) => reason);

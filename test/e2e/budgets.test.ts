@@ -54,7 +54,7 @@ describe('budgets', () => {
     expect(ok).toBeGreaterThan(0);
     expect(ok).toBeLessThanOrEqual(10);
     expect(refused[0]!.body.error).toMatchObject({ type: 'insufficient_budget', code: 'insufficient_budget' });
-    expect(refused[0]!.body.error.message).toMatch(/left of \$0\.0101/);
+    expect(refused[0]!.body.error.message).toMatch(/is more than what is left \(\$[\d.]+ of \$0\.0101 per day/);
 
     const spent = sumNanos(gateway);
     expect(spent).toBeLessThanOrEqual(10 * perRequestNanos + perRequestNanos);

@@ -58,7 +58,7 @@ describe('circuit breaker', () => {
     upstream.script('primary', { kind: 'ok' });
     clock.advance(COOLDOWN_MS);
     const recovered = await ask();
-    expect(recovered.model).toBe('primary');
+    expect(recovered.model).toBe('flaky/primary');
     await ask();
     expect(primaryCalls()).toBe(6);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -16,18 +16,21 @@ import { startGateway } from '../support/gateway.js';
  */
 let dataDir: string;
 let key: string;
+let configFile: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-mcp-gov-'));
   const store = await openStore(dataDir);
-  // mock/echo costs $1/M in and $2/M out: a budget of $0.0002 holds a handful of small calls.
+  // With mockPricing, mock/echo costs $1/M in and $2/M out: a budget of $0.0002 holds a handful of small calls.
+  configFile = join(dataDir, 'priced-mock.json');
+  writeFileSync(configFile, JSON.stringify({ mockPricing: true }));
   key = (await store.keys.create({ name: 'agent-1', user: 'robot', budgetUsd: 0.0002, budgetPeriod: 'day' })).key;
   await store.close();
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function stdioClient(env: Record<string, string>) {
-  const { command, args } = cliCommand(['mcp']);
+  const { command, args } = cliCommand(['mcp', '--config', configFile]);
   const transport = new StdioClientTransport({ command, args, cwd: repoRoot, env: cleanEnv({ TOLLGATE_DATA_DIR: dataDir, ...env }) as Record<string, string>, stderr: 'pipe' });
   return { transport, client: new Client({ name: 'governance-test', version: '1.0.0' }) };
 }
@@ -56,7 +59,8 @@ describe('tollgate mcp (stdio) with a virtual key', () => {
       }
       expect(refusal).toBeDefined();
       const message = (refusal!.content as Array<{ text: string }>)[0]!.text;
-      expect(message).toMatch(/budget exhausted for key "agent-1": \$[\d.]+ left of \$0\.0002 \(per day, resets \d{4}-\d{2}-\d{2}T00:00:00\.000Z\)/);
+      // The last calls fit no longer: the message names their worst case and what is left.
+      expect(message).toMatch(/budget too small for this request \(key "agent-1"\): its worst case \(\$[\d.]+, from max_tokens and the prompt\) is more than what is left \(\$[\d.]+ of \$0\.0002 per day, resets \d{4}-\d{2}-\d{2}T00:00:00\.000Z\)/);
     } finally {
       await client.close();
     }
@@ -125,7 +129,8 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
       (await store.keys.update('agent-to-limit', { budgetUsd: 0.00001 }));
       const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'over the new budget' } });
       expect(refused.isError).toBe(true);
-      expect(text(refused)).toMatch(/budget exhausted for key "agent-to-limit": \$0 left of \$0\.00001 \(per day/);
+      // Spent already past the new limit, or not by enough left for this call: either says so.
+      expect(text(refused)).toMatch(/budget exhausted for key "agent-to-limit": \$[\d.]+ spent of \$0\.00001 \(per day|budget too small for this request \(key "agent-to-limit"\).*of \$0\.00001 per day/);
 
       (await store.keys.update('agent-to-limit', { budgetUsd: null, models: ['mock/embed'] }));
       const forbidden = await client.callTool({ name: 'chat', arguments: { prompt: 'a model no longer allowed' } });
@@ -141,7 +146,7 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
 
 describe('/mcp over HTTP with a key', () => {
   it('reports the key budget in tool results', async () => {
-    const gateway = await startGateway({});
+    const gateway = await startGateway({ mockPricing: true });
     try {
       const created = (await gateway.server.app.store.keys.create({ name: 'http-agent', budgetUsd: 1, budgetPeriod: 'month' }));
       const transport = new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), {

@@ -17,6 +17,7 @@ const MAX_BODY = 200_000;
 beforeAll(async () => {
   upstream = await startUpstream();
   gateway = await startGateway({
+    mockPricing: true,
     server: { maxBodyBytes: MAX_BODY },
     routing: { retries: 0, backoffMs: 1, maxBackoffMs: 10 },
     providers: {

@@ -18,7 +18,7 @@ let brokeKey: string;
 let richKey: string;
 
 beforeAll(async () => {
-  gateway = await startGateway({}, { clock: () => now, env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
+  gateway = await startGateway({ mockPricing: true }, { clock: () => now, env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
   agent = new Agent({ connections: 8 });
   const keys = gateway.server.app.store.keys;
   // Too small for any request: every one is refused with 402 before reaching a provider.

@@ -36,7 +36,7 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
   };
 
   beforeAll(async () => {
-    gateway = await startGateway({});
+    gateway = await startGateway({ mockPricing: true });
     client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const chat = (content: string, extra: object = {}, headers: Record<string, string> = {}) =>
       client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content }], ...extra }, { headers });
@@ -339,8 +339,8 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
 });
 
 describe('GET /v1/credits under a global budget the key cannot see', () => {
-  it('shows the key no budget ("Infinity"), yet the exhausted global budget still refuses its request with 402', async () => {
-    const gateway = await startGateway({ budgets: [{ scope: 'global', limitUsd: 0.0000001, period: 'day' }] });
+  it('shows the key no budget ("Infinity"), yet the global budget too small for any request still refuses its request with 402', async () => {
+    const gateway = await startGateway({ mockPricing: true, budgets: [{ scope: 'global', limitUsd: 0.0000001, period: 'day' }] });
     try {
       const key = (await gateway.server.app.store.keys.create({ name: 'no-own-budget' })).key;
       const credits = await getJson(`${gateway.url}/v1/credits`, { authorization: `Bearer ${key}` });
@@ -351,7 +351,7 @@ describe('GET /v1/credits under a global budget the key cannot see', () => {
         body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }),
       });
       expect(refused.statusCode).toBe(402);
-      expect(((await refused.body.json()) as { error: { message: string } }).error.message).toMatch(/budget exhausted for global "gateway"/);
+      expect(((await refused.body.json()) as { error: { message: string } }).error.message).toMatch(/^budget too small for this request \(global "gateway"\): .* what is left \(\$0\.0000001 of \$0\.0000001 per day/);
     } finally {
       await gateway.close();
     }

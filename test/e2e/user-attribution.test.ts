@@ -20,7 +20,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 beforeAll(async () => {
   gateway = await startGateway(
     // The victim's budget cannot fit even one request: any request charged to them is refused.
-    { budgets: [{ scope: 'user', id: 'victim', limitUsd: 0.0000001, period: 'day' }] },
+    { mockPricing: true, budgets: [{ scope: 'user', id: 'victim', limitUsd: 0.0000001, period: 'day' }] },
     { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } },
   );
 });

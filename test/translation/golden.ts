@@ -25,13 +25,12 @@ export type UpstreamKind = 'anthropic' | 'google' | 'openai-compatible';
 
 /**
  * `provider/model` the test gateway serves for each kind, the model the upstream sees, and the
- * `model` the client reads back: translated answers name `provider/model`; the passthrough pipes
- * the upstream's JSON and chunks as written, so they keep the upstream's own model name.
+ * `model` the client reads back: `provider/model` on every path, the piped one included.
  */
 export const MODELS: Record<UpstreamKind, { id: string; upstreamModel: string; responseModel: string }> = {
   anthropic: { id: 'claude/claude-sonnet-4-5', upstreamModel: 'claude-sonnet-4-5', responseModel: 'claude/claude-sonnet-4-5' },
   google: { id: 'gem/gemini-2.5-flash', upstreamModel: 'gemini-2.5-flash', responseModel: 'gem/gemini-2.5-flash' },
-  'openai-compatible': { id: 'up/gpt-4o-mini', upstreamModel: 'gpt-4o-mini', responseModel: 'gpt-4o-mini' },
+  'openai-compatible': { id: 'up/gpt-4o-mini', upstreamModel: 'gpt-4o-mini', responseModel: 'up/gpt-4o-mini' },
 };
 
 /** Config prices (USD per million tokens), distinct per bucket so a wrong bucket shows in the cost. */

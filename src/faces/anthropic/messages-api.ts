@@ -180,9 +180,10 @@ export const CreateMessageRequestSchema = z.object({
   output_config: OutputConfigSchema.nullish(),
   speed: z.enum(['standard', 'fast']).nullish(),
   inference_geo: z.string().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
-  top_k: z.number().int().nullish(),
+  // Anthropic's own ranges: an out-of-range value is refused here with the field named, not upstream.
+  temperature: z.number().min(0).max(1).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.number().int().min(0).nullish(),
   stop_sequences: z.array(z.string()).nullish(),
   stream: z.boolean().nullish(),
   metadata: z.object({ user_id: AttributionUserSchema.nullish() }).nullish(),

@@ -11,6 +11,17 @@ export interface ModelView {
   context_window: number | null;
   input_per_million: number | null;
   output_per_million: number | null;
+  /** Prices in the other units models are billed in, present only where they apply. */
+  per_image?: number;
+  per_million_characters?: number;
+  per_minute?: number;
+  per_request?: number;
+}
+
+function plain(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
 }
 
 export function perMillion(perToken: string | undefined): number | null {
@@ -22,7 +33,7 @@ export function perMillion(perToken: string | undefined): number | null {
 }
 
 export function toModelView(entry: CatalogEntry): ModelView {
-  return {
+  const view: ModelView = {
     id: entry.id,
     type: entry.type,
     provider: entry.provider,
@@ -30,6 +41,31 @@ export function toModelView(entry: CatalogEntry): ModelView {
     input_per_million: perMillion(entry.pricing.input),
     output_per_million: perMillion(entry.pricing.output),
   };
+  const perImage = plain(entry.pricing.image);
+  const perCharacters = perMillion(entry.pricing.character) ?? undefined;
+  const perMinute = plain(entry.pricing.audio_minute);
+  const perRequest = plain(entry.pricing.request);
+  if (perImage !== undefined) view.per_image = perImage;
+  if (perCharacters !== undefined) view.per_million_characters = perCharacters;
+  if (perMinute !== undefined) view.per_minute = perMinute;
+  if (perRequest !== undefined) view.per_request = perRequest;
+  return view;
+}
+
+/** The prices of a model, each in its own unit: `in $1/M out $2/M tokens`, `$0.01/image`, … */
+export function priceText(model: ModelView): string {
+  const usd = (value: number | null): string => (value === null ? '?' : `$${value}`);
+  const parts: string[] = [];
+  const tokens = [
+    ...(model.input_per_million !== null ? [`in ${usd(model.input_per_million)}/M`] : []),
+    ...(model.output_per_million !== null ? [`out ${usd(model.output_per_million)}/M`] : []),
+  ];
+  if (tokens.length) parts.push(`${tokens.join(' ')} tokens`);
+  if (model.per_image !== undefined) parts.push(`${usd(model.per_image)}/image`);
+  if (model.per_million_characters !== undefined) parts.push(`${usd(model.per_million_characters)}/M characters`);
+  if (model.per_minute !== undefined) parts.push(`${usd(model.per_minute)}/minute of audio`);
+  if (model.per_request !== undefined) parts.push(`${usd(model.per_request)}/${model.type === 'reranking' ? 'search' : 'request'}`);
+  return parts.length ? parts.join(', ') : 'price unknown';
 }
 
 /** Cheapest input first; models without a known price last; ties by id for a stable order. */

@@ -13,6 +13,7 @@ export type { McpHttpHandler, McpHttpHandlerOptions } from './http-handler.js';
 export type { CallerLookup } from './caller-transport.js';
 export { createMcpHttpHandler } from './lazy-http-handler.js';
 export { attachPrincipal } from './auth-info.js';
+export { mcpSurface, parseToolList, type McpSurface } from './surface.js';
 
 /** See stdio.ts. */
 export async function serveStdio(gateway: Gateway, options: McpServerOptions, caller: CallerLookup): Promise<void> {

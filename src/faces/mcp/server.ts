@@ -1,6 +1,8 @@
 /** One MCP server (tools and resources over the gateway) per client session. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
 import type { Gateway } from '../../core/types.js';
+import type { McpSurface } from './surface.js';
 import { reportBudgetsOnEveryTool } from './budget-meta.js';
 import { registerResources } from './resources.js';
 import { registerSpendApp } from './spend-app.js';
@@ -18,31 +20,45 @@ export interface McpServerOptions {
   llmsTxt: string;
   /** Reported to clients in `serverInfo`. */
   version: string;
+  /** The tools offered and the chat tool's default model; every tool and no default when absent. */
+  surface?: McpSurface;
 }
 
-const instructions = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
-Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank, generate_image, speak or transcribe. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.
-The \`mock/*\` models are free and offline. Read tollgate://llms.txt for more.`;
+const registrars: Record<McpToolName, (server: McpServer, gateway: Gateway, surface: McpSurface) => void> = {
+  chat: (server, gateway, surface) => registerChatTool(server, gateway, { defaultModel: surface.chatDefaultModel }),
+  embed: registerEmbedTool,
+  rerank: registerRerankTool,
+  generate_image: registerGenerateImageTool,
+  speak: registerSpeakTool,
+  transcribe: registerTranscribeTool,
+  list_models: registerListModelsTool,
+  get_spend: registerGetSpendTool,
+};
+
+const INSTRUCTIONS = `Tollgate is an AI gateway: these tools call many model providers through one endpoint, with fallback, budgets and a spend ledger.
+Call list_models to find model ids (\`provider/model\`) and prices, then chat, embed, rerank, generate_image, speak or transcribe. Calls to paid models cost money; each result reports cost_usd, and get_spend reports totals.`;
+
+/** What the mock costs here: free, or billed at the nominal prices the operator turned on. */
+function mockNote(mock: McpSurface['mock']): string {
+  if (mock === 'absent') return '';
+  return mock === 'free'
+    ? '\nThe `mock/*` models are offline test models and free.'
+    : '\nThe `mock/*` models are offline test models, billed here at small nominal prices (list_models shows them) so budgets can be tried.';
+}
 
 export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
+  const surface = options.surface ?? { tools: MCP_TOOL_NAMES, chatDefaultModel: undefined, mock: 'absent' };
   const server = new McpServer(
     { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },
     {
-      instructions,
+      instructions: `${INSTRUCTIONS}${mockNote(surface.mock)}\nRead tollgate://llms.txt for more.`,
       capabilities: { tools: {}, resources: {}, completions: {} },
       // A tool call's arguments are small JSON; this bounds the work of validating hostile input.
       maxToolInputElements: 100_000,
     },
   );
   reportBudgetsOnEveryTool(server, gateway);
-  registerChatTool(server, gateway);
-  registerEmbedTool(server, gateway);
-  registerRerankTool(server, gateway);
-  registerGenerateImageTool(server, gateway);
-  registerSpeakTool(server, gateway);
-  registerTranscribeTool(server, gateway);
-  registerListModelsTool(server, gateway);
-  registerGetSpendTool(server, gateway);
+  for (const name of MCP_TOOL_NAMES) if (surface.tools.includes(name)) registrars[name](server, gateway, surface);
   registerResources(server, gateway, options.llmsTxt);
   registerSpendApp(server);
   return server;

@@ -193,19 +193,20 @@ export const ChatCompletionRequestSchema = z.object({
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: ResponseFormatSchema.nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
+  // OpenAI's own ranges: an out-of-range value is refused here with the field named, not upstream.
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
   /** Not OpenAI's, but several OpenAI-compatible servers accept it. */
-  top_k: z.number().int().nullish(),
+  top_k: z.number().int().min(0).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   stop: z
     .union([z.string(), z.array(z.string())], { error: 'stop must be a string or an array of strings' })
     .nullish(),
   seed: z.number().int().nullish(),
-  presence_penalty: z.number().nullish(),
-  frequency_penalty: z.number().nullish(),
-  n: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   user: AttributionUserSchema.nullish(),

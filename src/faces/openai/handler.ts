@@ -14,6 +14,7 @@ import { parseEmbeddingsRequest } from './embeddings-api.js';
 import { createChatChunkRenderer, formatSseData, SSE_DONE } from './render-chat-chunks.js';
 import { renderChatCompletion } from './render-chat-completion.js';
 import { renderError, renderStreamError } from './render-error.js';
+import { restampChunks, restampCompletion } from './restamp-passthrough.js';
 import { mediaRoutes } from './media-routes.js';
 import { renderModel, renderModels } from './render-models.js';
 import { servedHeaders } from '../../http/served-headers.js';
@@ -86,6 +87,7 @@ async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome
       const { json, accounting } = outcome;
       json.usage = { ...(json.usage as object | undefined), cost: accounting.cost };
       json.provider = accounting.provider;
+      restampCompletion(json, accounting);
       sendJson(res, 200, json, servedHeaders(accounting, context));
       return;
     }
@@ -97,7 +99,7 @@ async function renderChatOutcome(res: ServerResponse, outcome: OpenAIChatOutcome
     }
     case 'wire-stream': {
       startEventStream(res, servedHeaders(outcome.served, context));
-      await pipeEvents(res, outcome.events);
+      await pipeEvents(res, restampChunks(outcome.events, outcome.served));
       res.end();
       return;
     }

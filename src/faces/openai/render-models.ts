@@ -53,5 +53,6 @@ function renderPricing(pricing: ModelPricing): ModelPricing {
   if (pricing.image != null) out.image = pricing.image;
   if (pricing.character != null) out.character = pricing.character;
   if (pricing.audio_minute != null) out.audio_minute = pricing.audio_minute;
+  if (pricing.request != null) out.request = pricing.request;
   return out;
 }

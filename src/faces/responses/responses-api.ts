@@ -156,8 +156,9 @@ export const ResponsesRequestSchema = z.object({
   text: z.object({ format: TextFormatSchema.nullish(), verbosity: z.enum(['low', 'medium', 'high']).nullish() }).nullish(),
   reasoning: z.object({ effort: ReasoningEffortSchema.nullish(), summary: z.string().nullish() }).nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
+  // OpenAI's own ranges: an out-of-range value is refused here with the field named, not upstream.
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
   stream: z.boolean().nullish(),
   previous_response_id: z.string().nullish(),
   conversation: z.unknown().optional(),

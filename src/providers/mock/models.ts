@@ -2,9 +2,9 @@ import type { ModelType } from '../../core/types.js';
 import type { BuiltinModel, BuiltinPrice } from '../builtin-models.js';
 
 /**
- * The models of the built-in mock provider. Each carries a small nominal price (USD per million
- * tokens, per image, per request) so that budgets, the ledger and spend reports can be exercised
- * offline; nobody is billed. The prices are deliberately round numbers, chosen to be visible in
+ * The models of the built-in mock provider. They are free unless config turns on `mockPricing`;
+ * then each is billed at the small nominal price below (USD per million tokens, per image, per
+ * request), so that budgets, the ledger and spend reports can be tried offline; nobody is paid. The prices are deliberately round numbers, chosen to be visible in
  * reports without being mistaken for a real provider's.
  */
 export interface MockModel extends BuiltinModel {

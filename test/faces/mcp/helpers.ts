@@ -27,7 +27,7 @@ export interface McpTestServer {
 export async function startMcpTestServer(): Promise<McpTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-mcp-'));
   // An empty env: provider keys of the machine running the tests must not leak in.
-  const config = parseConfig({ server: { allowedOrigins: [allowedOrigin] }, logLevel: 'silent' }, {});
+  const config = parseConfig({ server: { allowedOrigins: [allowedOrigin] }, mockPricing: true, logLevel: 'silent' }, {});
   const server = await startServer({ config, dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
   const mcpUrl = new URL('/mcp', server.url);
   const clients: Client[] = [];

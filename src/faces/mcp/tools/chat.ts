@@ -11,12 +11,15 @@ import { gatewayErrorResult, invalidArgumentsResult, toolErrorResult } from '../
 import { collectChatResult, collectChatStream, type ChatOutput } from './collect-chat-output.js';
 import { convertChatInput } from './convert-chat-input.js';
 
-export const ChatInputSchema = z.object({
-  model: z
-    .string()
-    .min(1)
-    .default('mock/echo')
-    .describe('Model id as `provider/model`, e.g. `openai/gpt-4o-mini`. Call list_models for the ids served here. `mock/echo` is a free offline model that echoes the prompt.'),
+/** The `model` argument: defaulted when the operator set a default model, else required. */
+function modelArgument(defaultModel: string | undefined) {
+  const model = z.string().min(1);
+  return defaultModel
+    ? model.default(defaultModel).describe(`\`provider/model\` (list_models has the ids); default \`${defaultModel}\`.`)
+    : model.describe('`provider/model` (list_models has the ids); required: this gateway sets no default model.');
+}
+
+const chatArguments = {
   prompt: z.string().optional().describe('A single user message. Use this or `messages`, not both.'),
   messages: z
     .array(
@@ -40,7 +43,11 @@ export const ChatInputSchema = z.object({
     .record(z.string(), z.unknown())
     .optional()
     .describe('A JSON Schema object: the model is asked to answer with JSON matching it; `text` then holds that JSON.'),
-});
+};
+
+export function chatInputSchema(defaultModel: string | undefined) {
+  return z.object({ model: modelArgument(defaultModel), ...chatArguments });
+}
 
 export const ChatOutputSchema = z.object({
   text: z.string().describe("The model's answer."),
@@ -61,16 +68,16 @@ export type ChatToolOutput = z.infer<typeof ChatOutputSchema>;
 const description = `Send a prompt or a conversation to a language model through the Tollgate gateway and get its answer back.
 Use it to ask another model (a cheaper, larger, or specialised one) for text, or for JSON matching a schema (json_schema).
 Pass \`prompt\` for a single question, or \`messages\` for a conversation; \`model\` is \`provider/model\` (call list_models first to see the ids and prices).
-Returns the answer text plus the model that served it, token usage and cost. Costs money on paid models (cost_usd tells how much); \`mock/echo\` is free.
+Returns the answer text plus the model that served it, token usage and cost. Costs money on paid models (cost_usd tells how much).
 If the client sends a progress token, progress notifications report characters received so far.`;
 
-export function registerChatTool(server: McpServer, gateway: Gateway): void {
+export function registerChatTool(server: McpServer, gateway: Gateway, options: { defaultModel: string | undefined }): void {
   server.registerTool(
     'chat',
     {
       title: 'Chat with a model',
       description,
-      inputSchema: ChatInputSchema,
+      inputSchema: chatInputSchema(options.defaultModel),
       outputSchema: ChatOutputSchema,
       annotations: { title: 'Chat with a model', ...modelCallAnnotations },
     },

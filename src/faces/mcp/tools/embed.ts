@@ -32,7 +32,7 @@ const MAX_NUMBERS_IN_TEXT = 2_000;
 
 const description = `Turn texts into embedding vectors with an embedding model through the Tollgate gateway.
 Use it for semantic search, clustering or similarity: embed the query and the candidates with the same model and compare by cosine similarity.
-Returns one vector per text in structuredContent.embeddings (in input order), with the model, token usage and cost. Costs money on paid models; \`mock/embed\` is free.`;
+Returns one vector per text in structuredContent.embeddings (in input order), with the model, token usage and cost. Costs money on paid models.`;
 
 export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

@@ -43,7 +43,7 @@ export const MAX_INLINE_IMAGE_BYTES = 256 * 1024;
 
 const description = `Generate images from a text prompt with an image model through the Tollgate gateway.
 Use it when the user wants a picture, illustration or visual draft.
-Returns, for each image, a resource link (tollgate://images/{id}; read it to get the bytes) and, when small enough, an inline preview; structuredContent lists id, uri, media type and size. Costs money on paid models (usually per image); \`mock/image\` is free.`;
+Returns, for each image, a resource link (tollgate://images/{id}; read it to get the bytes) and, when small enough, an inline preview; structuredContent lists id, uri, media type and size. Costs money on paid models (usually per image).`;
 
 export function registerGenerateImageTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway } from '../../../core/types.js';
-import { compareByInputPrice, matchesFilter, toModelView, type ModelView } from '../catalog-view.js';
+import { compareByInputPrice, matchesFilter, priceText, toModelView, type ModelView } from '../catalog-view.js';
 import { structuredResult } from '../results.js';
 import { toolErrorResult } from '../tool-errors.js';
 
@@ -34,6 +34,10 @@ export const ListModelsOutputSchema = z.object({
       context_window: z.number().int().nullable(),
       input_per_million: z.number().nullable().describe('USD per million input tokens; null when unknown.'),
       output_per_million: z.number().nullable().describe('USD per million output tokens; null when unknown.'),
+      per_image: z.number().optional(),
+      per_million_characters: z.number().optional().describe('Speech: USD per million characters.'),
+      per_minute: z.number().optional().describe('Transcription: USD per minute of audio.'),
+      per_request: z.number().optional().describe('USD per request (per search for rerankers).'),
     }),
   ),
   count: z.number().int().nonnegative(),
@@ -85,13 +89,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
 
 function renderList(models: ModelView[]): string {
   if (models.length === 0) return 'No model matches these filters; call list_models with fewer filters.';
-  const price = (value: number | null): string => (value === null ? '?' : `$${value}`);
-  const lines = models
-    .slice(0, MAX_LISTED)
-    .map(
-      (m) =>
-        `${m.id} (${m.type}) in ${price(m.input_per_million)}/M out ${price(m.output_per_million)}/M${m.context_window ? `, ${m.context_window} ctx` : ''}`,
-    );
+  const lines = models.slice(0, MAX_LISTED).map((m) => `${m.id} (${m.type}) ${priceText(m)}${m.context_window ? `, ${m.context_window} ctx` : ''}`);
   const more = models.length > MAX_LISTED ? `\n… and ${models.length - MAX_LISTED} more in structuredContent.models.` : '';
   return `${models.length} model${models.length === 1 ? '' : 's'}, cheapest input first:\n${lines.join('\n')}${more}`;
 }

@@ -36,7 +36,7 @@ export type RerankToolOutput = z.infer<typeof RerankOutputSchema>;
 
 const description = `Rank documents by how relevant they are to a query, with a reranking model through the Tollgate gateway.
 Use it after a broad search to pick the few passages worth reading, or to order candidates before answering.
-Returns the documents best first with their input index and relevance score, plus model and cost. Costs money on paid models; \`mock/rerank\` is free.`;
+Returns the documents best first with their input index and relevance score, plus model and cost. Costs money on paid models.`;
 
 export function registerRerankTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

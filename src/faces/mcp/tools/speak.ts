@@ -40,7 +40,7 @@ export const MAX_INLINE_AUDIO_BYTES = 256 * 1024;
 
 const description = `Turn text into spoken audio with a text-to-speech model through the Tollgate gateway.
 Use it when the user wants to hear something, or needs an audio file (narration, a voice prompt, a test clip).
-Returns a resource link (tollgate://audio/{id}; read it to get the bytes, or pass it to transcribe) and, when small enough, the audio inline; structuredContent has id, uri, media type, size, characters and cost. Costs money on paid models (per character); \`mock/speak\` is free and makes a WAV tone as long as the text.`;
+Returns a resource link (tollgate://audio/{id}; read it to get the bytes, or pass it to transcribe) and, when small enough, the audio inline; structuredContent has id, uri, media type, size, characters and cost. Costs money on paid models (per character); \`mock/speak\` makes a WAV tone as long as the text.`;
 
 export function registerSpeakTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

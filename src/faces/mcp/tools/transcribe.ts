@@ -45,7 +45,7 @@ export type TranscribeToolOutput = z.infer<typeof TranscribeOutputSchema>;
 
 const description = `Transcribe speech in an audio file to text with a speech-to-text model through the Tollgate gateway.
 Use it to read what a recording, voice note or speak result says. Pass the audio as audio_uri (a tollgate://audio/{id} link from speak) or as audio_base64 with its media_type.
-Returns the text, language, duration and timed segments, plus model and cost. Costs money on paid models (usually per minute of audio); \`mock/transcribe\` is free.`;
+Returns the text, language, duration and timed segments, plus model and cost. Costs money on paid models (usually per minute of audio).`;
 
 export function registerTranscribeTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

@@ -1,0 +1,44 @@
+/** What the MCP face offers under a config: which tools, and the `chat` tool's default model. */
+import type { Config, McpToolName } from '../../config/schema.js';
+import { MCP_TOOL_NAMES } from '../../config/schema.js';
+
+export interface McpSurface {
+  tools: readonly McpToolName[];
+  /** The `chat` tool's model when the caller names none; undefined: the caller must name one. */
+  chatDefaultModel: string | undefined;
+  /** Whether a mock provider is served, and if so whether it is free or billed at its nominal prices. */
+  mock: 'absent' | 'free' | 'nominal';
+}
+
+export function mcpSurface(config: Config): McpSurface {
+  const hasMock = Object.values(config.providers).some((provider) => provider.kind === 'mock');
+  return {
+    tools: config.server.mcp.tools ?? MCP_TOOL_NAMES,
+    chatDefaultModel: chatDefaultModel(config),
+    mock: !hasMock ? 'absent' : config.mockPricing ? 'nominal' : 'free',
+  };
+}
+
+/**
+ * The configured `defaultModel`; else the mock's echo model, but only when the mock is the sole
+ * provider: with real providers configured, a test model answering by default would mislead.
+ */
+function chatDefaultModel(config: Config): string | undefined {
+  if (config.defaultModel) return config.defaultModel;
+  const providers = Object.entries(config.providers);
+  const [only] = providers;
+  return providers.length === 1 && only![1].kind === 'mock' ? `${only![0]}/echo` : undefined;
+}
+
+/** `--tools chat,list_models` → the tool names, or a message naming the unknown ones and the known. */
+export function parseToolList(value: string): McpToolName[] | { error: string } {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(MCP_TOOL_NAMES as readonly string[]).includes(name));
+  if (unknown.length || names.length === 0) {
+    return { error: `--tools: ${unknown.length ? `unknown tool ${unknown.join(', ')}` : 'no tool named'}; the tools are ${MCP_TOOL_NAMES.join(', ')}` };
+  }
+  return [...new Set(names)] as McpToolName[];
+}
