@@ -51,12 +51,13 @@ import {
   type ThroughputCase,
 } from './lib/report.js';
 import { runSequential, type SeqResult, type SeqTarget } from './lib/sequential.js';
+import { benchSharedStore, renderSharedStore, type SharedStoreResult } from './lib/shared-store.js';
 import { benchStrategySelection } from './strategy-selection.js';
 import { median } from './lib/stats.js';
 import { openStreams } from './lib/streams.js';
 import { CONTENT_DELTAS, dripModel, FULL_CONTENT, SLOW_MODEL, SLOW_PAUSE_MS, UPSTREAM_API_KEY } from './upstream.js';
 
-const SECTIONS = ['throughput', 'latency', 'mcp', 'streams'] as const;
+const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -428,6 +429,7 @@ async function main(): Promise<number> {
     (run.has('latency') ? (2 * SEQ_LIMIT_MS) / 1000 : 0) +
     (run.has('mcp') ? 60 + (2 * MCP_LIMIT_MS) / 1000 : 0) +
     (run.has('streams') ? streamLimitMs / 1000 + 10 : 0) +
+    (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
     60;
   const watchdog = setTimeout(() => {
     log(`bench: still running after ${Math.round(budgetS)} s; stopping`);
@@ -839,6 +841,29 @@ async function main(): Promise<number> {
       }
     }
 
+    // ---- Shared store -----------------------------------------------------------------------
+    let sharedStore: SharedStoreResult | null = null;
+    if (run.has('shared-store') && !opts.directOnly) {
+      phase('shared-store');
+      sharedStore = await benchSharedStore({
+        root,
+        nodeArgs: cli.nodeArgs,
+        tmp,
+        upOrigin,
+        upstreamApiKey: UPSTREAM_API_KEY,
+        chatBody: chatBody('bench/m', false),
+        check: isCompletion,
+        connections: opts.connections[0] ?? 50,
+        durationS: opts.durationS,
+        runs: opts.runs,
+        warmup: opts.warmup,
+        requests: Math.min(opts.requests, 1000),
+        freePort,
+        log,
+      });
+      if (sharedStore.status !== 'ran') flags.push(`shared store: ${sharedStore.status}${sharedStore.note ? ` (${sharedStore.note})` : ''}`);
+    }
+
     const upStats = await upstreamStats(upOrigin);
     if (upStats.rejected > 0) flags.push(`the upstream rejected ${upStats.rejected} requests (wrong key or body)`);
     const loadAtEnd = os.loadavg()[0];
@@ -921,9 +946,9 @@ async function main(): Promise<number> {
     const outDir = path.join(root, 'bench', 'results');
     await mkdir(outDir, { recursive: true });
     const outFile = path.join(outDir, 'latest.json');
-    await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore }, null, 2)}\n`);
 
-    process.stdout.write(`\n${render(results)}\nResults: ${path.relative(process.cwd(), outFile)}\n`);
+    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
     if (opts.profile) {
       // The profile is written when Tollgate exits cleanly, so stop it gently and wait.
       await stopAll(8000);

@@ -14,7 +14,7 @@ import { AccessLog } from './telemetry/access-log.js';
 import { GatewayMetrics, type MetricsSources } from './telemetry/metrics.js';
 import { shareMetricsWithPrimary } from './telemetry/cluster-metrics.js';
 import { LiveRequests } from './telemetry/live-requests.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { createStore } from './store/create-store.js';
 import type { Store } from './store/types.js';
 import type { ResponseCacheStore } from './store/response-cache.js';
 import { openSqliteResponseCache } from './store/sqlite/response-cache.js';
@@ -64,12 +64,9 @@ export interface CreateAppOptions {
   busy?: () => boolean;
 }
 
-export function createApp(options: CreateAppOptions): App {
+export async function createApp(options: CreateAppOptions): Promise<App> {
   const logger = options.logger ?? createLogger(options.config.logLevel);
-  const store = openSqliteStore(options.dataDir, {
-    onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
-    ...(options.busy ? { busy: options.busy } : {}),
-  });
+  const store = await createStore(options.config, options.dataDir, logger, options.busy ? { busy: options.busy } : {});
   const registry = createProviderRegistry(options.config);
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const state = options.state ?? createPolicyState(options.config, { dataDir: options.dataDir, logger, ...(options.clock ? { now: options.clock().getTime() } : {}) });
@@ -102,14 +99,9 @@ export function createApp(options: CreateAppOptions): App {
     shareMetricsWithPrimary(metrics);
   }
   // Expired media go as new media are kept; this also clears them from a gateway that stopped making any.
-  const sweepMedia = () => {
-    try {
-      gateway.sweepMedia();
-    } catch (error) {
-      logger.error({ err: error }, 'expired images and audio could not be deleted');
-    }
-  };
-  sweepMedia();
+  const sweepMedia = () =>
+    gateway.sweepMedia().catch((error: unknown) => logger.error({ err: error }, 'expired images and audio could not be deleted'));
+  void sweepMedia();
   const mediaSweeper = setInterval(sweepMedia, Math.min(options.config.server.mediaTtlMs, MEDIA_SWEEP_EVERY_MS));
   mediaSweeper.unref();
   const cacheSweeper = setInterval(() => {
@@ -132,7 +124,7 @@ export function createApp(options: CreateAppOptions): App {
       await responseCache.close();
       await events.close();
       if (!options.state) await state.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -116,10 +116,10 @@ const commands: Record<string, Command> = {
     });
     if (cluster.isWorker) {
       const { followPrimary } = await import('./cli/workers.js');
-      return followPrimary(drainOnSignals(server, config.server.drainMs, `tollgate worker ${process.pid}`), startupBanner(server, config, workers));
+      return followPrimary(drainOnSignals(server, config.server.drainMs, `tollgate worker ${process.pid}`), await startupBanner(server, config, workers));
     }
     lock?.listening(server.url);
-    process.stderr.write(startupBanner(server, config));
+    process.stderr.write(await startupBanner(server, config));
     const stopping = drainOnSignals(server, config.server.drainMs);
     stopWithParentShell(stopping.drain);
   },
@@ -129,7 +129,7 @@ const commands: Record<string, Command> = {
     const config = withToolsFlag(load(flags.config), values.tools);
     const dataDir = usableDataDir(flags);
     const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio, mcpSurface }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
-    const app = createApp({ config, dataDir });
+    const app = await createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
       await app.close();
       if (error instanceof GatewayError) fail(`${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);
@@ -168,12 +168,12 @@ const commands: Record<string, Command> = {
 };
 
 /** What a started server prints: where it listens, its policy state, providers, auth, console and metrics. */
-function startupBanner(server: RunningServer, config: Config, workers = 1): string {
+async function startupBanner(server: RunningServer, config: Config, workers = 1): Promise<string> {
   const { url } = server;
   return (
     `tollgate ${version} listening on ${url}${workers > 1 ? ` with ${workers} workers` : ''}  (OpenAI API at ${url}/v1, MCP at ${url}/mcp)\n` +
     `policy state: ${server.app.state.description}\n${describeProviders(config)}` +
-    `auth: ${server.authRequired ? 'on (keys, admin key or tokens required)' : 'off (loopback, no key needed)'}\n` +
+    `auth: ${(await server.authRequired()) ? 'on (keys, admin key or tokens required)' : 'off (loopback, no key needed)'}\n` +
     `console: ${url}/console\n` +
     (config.telemetry.metrics ? `metrics: ${url}/metrics\n` : '')
   );

@@ -27,7 +27,7 @@ import { createLogger, type Logger } from './logger.js';
 import { clusterMetricsText } from './telemetry/cluster-metrics.js';
 import { MetricsAccess } from './telemetry/metrics-access.js';
 import { startTracing } from './telemetry/tracing.js';
-import type { Ledger } from './store/types.js';
+import type { LedgerWriter } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
 import { principalContext } from './policy/auth/principal-context.js';
@@ -59,7 +59,7 @@ export interface RunningServer {
   /** The faces' routes (`/health`, `/llms.txt` and `/mcp` are served beside them), for tests that cover every route. */
   routes: readonly Route[];
   /** Whether requests must present a credential. */
-  readonly authRequired: boolean;
+  authRequired(): Promise<boolean>;
   /** Stops at once: open requests are cut, then the stores close. */
   close(): Promise<void>;
   /**
@@ -78,7 +78,7 @@ export interface RunningServer {
  * answer the client saw complete is never missing from the ledger after a crash. Rows are
  * committed in batches once per event-loop turn, so this waits at most one turn.
  */
-function finishAfterLedger(res: ServerResponse, ledger: Ledger): void {
+function finishAfterLedger(res: ServerResponse, ledger: LedgerWriter): void {
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   (res as { end: unknown }).end = (...args: unknown[]) => {
     const durable = ledger.whenDurable();
@@ -92,7 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
   // Requests in flight: while there are several, ledger commits are batched across a few ms.
   let inFlight = 0;
-  const app = createApp({
+  const app = await createApp({
     config: options.config,
     dataDir: options.dataDir,
     logger,
@@ -105,7 +105,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const host = options.host ?? config.server.host;
   const authOptions = { keys: app.store.keys, config, env: options.env ?? process.env };
   try {
-    assertSafeBind(host, authConfigured(authOptions), config.auth.adminKeyEnv);
+    assertSafeBind(host, await authConfigured(authOptions), config.auth.adminKeyEnv);
   } catch (error) {
     await app.close();
     throw error;
@@ -206,7 +206,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return path === '/mcp' ? renderMcpFailure(res, error) : (route?.renderError ?? renderOpenAIFailure)(res, error, context);
     }
     try {
-      if (path === '/health' && method === 'GET') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version });
+      if (path === '/health' && method === 'GET') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version, store: app.store.health() });
       if (draining) {
         const refusal = new GatewayError('shutting_down', 'the gateway is shutting down: it finishes the requests it has and takes no new ones; send this again shortly');
         if (path === '/mcp') return renderMcpFailure(res, refusal);
@@ -286,9 +286,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     gateway,
     app,
     routes: routes.routes,
-    get authRequired() {
-      return auth.authRequired();
-    },
+    authRequired: () => auth.authRequired(),
     close,
     drain: async (deadlineMs) => {
       // The port stays open so that /health says `draining` and new requests get a 503 to retry

@@ -3,15 +3,15 @@
  * fail, and why): the config, the data folder, each provider, the port and auth. Exits 1 when
  * a check fails. It changes nothing: the data folder is not created, no key is made.
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { dataDirProblem, legacyDataDirWarning, LEDGER_FILE, type DataHome } from '../config/data-home.js';
+import { dataDirProblem, legacyDataDirWarning, type DataHome } from '../config/data-home.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createRedactor } from '../core/redact.js';
 import { isLoopbackHost } from '../policy/auth/bind.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createLogger } from '../logger.js';
+import { openExistingStore } from '../store/create-store.js';
+import type { Store } from '../store/types.js';
 import { ListenAddressError, resolveListenAddress, type ListenAddress } from './listen-address.js';
 import { checkProvider, type CheckStatus } from './provider-check.js';
 
@@ -57,7 +57,7 @@ export async function runDoctorCommand(options: DoctorOptions): Promise<number> 
   }
 
   const config = checkConfig(options.configFile, env, report);
-  const keys = checkDataFolder(options.home, options.cwd, report);
+  const keys = await checkDataFolder(options.home, config ?? defaultsOnly(), options.cwd, report);
 
   if (config) {
     const redact = createRedactor(config, env);
@@ -119,7 +119,7 @@ interface KeysSeen {
   live: number;
 }
 
-function checkDataFolder(home: DataHome, cwd: string | undefined, report: (check: Check) => void): KeysSeen | undefined {
+async function checkDataFolder(home: DataHome, config: Config, cwd: string | undefined, report: (check: Check) => void): Promise<KeysSeen | undefined> {
   const where = `${home.dir} (${home.source === 'default' ? 'default' : home.source === 'env' ? 'from TOLLGATE_DATA_DIR' : 'from --data-dir'})`;
   const problem = dataDirProblem(home.dir);
   if (problem) {
@@ -127,26 +127,26 @@ function checkDataFolder(home: DataHome, cwd: string | undefined, report: (check
     return undefined;
   }
   const warning = legacyDataDirWarning(home, cwd);
-  if (!existsSync(join(home.dir, LEDGER_FILE))) {
-    report({ status: 'ok', name: 'data', message: `${where}: can be written; no ledger yet (made on first use)` });
-    if (warning) report({ status: 'warn', name: 'data', message: warning.replace(/^warning: /, '') });
-    return { hasKeys: false, live: 0 };
-  }
-  let store;
+  let store: Store | undefined;
   try {
-    store = openSqliteStore(home.dir);
+    store = await openExistingStore(config, home.dir, createLogger('silent'));
   } catch (error) {
     report({ status: 'fail', name: 'data', message: `${where}: the ledger cannot be opened: ${(error as Error).message}` });
     return undefined;
   }
+  if (!store) {
+    report({ status: 'ok', name: 'data', message: `${where}: can be written; no ledger yet (made on first use)` });
+    if (warning) report({ status: 'warn', name: 'data', message: warning.replace(/^warning: /, '') });
+    return { hasKeys: false, live: 0 };
+  }
   try {
-    const requests = store.ledger.report({}, { kind: 'all' })[0]?.request_count ?? 0;
-    const live = store.keys.list().length;
+    const requests = (await store.reports.report({}, { kind: 'all' }))[0]?.request_count ?? 0;
+    const live = (await store.keys.list()).length;
     report({ status: 'ok', name: 'data', message: `${where}: can be written; ledger with ${requests} request${requests === 1 ? '' : 's'}, ${live} live key${live === 1 ? '' : 's'}` });
     if (warning) report({ status: 'warn', name: 'data', message: warning.replace(/^warning: /, '') });
-    return { hasKeys: store.keys.hasActiveKeys(), live };
+    return { hasKeys: await store.keys.hasActiveKeys(), live };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -7,11 +7,12 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import { describeKeyFieldsError, KeyChangesSchema, NewKeySchema } from '../policy/auth/key-fields.js';
-import type { KeyRecord, KeyStore } from '../policy/types.js';
+import type { KeyRecord, KeyStore } from '../store/types.js';
 import { createLogger } from '../logger.js';
 import { withKeyEvents } from '../policy/key-events.js';
 import { createWebhookSink, type WebhookSink } from '../policy/webhooks/index.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/types.js';
 
 export const keysUsage = `Usage:
   tollgate keys create --name NAME [limits] [--json]
@@ -74,27 +75,28 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
     out(keysUsage);
     return subcommand ? 0 : 2;
   }
-  let store: ReturnType<typeof openSqliteStore> | undefined;
+  let store: Store | undefined;
   let events: WebhookSink | undefined;
+  const logger = createLogger(options.config.logLevel === 'info' ? 'warn' : options.config.logLevel);
   // Key changes made here are announced to the configured webhooks, as through the admin API.
-  const keys = (): KeyStore => {
-    store ??= openSqliteStore(options.dataDir);
-    events ??= createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger: createLogger(options.config.logLevel === 'info' ? 'warn' : options.config.logLevel) });
+  const keys = async (): Promise<KeyStore> => {
+    store ??= await createStore(options.config, options.dataDir, logger);
+    events ??= createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
     return withKeyEvents(store.keys, events);
   };
   try {
     switch (subcommand) {
       case 'create':
-        return create(rest, keys, out, err);
+        return await create(rest, keys, out, err);
       case 'list':
       case 'ls':
-        return list(rest, keys, out);
+        return await list(rest, keys, out);
       case 'show':
-        return show(rest, keys, out);
+        return await show(rest, keys, out);
       case 'update':
-        return update(rest, keys, out);
+        return await update(rest, keys, out);
       case 'revoke':
-        return revoke(rest, keys, out);
+        return await revoke(rest, keys, out);
       default:
         throw new UsageError(`unknown keys command "${subcommand}"`);
     }
@@ -114,7 +116,7 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
       await Promise.race([events.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await events.close();
     }
-    store?.close();
+    await store?.close();
   }
 }
 
@@ -136,13 +138,13 @@ function parse(args: string[], command: string, allowed: FlagName[]) {
 
 type Flags = ReturnType<typeof parse>['values'];
 
-function create(args: string[], keys: () => KeyStore, out: (text: string) => void, err: (text: string) => void): number {
+async function create(args: string[], keys: () => Promise<KeyStore>, out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const { values, positionals } = parse(args, 'create', ['name', ...LIMIT_FLAGS]);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; give the name with --name`);
   if (values.name === undefined) throw new UsageError('create needs --name NAME');
   const input = NewKeySchema.safeParse({ ...fieldsFromFlags(values, false), name: values.name });
   if (!input.success) throw new UsageError(describeFlagsError(input.error));
-  const { key, record } = keys().create(input.data);
+  const { key, record } = await (await keys()).create(input.data);
   if (values.json) {
     out(`${JSON.stringify({ key, id: record.id })}\n`);
     return 0;
@@ -152,10 +154,10 @@ function create(args: string[], keys: () => KeyStore, out: (text: string) => voi
   return 0;
 }
 
-function list(args: string[], keys: () => KeyStore, out: (text: string) => void): number {
+async function list(args: string[], keys: () => Promise<KeyStore>, out: (text: string) => void): Promise<number> {
   const { values, positionals } = parse(args, 'list', ['all', 'json']);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const records = keys().list({ includeRevoked: values.all === true });
+  const records = await (await keys()).list({ includeRevoked: values.all === true });
   if (values.json) {
     out(`${JSON.stringify(records, null, 2)}\n`);
     return 0;
@@ -179,30 +181,30 @@ function list(args: string[], keys: () => KeyStore, out: (text: string) => void)
   return 0;
 }
 
-function show(args: string[], keys: () => KeyStore, out: (text: string) => void): number {
+async function show(args: string[], keys: () => Promise<KeyStore>, out: (text: string) => void): Promise<number> {
   const { values, positionals } = parse(args, 'show', ['json']);
-  const record = keys().get(onePositional(positionals, 'show'));
+  const record = await (await keys()).get(onePositional(positionals, 'show'));
   if (!record) throw new GatewayError('not_found', `no key with id or name "${positionals[0]}"; list them with \`tollgate keys list --all\``);
   out(values.json ? `${JSON.stringify(record, null, 2)}\n` : describe(record));
   return 0;
 }
 
-function update(args: string[], keys: () => KeyStore, out: (text: string) => void): number {
+async function update(args: string[], keys: () => Promise<KeyStore>, out: (text: string) => void): Promise<number> {
   const { values, positionals } = parse(args, 'update', ['name', ...LIMIT_FLAGS, 'no-allow-user-override']);
   const idOrName = onePositional(positionals, 'update');
   const changes = KeyChangesSchema.safeParse(fieldsFromFlags(values, true));
   if (!changes.success) throw new UsageError(describeFlagsError(changes.error));
   if (Object.keys(changes.data).length === 0) throw new UsageError('update needs at least one flag to change');
-  const record = keys().update(idOrName, changes.data);
+  const record = await (await keys()).update(idOrName, changes.data);
   out(values.json ? `${JSON.stringify(record, null, 2)}\n` : `Updated key "${record.name}" (${record.id}).\n${describe(record)}`);
   return 0;
 }
 
-function revoke(args: string[], keys: () => KeyStore, out: (text: string) => void): number {
+async function revoke(args: string[], keys: () => Promise<KeyStore>, out: (text: string) => void): Promise<number> {
   const { values, positionals } = parse(args, 'revoke', ['json']);
   const idOrName = onePositional(positionals, 'revoke');
-  const before = keys().get(idOrName);
-  const record = keys().revoke(idOrName);
+  const before = await (await keys()).get(idOrName);
+  const record = await (await keys()).revoke(idOrName);
   if (values.json) out(`${JSON.stringify(record, null, 2)}\n`);
   else if (before?.revokedAt) out(`Key "${record.name}" (${record.id}) was already revoked at ${record.revokedAt}.\n`);
   else out(`Revoked key "${record.name}" (${record.id}); requests with it are refused from now on.\n`);

@@ -3,14 +3,13 @@
  * reads the same SQLite file a running server writes (WAL), through the same report query as
  * `GET /v1/report`, and sees every request: whoever can read the data folder is the operator.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/schema.js';
 import type { ReportGroupBy, ReportGroupField, ReportQuery, ReportRow } from '../core/types.js';
 import { usdText, usdToNanos } from '../core/usd-text.js';
 import { addDays, isCalendarDate, utcDate } from '../core/utc-date.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createLogger } from '../logger.js';
+import { openExistingStore } from '../store/create-store.js';
 
 export const spendUsage = `Usage:
   tollgate spend [--by model|provider|user|tag|key|day|hour] [--since 7d|2026-11-01] [--until 2026-11-30]
@@ -25,7 +24,7 @@ export const spendUsage = `Usage:
 
 export interface SpendCommandOptions {
   dataDir: string;
-  /** Unused for now: the ledger is always the data folder's SQLite file. */
+  /** Names the store (`store.database`, or SQLite in the data folder). */
   config: Config;
   /** Defaults to the process streams. */
   stdout?: (text: string) => void;
@@ -78,13 +77,13 @@ export async function runSpendCommand(args: string[], options: SpendCommandOptio
   // No ledger yet: nothing was spent, and a read must not create the data folder.
   let rows: ReportRow[] = [];
   let total: ReportRow | undefined;
-  if (existsSync(join(options.dataDir, 'tollgate.db'))) {
-    const store = openSqliteStore(options.dataDir);
+  const store = await openExistingStore(options.config, options.dataDir, createLogger('warn'));
+  if (store) {
     try {
-      rows = store.ledger.report(query, { kind: 'all' });
-      total = store.ledger.report({ ...query, groupBy: undefined, datePart: undefined }, { kind: 'all' })[0];
+      rows = await store.reports.report(query, { kind: 'all' });
+      total = (await store.reports.report({ ...query, groupBy: undefined, datePart: undefined }, { kind: 'all' }))[0];
     } finally {
-      store.close();
+      await store.close();
     }
   }
   total ??= emptyRow();

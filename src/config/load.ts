@@ -84,6 +84,12 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     // The URL may carry a password: the message names the field, never the value.
     if (!config.store.redis.startsWith('env:') && !/^rediss?:\/\/[^/]/.test(config.store.redis)) problems.push(`${redisField}: must be a redis:// or rediss:// URL`);
   }
+  const databaseField = config.store.database ? 'store.database' : 'TOLLGATE_DATABASE_URL';
+  const database = config.store.database ?? env.TOLLGATE_DATABASE_URL;
+  if (database) {
+    config.store.database = resolveSecret(database, databaseField, env, problems);
+    if (!config.store.database.startsWith('env:') && !/^postgres(ql)?:\/\/[^/]/.test(config.store.database)) problems.push(`${databaseField}: must be a postgres:// or postgresql:// URL`);
+  }
   config.webhooks.forEach((webhook, index) => {
     webhook.secret = resolveSecret(webhook.secret, `webhooks.${index}.secret`, env, problems);
     if (webhook.secret.startsWith('env:')) return;

@@ -330,9 +330,15 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Shared state for several instances. Without `redis`, policy state stays in this process's memory. */
+    /**
+     * Shared state for several instances. Without `database`, the ledger, keys, media and webhook
+     * deliveries stay in SQLite in the data folder; without `redis`, policy state stays in this
+     * process's memory.
+     */
     store: z
       .object({
+        /** `postgres://…` or `postgresql://…` (may be `env:NAME`); TOLLGATE_DATABASE_URL when not set here. */
+        database: Secret.optional(),
         /** `redis://…` or `rediss://…` (may be `env:NAME`); TOLLGATE_REDIS_URL when not set here. */
         redis: Secret.optional(),
         /** Put before every Redis key, so several gateways can share one Redis apart. */

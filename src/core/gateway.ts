@@ -97,7 +97,7 @@ export interface GatewayCore extends Gateway {
   /** One routed call whose wire the caller owns (a face piping its own format uses it). */
   call<V>(spec: RoutedCall<V>, context: RequestContext): Promise<RoutedOutcome<V>>;
   /** Deletes kept images and audio past `server.mediaTtlMs`; returns how many went. */
-  sweepMedia(): number;
+  sweepMedia(): Promise<number>;
   /** Deletes expired response-cache entries; returns how many went. */
   sweepCache(): Promise<number>;
   /** Whether the response cache applies to this chat request (it then takes the canonical path). */
@@ -139,7 +139,7 @@ class GatewayImpl implements GatewayCore {
     this.budgets = new Budgets({
       config: deps.config,
       counters: deps.state.budgets,
-      spentSince: async (filter) => deps.store.ledger.costSince(filter),
+      spentSince: (filter) => deps.store.spend.costSince(filter),
       events: deps.events ?? { emit: () => undefined },
       outage,
       ...(deps.clock ? { clock: deps.clock } : {}),
@@ -162,7 +162,7 @@ class GatewayImpl implements GatewayCore {
     this.served = new ServedModels(listers, { ...deps.config.catalog, now, logger: deps.logger, redact: this.redact });
     this.cache = deps.responseCache && new ResponseCache(deps.responseCache, deps.config.cache, now, deps.logger);
     this.settler = new Settler(deps.store.ledger, deps.pricing, deps.logger, deps.clock, this.hooks);
-    this.media = new MediaShelf(deps.store.images, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
+    this.media = new MediaShelf(deps.store.blobs, deps.config.server.mediaTtlMs, deps.clock ?? (() => new Date()));
   }
 
   /**
@@ -510,10 +510,9 @@ class GatewayImpl implements GatewayCore {
     );
     const images = value.images.map((image) => {
       const bytes = typeof image === 'string' ? Buffer.from(image, 'base64') : image;
-      const stored = { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
-      this.media.put(stored, context.principal);
-      return stored;
+      return { id: randomUUID(), mediaType: sniffImageType(bytes), bytes: new Uint8Array(bytes) };
     });
+    await this.media.put(images, context.principal);
     return { ...accounting, images };
   }
 
@@ -550,7 +549,7 @@ class GatewayImpl implements GatewayCore {
     let id: string | undefined;
     if (request.store) {
       id = randomUUID();
-      this.media.put({ id, mediaType, bytes: audio }, context.principal);
+      await this.media.put([{ id, mediaType, bytes: audio }], context.principal);
     }
     return { ...accounting, audio, mediaType, characters, warnings: value.warnings, ...(id ? { id } : {}) };
   }
@@ -600,7 +599,7 @@ class GatewayImpl implements GatewayCore {
     return this.media.get(id, principal);
   }
 
-  sweepMedia(): number {
+  sweepMedia(): Promise<number> {
     return this.media.sweep();
   }
 
@@ -639,15 +638,15 @@ class GatewayImpl implements GatewayCore {
 
 
   report(query: Parameters<Gateway['report']>[0], principal: Parameters<Gateway['report']>[1]) {
-    return this.deps.store.ledger.report(query, reportScopeFor(principal));
+    return this.deps.store.reports.report(query, reportScopeFor(principal));
   }
 
   listRequests(query: Parameters<Gateway['listRequests']>[0], principal: Parameters<Gateway['listRequests']>[1]) {
-    return this.deps.store.ledger.listRequests(query, reportScopeFor(principal));
+    return this.deps.store.reports.listRequests(query, reportScopeFor(principal));
   }
 
   getRequest(id: string, principal: Parameters<Gateway['getRequest']>[1]) {
-    return this.deps.store.ledger.getRequest(id, reportScopeFor(principal));
+    return this.deps.store.reports.getRequest(id, reportScopeFor(principal));
   }
 
   live(principal: Parameters<Gateway['live']>[0]): LiveSnapshot {
@@ -655,10 +654,9 @@ class GatewayImpl implements GatewayCore {
     return this.deps.live?.snapshot(scope) ?? { now: (this.deps.clock?.() ?? new Date()).toISOString(), inFlight: [], lastMinute: { requests: 0, errors: 0, cancelled: 0, costNanos: 0, seconds: [] } };
   }
 
-  watchedBudgets(principal: Parameters<Gateway['watchedBudgets']>[0]): Promise<BudgetStatus[]> {
+  async watchedBudgets(principal: Parameters<Gateway['watchedBudgets']>[0]): Promise<BudgetStatus[]> {
     if (reportScopeFor(principal).kind !== 'all') return this.budgetStatus(principal);
-    const keyScopes = this.deps.store.keys
-      .list()
+    const keyScopes = (await this.deps.store.keys.list())
       .flatMap((record) => this.budgets.scopesFor(keyPrincipal(record), null, []).filter((scope) => scope.scope === 'key'));
     return this.budgets.status([...this.budgets.configuredScopes(), ...keyScopes]);
   }

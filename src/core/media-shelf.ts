@@ -7,26 +7,27 @@
  */
 import { callerId, seesEverything } from '../policy/auth/caller-id.js';
 import type { Principal } from '../policy/types.js';
-import type { ImageStore } from '../store/types.js';
+import type { BlobStore } from '../store/types.js';
 import type { KeptMedia, StoredImage } from './types.js';
 
 export class MediaShelf {
   constructor(
-    private readonly store: ImageStore,
+    private readonly store: BlobStore,
     private readonly ttlMs: number,
     private readonly clock: () => Date,
   ) {}
 
   /** Keeps `media` for the caller that made it, and lets expired media go. */
-  put(media: StoredImage, maker: Principal | undefined): void {
+  async put(media: StoredImage[], maker: Principal | undefined): Promise<void> {
     const now = this.clock();
-    this.store.put(media, callerId(maker), now.toISOString());
-    this.store.deleteCreatedBefore(this.cutoff(now));
+    const owner = callerId(maker);
+    for (const item of media) await this.store.put(item, owner, now.toISOString());
+    await this.store.deleteCreatedBefore(this.cutoff(now));
   }
 
   /** The media with this id if `reader` may see it (its maker, the admin, anonymous loopback use) and it has not expired. */
-  get(id: string, reader: Principal | undefined): KeptMedia | undefined {
-    const stored = this.store.get(id);
+  async get(id: string, reader: Principal | undefined): Promise<KeptMedia | undefined> {
+    const stored = await this.store.get(id);
     if (!stored || stored.createdAt < this.cutoff(this.clock())) return undefined;
     if (!seesEverything(reader) && stored.owner !== callerId(reader)) return undefined;
     const expiresAt = new Date(Date.parse(stored.createdAt) + this.ttlMs).toISOString();
@@ -34,7 +35,7 @@ export class MediaShelf {
   }
 
   /** Deletes every expired item; returns how many went. */
-  sweep(): number {
+  sweep(): Promise<number> {
     return this.store.deleteCreatedBefore(this.cutoff(this.clock()));
   }
 

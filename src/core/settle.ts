@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AttemptRow, Ledger, RequestRow } from '../store/types.js';
+import type { AttemptRow, LedgerWriter, RequestRow } from '../store/types.js';
 import type { Candidate } from './candidates.js';
 import { GatewayError } from './errors.js';
 import { attemptEndedOf, type Hooks } from './hooks.js';
@@ -57,7 +57,7 @@ export class Settler {
   private readonly usageMissingWarned = new Set<string>();
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: LedgerWriter,
     private readonly pricing: Pricing,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),

@@ -15,7 +15,8 @@ import type { ErrorKind } from './errors.js';
 import type { CacheDirectives } from './response-cache.js';
 import type { LiveSnapshot } from './live-view.js';
 import type { RequestListQuery, RequestPage, RequestWithAttempts } from '../store/types.js';
-import type { BudgetPeriod, Principal } from '../policy/types.js';
+import type { Principal } from '../policy/types.js';
+import type { BudgetPeriod } from '../store/types.js';
 
 export type Face = 'openai' | 'mcp' | 'anthropic' | 'responses' | 'aisdk';
 
@@ -353,13 +354,13 @@ export interface Gateway {
   speech(request: SpeechRequest, context: RequestContext): Promise<SpeechResult>;
   transcribe(request: TranscribeRequest, context: RequestContext): Promise<TranscribeResult>;
   /** Media the gateway made and still keeps, if `principal` may read it (its maker, or a caller that sees everything). */
-  getImage(id: string, principal: Principal | undefined): KeptMedia | undefined;
+  getImage(id: string, principal: Principal | undefined): Promise<KeptMedia | undefined>;
   /** The models the configured providers serve (their model lists, read and kept for a while). */
   catalog(): Promise<CatalogEntry[]>;
   /** Every budget of this caller's own, tightest first (the global one too for admins and anonymous loopback use). */
   budgetStatus(principal: Principal | undefined): Promise<BudgetStatus[]>;
   /** A spend report over the ledger rows this caller may see (all of them for admins and anonymous loopback use). */
-  report(query: ReportQuery, principal: Principal | undefined): ReportRow[];
+  report(query: ReportQuery, principal: Principal | undefined): Promise<ReportRow[]>;
   /** Requests newest first, from the ledger rows this caller may see (as for `report`). */
   listRequests(query: RequestListQuery, principal: Principal | undefined): Promise<RequestPage>;
   /** One request with its attempts; undefined when there is none this caller may see. */

@@ -1,4 +1,4 @@
-import type { BudgetPeriod } from './types.js';
+import type { BudgetPeriod } from '../store/types.js';
 
 /** UTC start of the period that contains `now`; null for `total` (no period). */
 export function periodStart(period: BudgetPeriod, now: Date): Date | null {

@@ -5,16 +5,8 @@ import type { BudgetStatus } from '../core/types.js';
 import { periodEnd, periodStart } from './budget-period.js';
 import type { StoreOutage } from './state/outage.js';
 import type { BudgetCounters, CounterReading, CounterRef } from './state/types.js';
-import type { BudgetPeriod, EventSink, Principal } from './types.js';
-
-/** Which ledger rows count against a budget. */
-export interface SpendFilter {
-  keyId?: string;
-  user?: string;
-  tag?: string;
-  /** ISO time; rows at or after it. */
-  since?: string;
-}
+import type { EventSink, Principal } from './types.js';
+import type { BudgetPeriod, SpendFilter } from '../store/types.js';
 
 export interface BudgetScope {
   scope: BudgetStatus['scope'];

@@ -1,4 +1,5 @@
-import type { EventSink, KeyRecord, KeyStore, PolicyEvent } from './types.js';
+import type { EventSink, PolicyEvent } from './types.js';
+import type { KeyRecord, KeyStore } from '../store/types.js';
 
 /** A key store that announces every change (`key.created`, `key.updated`, `key.revoked`). */
 export function withKeyEvents(keys: KeyStore, events: EventSink): KeyStore {
@@ -7,16 +8,16 @@ export function withKeyEvents(keys: KeyStore, events: EventSink): KeyStore {
     return record;
   };
   return {
-    create: (input) => {
-      const created = keys.create(input);
+    create: async (input) => {
+      const created = await keys.create(input);
       emit('key.created', created.record);
       return created;
     },
     list: (options) => keys.list(options),
     get: (idOrName) => keys.get(idOrName),
     findByKey: (key, now) => keys.findByKey(key, now),
-    update: (idOrName, changes) => emit('key.updated', keys.update(idOrName, changes)),
-    revoke: (idOrName) => emit('key.revoked', keys.revoke(idOrName)),
+    update: async (idOrName, changes) => emit('key.updated', await keys.update(idOrName, changes)),
+    revoke: async (idOrName) => emit('key.revoked', await keys.revoke(idOrName)),
     hasActiveKeys: () => keys.hasActiveKeys(),
   };
 }

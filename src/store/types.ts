@@ -1,6 +1,8 @@
-import type { SpendFilter } from '../policy/budgets.js';
+/**
+ * What the gateway keeps, behind small interfaces that return promises. Callers hold these
+ * interfaces only; `createStore` picks the backend (SQLite in the data folder, or PostgreSQL).
+ */
 import type { ErrorKind, Face, ReportQuery, ReportRow, ReportScope, StoredImage, TokenUsage } from '../core/types.js';
-import type { KeyStore } from '../policy/types.js';
 
 /** One upstream attempt: a call to one provider for one model. */
 export interface AttemptRow {
@@ -58,8 +60,9 @@ export interface Refusal {
   kind: ErrorKind;
 }
 
-export interface Ledger {
-  /** Queues the request and its attempts; they are committed together, within this event-loop turn. */
+/** Ledger rows as requests end. Writes are queued and committed in batches. */
+export interface LedgerWriter {
+  /** Queues the request and its attempts; they are committed together, in the next batch. */
   record(request: RequestRow, attempts: AttemptRow[]): void;
   /**
    * Counts a refused request. A flood of refusals from one caller adds one counter per minute
@@ -72,17 +75,47 @@ export interface Ledger {
    * before the commit wait on the promise otherwise.
    */
   whenDurable(): Promise<void> | null;
-  /** Sum of known costs (nanos) of the rows matching the filter: budgets start from it. */
-  costSince(filter: SpendFilter): number;
+}
+
+/** Which ledger rows count against a budget. */
+export interface SpendFilter {
+  keyId?: string;
+  user?: string;
+  tag?: string;
+  /** ISO time; rows at or after it. */
+  since?: string;
+}
+
+/** What budgets start from: spend already in the ledger. Sees every row recorded before the call. */
+export interface SpendReader {
+  /** Sum of known costs (nanos) of the rows matching the filter. */
+  costSince(filter: SpendFilter): Promise<number>;
+}
+
+/** Reads over the ledger for people: spend reports, the request log, refusal counters. Each sees every row recorded before the call. */
+export interface ReportReader {
   /**
    * Spend report rows (`GET /v1/report`), limited to the rows `scope` allows. Where refusals can
    * be grouped and filtered as asked (by time, user or key name), rows carry `refused_count`.
    */
-  report(query: ReportQuery, scope: ReportScope): ReportRow[];
+  report(query: ReportQuery, scope: ReportScope): Promise<ReportRow[]>;
   /** Requests newest first (`GET /v1/requests`), limited to the rows `scope` allows. */
   listRequests(query: RequestListQuery, scope: ReportScope): Promise<RequestPage>;
   /** One request with its attempts in order; undefined when there is none, or `scope` may not see it. */
   getRequest(id: string, scope: ReportScope): Promise<RequestWithAttempts | undefined>;
+  /** Refusal counters, oldest minute first. */
+  listRefusals(): Promise<RefusalCount[]>;
+}
+
+/** Refused requests of one caller, user and kind within one UTC minute. */
+export interface RefusalCount {
+  /** `YYYY-MM-DDTHH:MM` (UTC). */
+  minute: string;
+  keyId: string | null;
+  keyName: string | null;
+  user: string | null;
+  kind: ErrorKind;
+  count: number;
 }
 
 /** Which requests to list; every filter narrows. */
@@ -120,11 +153,11 @@ export interface StoredMedia extends StoredImage {
 }
 
 /** Images and audio the gateway made and keeps for a while, to be fetched again by id. */
-export interface ImageStore {
-  put(image: StoredImage, owner: string, createdAt: string): void;
-  get(id: string): StoredMedia | undefined;
+export interface BlobStore {
+  put(media: StoredImage, owner: string, createdAt: string): Promise<void>;
+  get(id: string): Promise<StoredMedia | undefined>;
   /** Deletes every item made before `cutoff` (ISO 8601 UTC); returns how many went. */
-  deleteCreatedBefore(cutoff: string): number;
+  deleteCreatedBefore(cutoff: string): Promise<number>;
 }
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -148,19 +181,90 @@ export interface WebhookDeliveryRow {
 }
 
 export interface WebhookDeliveryStore {
-  insertPending(delivery: Pick<WebhookDeliveryRow, 'id' | 'ts' | 'url' | 'eventType' | 'payload'>): void;
+  insertPending(delivery: Pick<WebhookDeliveryRow, 'id' | 'ts' | 'url' | 'eventType' | 'payload'>): Promise<void>;
   /** Counts one attempt and its outcome; `status` is where the delivery stands after it. */
-  recordAttempt(id: string, attempt: { status: WebhookDeliveryStatus; httpStatus: number | null; error: string | null; at: string }): void;
+  recordAttempt(id: string, attempt: { status: WebhookDeliveryStatus; httpStatus: number | null; error: string | null; at: string }): Promise<void>;
   /** Gives up without another attempt (queue full, shutdown). */
-  markFailed(id: string, reason: string): void;
+  markFailed(id: string, reason: string): Promise<void>;
   /** Newest first. */
-  listRecent(options?: { limit?: number; status?: WebhookDeliveryStatus }): WebhookDeliveryRow[];
+  listRecent(options?: { limit?: number; status?: WebhookDeliveryStatus }): Promise<WebhookDeliveryRow[]>;
 }
 
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
+
+/** A virtual key as stored: never the key itself, only its hash and a display prefix. */
+export interface KeyRecord {
+  id: string;
+  name: string;
+  /** The first characters of the key, for people to recognise it (`tg_a1b2c3`). */
+  prefix: string;
+  createdAt: string;
+  updatedAt: string;
+  revokedAt: string | null;
+  expiresAt: string | null;
+  user: string | null;
+  tags: string[];
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  models: string[] | null;
+  providers: string[] | null;
+  rpm: number | null;
+  tpm: number | null;
+  /** Requests may name their user (body, header), which then stands in for `user`. */
+  allowUserOverride: boolean;
+  /** Requests may bring their own provider keys (`providerOptions.gateway.byok`). */
+  allowByok: boolean;
+}
+
+export interface NewKey {
+  name: string;
+  user?: string | null;
+  tags?: string[];
+  budgetUsd?: number | null;
+  budgetPeriod?: BudgetPeriod;
+  models?: string[] | null;
+  providers?: string[] | null;
+  rpm?: number | null;
+  tpm?: number | null;
+  expiresAt?: string | null;
+  allowUserOverride?: boolean;
+  allowByok?: boolean;
+}
+
+export type KeyChanges = Partial<NewKey>;
+
+export interface KeyStore {
+  /** Returns the key once; only its hash is kept. Names are unique among keys not revoked. */
+  create(input: NewKey): Promise<{ key: string; record: KeyRecord }>;
+  list(options?: { includeRevoked?: boolean }): Promise<KeyRecord[]>;
+  /** By id, or by name among keys not revoked. */
+  get(idOrName: string): Promise<KeyRecord | undefined>;
+  /** The live record for a presented key: undefined when unknown, revoked or expired. */
+  findByKey(key: string, now?: Date): Promise<KeyRecord | undefined>;
+  update(idOrName: string, changes: KeyChanges): Promise<KeyRecord>;
+  revoke(idOrName: string): Promise<KeyRecord>;
+  /** Any key was ever created (revoked ones count): then every request must authenticate. */
+  hasActiveKeys(): Promise<boolean>;
+}
+
+/** Everything the gateway keeps, on one backend. */
 export interface Store {
-  ledger: Ledger;
-  images: ImageStore;
+  ledger: LedgerWriter;
+  spend: SpendReader;
+  reports: ReportReader;
   keys: KeyStore;
+  /** Images and audio. */
+  blobs: BlobStore;
   webhooks: WebhookDeliveryStore;
-  close(): void;
+  /** Where the ledger's rows are going, for `/health`. */
+  health(): StoreHealth;
+  /** Commits what is queued, then closes the connections. */
+  close(): Promise<void>;
+}
+
+export interface StoreHealth {
+  /** `degraded`: the database is out of reach and rows wait in the local spool. */
+  ledger: 'ok' | 'degraded';
+  /** Requests in the local spool, waiting for the database. */
+  spooled: number;
 }

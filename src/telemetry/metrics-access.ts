@@ -23,7 +23,7 @@ export class MetricsAccess {
   }
 
   async check(headers: IncomingHttpHeaders, url: string): Promise<void> {
-    if (!this.auth.authRequired()) return;
+    if (!(await this.auth.authRequired())) return;
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');
     if (match && this.tokenDigest && timingSafeEqual(digest(match[1]!), this.tokenDigest)) return;
     const principal = await this.auth.authenticate(headers, url);

@@ -20,8 +20,8 @@ let attackerKey: string;
 beforeAll(async () => {
   gateway = await startGateway({});
   agent = new Agent({ connections: 4 });
-  victimKey = gateway.server.app.store.keys.create({ name: 'victim' }).key;
-  attackerKey = gateway.server.app.store.keys.create({ name: 'attacker' }).key;
+  victimKey = (await gateway.server.app.store.keys.create({ name: 'victim' })).key;
+  attackerKey = (await gateway.server.app.store.keys.create({ name: 'attacker' })).key;
 });
 afterAll(async () => {
   await agent?.close();
@@ -112,8 +112,8 @@ describe('/mcp sessions are bound to their key', () => {
     target = () => small;
     try {
       const keys = small.server.app.store.keys;
-      const victim = keys.create({ name: 'victim' }).key;
-      const flooder = keys.create({ name: 'flooder' }).key;
+      const victim = (await keys.create({ name: 'victim' })).key;
+      const flooder = (await keys.create({ name: 'flooder' })).key;
       const victimSession = await openIdleSession(victim);
       const flood: string[] = [];
       for (let index = 0; index < 12; index++) flood.push(await openIdleSession(flooder));

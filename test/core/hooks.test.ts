@@ -16,7 +16,7 @@ import { createPolicyState } from '../../src/policy/state/create.js';
 import { createPricing } from '../../src/core/pricing.js';
 import { createLogger } from '../../src/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../support/store.js';
 import type { Store } from '../../src/store/types.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
@@ -27,19 +27,19 @@ beforeAll(async () => {
 afterAll(() => upstream.close());
 
 const opened: Array<{ store: Store; dir: string }> = [];
-afterEach(() => {
+afterEach(async () => {
   upstream.reset();
   for (const { store, dir } of opened.splice(0)) {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 type Heard = { [Name in HookName]: [Name, HookEvents[Name]] }[HookName];
 
-function gatewayWith(subscribe: (hooks: Hooks) => void, warnings: unknown[] = [], input: ConfigInput = {}) {
+async function gatewayWith(subscribe: (hooks: Hooks) => void, warnings: unknown[] = [], input: ConfigInput = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-hooks-'));
-  const store = openSqliteStore(dir);
+  const store = await openStore(dir);
   opened.push({ store, dir });
   const config = parseConfig(input, {});
   const logger = createLogger('silent');
@@ -65,7 +65,7 @@ const chat = (text: string, model = 'mock/echo', models?: string[]): ChatRequest
 describe('the lifecycle hooks', () => {
   it('tell each request in order, for answers, streams, embeddings and refusals', async () => {
     const heard: Heard[] = [];
-    const { gateway } = gatewayWith(recordEvery(heard));
+    const { gateway } = await gatewayWith(recordEvery(heard));
 
     await gateway.chat(chat('one'), { face: 'openai', user: 'alice' });
     const stream = await gateway.chatStream(chat('two'), { face: 'anthropic' });
@@ -95,7 +95,7 @@ describe('the lifecycle hooks', () => {
   it('tell a fallback as two attempts, the failed one with its error kind', async () => {
     upstream.script('broken', { kind: 'error', status: 500 });
     const heard: Heard[] = [];
-    const { gateway } = gatewayWith(recordEvery(heard), [], {
+    const { gateway } = await gatewayWith(recordEvery(heard), [], {
       providers: { up: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'up-key' } },
       routing: { retries: 0 },
     });
@@ -111,7 +111,7 @@ describe('the lifecycle hooks', () => {
   });
 
   it('send the headers a subscriber adds at attemptStarted to the upstream, and only for that attempt', async () => {
-    const { gateway } = gatewayWith((hooks) =>
+    const { gateway } = await gatewayWith((hooks) =>
       hooks.on('attemptStarted', (event) => {
         event.upstreamHeaders.traceparent = `00-${'a'.repeat(32)}-${String(event.seq).padStart(16, '0')}-01`;
       }),
@@ -122,7 +122,7 @@ describe('the lifecycle hooks', () => {
 
   it('cannot fail a request or lose its ledger row by throwing; the failure is logged', async () => {
     const warnings: unknown[] = [];
-    const { gateway, store } = gatewayWith((hooks) => {
+    const { gateway, store } = await gatewayWith((hooks) => {
       for (const name of HOOK_NAMES)
         hooks.on(name, () => {
           throw new Error(`subscriber broke on ${name}`);
@@ -133,9 +133,9 @@ describe('the lifecycle hooks', () => {
     const stream = await gateway.chatStream(chat('still streamed'), { face: 'openai' });
     for await (const part of stream.parts) void part;
     await stream.settled;
-    const found = await store.ledger.getRequest(result.requestId, { kind: 'all' });
+    const found = await store.reports.getRequest(result.requestId, { kind: 'all' });
     expect(found?.request).toMatchObject({ status: 'ok', servedModel: 'mock/echo' });
-    const streamed = await store.ledger.getRequest(stream.requestId, { kind: 'all' });
+    const streamed = await store.reports.getRequest(stream.requestId, { kind: 'all' });
     expect(streamed?.request).toMatchObject({ status: 'ok', stream: true });
     // received, admitted, attemptStarted, attemptEnded, settled; the stream adds firstToken.
     expect(warnings).toHaveLength(11);

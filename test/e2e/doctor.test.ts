@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctorCommand } from '../../src/cli/doctor.js';
 import { resolveDataHome } from '../../src/config/data-home.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../support/store.js';
 import { runCli } from '../support/cli.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
@@ -144,8 +144,8 @@ describe('tollgate doctor', () => {
 
   it('warns about a ledger left in ./.tollgate of the working directory', async () => {
     const project = join(work, 'old-project');
-    const legacy = openSqliteStore(join(project, '.tollgate'));
-    legacy.close();
+    const legacy = await openStore(join(project, '.tollgate'));
+    await legacy.close();
     let out = '';
     const code = await runDoctorCommand({
       home: { dir: join(work, 'xdg', 'tollgate'), source: 'default' },
@@ -176,11 +176,11 @@ describe('tollgate doctor', () => {
 
     it('fails when that tollgate answers without a key while this data folder has keys: a split data home', async () => {
       const dataDir = join(work, 'with-keys');
-      const store = openSqliteStore(dataDir);
+      const store = await openStore(dataDir);
       try {
-        store.keys.create({ name: 'made-here' });
+        (await store.keys.create({ name: 'made-here' }));
       } finally {
-        store.close();
+        await store.close();
       }
       const result = await doctor({ dataDir, port, env: { TOLLGATE_ADMIN_KEY: 'admin-secret-123' } });
       expect(result.code).toBe(1);

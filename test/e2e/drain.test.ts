@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../support/store.js';
 import type { RequestRow } from '../../src/store/types.js';
 import { runCli, waitForUrl, type CliProcess } from '../support/cli.js';
 
@@ -152,11 +152,11 @@ async function openStreams(url: string, prefix: string): Promise<OpenStream[]> {
 }
 
 async function ledgerRows(dataDir: string): Promise<RequestRow[]> {
-  const store = openSqliteStore(dataDir);
+  const store = await openStore(dataDir);
   try {
-    return (await store.ledger.listRequests({ limit: 100 }, { kind: 'all' })).requests;
+    return (await store.reports.listRequests({ limit: 100 }, { kind: 'all' })).requests;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -31,7 +31,7 @@ describe('the mock is free by default', () => {
   it('serves a key with a tiny budget without spending it, shows prices of 0 and tells MCP clients it is free', async () => {
     const gateway = await startGateway({});
     try {
-      const key = gateway.server.app.store.keys.create({ name: 'tiny', budgetUsd: 0.0001, budgetPeriod: 'total' }).key;
+      const key = (await gateway.server.app.store.keys.create({ name: 'tiny', budgetUsd: 0.0001, budgetPeriod: 'total' })).key;
       for (let i = 0; i < 3; i++) {
         const answer = await post(gateway, '/v1/chat/completions', echo(4_000), key);
         expect(answer.status).toBe(200);
@@ -59,7 +59,7 @@ describe('the mock is free by default', () => {
   it('bills the nominal prices with mockPricing, so budgets can be tried offline', async () => {
     const gateway = await startGateway({ mockPricing: true });
     try {
-      const key = gateway.server.app.store.keys.create({ name: 'priced', budgetUsd: 1, budgetPeriod: 'total' }).key;
+      const key = (await gateway.server.app.store.keys.create({ name: 'priced', budgetUsd: 1, budgetPeriod: 'total' })).key;
       const answer = await post(gateway, '/v1/chat/completions', echo(16), key);
       expect(answer.status).toBe(200);
       expect(answer.body.usage.cost).toBeGreaterThan(0);
@@ -90,7 +90,7 @@ describe('a 402 says why the request did not fit', () => {
   it("on an untouched budget, names the request's worst case and what is left, and asks for a lower max_tokens", async () => {
     const gateway = await startGateway({ mockPricing: true });
     try {
-      const key = gateway.server.app.store.keys.create({ name: 'fresh', budgetUsd: 0.0001, budgetPeriod: 'total' }).key;
+      const key = (await gateway.server.app.store.keys.create({ name: 'fresh', budgetUsd: 0.0001, budgetPeriod: 'total' })).key;
       // 4,000 output tokens at $2/M is $0.008 at worst: more than the $0.0001 the budget has.
       const refused = await post(gateway, '/v1/chat/completions', echo(4_000), key);
       expect(refused.status).toBe(402);
@@ -110,9 +110,9 @@ describe('a 402 says why the request did not fit', () => {
     const gateway = await startGateway({ mockPricing: true });
     try {
       const store = gateway.server.app.store;
-      const key = store.keys.create({ name: 'spent', budgetUsd: 1, budgetPeriod: 'day' }).key;
+      const key = (await store.keys.create({ name: 'spent', budgetUsd: 1, budgetPeriod: 'day' })).key;
       expect((await post(gateway, '/v1/chat/completions', echo(16), key)).status).toBe(200);
-      store.keys.update('spent', { budgetUsd: 0.000001 });
+      await store.keys.update('spent', { budgetUsd: 0.000001 });
       const refused = await post(gateway, '/v1/chat/completions', echo(16), key);
       expect(refused.status).toBe(402);
       expect(refused.body.error.message).toMatch(

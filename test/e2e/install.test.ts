@@ -124,7 +124,7 @@ describe.skipIf(process.platform === 'win32')('npm pack, then npm install --glob
     try {
       const url = await waitForUrl(server);
       const health = await request(`${url}/health`);
-      expect(await health.body.json()).toEqual({ status: 'ok', service: 'tollgate', version });
+      expect(await health.body.json()).toEqual({ status: 'ok', service: 'tollgate', version, store: { ledger: 'ok', spooled: 0 } });
       const chat = await request(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/echo', messages: [{ role: 'user', content: 'installed' }] }) });
       expect(chat.statusCode).toBe(200);
       expect(((await chat.body.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Echo: installed');

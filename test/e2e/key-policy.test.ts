@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewKey } from '../../src/policy/types.js';
+import type { NewKey } from '../../src/store/types.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
 /** What a virtual key may do: model allow and deny patterns, providers, requests per minute. */
@@ -11,14 +11,14 @@ const keys: Record<string, string> = {};
 beforeAll(async () => {
   gateway = await startGateway({});
   const store = gateway.server.app.store.keys;
-  const make = (name: string, fields: Omit<NewKey, 'name'>) => {
-    keys[name] = store.create({ ...fields, name }).key;
+  const make = async (name: string, fields: Omit<NewKey, 'name'>) => {
+    keys[name] = (await store.create({ ...fields, name })).key;
     clients[name] = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: keys[name], maxRetries: 0 });
   };
-  make('echo-only', { models: ['mock/echo'] });
-  make('no-embed', { models: ['mock/*', '!mock/embed'] });
-  make('other-provider', { providers: ['openai'] });
-  make('slow', { rpm: 2 });
+  await make('echo-only', { models: ['mock/echo'] });
+  await make('no-embed', { models: ['mock/*', '!mock/embed'] });
+  await make('other-provider', { providers: ['openai'] });
+  await make('slow', { rpm: 2 });
 });
 afterAll(() => gateway?.close());
 

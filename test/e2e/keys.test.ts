@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../support/store.js';
 import { runCli } from '../support/cli.js';
-import { eventually } from '../support/gateway.js';
+import { eventually, eventuallyAsync } from '../support/gateway.js';
 import { startReceiver } from '../policy/webhooks/receiver.js';
 
 /**
@@ -175,10 +175,11 @@ describe('keys made by the CLI while the server runs', () => {
     const fresh = await createKey(gateway.dataDir, '--name', 'short-lived', '--expires', '1h');
     expect((await call(gateway.url, '/v1/models', { headers: { authorization: `Bearer ${fresh.key}` } })).status).toBe(200);
     // Time passes: the expiry moves into the past through another connection to the same file.
-    const other = openSqliteStore(gateway.dataDir);
-    other.keys.update(fresh.id, { expiresAt: new Date(Date.now() - 1_000).toISOString() });
-    other.close();
-    expectOpenAIError(await call(gateway.url, '/v1/models', { headers: { authorization: `Bearer ${fresh.key}` } }), 401, 'unauthorized');
+    const other = await openStore(gateway.dataDir);
+    (await other.keys.update(fresh.id, { expiresAt: new Date(Date.now() - 1_000).toISOString() }));
+    await other.close();
+    // The gateway trusts a key lookup for a quarter of a second: the change is in force after that.
+    await eventuallyAsync(async () => expectOpenAIError(await call(gateway.url, '/v1/models', { headers: { authorization: `Bearer ${fresh.key}` } }), 401, 'unauthorized'));
   });
 
   it('/mcp requires the key too: a JSON-RPC error with HTTP 401 without it, tool calls attributed to the key with it', async () => {
@@ -259,9 +260,9 @@ describe('the admin API', () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     gateway = await start({ webhooks: [{ url: `${receiver.url}/hook`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', events: ['key.*'] }] }, { TOLLGATE_ADMIN_KEY: ADMIN_KEY });
-    const store = openSqliteStore(gateway.dataDir);
-    ({ key: userKey, record: { id: userKeyId } } = store.keys.create({ name: 'plain-user' }));
-    store.close();
+    const store = await openStore(gateway.dataDir);
+    ({ key: userKey, record: { id: userKeyId } } = (await store.keys.create({ name: 'plain-user' })));
+    await store.close();
   });
   afterAll(async () => {
     await gateway?.close();

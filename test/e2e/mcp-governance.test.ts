@@ -6,7 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../support/store.js';
 import { cleanEnv, cliCommand, repoRoot, runCli } from '../support/cli.js';
 import { startGateway } from '../support/gateway.js';
 
@@ -18,14 +18,14 @@ let dataDir: string;
 let key: string;
 let configFile: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-mcp-gov-'));
-  const store = openSqliteStore(dataDir);
+  const store = await openStore(dataDir);
   // With mockPricing, mock/echo costs $1/M in and $2/M out: a budget of $0.0002 holds a handful of small calls.
   configFile = join(dataDir, 'priced-mock.json');
   writeFileSync(configFile, JSON.stringify({ mockPricing: true }));
-  key = store.keys.create({ name: 'agent-1', user: 'robot', budgetUsd: 0.0002, budgetPeriod: 'day' }).key;
-  store.close();
+  key = (await store.keys.create({ name: 'agent-1', user: 'robot', budgetUsd: 0.0002, budgetPeriod: 'day' })).key;
+  await store.close();
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -70,9 +70,9 @@ describe('tollgate mcp (stdio) with a virtual key', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.key_name === 'agent-1' && row.user === 'robot' && row.status === 'ok')).toBe(true);
     // The refusal is counted for the key and its user, not given a row.
-    const store = openSqliteStore(dataDir);
-    const [total] = store.ledger.report({}, { kind: 'key', keyId: store.keys.get('agent-1')!.id });
-    store.close();
+    const store = await openStore(dataDir);
+    const [total] = (await store.reports.report({}, { kind: 'key', keyId: (await store.keys.get('agent-1'))!.id }));
+    await store.close();
     expect(total).toMatchObject({ request_count: rows.length, refused_count: 1 });
   });
 
@@ -91,9 +91,9 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
   const text = (result: Awaited<ReturnType<Client['callTool']>>) => (result.content as Array<{ text: string }>)[0]!.text;
 
   it('a key revoked with `tollgate keys revoke` while the client is connected: the next tool call is an isError result saying so, and nothing runs', async () => {
-    const store = openSqliteStore(dataDir);
-    const revokedKey = store.keys.create({ name: 'agent-to-revoke' }).key;
-    store.close();
+    const store = await openStore(dataDir);
+    const revokedKey = (await store.keys.create({ name: 'agent-to-revoke' })).key;
+    await store.close();
     const { client, transport } = stdioClient({ TOLLGATE_API_KEY: revokedKey });
     await client.connect(transport);
     try {
@@ -119,27 +119,27 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
   });
 
   it('a budget lowered, then a model list narrowed, while the client is connected: the next tool call is refused by the new limit', async () => {
-    const store = openSqliteStore(dataDir);
-    const changingKey = store.keys.create({ name: 'agent-to-limit', budgetUsd: 1, budgetPeriod: 'day' }).key;
+    const store = await openStore(dataDir);
+    const changingKey = (await store.keys.create({ name: 'agent-to-limit', budgetUsd: 1, budgetPeriod: 'day' })).key;
     const { client, transport } = stdioClient({ TOLLGATE_API_KEY: changingKey });
     await client.connect(transport);
     try {
       expect((await client.callTool({ name: 'chat', arguments: { prompt: 'within budget' } })).isError).toBeFalsy();
 
-      store.keys.update('agent-to-limit', { budgetUsd: 0.00001 });
+      (await store.keys.update('agent-to-limit', { budgetUsd: 0.00001 }));
       const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'over the new budget' } });
       expect(refused.isError).toBe(true);
       // Spent already past the new limit, or not by enough left for this call: either says so.
       expect(text(refused)).toMatch(/budget exhausted for key "agent-to-limit": \$[\d.]+ spent of \$0\.00001 \(per day|budget too small for this request \(key "agent-to-limit"\).*of \$0\.00001 per day/);
 
-      store.keys.update('agent-to-limit', { budgetUsd: null, models: ['mock/embed'] });
+      (await store.keys.update('agent-to-limit', { budgetUsd: null, models: ['mock/embed'] }));
       const forbidden = await client.callTool({ name: 'chat', arguments: { prompt: 'a model no longer allowed' } });
       expect(forbidden.isError).toBe(true);
       expect(text(forbidden)).toMatch(/this key may not use mock\/echo; it may use mock\/embed/);
       expect((await client.callTool({ name: 'embed', arguments: { texts: ['allowed'] } })).isError).toBeFalsy();
     } finally {
       await client.close();
-      store.close();
+      await store.close();
     }
   });
 });
@@ -148,7 +148,7 @@ describe('/mcp over HTTP with a key', () => {
   it('reports the key budget in tool results', async () => {
     const gateway = await startGateway({ mockPricing: true });
     try {
-      const created = gateway.server.app.store.keys.create({ name: 'http-agent', budgetUsd: 1, budgetPeriod: 'month' });
+      const created = (await gateway.server.app.store.keys.create({ name: 'http-agent', budgetUsd: 1, budgetPeriod: 'month' }));
       const transport = new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), {
         requestInit: { headers: { authorization: `Bearer ${created.key}` } },
       });

@@ -22,8 +22,8 @@ let otherKey: string;
 
 beforeAll(async () => {
   gateway = await startGateway({}, { clock: () => now, env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
-  makerKey = gateway.server.app.store.keys.create({ name: 'maker' }).key;
-  otherKey = gateway.server.app.store.keys.create({ name: 'other' }).key;
+  makerKey = (await gateway.server.app.store.keys.create({ name: 'maker' })).key;
+  otherKey = (await gateway.server.app.store.keys.create({ name: 'other' })).key;
 });
 afterAll(() => gateway?.close());
 

@@ -22,8 +22,8 @@ beforeAll(async () => {
   agent = new Agent({ connections: 8 });
   const keys = gateway.server.app.store.keys;
   // Too small for any request: every one is refused with 402 before reaching a provider.
-  brokeKey = keys.create({ name: 'broke', user: 'mallory', budgetUsd: 0.0000001, budgetPeriod: 'day' }).key;
-  richKey = keys.create({ name: 'rich', budgetUsd: 10, budgetPeriod: 'day', rpm: 1 }).key;
+  brokeKey = (await keys.create({ name: 'broke', user: 'mallory', budgetUsd: 0.0000001, budgetPeriod: 'day' })).key;
+  richKey = (await keys.create({ name: 'rich', budgetUsd: 10, budgetPeriod: 'day', rpm: 1 })).key;
 });
 afterAll(async () => {
   await agent?.close();

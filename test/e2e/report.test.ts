@@ -342,7 +342,7 @@ describe('GET /v1/credits under a global budget the key cannot see', () => {
   it('shows the key no budget ("Infinity"), yet the global budget too small for any request still refuses its request with 402', async () => {
     const gateway = await startGateway({ mockPricing: true, budgets: [{ scope: 'global', limitUsd: 0.0000001, period: 'day' }] });
     try {
-      const key = gateway.server.app.store.keys.create({ name: 'no-own-budget' }).key;
+      const key = (await gateway.server.app.store.keys.create({ name: 'no-own-budget' })).key;
       const credits = await getJson(`${gateway.url}/v1/credits`, { authorization: `Bearer ${key}` });
       expect(credits.body).toMatchObject({ balance: 'Infinity', budgets: [] });
       const refused = await request(`${gateway.url}/v1/chat/completions`, {

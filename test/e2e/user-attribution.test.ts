@@ -60,8 +60,8 @@ async function reportByUser(): Promise<Array<{ user?: string; request_count: num
 
 describe('naming a user', () => {
   it('is ignored for a key without allowUserOverride: its rows keep its own user (or none), never the named one', async () => {
-    const bare = gateway.server.app.store.keys.create({ name: 'bare' }).key;
-    const bound = gateway.server.app.store.keys.create({ name: 'bound', user: 'ci-bot' }).key;
+    const bare = (await gateway.server.app.store.keys.create({ name: 'bare' })).key;
+    const bound = (await gateway.server.app.store.keys.create({ name: 'bound', user: 'ci-bot' })).key;
 
     // Charged to the victim, each would be refused by the victim's budget.
     expect(await nameTheVictim(bare)).toEqual([200, 200, 200, 200]);

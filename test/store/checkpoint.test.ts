@@ -57,8 +57,8 @@ function countRows(file: string): { requests: number; attempts: number; integrit
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-checkpoint-'));
 });
-afterEach(() => {
-  store?.close();
+afterEach(async () => {
+  await store?.close();
   store = undefined;
   rmSync(dir, { recursive: true, force: true });
 });
@@ -72,16 +72,16 @@ describe('background WAL checkpoints', () => {
     // connection's own auto-checkpoint, so only the worker can copy them back.
     const bytes = new Uint8Array(24 * 1024 * 1024);
     for (let index = 0; index < bytes.length; index++) bytes[index] = index % 251;
-    store.images.put({ id: 'big', mediaType: 'application/octet-stream', bytes }, 'anonymous', new Date().toISOString());
+    await store.blobs.put({ id: 'big', mediaType: 'application/octet-stream', bytes }, 'anonymous', new Date().toISOString());
     expect(statSync(file).size).toBeLessThan(bytes.length);
     // Nothing runs on this thread meanwhile: no timer, no commit, no query.
     const held = new Int32Array(new SharedArrayBuffer(4));
     const deadline = Date.now() + 10_000;
     while (statSync(file).size < bytes.length && Date.now() < deadline) Atomics.wait(held, 0, 0, 20);
     expect(statSync(file).size).toBeGreaterThan(bytes.length);
-    store.close();
+    await store.close();
     store = openSqliteStore(dir);
-    const read = store.images.get('big');
+    const read = await store.blobs.get('big');
     expect(read && Buffer.from(read.bytes).equals(bytes)).toBe(true);
   });
 
@@ -97,8 +97,8 @@ describe('background WAL checkpoints', () => {
     // A WAL frame is a 4 KiB page and a 24-byte header. Commits landing while the worker is in
     // the middle of a pass can take the WAL past the limit, by far less than the limit again.
     expect(largest).toBeLessThan(2 * WAL_FRAMES_LIMIT * (4096 + 24));
-    expect(store.ledger.costSince({})).toBe(count * 30);
-    store.close();
+    expect(await store.spend.costSince({})).toBe(count * 30);
+    await store.close();
     store = undefined;
     // A clean close folds the WAL back into the file.
     expect(existsSync(join(dir, 'tollgate.db-wal'))).toBe(false);
@@ -109,7 +109,7 @@ describe('background WAL checkpoints', () => {
     for (let round = 0; round < 3; round++) {
       store = openSqliteStore(dir);
       await commitOneByOne(store, 10);
-      store.close();
+      await store.close();
       store = undefined;
     }
     expect(countRows(join(dir, 'tollgate.db'))).toEqual({ requests: 30, attempts: 30, integrity: 'ok' });

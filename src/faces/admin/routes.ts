@@ -19,7 +19,8 @@ import { sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/route.js';
 import { describeKeyFieldsError, KeyChangesSchema, NewKeySchema } from '../../policy/auth/key-fields.js';
 import { withKeyEvents } from '../../policy/key-events.js';
-import type { EventSink, KeyStore } from '../../policy/types.js';
+import type { EventSink } from '../../policy/types.js';
+import type { KeyStore } from '../../store/types.js';
 
 export interface AdminRoutesOptions {
   keys: KeyStore;
@@ -47,24 +48,24 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
       path: KEYS_PATH,
       handle: admin(async (req, res) => {
         const input = await readFields(req, maxBodyBytes, NewKeySchema);
-        const { key, record } = keys.create(input);
+        const { key, record } = await keys.create(input);
         sendJson(res, 201, { key, ...record });
       }),
     },
     {
       method: 'GET',
       path: KEYS_PATH,
-      handle: admin((req, res) => {
+      handle: admin(async (req, res) => {
         const all = new URL(req.url ?? '/', 'http://localhost').searchParams.get('all');
-        sendJson(res, 200, { object: 'list', data: keys.list({ includeRevoked: all === 'true' || all === '1' }) });
+        sendJson(res, 200, { object: 'list', data: await keys.list({ includeRevoked: all === 'true' || all === '1' }) });
       }),
     },
     {
       method: 'GET',
       prefix: `${KEYS_PATH}/`,
-      handle: admin((req, res) => {
+      handle: admin(async (req, res) => {
         const id = keyIdFromPath(req);
-        const record = keys.get(id);
+        const record = await keys.get(id);
         if (!record) throw notFound(id);
         sendJson(res, 200, record);
       }),
@@ -75,15 +76,15 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
       handle: admin(async (req, res) => {
         const id = keyIdFromPath(req);
         const changes = await readFields(req, maxBodyBytes, KeyChangesSchema);
-        const record = keys.update(id, changes);
+        const record = await keys.update(id, changes);
         sendJson(res, 200, record);
       }),
     },
     {
       method: 'DELETE',
       prefix: `${KEYS_PATH}/`,
-      handle: admin((req, res) => {
-        const record = keys.revoke(keyIdFromPath(req));
+      handle: admin(async (req, res) => {
+        const record = await keys.revoke(keyIdFromPath(req));
         sendJson(res, 200, record);
       }),
     },

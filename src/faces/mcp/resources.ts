@@ -72,9 +72,9 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
       title: 'Generated image',
       description: 'An image made by the generate_image tool, as a base64 blob.',
     },
-    (uri, variables, extra): ReadResourceResult => {
+    async (uri, variables, extra): Promise<ReadResourceResult> => {
       const id = decodeURIComponent(String(variables.id));
-      const image = gateway.getImage(id, principalFrom(extra.authInfo));
+      const image = await gateway.getImage(id, principalFrom(extra.authInfo));
       if (!image) {
         throw new McpError(RESOURCE_NOT_FOUND, `No image ${id}; images are kept for a limited time, generate it again.`, {
           uri: uri.href,
@@ -93,10 +93,10 @@ export function registerResources(server: McpServer, gateway: Gateway, llmsTxt: 
       title: 'Spoken audio',
       description: 'Audio made by the speak tool, as a base64 blob.',
     },
-    (uri, variables, extra): ReadResourceResult => {
+    async (uri, variables, extra): Promise<ReadResourceResult> => {
       const id = decodeURIComponent(String(variables.id));
       // Audio shares the gateway's media store with images; only audio answers here.
-      const audio = gateway.getImage(id, principalFrom(extra.authInfo));
+      const audio = await gateway.getImage(id, principalFrom(extra.authInfo));
       if (!audio || !/^(audio|video)\//.test(audio.mediaType)) {
         throw new McpError(RESOURCE_NOT_FOUND, `No audio ${id}; audio is kept for a limited time, call speak again.`, { uri: uri.href });
       }

@@ -49,7 +49,7 @@ export function mediaRoutes(gateway: GatewayCore, options: { maxBodyBytes: numbe
       handle: async (req, res, context) => {
         const id = decodeURIComponent((req.url ?? '').split('?')[0]!.slice(IMAGES_PREFIX.length));
         // Another caller's image is answered exactly as one that never existed.
-        const image = id ? gateway.getImage(id, context.principal) : undefined;
+        const image = id ? await gateway.getImage(id, context.principal) : undefined;
         if (!image || !image.mediaType.startsWith('image/')) {
           throw new GatewayError('not_found', `no image ${id}; images are kept for a limited time, generate it again`);
         }

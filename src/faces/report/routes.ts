@@ -27,7 +27,7 @@ export type ReportGateway = Pick<Gateway, 'report' | 'budgetStatus' | 'watchedBu
 const REQUESTS_PATH = '/v1/requests';
 
 export function reportRoutes(gateway: ReportGateway, clock: () => Date = () => new Date()): Route[] {
-  const totalUsd = (query: ReportQuery, principal: Principal | undefined): number => gateway.report(query, principal)[0]?.total_cost ?? 0;
+  const totalUsd = async (query: ReportQuery, principal: Principal | undefined): Promise<number> => (await gateway.report(query, principal))[0]?.total_cost ?? 0;
 
   return [
     {
@@ -35,7 +35,7 @@ export function reportRoutes(gateway: ReportGateway, clock: () => Date = () => n
       path: '/v1/report',
       handle: async (req, res, context) => {
         const query = parseReportParams(searchOf(req));
-        sendJson(res, 200, { results: gateway.report(query, context.principal) });
+        sendJson(res, 200, { results: await gateway.report(query, context.principal) });
       },
     },
     {
@@ -50,9 +50,9 @@ export function reportRoutes(gateway: ReportGateway, clock: () => Date = () => n
           200,
           renderCredits({
             budgets: await gateway.budgetStatus(principal),
-            totalUsedUsd: totalUsd({}, principal),
-            todayUsd: totalUsd({ startDate: today, endDate: today }, principal),
-            thisMonthUsd: totalUsd({ startDate: monthStart, endDate: today }, principal),
+            totalUsedUsd: await totalUsd({}, principal),
+            todayUsd: await totalUsd({ startDate: today, endDate: today }, principal),
+            thisMonthUsd: await totalUsd({ startDate: monthStart, endDate: today }, principal),
           }),
         );
       },

@@ -8,7 +8,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../../config/schema.js';
 import { GatewayError } from '../../core/errors.js';
-import { anonymousPrincipal, type KeyRecord, type KeyStore, type Limits, type Principal } from '../types.js';
+import { anonymousPrincipal, type Limits, type Principal } from '../types.js';
+import type { KeyRecord, KeyStore } from '../../store/types.js';
 
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
@@ -32,7 +33,7 @@ export interface Authenticator {
   /** The caller of a request, from its headers; throws `unauthorized` or `invalid_request`. */
   authenticate(headers: IncomingHttpHeaders, url: string): Promise<Principal>;
   /** True when a request without a valid credential is refused. */
-  authRequired(): boolean;
+  authRequired(): Promise<boolean>;
 }
 
 /** Query parameters that would carry a secret into access logs, proxies and browser history. */
@@ -58,7 +59,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const adminDigest = adminKey ? digest(adminKey) : undefined;
   const issuers = config.auth.issuers.length > 0;
 
-  const authRequired = (): boolean => options.failClosed === true || authConfigured(options);
+  const authRequired = async (): Promise<boolean> => options.failClosed === true || (await authConfigured(options));
 
   return {
     authRequired,
@@ -69,12 +70,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (token !== undefined && adminDigest && timingSafeEqual(digest(token), adminDigest)) return adminPrincipal;
       // A Tollgate key is always checked: a revoked one is refused even after the last live key is gone.
       if (token?.startsWith('tg_')) {
-        const record = keys.findByKey(token);
+        const record = await keys.findByKey(token);
         if (!record) throw new GatewayError('unauthorized', `the API key is not valid: it is unknown, revoked or expired; ${HOW_TO_SEND}`);
         return keyPrincipal(record);
       }
       // With nothing configured, whatever else a client sends (`Bearer unused`) is ignored.
-      if (!authRequired()) return anonymousPrincipal;
+      if (!(await authRequired())) return anonymousPrincipal;
       if (token === undefined) {
         const otherScheme = headers.authorization !== undefined && !/^Bearer\b/i.test(headers.authorization);
         throw new GatewayError('unauthorized', otherScheme ? `the Authorization header must use the Bearer scheme; ${HOW_TO_SEND}` : `this gateway requires an API key: ${HOW_TO_SEND}`);
@@ -94,9 +95,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 }
 
 /** True once anything can authenticate a caller: the admin key, an issuer, or a key not revoked. */
-export function authConfigured(options: Pick<AuthenticatorOptions, 'keys' | 'config' | 'env'>): boolean {
+export async function authConfigured(options: Pick<AuthenticatorOptions, 'keys' | 'config' | 'env'>): Promise<boolean> {
   const env = options.env ?? process.env;
-  return Boolean(env[options.config.auth.adminKeyEnv]) || options.config.auth.issuers.length > 0 || options.keys.hasActiveKeys();
+  return Boolean(env[options.config.auth.adminKeyEnv]) || options.config.auth.issuers.length > 0 || (await options.keys.hasActiveKeys());
 }
 
 /** The principal of a live key: its id, name, user, tags and limits. */

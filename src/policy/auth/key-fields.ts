@@ -3,7 +3,7 @@
  * camelCase of `NewKey`. One schema for both, so both refuse the same things with the same words.
  */
 import { z } from 'zod';
-import type { KeyChanges, NewKey } from '../types.js';
+import type { KeyChanges, NewKey } from '../../store/types.js';
 
 const NAME_PATTERN = /^[^\p{Cc}]+$/u;
 

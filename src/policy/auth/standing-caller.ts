@@ -5,7 +5,8 @@
  * request on. A key that was valid at start and is no longer is named with the reason.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { KeyStore, Principal } from '../types.js';
+import type { Principal } from '../types.js';
+import type { KeyStore } from '../../store/types.js';
 import type { Authenticator } from './authenticate.js';
 
 export interface StandingCaller {
@@ -25,15 +26,15 @@ export async function standingCaller(auth: Authenticator, keys: KeyStore, token:
       try {
         return await authenticate();
       } catch (error) {
-        throw explainLostKey(error, first, keys);
+        throw await explainLostKey(error, first, keys);
       }
     },
   };
 }
 
-function explainLostKey(error: unknown, first: Principal, keys: KeyStore): unknown {
+async function explainLostKey(error: unknown, first: Principal, keys: KeyStore): Promise<unknown> {
   if (first.kind !== 'key' || first.keyId === null) return error;
-  const record = keys.get(first.keyId);
+  const record = await keys.get(first.keyId);
   if (!record) return error;
   const advice = 'ask the operator for a new key and restart this MCP server with it in TOLLGATE_API_KEY';
   if (record.revokedAt) return new GatewayError('unauthorized', `the key "${record.name}" this MCP server acts as was revoked at ${record.revokedAt}; ${advice}`);

@@ -79,6 +79,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const stopWaiting = new AbortController();
   const cutAttempts = new AbortController();
   const active = new Set<Promise<void>>();
+  /** Deliveries past the queue's limit, being written down as failed. */
+  const overflowing = new Set<Promise<void>>();
   let closing = false;
 
   for (const endpoint of endpoints) {
@@ -86,9 +88,9 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     if (unknown.length) logger.warn({ endpoint: endpoint.origin, unknown }, 'webhook subscribes to event types that are never sent');
   }
 
-  const store = (what: string, write: () => void): boolean => {
+  const store = async (what: string, write: () => Promise<void>): Promise<boolean> => {
     try {
-      write();
+      await write();
       return true;
     } catch (error) {
       logger.error({ err: scrub(String(error)), what }, 'webhook delivery row could not be written');
@@ -96,8 +98,14 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     }
   };
 
-  async function run(delivery: Delivery): Promise<void> {
+  async function run(delivery: Delivery, ts: string, overflow: boolean): Promise<void> {
     const { id, endpoint } = delivery;
+    if (!(await store('pending', () => deliveries.insertPending({ id, ts, url: endpoint.url, eventType: delivery.eventType, payload: delivery.body })))) return;
+    if (overflow) {
+      await store('overflow', () => deliveries.markFailed(id, `not sent: delivery queue full (${maxQueued} pending)`));
+      logger.warn({ deliveryId: id, eventType: delivery.eventType, endpoint: endpoint.origin }, 'webhook delivery queue full');
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       const outcome = await attemptDelivery({
         url: endpoint.url,
@@ -110,12 +118,12 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       });
       const at = clock().toISOString();
       if (outcome.ok) {
-        store('delivered', () => deliveries.recordAttempt(id, { status: 'delivered', httpStatus: outcome.status, error: null, at }));
+        await store('delivered', () => deliveries.recordAttempt(id, { status: 'delivered', httpStatus: outcome.status, error: null, at }));
         return;
       }
       const error = scrub(outcome.error, MAX_ERROR_CHARS);
       const last = attempt >= retry.attempts || !outcome.retryable || closing;
-      store('attempt', () => deliveries.recordAttempt(id, { status: last ? 'failed' : 'pending', httpStatus: outcome.status, error, at }));
+      await store('attempt', () => deliveries.recordAttempt(id, { status: last ? 'failed' : 'pending', httpStatus: outcome.status, error, at }));
       const context = { deliveryId: id, eventType: delivery.eventType, endpoint: endpoint.origin, attempt, status: outcome.status, error };
       if (last) {
         logger.warn(context, 'webhook delivery failed; giving up');
@@ -124,17 +132,20 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       logger.debug(context, 'webhook delivery attempt failed; will retry');
       const waited = await sleep(retryDelayMs(attempt, retry, outcome.retryAfterMs), stopWaiting.signal);
       if (!waited) {
-        store('shutdown', () => deliveries.markFailed(id, `${error}; not retried: gateway shut down`));
+        await store('shutdown', () => deliveries.markFailed(id, `${error}; not retried: gateway shut down`));
         return;
       }
     }
   }
 
-  function start(delivery: Delivery): void {
-    const task = run(delivery)
+  function start(delivery: Delivery, ts: string): void {
+    // Past the queue's limit, the delivery is only written down, as failed.
+    const overflow = active.size >= maxQueued;
+    const tasks = overflow ? overflowing : active;
+    const task = run(delivery, ts, overflow)
       .catch((error: unknown) => logger.error({ deliveryId: delivery.id, err: scrub(String(error)) }, 'webhook delivery crashed'))
-      .finally(() => active.delete(task));
-    active.add(task);
+      .finally(() => tasks.delete(task));
+    tasks.add(task);
   }
 
   function emit(event: PolicyEvent): void {
@@ -148,14 +159,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       const ts = clock().toISOString();
       const body = JSON.stringify({ type: event.type, timestamp: ts, data: event.data });
       for (const endpoint of matching) {
-        const delivery: Delivery = { id: newWebhookId(), endpoint, eventType: event.type, body };
-        if (!store('pending', () => deliveries.insertPending({ id: delivery.id, ts, url: endpoint.url, eventType: event.type, payload: body }))) continue;
-        if (active.size >= maxQueued) {
-          store('overflow', () => deliveries.markFailed(delivery.id, `not sent: delivery queue full (${maxQueued} pending)`));
-          logger.warn({ deliveryId: delivery.id, eventType: event.type, endpoint: endpoint.origin }, 'webhook delivery queue full');
-          continue;
-        }
-        start(delivery);
+        start({ id: newWebhookId(), endpoint, eventType: event.type, body }, ts);
       }
     } catch (error) {
       // An event is a side effect of a request; it must never fail the request.
@@ -164,7 +168,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   }
 
   async function idle(): Promise<void> {
-    while (active.size) await Promise.allSettled([...active]);
+    while (active.size || overflowing.size) await Promise.allSettled([...active, ...overflowing]);
   }
 
   async function close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BlobStore, StoredMedia } from './interfaces.js';
+import type { BlobStore, StoredMedia } from '../types.js';
 
 /** Images and audio in the `blobs` table. */
 export function postgresBlobs(pool: pg.Pool): BlobStore {

@@ -1,20 +1,17 @@
 /**
- * Virtual keys in PostgreSQL. Every instance keeps the keys it has looked up in memory, so a
- * request costs no query for its key; a trigger on the table notifies every instance of each
- * change (LISTEN/NOTIFY), which drops its copies, so a key created, changed or revoked anywhere
- * is in force everywhere within the notification's delay. While an instance is not listening
- * (its connection for notifications is down), it keeps no copies and asks the table each time.
+ * Virtual keys in PostgreSQL, shared by every instance. Lookups are remembered for a moment
+ * (cached-keys.ts); a trigger on the table notifies every instance of each change
+ * (LISTEN/NOTIFY), which then forgets what it remembered, so a key created, changed or revoked
+ * anywhere is in force everywhere as soon as the notification arrives, and within the cache's
+ * time should the connection that listens be down.
  */
 import pg from 'pg';
 import { GatewayError } from '../../core/errors.js';
 import { generateKey, hashKey, randomBase62 } from '../sqlite/keys.js';
-import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from './interfaces.js';
+import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
 
 const NANOS_PER_USD = 1e9;
 const DISPLAY_PREFIX_LENGTH = 10;
-const NO_KEYS_RECHECK_MS = 100;
-/** Keys looked up, kept at most (unknown keys included, so guessing cannot grow it without end). */
-const CACHE_MAX = 10_000;
 export const KEYS_CHANNEL = 'tollgate_keys';
 const LISTEN_RETRY_MAX_MS = 1_000;
 
@@ -91,77 +88,75 @@ function duplicateName(name: string): GatewayError {
   return new GatewayError('invalid_request', `a key named "${name}" already exists; choose another name or revoke that key first`, { param: 'name' });
 }
 
-export interface PostgresKeyStore extends KeyStore {
-  /** Starts listening for changes made by other instances (not awaited by lookups). */
-  listen(): Promise<void>;
-  /** Resolves at the next change heard of (made here or by another instance). */
+/** Listens for key changes on a connection of its own (a pool's connections come and go). */
+export interface KeyChangeListener {
+  /** Resolves at the next change heard of. */
   changed(): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface PostgresKeyStoreOptions {
-  /** The connection string, for the connection that listens (a pool's connections come and go). */
+export interface KeyChangeListenerOptions {
   url: string;
-  /** Timers of the listener's reconnects. */
+  onChange: () => void;
+  /** Timers of the reconnects. */
   setTimer?: (run: () => void, ms: number) => { unref?(): unknown };
 }
 
-export function postgresKeyStore(pool: pg.Pool, options: PostgresKeyStoreOptions): PostgresKeyStore {
+/** Connects (resolving once it listens, or has failed and will retry) and keeps reconnecting. */
+export async function listenForKeyChanges(options: KeyChangeListenerOptions): Promise<KeyChangeListener> {
   const setTimer = options.setTimer ?? ((run, ms) => setTimeout(run, ms));
-  /** By key hash; null for a hash no live key has. */
-  const cache = new Map<string, KeyRow | null>();
-  /** Bumped by every change heard of: a lookup begun before it must not fill the cache. */
-  let generation = 0;
-  let listening = false;
-  let listener: pg.Client | undefined;
+  let client: pg.Client | undefined;
   let closed = false;
   let retryMs = 50;
-  let keysExist = false;
-  let checkedAt = -Infinity;
-
-  let changeWaiters: Array<() => void> = [];
-  const forget = () => {
-    generation += 1;
-    cache.clear();
-    // A key made elsewhere is news for hasActiveKeys too.
-    checkedAt = -Infinity;
+  let waiters: Array<() => void> = [];
+  const heard = () => {
+    options.onChange();
+    const waiting = waiters;
+    waiters = [];
+    for (const resolve of waiting) resolve();
   };
 
-  const connectListener = async (): Promise<void> => {
+  const connect = async (): Promise<void> => {
     if (closed) return;
-    const client = new pg.Client({ connectionString: options.url, keepAlive: true, application_name: 'tollgate-keys' });
+    const current = new pg.Client({ connectionString: options.url, keepAlive: true, application_name: 'tollgate-keys' });
     const lost = () => {
-      if (listener !== client) return;
-      listener = undefined;
-      listening = false;
-      forget();
-      void client.end().catch(() => undefined);
+      if (client !== current) return;
+      client = undefined;
+      void current.end().catch(() => undefined);
       if (closed) return;
       const wait = retryMs;
       retryMs = Math.min(retryMs * 2, LISTEN_RETRY_MAX_MS);
-      setTimer(() => void connectListener(), wait).unref?.();
+      setTimer(() => void connect(), wait).unref?.();
     };
-    client.on('error', lost);
-    client.on('end', lost);
-    client.on('notification', () => {
-      forget();
-      const waiting = changeWaiters;
-      changeWaiters = [];
-      for (const resolve of waiting) resolve();
-    });
-    listener = client;
+    current.on('error', lost);
+    current.on('end', lost);
+    current.on('notification', heard);
+    client = current;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${KEYS_CHANNEL}`);
-      if (closed) return void client.end().catch(() => undefined);
-      // Anything changed while nobody listened is unknown here: start from an empty cache.
-      forget();
-      listening = true;
+      await current.connect();
+      await current.query(`LISTEN ${KEYS_CHANNEL}`);
       retryMs = 50;
+      // Whatever changed while nobody listened is unknown here.
+      options.onChange();
     } catch {
       lost();
     }
   };
+
+  await connect();
+  return {
+    changed: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    close: async () => {
+      closed = true;
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+    },
+  };
+}
+
+export function postgresKeyStore(pool: pg.Pool): KeyStore {
+  let keysExist = false;
 
   const query = async (sql: string, values: unknown[] = []): Promise<KeyRow[]> => (await pool.query<KeyRow>(sql, values)).rows;
 
@@ -175,24 +170,7 @@ export function postgresKeyStore(pool: pg.Pool, options: PostgresKeyStoreOptions
     return row;
   };
 
-  const byHash = async (hash: string): Promise<KeyRow | undefined> => {
-    if (listening) {
-      const cached = cache.get(hash);
-      if (cached !== undefined) return cached ?? undefined;
-    }
-    const seen = generation;
-    const row = (await query(`SELECT ${COLUMNS} FROM keys WHERE hash = $1 AND revoked_at IS NULL`, [hash]))[0];
-    if (listening && seen === generation) {
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(hash, row ?? null);
-    }
-    return row;
-  };
-
   return {
-    listen: () => connectListener(),
-    changed: () => new Promise<void>((resolve) => changeWaiters.push(resolve)),
-
     async create(input: NewKey) {
       const key = generateKey();
       const now = new Date().toISOString();
@@ -230,7 +208,7 @@ export function postgresKeyStore(pool: pg.Pool, options: PostgresKeyStoreOptions
     },
 
     async findByKey(key, now = new Date()) {
-      const row = await byHash(hashKey(key));
+      const row = (await query(`SELECT ${COLUMNS} FROM keys WHERE hash = $1 AND revoked_at IS NULL`, [hashKey(key)]))[0];
       if (!row) return undefined;
       keysExist = true;
       if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return undefined;
@@ -247,7 +225,6 @@ export function postgresKeyStore(pool: pg.Pool, options: PostgresKeyStoreOptions
       const assignments = [...names, 'updated_at'].map((name, index) => `${quote(name)} = $${index + 1}`).join(', ');
       try {
         const rows = await query(`UPDATE keys SET ${assignments} WHERE id = $${values.length} RETURNING ${COLUMNS}`, values);
-        forget();
         return toRecord(rows[0]!);
       } catch (error) {
         if (isUniqueViolation(error)) throw duplicateName(changes.name ?? row.name);
@@ -260,30 +237,13 @@ export function postgresKeyStore(pool: pg.Pool, options: PostgresKeyStoreOptions
       const now = new Date().toISOString();
       // Revoking twice keeps the first time.
       await query('UPDATE keys SET revoked_at = $1, updated_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, row.id]);
-      forget();
       return toRecord((await query(`SELECT ${COLUMNS} FROM keys WHERE id = $1`, [row.id]))[0]!);
     },
 
     async hasActiveKeys() {
-      // Keys are never deleted, so once one exists the answer stays true: no query per request.
-      // While there are none, a key made elsewhere is seen when its notification comes, within
-      // a tenth of a second when not listening, and at once when a request presents it.
-      if (keysExist) return true;
-      const now = Date.now();
-      const known = listening ? checkedAt > -Infinity : now - checkedAt < NO_KEYS_RECHECK_MS;
-      if (!known) {
-        checkedAt = now;
-        keysExist = (await query('SELECT 1 AS id FROM keys LIMIT 1')).length > 0;
-      }
+      // Keys are never deleted, so once one exists the answer stays true.
+      if (!keysExist) keysExist = (await query('SELECT 1 AS id FROM keys LIMIT 1')).length > 0;
       return keysExist;
-    },
-
-    async close() {
-      closed = true;
-      const client = listener;
-      listener = undefined;
-      listening = false;
-      await client?.end().catch(() => undefined);
     },
   };
 }

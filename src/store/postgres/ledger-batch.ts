@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { AttemptRow, Refusal, RequestRow } from './interfaces.js';
+import type { AttemptRow, Refusal, RequestRow } from '../types.js';
 
 /** The refused requests of one counter (minute, key, user, kind) within a batch. */
 export interface RefusalTally {

@@ -7,7 +7,7 @@
  * batch after them until the spool has drained (in order) into PostgreSQL again.
  */
 import type pg from 'pg';
-import type { AttemptRow, LedgerWriter, RequestRow } from './interfaces.js';
+import type { AttemptRow, LedgerWriter, RequestRow, StoreHealth } from '../types.js';
 import { isUnreachable } from './connection.js';
 import { applyBatch, minuteOf, newBatch, type LedgerBatch, type RefusalTally } from './ledger-batch.js';
 import type { LedgerSpool } from './spool.js';
@@ -15,13 +15,6 @@ import type { LedgerSpool } from './spool.js';
 /** How soon, and at most how seldom, a degraded ledger tries PostgreSQL again. */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 1_000;
-
-export interface LedgerHealth {
-  /** `degraded`: rows are going to the local spool, PostgreSQL being out of reach. */
-  ledger: 'ok' | 'degraded';
-  /** Requests in the spool, waiting for PostgreSQL. */
-  spooled: number;
-}
 
 export interface PostgresLedgerOptions {
   /** A batch that PostgreSQL refused (not for being out of reach): it is reported and dropped. */
@@ -35,7 +28,7 @@ export interface PostgresLedgerOptions {
 }
 
 export interface PostgresLedger extends LedgerWriter {
-  health(): LedgerHealth;
+  health(): StoreHealth;
   /** Resolves once every row recorded so far is committed or spooled. */
   settled(): Promise<void>;
   /** Tries to empty the spool now (at start, and in tests). */

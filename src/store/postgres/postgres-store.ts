@@ -6,11 +6,13 @@
  */
 import { join } from 'node:path';
 import type pg from 'pg';
+import { GatewayError } from '../../core/errors.js';
 import { describeDatabaseUrl, isUnreachable, openPool } from './connection.js';
-import type { Store } from './interfaces.js';
+import type { Store } from '../types.js';
 import { postgresBlobs } from './blobs.js';
-import { postgresKeyStore } from './keys.js';
-import { postgresLedger, type LedgerHealth, type PostgresLedger } from './ledger-writer.js';
+import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from '../cached-keys.js';
+import { listenForKeyChanges, postgresKeyStore, type KeyChangeListener } from './keys.js';
+import { postgresLedger, type PostgresLedger } from './ledger-writer.js';
 import { migrate } from './migrations.js';
 import { postgresCostSince, postgresGetRequest, postgresListRequests, postgresRefusals, postgresReport } from './report.js';
 import { LedgerSpool } from './spool.js';
@@ -26,13 +28,14 @@ export interface PostgresStoreOptions {
   /** The ledger started spooling (PostgreSQL out of reach), or drained its spool. */
   onDegraded?: (degraded: boolean, error?: unknown) => void;
   poolMax?: number;
+  /** The clock key lookups are remembered by (tests move it past the cache's time). */
+  now?: () => number;
 }
 
 export interface PostgresStore extends Store {
   ledger: PostgresLedger;
   /** `host:port/db`, never the credentials. */
   readonly description: string;
-  health(): LedgerHealth;
   /** Resolves at the next key change this instance hears of (tests wait on it). */
   keysChanged(): Promise<void>;
   /**
@@ -62,20 +65,34 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     onWriteError: options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)),
     ...(options.onDegraded ? { onDegraded: options.onDegraded } : {}),
   });
-  const keys = postgresKeyStore(pool, { url: options.url });
+  /**
+   * Every call waits for the schema; PostgreSQL out of reach is a 503 `store_unavailable` naming
+   * it (the ledger's writes never get here: they spool).
+   */
+  const guard = <A extends unknown[], T>(run: (...args: A) => Promise<T>) => async (...args: A): Promise<T> => {
+    try {
+      await schemaReady();
+      return await run(...args);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      throw new GatewayError('store_unavailable', `the store (PostgreSQL at ${description}) is unreachable; try again shortly`);
+    }
+  };
+  const guardAll = <T extends object>(methods: T): T =>
+    Object.fromEntries(Object.entries(methods).map(([name, method]) => [name, guard(method as (...args: unknown[]) => Promise<unknown>)])) as T;
+  const plainKeys = postgresKeyStore(pool);
+  const keys = cacheKeyLookups(guardAll(plainKeys), KEY_LOOKUP_TTL_MS, options.now);
+  let listener: KeyChangeListener | undefined;
   /** Reads see every row recorded before them (those spooled excepted, until they drain). */
-  const read = async <T>(run: () => Promise<T>): Promise<T> => {
-    await schemaReady();
-    await ledger.settled();
-    return run();
-  };
-  const withSchema = <A extends unknown[], T>(run: (...args: A) => Promise<T>) => async (...args: A): Promise<T> => {
-    await schemaReady();
-    return run(...args);
-  };
+  const read = <T>(run: () => Promise<T>): Promise<T> =>
+    guard(async () => {
+      await ledger.settled();
+      return run();
+    })();
   const blobs = postgresBlobs(pool);
   const webhooks = postgresWebhookDeliveries(pool);
   let started: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
 
   return {
     description,
@@ -89,27 +106,21 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       listRefusals: () => read(() => postgresRefusals(pool)),
     },
     keys: {
-      create: withSchema(keys.create),
-      list: withSchema(keys.list),
-      get: withSchema(keys.get),
-      findByKey: withSchema(keys.findByKey),
-      update: withSchema(keys.update),
-      revoke: withSchema(keys.revoke),
-      hasActiveKeys: withSchema(keys.hasActiveKeys),
+      create: keys.create,
+      list: keys.list,
+      get: keys.get,
+      findByKey: keys.findByKey,
+      update: keys.update,
+      revoke: keys.revoke,
+      hasActiveKeys: keys.hasActiveKeys,
     },
-    blobs: {
-      put: withSchema(blobs.put),
-      get: withSchema(blobs.get),
-      deleteCreatedBefore: withSchema(blobs.deleteCreatedBefore),
-    },
-    webhooks: {
-      insertPending: withSchema(webhooks.insertPending),
-      recordAttempt: withSchema(webhooks.recordAttempt),
-      markFailed: withSchema(webhooks.markFailed),
-      listRecent: withSchema(webhooks.listRecent),
-    },
+    blobs: guardAll(postgresBlobs(pool)),
+    webhooks: guardAll(postgresWebhookDeliveries(pool)),
     health: () => ledger.health(),
-    keysChanged: () => keys.changed(),
+    keysChanged: () => {
+      if (!listener) throw new Error('keysChanged: the store is not ready yet (await ready())');
+      return listener.changed();
+    },
     ready: () => {
       started ??= (async () => {
         try {
@@ -117,15 +128,18 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         } catch (error) {
           if (!isUnreachable(error)) throw error;
         }
-        await keys.listen();
+        listener = await listenForKeyChanges({ url: options.url, onChange: () => keys.forget() });
         await ledger.drainSpool();
       })();
       return started;
     },
-    close: async () => {
-      await ledger.close();
-      await keys.close();
-      await pool.end();
+    close: () => {
+      closing ??= (async () => {
+        await ledger.close();
+        await listener?.close();
+        await pool.end();
+      })();
+      return closing;
     },
   };
 }

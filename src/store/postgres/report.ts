@@ -8,7 +8,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
 import { addDays } from '../../core/utc-date.js';
 import { toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
-import type { AttemptRow, RefusalCount, RequestListQuery, RequestPage, RequestRow, RequestWithAttempts, SpendFilter } from './interfaces.js';
+import type { AttemptRow, RefusalCount, RequestListQuery, RequestPage, RequestRow, RequestWithAttempts, SpendFilter } from '../types.js';
 import { Params, whereClause } from './sql.js';
 
 /** The served model; a failed request never had one, so it counts under the model it asked for. */

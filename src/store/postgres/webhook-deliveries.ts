@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { WebhookDeliveryRow, WebhookDeliveryStore } from './interfaces.js';
+import type { WebhookDeliveryRow, WebhookDeliveryStore } from '../types.js';
 
 const COLUMNS = `id, ts, url, event_type AS "eventType", payload, status, attempts, last_status AS "lastStatus",
   last_error AS "lastError", delivered_at AS "deliveredAt"`;

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../core/errors.js';
-import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from '../../policy/types.js';
+import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
 
 const NANOS_PER_USD = 1e9;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -129,7 +129,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
   };
 
   return {
-    create(input: NewKey) {
+    async create(input: NewKey) {
       const key = generateKey();
       const now = new Date().toISOString();
       const columns = {
@@ -162,16 +162,16 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
       return { key, record: toRecord(byId.get(columns.id) as KeyRow) };
     },
 
-    list(options = {}) {
+    async list(options = {}) {
       return ((options.includeRevoked ? listAll : listLive).all() as KeyRow[]).map(toRecord);
     },
 
-    get(idOrName) {
+    async get(idOrName) {
       const row = find(idOrName);
       return row ? toRecord(row) : undefined;
     },
 
-    findByKey(key, now = new Date()) {
+    async findByKey(key, now = new Date()) {
       const row = byHash.get(hashKey(key)) as KeyRow | undefined;
       if (!row) return undefined;
       keysExist = true;
@@ -179,7 +179,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
       return toRecord(row);
     },
 
-    update(idOrName, changes) {
+    async update(idOrName, changes) {
       const row = mustFind(idOrName);
       if (row.revoked_at !== null) throw new GatewayError('invalid_request', `key "${row.name}" (${row.id}) is revoked; create a new one`);
       const columns = toColumns(changes);
@@ -195,7 +195,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
       return toRecord(byId.get(row.id) as KeyRow);
     },
 
-    revoke(idOrName) {
+    async revoke(idOrName) {
       const row = mustFind(idOrName);
       const now = new Date().toISOString();
       // Revoking twice keeps the first time.
@@ -203,7 +203,7 @@ export function sqliteKeyStore(db: Database.Database): KeyStore {
       return toRecord(byId.get(row.id) as KeyRow);
     },
 
-    hasActiveKeys() {
+    async hasActiveKeys() {
       // Keys are never deleted, so once one exists the answer stays true: no query per request.
       // While there are none, a key made by another process (the CLI) is seen within a tenth of a
       // second (the gateway must not stay open long after the first key), and at once when a

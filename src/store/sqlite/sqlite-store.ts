@@ -2,8 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SpendFilter } from '../../policy/budgets.js';
-import type { AttemptRow, ImageStore, Ledger, Refusal, RequestRow, Store, StoredMedia } from '../types.js';
+import { LEDGER_FILE } from '../../config/data-home.js';
+import type {
+  AttemptRow,
+  BlobStore,
+  LedgerWriter,
+  Refusal,
+  RefusalCount,
+  ReportReader,
+  RequestRow,
+  SpendFilter,
+  SpendReader,
+  Store,
+  StoredMedia,
+} from '../types.js';
 import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
@@ -27,7 +39,7 @@ export interface SqliteStoreOptions {
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, 'tollgate.db');
+  const file = join(dataDir, LEDGER_FILE);
   const db = new Database(file);
   // First, so that a process opening the file while another creates it waits instead of failing.
   db.pragma('busy_timeout = 5000');
@@ -67,11 +79,15 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     () => afterWrite(),
   );
   return {
-    ledger,
-    images: sqliteImages(db, () => afterWrite(true)),
+    ledger: ledger.writer,
+    spend: ledger.spend,
+    reports: ledger.reports,
     keys: sqliteKeyStore(db),
+    blobs: sqliteBlobs(db, () => afterWrite(true)),
     webhooks: sqliteWebhookDeliveries(db),
-    close: () => {
+    // Rows are written where they are read: there is no spool.
+    health: () => ({ ledger: 'ok', spooled: 0 }),
+    close: async () => {
       ledger.flush();
       // The worker's connection closes first, so that this one, the last, folds the WAL back
       // into the file and removes it, as on any clean close.
@@ -92,7 +108,7 @@ function sqliteLedger(
   onWriteError: (error: unknown) => void,
   busy: () => boolean,
   afterCommit: () => void,
-): Ledger & { flush(): void } {
+): { writer: LedgerWriter; spend: SpendReader; reports: ReportReader; flush(): void } {
   // Positional parameters: binding by name costs an object spread per row on the hot path.
   const insertRequest = db.prepare(`INSERT INTO requests (id, ts, face, operation, stream, key_id, key_name, user, tags,
       requested_model, served_model, provider, status, error_kind, attempts, latency_ms, ttft_ms,
@@ -179,7 +195,8 @@ function sqliteLedger(
     else setTimeout(flush, wait);
   };
 
-  return {
+  const listRefusals = db.prepare('SELECT minute, key_id, key_name, user, kind, count FROM refusals ORDER BY minute, key_id, user, kind');
+  const writer: LedgerWriter = {
     record: (request, attempts) => {
       pending.push([request, attempts]);
       schedule();
@@ -195,7 +212,6 @@ function sqliteLedger(
       }
       schedule();
     },
-    flush,
     whenDurable: () => {
       if (pending.length === 0) return null;
       // Nothing else in flight could share the commit: make it now rather than a turn later.
@@ -212,11 +228,37 @@ function sqliteLedger(
       }
       return durable.promise;
     },
-    costSince: (filter) => (flush(), costSince(db, filter)),
-    report: (query, scope) => (flush(), readReport(query, scope)),
-    listRequests: async (query, scope) => (flush(), requestLog.list(query, scope)),
-    getRequest: async (id, scope) => (flush(), requestLog.get(id, scope)),
   };
+  return {
+    writer,
+    flush,
+    spend: { costSince: async (filter) => (flush(), costSince(db, filter)) },
+    reports: {
+      report: async (query, scope) => (flush(), readReport(query, scope)),
+      listRequests: async (query, scope) => (flush(), requestLog.list(query, scope)),
+      getRequest: async (id, scope) => (flush(), requestLog.get(id, scope)),
+      listRefusals: async () => {
+        flush();
+        return (listRefusals.all() as RawRefusal[]).map((row) => ({
+          minute: row.minute,
+          keyId: row.key_id || null,
+          keyName: row.key_name,
+          user: row.user || null,
+          kind: row.kind,
+          count: row.count,
+        }));
+      },
+    },
+  };
+}
+
+interface RawRefusal {
+  minute: string;
+  key_id: string;
+  key_name: string | null;
+  user: string;
+  kind: RefusalCount['kind'];
+  count: number;
 }
 
 interface RefusalTally {
@@ -253,20 +295,20 @@ function costSince(db: Database.Database, filter: SpendFilter): number {
   return row.total;
 }
 
-function sqliteImages(db: Database.Database, afterWrite: () => void): ImageStore {
+function sqliteBlobs(db: Database.Database, afterWrite: () => void): BlobStore {
   const insert = db.prepare('INSERT INTO images (id, ts, media_type, bytes, owner) VALUES (?, ?, ?, ?, ?)');
   const select = db.prepare('SELECT id, media_type AS mediaType, bytes, owner, ts FROM images WHERE id = ?');
   const deleteBefore = db.prepare('DELETE FROM images WHERE ts < ?');
   return {
-    put: (image, owner, createdAt) => {
-      insert.run(image.id, createdAt, image.mediaType, Buffer.from(image.bytes), owner);
+    put: async (media, owner, createdAt) => {
+      insert.run(media.id, createdAt, media.mediaType, Buffer.from(media.bytes), owner);
       afterWrite();
     },
-    get: (id) => {
+    get: async (id) => {
       const row = select.get(id) as { id: string; mediaType: string; bytes: Buffer; owner: string | null; ts: string } | undefined;
       if (!row) return undefined;
       return { id: row.id, mediaType: row.mediaType, bytes: new Uint8Array(row.bytes), owner: row.owner, createdAt: row.ts } satisfies StoredMedia;
     },
-    deleteCreatedBefore: (cutoff) => deleteBefore.run(cutoff).changes,
+    deleteCreatedBefore: async (cutoff) => deleteBefore.run(cutoff).changes,
   };
 }

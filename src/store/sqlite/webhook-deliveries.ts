@@ -19,16 +19,16 @@ export function sqliteWebhookDeliveries(db: Database.Database): WebhookDeliveryS
   );
 
   return {
-    insertPending: (delivery) => {
+    insertPending: async (delivery) => {
       insert.run(delivery);
     },
-    recordAttempt: (id, result) => {
+    recordAttempt: async (id, result) => {
       attempt.run({ id, ...result });
     },
-    markFailed: (id, reason) => {
+    markFailed: async (id, reason) => {
       fail.run({ id, reason });
     },
-    listRecent: (options = {}) => {
+    listRecent: async (options = {}) => {
       const limit = options.limit ?? 100;
       const rows = options.status ? recentByStatus.all(options.status, limit) : recent.all(limit);
       return rows as WebhookDeliveryRow[];

@@ -11,19 +11,19 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { createAuthenticator, type AuthenticatorOptions } from '../../../src/policy/auth/authenticate.js';
 import { createJwtVerifier } from '../../../src/policy/auth/jwt.js';
 import { anonymousPrincipal } from '../../../src/policy/types.js';
-import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../support/store.js';
 import type { Store } from '../../../src/store/types.js';
 
 /** Who a request is, from its headers, against a real key store in a SQLite file. */
 let dataDir: string;
 let store: Store;
 
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-auth-'));
-  store = openSqliteStore(dataDir);
+  store = await openStore(dataDir);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -45,7 +45,7 @@ async function failure(promise: Promise<unknown>): Promise<GatewayError> {
 describe('with nothing configured', () => {
   it('every request is anonymous, whatever it sends (clients send placeholder keys)', async () => {
     const auth = authenticator();
-    expect(auth.authRequired()).toBe(false);
+    expect(await auth.authRequired()).toBe(false);
     expect(await auth.authenticate({}, '/v1/models')).toEqual(anonymousPrincipal);
     expect(await auth.authenticate({ authorization: 'Bearer unused' }, '/v1/models')).toEqual(anonymousPrincipal);
     expect(await auth.authenticate({ authorization: 'Basic dXNlcjpwYXNz' }, '/v1/models')).toEqual(anonymousPrincipal);
@@ -66,7 +66,7 @@ describe('with nothing configured', () => {
 
   it('requires a credential when failClosed (a server reachable from other machines)', async () => {
     const auth = authenticator({}, { failClosed: true });
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({}, '/v1/models'))).kind).toBe('unauthorized');
   });
 });
@@ -74,28 +74,28 @@ describe('with nothing configured', () => {
 describe('virtual keys', () => {
   it('auth becomes required once a key exists, and stays required when every key is revoked', async () => {
     const auth = authenticator();
-    const { record } = store.keys.create({ name: 'first' });
-    expect(auth.authRequired()).toBe(true);
+    const { record } = (await store.keys.create({ name: 'first' }));
+    expect(await auth.authRequired()).toBe(true);
     const error = await failure(auth.authenticate({}, '/v1/chat/completions'));
     expect(error.kind).toBe('unauthorized');
     expect(error.status).toBe(401);
     expect(error.message).toMatch(/Authorization: Bearer <key>/);
-    store.keys.revoke(record.id);
-    expect(auth.authRequired()).toBe(true);
+    (await store.keys.revoke(record.id));
+    expect(await auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({}, '/v1/chat/completions'))).kind).toBe('unauthorized');
   });
 
   it('a revoked key is refused even when no live key is left (it never falls back to anonymous)', async () => {
     const auth = authenticator();
-    const { key, record } = store.keys.create({ name: 'only' });
-    store.keys.revoke(record.id);
-    expect(auth.authRequired()).toBe(true);
+    const { key, record } = (await store.keys.create({ name: 'only' }));
+    (await store.keys.revoke(record.id));
+    expect(await auth.authRequired()).toBe(true);
     expect((await failure(auth.authenticate({ authorization: `Bearer ${key}` }, '/'))).kind).toBe('unauthorized');
     expect((await failure(auth.authenticate({ 'x-api-key': key }, '/'))).kind).toBe('unauthorized');
   });
 
   it('Bearer and x-api-key give the principal of the key, with its user, tags and limits', async () => {
-    const { key, record } = store.keys.create({
+    const { key, record } = (await store.keys.create({
       name: 'team-a',
       user: 'alice',
       tags: ['checkout'],
@@ -105,7 +105,7 @@ describe('virtual keys', () => {
       providers: ['mock'],
       rpm: 30,
       tpm: 9_000,
-    });
+    }));
     const auth = authenticator();
     const expected = {
       kind: 'key',
@@ -122,16 +122,16 @@ describe('virtual keys', () => {
   });
 
   it('a key without limits has empty limits', async () => {
-    const { key } = store.keys.create({ name: 'plain' });
+    const { key } = (await store.keys.create({ name: 'plain' }));
     expect((await authenticator().authenticate({ authorization: `Bearer ${key}` }, '/')).limits).toEqual({});
   });
 
   it('refuses unknown, revoked and expired keys with 401, never repeating the key', async () => {
     const auth = authenticator();
-    const revoked = store.keys.create({ name: 'revoked' });
-    store.keys.revoke(revoked.record.id);
-    const expired = store.keys.create({ name: 'expired' });
-    store.keys.update(expired.record.id, { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const revoked = (await store.keys.create({ name: 'revoked' }));
+    (await store.keys.revoke(revoked.record.id));
+    const expired = (await store.keys.create({ name: 'expired' }));
+    (await store.keys.update(expired.record.id, { expiresAt: new Date(Date.now() - 1000).toISOString() }));
     const unknown = `tg_${'Z'.repeat(40)}`;
     for (const key of [unknown, revoked.key, expired.key]) {
       const error = await failure(auth.authenticate({ authorization: `Bearer ${key}` }, '/v1/models'));
@@ -142,7 +142,7 @@ describe('virtual keys', () => {
   });
 
   it('refuses a credential that is no kind of key, and an Authorization header of another scheme', async () => {
-    store.keys.create({ name: 'exists' });
+    (await store.keys.create({ name: 'exists' }));
     const auth = authenticator();
     const notOurs = await failure(auth.authenticate({ authorization: 'Bearer sk-proj-abcdef123456' }, '/'));
     expect(notOurs.kind).toBe('unauthorized');
@@ -156,7 +156,7 @@ describe('virtual keys', () => {
 describe('the admin key', () => {
   it('turns auth on by itself and gives the admin principal, read from the env named by auth.adminKeyEnv', async () => {
     const auth = authenticator({}, { env: { TOLLGATE_ADMIN_KEY: ADMIN } });
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     expect(await auth.authenticate({ authorization: `Bearer ${ADMIN}` }, '/v1/admin/keys')).toMatchObject({ kind: 'admin', admin: true, keyId: null });
     expect(await auth.authenticate({ 'x-api-key': ADMIN }, '/v1/admin/keys')).toMatchObject({ admin: true });
     // Near misses are just wrong credentials.
@@ -169,8 +169,8 @@ describe('the admin key', () => {
     expect((await failure(renamed.authenticate({ authorization: `Bearer ${ADMIN}` }, '/'))).kind).toBe('unauthorized');
   });
 
-  it('an empty admin env var is no admin key', () => {
-    expect(authenticator({}, { env: { TOLLGATE_ADMIN_KEY: '' } }).authRequired()).toBe(false);
+  it('an empty admin env var is no admin key', async () => {
+    expect(await authenticator({}, { env: { TOLLGATE_ADMIN_KEY: '' } }).authRequired()).toBe(false);
   });
 });
 
@@ -207,7 +207,7 @@ describe('JWTs from a configured issuer', () => {
     const config = { auth: { issuers: [{ issuer: ISSUER, jwksUrl, audience: 'tollgate', tagsClaim: 'team', rpm: 5 }] } };
     const parsed = parseConfig(config, {});
     const auth = authenticator(config, { jwt: createJwtVerifier(parsed.auth.issuers) });
-    expect(auth.authRequired()).toBe(true);
+    expect(await auth.authRequired()).toBe(true);
     const principal = await auth.authenticate({ authorization: `Bearer ${await sign('tollgate')}` }, '/v1/chat/completions');
     expect(principal).toMatchObject({ kind: 'jwt', user: 'user-42', tags: ['search'], admin: false, limits: { rpm: 5 } });
 
@@ -218,7 +218,7 @@ describe('JWTs from a configured issuer', () => {
   });
 
   it('without issuers, a JWT-shaped token is just not a Tollgate key', async () => {
-    store.keys.create({ name: 'k' });
+    (await store.keys.create({ name: 'k' }));
     const error = await failure(authenticator().authenticate({ authorization: `Bearer ${await sign('tollgate')}` }, '/'));
     expect(error.message).toMatch(/not a Tollgate key/);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { isLoopbackHost, UnsafeBindError } from '../../../src/policy/auth/bind.js';
 import { startServer } from '../../../src/server.js';
-import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../support/store.js';
 
 /** A gateway reachable from other machines never starts open. */
 let dataDir: string;
@@ -45,17 +45,17 @@ describe('binding', () => {
   });
 
   it('listens on 0.0.0.0 once a key exists; revoking every key then locks the gateway rather than opening it', async () => {
-    const store = openSqliteStore(dataDir);
-    const { key, record } = store.keys.create({ name: 'bind-test' });
+    const store = await openStore(dataDir);
+    const { key, record } = (await store.keys.create({ name: 'bind-test' }));
     const server = await startServer({ config, dataDir, port: 0, host: '0.0.0.0', env: {}, logLevel: 'silent' });
     try {
       const base = `http://127.0.0.1:${new URL(server.url).port}`;
       expect((await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
-      store.keys.revoke(record.id);
+      (await store.keys.revoke(record.id));
       expect((await fetch(`${base}/v1/models`)).status).toBe(401);
       expect((await fetch(`${base}/health`)).status).toBe(200);
     } finally {
-      store.close();
+      await store.close();
       await server.close();
     }
   });

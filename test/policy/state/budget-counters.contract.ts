@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { GatewayError } from '../../../src/core/errors.js';
-import { Budgets, type BudgetScope, type SpendFilter } from '../../../src/policy/budgets.js';
+import { Budgets, type BudgetScope } from '../../../src/policy/budgets.js';
+import type { SpendFilter } from '../../../src/store/types.js';
 import { StoreOutage } from '../../../src/policy/state/outage.js';
 import type { PolicyState } from '../../../src/policy/state/types.js';
 import type { PolicyEvent } from '../../../src/policy/types.js';

@@ -9,7 +9,7 @@ import type { WebhookConfig } from '../../../src/config/schema.js';
 import type { PolicyEvent } from '../../../src/policy/types.js';
 import { createWebhookSink, WebhookConfigError, type RetrySleep, type WebhookSinkOptions } from '../../../src/policy/webhooks/sink.js';
 import { verifyWebhook } from '../../../src/policy/webhooks/verify.js';
-import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../support/store.js';
 import type { Store } from '../../../src/store/types.js';
 import { type Reply, startReceiver } from './receiver.js';
 
@@ -36,16 +36,16 @@ const recordingSleep: RetrySleep = async (ms, signal) => {
 };
 const cleanups: Array<() => Promise<void> | void> = [];
 
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-webhooks-'));
-  store = openSqliteStore(dataDir);
+  store = await openStore(dataDir);
   logLines = [];
   waits = [];
 });
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  store.close();
+  await store.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -93,7 +93,7 @@ describe('webhook sink', () => {
     const payload = JSON.parse(request!.body) as { type: string; timestamp: string; data: unknown };
     expect(payload).toEqual({ type: 'key.created', timestamp: NOW.toISOString(), data: keyCreated.data });
 
-    expect(store.webhooks.listRecent()).toEqual([
+    expect((await store.webhooks.listRecent())).toEqual([
       {
         id,
         ts: payload.timestamp,
@@ -120,7 +120,7 @@ describe('webhook sink', () => {
     const ids = new Set(server.received.map((request) => request.headers['webhook-id']));
     expect(ids.size).toBe(1);
     for (const request of server.received) expect(verifyWebhook(secret, request.headers, request.body, { now: NOW }).ok).toBe(true);
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'delivered', attempts: 3, lastStatus: 204, lastError: null, eventType: 'budget.threshold' }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'delivered', attempts: 3, lastStatus: 204, lastError: null, eventType: 'budget.threshold' }]);
   });
 
   it('backs off exponentially between attempts, with jitter in the upper half of each step', async () => {
@@ -155,7 +155,7 @@ describe('webhook sink', () => {
     await webhooks.idle();
 
     expect(waits).toEqual([2_000, 5_000, 60_000]);
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'delivered', attempts: 4, lastStatus: 204 }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'delivered', attempts: 4, lastStatus: 204 }]);
   });
 
   it('gives up after the configured attempts and marks the delivery failed', async () => {
@@ -166,9 +166,9 @@ describe('webhook sink', () => {
     await webhooks.idle();
 
     expect(server.received).toHaveLength(3);
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'failed', attempts: 3, lastStatus: 503, lastError: 'HTTP 503', deliveredAt: null }]);
-    expect(store.webhooks.listRecent({ status: 'failed' })).toHaveLength(1);
-    expect(store.webhooks.listRecent({ status: 'delivered' })).toHaveLength(0);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'failed', attempts: 3, lastStatus: 503, lastError: 'HTTP 503', deliveredAt: null }]);
+    expect((await store.webhooks.listRecent({ status: 'failed' }))).toHaveLength(1);
+    expect((await store.webhooks.listRecent({ status: 'delivered' }))).toHaveLength(0);
   });
 
   it('does not retry a 410 Gone, nor follow redirects', async () => {
@@ -184,7 +184,7 @@ describe('webhook sink', () => {
 
     expect(gone.received).toHaveLength(1);
     expect(moved.received.map((request) => request.path)).toEqual(['/old', '/old', '/old', '/old', '/old']);
-    const rows = store.webhooks.listRecent();
+    const rows = (await store.webhooks.listRecent());
     expect(rows.find((row) => row.url === gone.url)).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 410 });
     expect(rows.find((row) => row.url.endsWith('/old'))).toMatchObject({ status: 'failed', attempts: 5, lastStatus: 302, lastError: 'HTTP 302 (redirects are not followed)' });
   });
@@ -202,7 +202,7 @@ describe('webhook sink', () => {
     await webhooks.idle();
 
     expect(server.received.map((request) => request.path).sort()).toEqual(['/all', '/keys']);
-    expect(store.webhooks.listRecent().map((row) => new URL(row.url).pathname).sort()).toEqual(['/all', '/keys']);
+    expect((await store.webhooks.listRecent()).map((row) => new URL(row.url).pathname).sort()).toEqual(['/all', '/keys']);
 
     webhooks.emit(budgetHit);
     await webhooks.idle();
@@ -215,11 +215,11 @@ describe('webhook sink', () => {
 
     // emit only writes the pending row: the delivery has not been tried when it returns.
     webhooks.emit(keyCreated);
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'pending', attempts: 0 }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'pending', attempts: 0 }]);
 
     await webhooks.idle();
     expect(server.received).toHaveLength(2);
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'failed', attempts: 2, lastStatus: null, lastError: 'timed out after 150 ms' }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'failed', attempts: 2, lastStatus: null, lastError: 'timed out after 150 ms' }]);
   });
 
   it('records a connection failure as the error and never throws from emit, even when the store is gone', async () => {
@@ -230,12 +230,12 @@ describe('webhook sink', () => {
 
     webhooks.emit(keyCreated);
     await webhooks.idle();
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'failed', attempts: 2, lastStatus: null, lastError: expect.stringContaining('ECONNREFUSED') }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'failed', attempts: 2, lastStatus: null, lastError: expect.stringContaining('ECONNREFUSED') }]);
 
-    store.close();
+    await store.close();
     expect(() => webhooks.emit(keyCreated)).not.toThrow();
     await webhooks.idle();
-    store = openSqliteStore(dataDir);
+    store = await openStore(dataDir);
     expect(logLines.some((line) => line.includes('webhook delivery row could not be written'))).toBe(true);
   });
 
@@ -247,10 +247,10 @@ describe('webhook sink', () => {
     webhooks.emit(keyCreated);
     webhooks.emit(keyCreated);
 
-    const rows = store.webhooks.listRecent();
-    expect(rows.filter((row) => row.status === 'pending')).toHaveLength(2);
-    expect(rows.filter((row) => row.status === 'failed')).toMatchObject([{ attempts: 0, lastError: 'not sent: delivery queue full (2 pending)' }]);
     await webhooks.idle();
+    const rows = await store.webhooks.listRecent();
+    expect(rows.filter((row) => row.attempts === 1)).toHaveLength(2);
+    expect(rows.filter((row) => row.attempts === 0)).toMatchObject([{ status: 'failed', lastError: 'not sent: delivery queue full (2 pending)' }]);
     expect(server.received).toHaveLength(2);
   });
 
@@ -270,9 +270,9 @@ describe('webhook sink', () => {
     await webhooks.close();
 
     expect(server.received).toHaveLength(1);
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'failed', attempts: 1, lastError: 'HTTP 500; not retried: gateway shut down' }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'failed', attempts: 1, lastError: 'HTTP 500; not retried: gateway shut down' }]);
     webhooks.emit(keyCreated);
-    expect(store.webhooks.listRecent()).toHaveLength(1);
+    expect((await store.webhooks.listRecent())).toHaveLength(1);
   });
 
   it('on close, cuts an attempt still on the wire after the grace period', async () => {
@@ -283,7 +283,7 @@ describe('webhook sink', () => {
     await server.arrived(1);
     await webhooks.close();
 
-    expect(store.webhooks.listRecent()).toMatchObject([{ status: 'failed', attempts: 1, lastError: 'aborted: shutting down' }]);
+    expect((await store.webhooks.listRecent())).toMatchObject([{ status: 'failed', attempts: 1, lastError: 'aborted: shutting down' }]);
   });
 
   it('never writes the secret into delivery rows or logs', async () => {
@@ -297,7 +297,7 @@ describe('webhook sink', () => {
     webhooks.emit(budgetHit);
     await webhooks.idle();
 
-    const rows = JSON.stringify(store.webhooks.listRecent());
+    const rows = JSON.stringify((await store.webhooks.listRecent()));
     const logs = logLines.join('\n');
     expect(rows).toContain('delivered');
     expect(logs).toContain('webhook delivery');

@@ -98,7 +98,7 @@ export function registerGetSpendTool(server: McpServer, gateway: Gateway): void 
         openWorldHint: false,
       },
     },
-    (input, extra: ToolExtra): CallToolResult => {
+    async (input, extra: ToolExtra): Promise<CallToolResult> => {
       for (const name of ['start_date', 'end_date'] as const) {
         const value = input[name];
         if (value !== undefined && !isCalendarDate(value)) {
@@ -120,10 +120,10 @@ export function registerGetSpendTool(server: McpServer, gateway: Gateway): void 
       try {
         // The caller, when /mcp authenticated one; none (everything) on stdio and unauthenticated loopback use.
         const { principal } = toRequestContext(extra);
-        const total = gateway.report(query, principal)[0]!;
+        const total = (await gateway.report(query, principal))[0]!;
         const datePart = input.group_by === 'day' ? (input.date_part ?? 'day') : null;
         const results = input.group_by
-          ? gateway.report({ ...query, groupBy: input.group_by, ...(datePart ? { datePart } : {}) }, principal)
+          ? await gateway.report({ ...query, groupBy: input.group_by, ...(datePart ? { datePart } : {}) }, principal)
           : [];
         return renderSpend({
           start_date: query.startDate ?? null,

@@ -63,7 +63,7 @@ export function registerTranscribeTool(server: McpServer, gateway: Gateway): voi
       }
       try {
         const context = toRequestContext(extra);
-        const audio = input.audio_uri !== undefined ? storedAudio(gateway, input.audio_uri, context.principal) : inlineAudio(input.audio_base64!, input.media_type);
+        const audio = input.audio_uri !== undefined ? await storedAudio(gateway, input.audio_uri, context.principal) : inlineAudio(input.audio_base64!, input.media_type);
         const request: TranscribeRequest = { model: input.model, audio: audio.bytes, mediaType: audio.mediaType };
         if (input.language !== undefined) request.language = input.language.toLowerCase();
         if (input.prompt !== undefined) request.prompt = input.prompt;
@@ -75,9 +75,9 @@ export function registerTranscribeTool(server: McpServer, gateway: Gateway): voi
   );
 }
 
-function storedAudio(gateway: Gateway, reference: string, caller: Principal | undefined): { bytes: Uint8Array; mediaType: string } {
+async function storedAudio(gateway: Gateway, reference: string, caller: Principal | undefined): Promise<{ bytes: Uint8Array; mediaType: string }> {
   const id = storedIdOf(reference);
-  const stored = gateway.getImage(id, caller);
+  const stored = await gateway.getImage(id, caller);
   if (!stored || !/^(audio|video)\//.test(stored.mediaType)) {
     throw new GatewayError('not_found', `No audio ${reference}; call speak again for a fresh link, or pass the file as audio_base64.`, { param: 'audio_uri' });
   }

@@ -1,0 +1,86 @@
+/**
+ * Key lookups on the request path, remembered for a moment. Every request presents a key; asking
+ * the database each time would put a round trip (PostgreSQL) in front of every answer. A lookup
+ * is trusted for `ttlMs`, so a change made elsewhere (the CLI, another instance) is in force
+ * within that time; a change made through this store is in force at once.
+ */
+import { createHash } from 'node:crypto';
+import { GatewayError } from '../core/errors.js';
+import type { KeyRecord, KeyStore } from './types.js';
+
+export const KEY_LOOKUP_TTL_MS = 250;
+/** Past this many remembered lookups (a flood of made-up keys), the oldest half is dropped. */
+const MAX_REMEMBERED = 10_000;
+
+interface Lookup {
+  record: KeyRecord | undefined;
+  at: number;
+}
+
+function isStoreOutage(error: unknown): boolean {
+  return error instanceof GatewayError && error.kind === 'store_unavailable';
+}
+
+export interface CachedKeyStore extends KeyStore {
+  /** Drops every remembered lookup: another instance changed a key (PostgreSQL told us). */
+  forget(): void;
+}
+
+export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: () => number = Date.now): CachedKeyStore {
+  // By digest: the map must not be a list of live keys in the clear.
+  const lookups = new Map<string, Lookup>();
+  let anyKey: { value: boolean; at: number } | undefined;
+  const forget = <T>(result: T): T => {
+    lookups.clear();
+    return result;
+  };
+  return {
+    forget: () => {
+      lookups.clear();
+      if (anyKey && !anyKey.value) anyKey = undefined;
+    },
+    create: async (input) => {
+      const created = await keys.create(input);
+      anyKey = { value: true, at: now() };
+      return forget(created);
+    },
+    list: (options) => keys.list(options),
+    get: (idOrName) => keys.get(idOrName),
+    findByKey: async (key, at = new Date(now())) => {
+      const digest = createHash('sha256').update(key, 'utf8').digest('base64');
+      const remembered = lookups.get(digest);
+      let record: KeyRecord | undefined;
+      if (remembered && now() - remembered.at < ttlMs) {
+        record = remembered.record;
+      } else {
+        try {
+          // Looked up without `at`: expiry is checked below, against the time of each request.
+          record = await keys.findByKey(key, new Date(0));
+          if (lookups.size >= MAX_REMEMBERED) [...lookups.keys()].slice(0, MAX_REMEMBERED / 2).forEach((old) => lookups.delete(old));
+          lookups.set(digest, { record, at: now() });
+        } catch (error) {
+          // The database is out of reach: the last answer stands until it is back.
+          if (!remembered || !isStoreOutage(error)) throw error;
+          record = remembered.record;
+        }
+      }
+      if (record?.expiresAt != null && Date.parse(record.expiresAt) <= at.getTime()) return undefined;
+      return record;
+    },
+    update: async (idOrName, changes) => forget(await keys.update(idOrName, changes)),
+    revoke: async (idOrName) => forget(await keys.revoke(idOrName)),
+    hasActiveKeys: async () => {
+      // Keys are never deleted: once there is one, the answer stays true.
+      if (anyKey && (anyKey.value || now() - anyKey.at < ttlMs)) return anyKey.value;
+      let value: boolean;
+      try {
+        value = await keys.hasActiveKeys();
+      } catch (error) {
+        if (!anyKey || !isStoreOutage(error)) throw error;
+        return anyKey.value;
+      }
+      anyKey = { value, at: now() };
+      return value;
+    },
+  };
+}
