@@ -110,7 +110,7 @@ describe('kept images and audio', () => {
     expect(storedIds()).toEqual([decodeURIComponent(fresh.slice(fresh.lastIndexOf('/') + 1))]);
 
     now = new Date(now.getTime() + 25 * HOUR);
-    expect(gateway.server.app.gateway.sweepMedia()).toBe(1);
+    expect(await gateway.server.app.gateway.sweepMedia()).toBe(1);
     expect(storedIds()).toEqual([]);
   });
 });
