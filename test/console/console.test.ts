@@ -212,7 +212,7 @@ describe.skipIf(!chromiumInstalled)('the console on an open gateway (loopback, n
   let browser: Browser;
 
   beforeAll(async () => {
-    gateway = await startGateway({});
+    gateway = await startGateway({ mockPricing: true });
     browser = await launchChromium();
   });
   afterAll(async () => {

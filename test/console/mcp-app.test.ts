@@ -19,7 +19,7 @@ describe.skipIf(!chromiumInstalled)('the get_spend MCP App in headless Chromium'
   let hostScript: string;
 
   beforeAll(async () => {
-    gateway = await startGateway({});
+    gateway = await startGateway({ mockPricing: true });
     client = new Client({ name: 'tollgate-app-host-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url)));
     const bundle = await build({
