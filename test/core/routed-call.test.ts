@@ -22,10 +22,10 @@ let app: App;
 let dataDir: string;
 let waits: number[];
 
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tollgate-routed-call-'));
   waits = [];
-  app = createApp({
+  app = await createApp({
     config: parseConfig(
       { logLevel: 'silent', routing: { retries: 1, backoffMs: 10, maxBackoffMs: 5_000 }, models: { 'mock/echo': { pricing: { input: 1, output: 2 } } } },
       {},
