@@ -115,7 +115,7 @@ describe('the session map', () => {
     const { client } = await connect();
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(handler.sessionCount).toBe(1);
-    expect((await client.callTool({ name: 'chat', arguments: { prompt: 'still here' } })).structuredContent).toMatchObject({
+    expect((await client.callTool({ name: 'chat', arguments: { model: 'mock/echo', prompt: 'still here' } })).structuredContent).toMatchObject({
       text: 'Echo: still here',
     });
   });
