@@ -6,6 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventuallyAsync } from '../support/gateway.js';
 import { openStore } from '../support/store.js';
 import { cleanEnv, cliCommand, repoRoot, runCli } from '../support/cli.js';
 import { startGateway } from '../support/gateway.js';
@@ -127,15 +128,20 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
       expect((await client.callTool({ name: 'chat', arguments: { prompt: 'within budget' } })).isError).toBeFalsy();
 
       (await store.keys.update('agent-to-limit', { budgetUsd: 0.00001 }));
-      const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'over the new budget' } });
-      expect(refused.isError).toBe(true);
-      // Spent already past the new limit, or not by enough left for this call: either says so.
-      expect(text(refused)).toMatch(/budget exhausted for key "agent-to-limit": \$[\d.]+ spent of \$0\.00001 \(per day|budget too small for this request \(key "agent-to-limit"\).*of \$0\.00001 per day/);
+      // The server trusts a key lookup for a quarter of a second: the change is in force after that.
+      await eventuallyAsync(async () => {
+        const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'over the new budget' } });
+        expect(refused.isError).toBe(true);
+        // Spent already past the new limit, or not by enough left for this call: either says so.
+        expect(text(refused)).toMatch(/budget exhausted for key "agent-to-limit": \$[\d.]+ spent of \$0\.00001 \(per day|budget too small for this request \(key "agent-to-limit"\).*of \$0\.00001 per day/);
+      });
 
       (await store.keys.update('agent-to-limit', { budgetUsd: null, models: ['mock/embed'] }));
-      const forbidden = await client.callTool({ name: 'chat', arguments: { prompt: 'a model no longer allowed' } });
-      expect(forbidden.isError).toBe(true);
-      expect(text(forbidden)).toMatch(/this key may not use mock\/echo; it may use mock\/embed/);
+      await eventuallyAsync(async () => {
+        const forbidden = await client.callTool({ name: 'chat', arguments: { prompt: 'a model no longer allowed' } });
+        expect(forbidden.isError).toBe(true);
+        expect(text(forbidden)).toMatch(/this key may not use mock\/echo; it may use mock\/embed/);
+      });
       expect((await client.callTool({ name: 'embed', arguments: { texts: ['allowed'] } })).isError).toBeFalsy();
     } finally {
       await client.close();
