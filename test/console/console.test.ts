@@ -68,15 +68,15 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
       .create({ model: 'up/primary', messages: [{ role: 'user', content: 'show me in the console' }], ...fallbackTo(['claude/claude-sonnet-4-5']) })
       .withResponse();
     fallbackId = response.headers.get('x-request-id')!;
-    const stored = await eventually(() => gateway.requests().find((row) => row.id === fallbackId)!);
-    expect(stored.cost_nanos).toBeGreaterThan(0);
+    const stored = await eventually(async () => (await gateway.ledger.requests()).find((row) => row.id === fallbackId)!);
+    expect(stored.costNanos).toBeGreaterThan(0);
 
     const { page } = browser;
     await page.goto(`${gateway.url}/console#/requests`);
     const row = page.locator(`tr[data-request-id="${fallbackId}"]`);
     await row.waitFor();
     await expect(row.locator('td.model').textContent()).resolves.toBe('claude/claude-sonnet-4-5');
-    await expect(row.locator('td.cost').textContent()).resolves.toBe(usdText(stored.cost_nanos!));
+    await expect(row.locator('td.cost').textContent()).resolves.toBe(usdText(stored.costNanos!));
 
     await row.click();
     const detail = page.getByTestId('request-detail');
@@ -85,7 +85,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await expect(attempts.count()).resolves.toBe(2);
     await expect(attempts.nth(0).textContent()).resolves.toMatch(/up\/primary.*upstream_overloaded.*HTTP 503/);
     await expect(attempts.nth(1).textContent()).resolves.toMatch(/fallback.*claude\/claude-sonnet-4-5.*ok/);
-    await expect(detail.getByTestId('detail-cost').textContent()).resolves.toBe(usdText(stored.cost_nanos!));
+    await expect(detail.getByTestId('detail-cost').textContent()).resolves.toBe(usdText(stored.costNanos!));
     await browser.screenshot('requests');
 
     // Search: a model nothing used finds nothing; the served model finds the request.
@@ -116,7 +116,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     });
     expect(barPixels).toBeGreaterThan(50);
 
-    const total = gateway.requests().reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0);
+    const total = (await gateway.ledger.requests()).reduce((sum, row) => sum + (row.costNanos ?? 0), 0);
     await expect(page.getByTestId('spend-total').textContent()).resolves.toBe(usdText(total));
     await expect(page.getByTestId('spend-by-model').textContent()).resolves.toContain('claude/claude-sonnet-4-5');
     await browser.screenshot('spend');
@@ -145,7 +145,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     // The budget's use, as a bar, with what was spent by the request above and its reset time.
     const meter = row.getByRole('meter');
     await meter.waitFor();
-    const spent = gateway.requests().at(-1)!.cost_nanos! / 1e9;
+    const spent = (await gateway.ledger.requests()).at(-1)!.costNanos! / 1e9;
     await expect(meter.getAttribute('aria-valuenow').then(Number)).resolves.toBeCloseTo(spent, 12);
     await expect(meter.getAttribute('aria-valuemax')).resolves.toBe('2');
     await expect(row.textContent()).resolves.toMatch(/resets \d{4}-\d\d-\d\d 00:00:00/);

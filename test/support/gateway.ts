@@ -8,6 +8,7 @@ import type { Sleep } from '../../src/core/router.js';
 import type { Logger } from '../../src/logger.js';
 import type { PolicyState } from '../../src/policy/state/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import type { AttemptRow, RefusalCount, ReportReader, RequestRow } from '../../src/store/types.js';
 
 export interface LedgerRequest {
   id: string;
@@ -63,7 +64,46 @@ export interface TestGateway {
   attempts(requestId?: string): LedgerAttempt[];
   /** The refusal counters (per minute, key, user and kind). */
   refusals(): LedgerRefusal[];
+  /** The ledger as the gateway's own store reads it (`/v1/requests`, the console), whichever backend it has. */
+  ledger: LedgerView;
   close(): Promise<void>;
+}
+
+/** Ledger rows, read through the store's report reader: every row recorded before the call. */
+export interface LedgerView {
+  /** Every request, oldest first. */
+  requests(): Promise<RequestRow[]>;
+  /** The attempts of one request by `seq`; with no id, every request's, oldest request first. */
+  attempts(requestId?: string): Promise<AttemptRow[]>;
+  /** The refusal counters, oldest minute first. */
+  refusals(): Promise<RefusalCount[]>;
+}
+
+const PAGE = 500;
+
+/** Reads the whole ledger through `reports` as an admin would page `/v1/requests`. */
+export function ledgerView(reports: ReportReader): LedgerView {
+  const everything = { kind: 'all' } as const;
+  const requests = async (): Promise<RequestRow[]> => {
+    const newestFirst: RequestRow[] = [];
+    for (;;) {
+      const before = newestFirst.at(-1)?.id;
+      const page = await reports.listRequests({ limit: PAGE, ...(before ? { before } : {}) }, everything);
+      newestFirst.push(...page.requests);
+      if (!page.hasMore) return newestFirst.reverse();
+    }
+  };
+  const attemptsOf = async (id: string): Promise<AttemptRow[]> => (await reports.getRequest(id, everything))?.attempts ?? [];
+  return {
+    requests,
+    attempts: async (requestId) => {
+      if (requestId) return attemptsOf(requestId);
+      const all: AttemptRow[] = [];
+      for (const request of await requests()) all.push(...(await attemptsOf(request.id)));
+      return all;
+    },
+    refusals: () => reports.listRefusals(),
+  };
 }
 
 export interface StartGatewayOptions {
@@ -112,6 +152,7 @@ export async function startGateway(config: ConfigInput, options: StartGatewayOpt
         ? read<LedgerAttempt>('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq', requestId)
         : read<LedgerAttempt>('SELECT * FROM attempts ORDER BY ts, rowid'),
     refusals: () => read<LedgerRefusal>('SELECT * FROM refusals ORDER BY minute, key_id, user, kind'),
+    ledger: ledgerView(server.app.store.reports),
     close: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -131,28 +172,15 @@ export function manualClock(start = Date.now()): { now: () => Date; advance(ms: 
   return { now: () => new Date(at), advance: (ms) => void (at += ms) };
 }
 
-/** Waits until `check` passes (ledger rows of streams are written when the stream ends). */
-export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-/** Like `eventually`, for a check that must await (a request). */
-export async function eventuallyAsync<T>(check: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
+/** Waits until `check` passes (ledger rows of streams are written when the stream ends); `check` may await. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 }

@@ -78,9 +78,9 @@ describe('access log and metrics', () => {
           errorKind: null,
           stream,
           attempts: [{ model: 'calm/gpt-4o-mini', status: 'ok' }],
-          tokens: { input: ledger.input_tokens, output: ledger.output_tokens },
+          tokens: { input: ledger.usage.input, output: ledger.usage.output },
         });
-        expect(line.costUsd).toBeCloseTo(ledger.cost_nanos! / 1e9, 12);
+        expect(line.costUsd).toBeCloseTo(ledger.costNanos! / 1e9, 12);
         expect(typeof line.latencyMs).toBe('number');
         if (stream) expect(typeof line.ttftMs).toBe('number');
         const after = await scrape(rig.gateway.url);
@@ -93,7 +93,7 @@ describe('access log and metrics', () => {
         expect(sample(after, 'tollgate_request_duration_seconds_count') - sample(before, 'tollgate_request_duration_seconds_count')).toBe(1);
         expect(
           sample(after, 'tollgate_tokens_total', { model: 'calm/gpt-4o-mini', type: 'output' }) - sample(before, 'tollgate_tokens_total', { model: 'calm/gpt-4o-mini', type: 'output' }),
-        ).toBe(ledger.output_tokens);
+        ).toBe(ledger.usage.output);
         expect(sample(after, 'tollgate_requests_in_flight')).toBe(0);
       });
     }
@@ -133,7 +133,7 @@ describe('access log and metrics', () => {
     expect(response.status).toBe(404);
     const text = await scrape(rig.gateway.url);
     expect(text).not.toContain('up-name-1234');
-    expect(sample(text, 'tollgate_requests_total', { model: 'other', status: 'error', error_kind: 'model_not_found' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'tollgate_requests_total', { model: 'other', status: 'error', errorKind: 'model_not_found' })).toBeGreaterThanOrEqual(1);
   });
 });
 
