@@ -17,6 +17,7 @@ import { blobStoreContract } from './contract/blob-store.js';
 import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
+import { rollupReadsContract } from './contract/rollup-reads.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
@@ -61,6 +62,7 @@ if (postgresAvailable) {
   ledgerWriterContract(postgres);
   spendReaderContract(postgres);
   reportReaderContract(postgres);
+  rollupReadsContract(postgres);
   keyStoreContract(postgres);
   blobStoreContract(postgres);
   webhookDeliveryStoreContract(postgres);
