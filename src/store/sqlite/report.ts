@@ -8,6 +8,7 @@
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
 import { addDays } from '../../core/utc-date.js';
 import { toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
+import { partialHour } from '../spend-hours.js';
 import type { SpendFilter } from '../types.js';
 
 /**
@@ -180,8 +181,6 @@ export async function sqliteReport(read: ReadSql, query: ReportQuery, scope: Rep
   return refused ? withRefusals(rows, refused, grouping) : rows;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
  * Known costs since a time: whole hours from the rollups, and the rows of the hour `since` falls
  * inside (budget periods start on the hour, so usually none) from the ledger itself.
@@ -211,14 +210,4 @@ export async function sqliteCostSince(read: ReadSql, filter: SpendFilter): Promi
   }
   const totals = await Promise.all(sums);
   return totals.reduce((sum, [row]) => sum + row!.total, 0);
-}
-
-/** The first whole hour at or after `since` (`YYYY-MM-DDTHH`), and where the rows before it end when `since` is inside an hour. */
-export function partialHour(since: string): { fromHour: string; until?: string } {
-  const at = Date.parse(since);
-  if (Number.isNaN(at)) throw new Error(`not a time: "${since}"`);
-  const hourStart = Math.floor(at / HOUR_MS) * HOUR_MS;
-  if (at === hourStart) return { fromHour: new Date(hourStart).toISOString().slice(0, 13) };
-  const next = new Date(hourStart + HOUR_MS).toISOString();
-  return { fromHour: next.slice(0, 13), until: next };
 }

@@ -167,6 +167,9 @@ const migrations: string[] = [
   ROLLUPS,
 ];
 
+/** The schema version that added the rollups (tests take a ledger back to the one before). */
+export const ROLLUPS_VERSION = migrations.indexOf(ROLLUPS) + 1;
+
 /**
  * Brings the schema to the newest version. Several processes may open a new data folder at once
  * (a server, `tollgate mcp`, the CLI): the write lock is taken before the version is read, so one
