@@ -17,6 +17,7 @@ import { blobStoreContract } from './contract/blob-store.js';
 import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
+import { responseStoreContract } from './contract/response-store.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
@@ -63,6 +64,7 @@ if (postgresAvailable) {
   reportReaderContract(postgres);
   keyStoreContract(postgres);
   blobStoreContract(postgres);
+  responseStoreContract(postgres);
   webhookDeliveryStoreContract(postgres);
 } else {
   describe('store contracts: postgres', () => {

@@ -12,6 +12,7 @@ import { blobStoreContract } from './contract/blob-store.js';
 import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
+import { responseStoreContract } from './contract/response-store.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 
@@ -40,6 +41,7 @@ spendReaderContract(sqlite);
 reportReaderContract(sqlite);
 keyStoreContract(sqlite);
 blobStoreContract(sqlite);
+responseStoreContract(sqlite);
 webhookDeliveryStoreContract(sqlite);
 
 describe('SQLite files', () => {

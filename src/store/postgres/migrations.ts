@@ -131,6 +131,16 @@ const migrations: string[] = [
    ALTER TABLE keys ADD COLUMN allow_byok boolean NOT NULL DEFAULT true;`,
   // Requests answered from the response cache.
   `ALTER TABLE requests ADD COLUMN cache_hit boolean NOT NULL DEFAULT false;`,
+  // Responses API responses kept for `previous_response_id`, per caller, swept by age. The JSON
+  // is text, not jsonb, so it reads back byte for byte as written.
+  `CREATE TABLE responses (
+     id text COLLATE "C" PRIMARY KEY,
+     owner text COLLATE "C" NOT NULL,
+     created_at text COLLATE "C" NOT NULL,
+     response text NOT NULL,
+     input_items text NOT NULL
+   );
+   CREATE INDEX responses_created_at ON responses (created_at);`,
 ];
 
 /** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */

@@ -113,6 +113,15 @@ const migrations: string[] = [
    ALTER TABLE keys ADD COLUMN allow_byok INTEGER NOT NULL DEFAULT 1;`,
   // Requests answered from the response cache.
   `ALTER TABLE requests ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;`,
+  // Responses API responses kept for `previous_response_id`, per caller, swept by age.
+  `CREATE TABLE responses (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     response TEXT NOT NULL,
+     input_items TEXT NOT NULL
+   );
+   CREATE INDEX responses_created_at ON responses (created_at);`,
 ];
 
 /**

@@ -21,6 +21,7 @@ import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
 import { sqliteReport } from './report.js';
 import { sqliteRequestLog } from './requests.js';
+import { sqliteResponses } from './responses.js';
 import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
 
 const MIN_COMMIT_INTERVAL_MS = 2;
@@ -84,6 +85,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     reports: ledger.reports,
     keys: sqliteKeyStore(db),
     blobs: sqliteBlobs(db, () => afterWrite(true)),
+    responses: sqliteResponses(db, () => afterWrite(true)),
     webhooks: sqliteWebhookDeliveries(db),
     // Rows are written where they are read: there is no spool.
     health: () => ({ ledger: 'ok', spooled: 0 }),
