@@ -72,7 +72,7 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     rig.upstream.script('primary', [{ kind: 'malformed', afterEvents: 0, text: LONG }, { kind: 'malformed', afterEvents: 2, text: LONG }]);
     const early = await ask();
     expect(early.outcome).toMatchObject({ ok: true, text: `Echo: ${PROMPT}`, servedModel: FALLBACK, attempts: 2 });
-    expect((await (await early.attempts())).map((attempt) => [attempt.model, attempt.status])).toEqual([
+    expect((await early.attempts()).map((attempt) => [attempt.model, attempt.status])).toEqual([
       [model, 'error'],
       [FALLBACK, 'ok'],
     ]);

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Sleep } from '../../src/core/router.js';
@@ -10,60 +9,10 @@ import type { PolicyState } from '../../src/policy/state/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { AttemptRow, RefusalCount, ReportReader, RequestRow } from '../../src/store/types.js';
 
-export interface LedgerRequest {
-  id: string;
-  face: string;
-  operation: string;
-  stream: number;
-  requested_model: string;
-  served_model: string | null;
-  provider: string | null;
-  status: string;
-  error_kind: string | null;
-  attempts: number;
-  user: string | null;
-  tags: string | null;
-  input_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  cost_nanos: number | null;
-  ttft_ms: number | null;
-}
-
-export interface LedgerAttempt {
-  request_id: string;
-  seq: number;
-  model: string;
-  provider: string;
-  status: string;
-  error_kind: string | null;
-  upstream_status: number | null;
-  error_message: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cost_nanos: number | null;
-}
-
-export interface LedgerRefusal {
-  minute: string;
-  key_id: string;
-  key_name: string | null;
-  user: string;
-  kind: string;
-  count: number;
-}
-
 export interface TestGateway {
   url: string;
   server: RunningServer;
   dataDir: string;
-  /** Reads the ledger from the SQLite file, as a user with sqlite3 would. */
-  requests(): LedgerRequest[];
-  attempts(requestId?: string): LedgerAttempt[];
-  /** The refusal counters (per minute, key, user and kind). */
-  refusals(): LedgerRefusal[];
   /** The ledger as the gateway's own store reads it (`/v1/requests`, the console), whichever backend it has. */
   ledger: LedgerView;
   close(): Promise<void>;
@@ -134,24 +83,10 @@ export async function startGateway(config: ConfigInput, options: StartGatewayOpt
     ...(options.state ? { state: options.state } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const read = <T>(sql: string, ...params: unknown[]): T[] => {
-    const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
-  };
   return {
     url: server.url,
     server,
     dataDir,
-    requests: () => read<LedgerRequest>('SELECT * FROM requests ORDER BY ts, rowid'),
-    attempts: (requestId) =>
-      requestId
-        ? read<LedgerAttempt>('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq', requestId)
-        : read<LedgerAttempt>('SELECT * FROM attempts ORDER BY ts, rowid'),
-    refusals: () => read<LedgerRefusal>('SELECT * FROM refusals ORDER BY minute, key_id, user, kind'),
     ledger: ledgerView(server.app.store.reports),
     close: async () => {
       await server.close();

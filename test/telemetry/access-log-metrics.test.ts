@@ -133,7 +133,7 @@ describe('access log and metrics', () => {
     expect(response.status).toBe(404);
     const text = await scrape(rig.gateway.url);
     expect(text).not.toContain('up-name-1234');
-    expect(sample(text, 'tollgate_requests_total', { model: 'other', status: 'error', errorKind: 'model_not_found' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'tollgate_requests_total', { model: 'other', status: 'error', error_kind: 'model_not_found' })).toBeGreaterThanOrEqual(1);
   });
 });
 
