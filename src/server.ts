@@ -127,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     maxBodyBytes: config.server.maxBodyBytes,
     maxSessions: config.server.mcp.maxSessions,
     maxSessionsPerKey: config.server.mcp.maxSessionsPerKey,
+    ...(config.store.redis ? { redis: { url: config.store.redis, keyPrefix: config.store.redisKeyPrefix } } : {}),
   });
   const guard = createRequestGuard({ bindHost: host, allowedHosts: config.server.allowedHosts, allowedOrigins: config.server.allowedOrigins });
 
