@@ -345,6 +345,11 @@ export const ConfigSchema = z
         /** Env var holding the admin key (admin API, every scope in reports). */
         adminKeyEnv: z.string().default('TOLLGATE_ADMIN_KEY'),
         issuers: z.array(IssuerConfig).default([]),
+        /**
+         * The URL MCP clients reach `/mcp` at (`https://gateway.example.com/mcp`): with issuers, the
+         * audience tokens on `/mcp` must name. Default: the URL the client used (its Host header).
+         */
+        mcpResource: z.url().optional(),
       })
       .strict()
       .prefault({}),
