@@ -1,7 +1,8 @@
 // `npm run bench`: throughput direct to a loopback upstream, through Tollgate and through
 // Portkey's open-source gateway, in one run; added latency one request at a time; MCP
 // tools/call round trips over stdio and Streamable HTTP; Tollgate's memory with 1,000 open
-// streams. Prints one table with the targets and writes bench/results/latest.json.
+// streams; what the access log, metrics and traces cost. Prints one table with the targets and
+// writes bench/results/latest.json.
 //
 //   npm run bench -- [--quick] [--connections 50,200] [--no-peers] [--only LIST] [--profile] …
 //
@@ -52,12 +53,13 @@ import {
 } from './lib/report.js';
 import { runSequential, type SeqResult, type SeqTarget } from './lib/sequential.js';
 import { benchSharedStore, renderSharedStore, type SharedStoreResult } from './lib/shared-store.js';
+import { benchTelemetry, renderTelemetry, type TelemetryResult } from './lib/telemetry.js';
 import { benchStrategySelection } from './strategy-selection.js';
 import { median } from './lib/stats.js';
 import { openStreams } from './lib/streams.js';
 import { CONTENT_DELTAS, dripModel, FULL_CONTENT, SLOW_MODEL, SLOW_PAUSE_MS, UPSTREAM_API_KEY } from './upstream.js';
 
-const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store'] as const;
+const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store', 'telemetry'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -430,6 +432,7 @@ async function main(): Promise<number> {
     (run.has('mcp') ? 60 + (2 * MCP_LIMIT_MS) / 1000 : 0) +
     (run.has('streams') ? streamLimitMs / 1000 + 10 : 0) +
     (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
+    (run.has('telemetry') ? 5 * (Math.max(2, opts.runs) * (opts.durationS + 35) + 37) + 120 : 0) +
     60;
   const watchdog = setTimeout(() => {
     log(`bench: still running after ${Math.round(budgetS)} s; stopping`);
@@ -864,6 +867,29 @@ async function main(): Promise<number> {
       if (sharedStore.status !== 'ran') flags.push(`shared store: ${sharedStore.status}${sharedStore.note ? ` (${sharedStore.note})` : ''}`);
     }
 
+    // ---- Telemetry --------------------------------------------------------------------------
+    let telemetry: TelemetryResult | null = null;
+    if (run.has('telemetry') && !opts.directOnly) {
+      phase('telemetry');
+      // Two runs at least: the sides alternate their order from one run to the next.
+      telemetry = await benchTelemetry({
+        root,
+        nodeArgs: cli.nodeArgs,
+        tmp,
+        upOrigin,
+        upstreamApiKey: UPSTREAM_API_KEY,
+        floorScript: fileURLToPath(new URL('./floor-proxy.ts', import.meta.url)),
+        chatBody: (model) => chatBody(model, false),
+        check: isCompletion,
+        connections: opts.connections[0] ?? 50,
+        durationS: opts.durationS,
+        runs: Math.max(2, opts.runs),
+        freePort,
+        log,
+      });
+      if (telemetry.status !== 'ran') flags.push(`telemetry: ${telemetry.status}${telemetry.note ? ` (${telemetry.note})` : ''}`);
+    }
+
     const upStats = await upstreamStats(upOrigin);
     if (upStats.rejected > 0) flags.push(`the upstream rejected ${upStats.rejected} requests (wrong key or body)`);
     const loadAtEnd = os.loadavg()[0];
@@ -946,9 +972,9 @@ async function main(): Promise<number> {
     const outDir = path.join(root, 'bench', 'results');
     await mkdir(outDir, { recursive: true });
     const outFile = path.join(outDir, 'latest.json');
-    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore }, null, 2)}\n`);
+    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore, telemetry }, null, 2)}\n`);
 
-    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
+    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}${telemetry ? renderTelemetry(telemetry) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
     if (opts.profile) {
       // The profile is written when Tollgate exits cleanly, so stop it gently and wait.
       await stopAll(8000);

@@ -16,10 +16,15 @@ import { reportRoutes } from './faces/report/routes.js';
 import { applyReportingHeaders } from './http/reporting-headers.js';
 import { readCacheHeaders } from './http/cache-headers.js';
 import { bodyAbandoned } from './http/body.js';
-import { InFlightRequests, type DrainSummary } from './http/drain.js';
+import { InFlightRequests, refuseWhileDraining, type DrainSummary } from './http/drain.js';
 import { sendJson, sendText } from './http/respond.js';
-import { IdempotencyCache } from './http/idempotency.js';
-import { createRequestGuard, defaultBodyKind } from './http/request-guard.js';
+import { IdempotencyCache, replayIdempotent } from './http/idempotency.js';
+import { createRequestGuard, defaultBodyKind, guardBrowsers } from './http/request-guard.js';
+import { compose, type Endpoint, type Exchange } from './http/chain.js';
+import { authenticateCaller } from './http/authenticate.js';
+import { holdUntilDurable } from './http/durability.js';
+import { logFailures, renderFailures } from './http/failures.js';
+import { ObservedResponse } from './http/observed-response.js';
 import type { Sleep } from './core/router.js';
 import type { PolicyState } from './policy/state/types.js';
 import { routeTable, type Route } from './http/route.js';
@@ -27,11 +32,9 @@ import { createLogger, type Logger } from './logger.js';
 import { clusterMetricsText } from './telemetry/cluster-metrics.js';
 import { MetricsAccess } from './telemetry/metrics-access.js';
 import { startTracing } from './telemetry/tracing.js';
-import type { LedgerWriter } from './store/types.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
-import { principalContext } from './policy/auth/principal-context.js';
-import type { Principal } from './policy/types.js';
+import { mcpProtectedResource, PROTECTED_RESOURCE_METADATA_PATHS } from './policy/auth/protected-resource.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -73,21 +76,6 @@ export interface RunningServer {
 }
 
 /** The HTTP server: OpenAI-compatible API, /mcp (Streamable HTTP), /llms.txt and /health. */
-/**
- * Holds the end of every response until the ledger rows recorded so far are committed, so an
- * answer the client saw complete is never missing from the ledger after a crash. Rows are
- * committed in batches once per event-loop turn, so this waits at most one turn.
- */
-function finishAfterLedger(res: ServerResponse, ledger: LedgerWriter): void {
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  (res as { end: unknown }).end = (...args: unknown[]) => {
-    const durable = ledger.whenDurable();
-    if (!durable) return end(...args);
-    void durable.then(() => end(...args));
-    return res;
-  };
-}
-
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logLevel ?? options.config.logLevel);
   // Requests in flight: while there are several, ledger commits are batched across a few ms.
@@ -112,9 +100,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   // jose is loaded only when issuers are configured: most gateways never verify a JWT.
   const jwt = config.auth.issuers.length ? (await import('./policy/auth/jwt.js')).createJwtVerifier(config.auth.issuers) : undefined;
+  const mcpResource = mcpProtectedResource(config);
   const auth = createAuthenticator({
     ...authOptions,
     ...(jwt ? { jwt } : {}),
+    ...(mcpResource ? { mcpResource } : {}),
     failClosed: !isLoopbackHost(host),
   });
   // Loaded only when the OTEL_* variables ask for traces.
@@ -137,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     maxBodyBytes: config.server.maxBodyBytes,
     maxSessions: config.server.mcp.maxSessions,
     maxSessionsPerKey: config.server.mcp.maxSessionsPerKey,
+    ...(config.store.redis ? { redis: { url: config.store.redis, keyPrefix: config.store.redisKeyPrefix } } : {}),
   });
   const guard = createRequestGuard({ bindHost: host, allowedHosts: config.server.allowedHosts, allowedOrigins: config.server.allowedOrigins });
 
@@ -153,12 +144,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const requestTimeout = config.server.requestTimeoutMs;
   const inFlightRequests = new InFlightRequests();
   let draining = false;
-  const server = createServer(
+  const handleThroughChain = compose([
+    renderFailures,
+    logFailures(logger),
+    guardBrowsers(guard),
+    refuseWhileDraining(() => draining),
+    authenticateCaller(auth),
+    replayIdempotent(idempotency),
+    holdUntilDurable(app.store.ledger),
+  ]);
+  const server = createServer<typeof IncomingMessage, typeof ObservedResponse>(
     {
       requestTimeout,
       headersTimeout: Math.min(30_000, requestTimeout),
       connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
       keepAliveTimeout: 65_000,
+      ServerResponse: ObservedResponse,
     },
     (req, res) => {
       inFlight += 1;
@@ -178,7 +179,68 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const endpoints = {
+    health: publicEndpoint(async ({ res }) => sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version, store: app.store.health() }), {
+      whileDraining: true,
+    }),
+    llmsTxt: publicEndpoint(async ({ res }) => sendText(res, 200, llmsTxt)),
+    metrics: publicEndpoint(async ({ req, res, url }) => {
+      await metricsAccess.check(req.headers, url);
+      sendText(res, 200, await clusterMetricsText(app.metrics!), app.metrics!.contentType);
+    }),
+    protectedResource: publicEndpoint(async ({ req, res }) => sendJson(res, 200, mcpResource!.metadata(req.headers))),
+    // The console's pages hold no data, so they load without a credential; its API calls carry one.
+    console: publicEndpoint(async ({ req, res, path }) => consolePages.handle(req, res, path)),
+    mcp: (method: string): Endpoint => ({
+      access: 'caller',
+      body: defaultBodyKind(method),
+      durable: true,
+      handle: async ({ req, res, principal }) => {
+        attachPrincipal(req, principal!);
+        await mcp.handle(req, res);
+      },
+      renderError: ({ req, res }, error) => renderMcpFailure(res, error, mcpResource?.challenge(req.headers)),
+    }),
+  };
+
+  /** What a request reached; a path no endpoint has is refused only once its caller is known. */
+  function endpointOf(method: string, path: string, route: Route | undefined): Endpoint {
+    if (path === '/health' && method === 'GET') return endpoints.health;
+    if (path === '/llms.txt' && method === 'GET') return endpoints.llmsTxt;
+    if (mcpResource && method === 'GET' && PROTECTED_RESOURCE_METADATA_PATHS.includes(path)) return endpoints.protectedResource;
+    if (path === '/metrics' && method === 'GET' && app.metrics) return endpoints.metrics;
+    if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return endpoints.console;
+    if (path === '/mcp') return endpoints.mcp(method);
+    const body = route && (route.body ?? defaultBodyKind(method));
+    const renderError = ({ res, context }: Exchange, error: unknown) => (route?.renderError ?? renderOpenAIFailure)(res, error, context);
+    // Routes decode their path segments; a malformed escape (`%E0`) is the client's error, not a 500.
+    if (!isWellFormedPath(path)) return refusal(new GatewayError('invalid_request', 'the request path is not valid percent-encoded UTF-8'), 'public', body, renderError);
+    if (!route) {
+      const unknown = routes.hasPath(path)
+        ? new GatewayError('invalid_request', `${method} is not supported on ${path}`)
+        : new GatewayError('not_found', `no route ${method} ${path}; see /llms.txt for the endpoints`);
+      return refusal(unknown, 'caller', body, renderError);
+    }
+    return {
+      access: 'caller',
+      body,
+      idempotent: true,
+      durable: true,
+      handle: async ({ req, res, context }) => {
+        applyReportingHeaders(context, req.headers);
+        const cache = readCacheHeaders(req.headers);
+        if (cache) context.cache = cache;
+        const abort = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) abort.abort();
+        });
+        await route.handle(req, res, { ...context, signal: abort.signal });
+      },
+      renderError,
+    };
+  }
+
+  async function dispatch(req: IncomingMessage, res: ObservedResponse): Promise<void> {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
@@ -187,7 +249,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const context: RequestContext = { face: 'openai', requestId: typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : newRequestId() };
     const traceparent = req.headers.traceparent;
     if (typeof traceparent === 'string' && traceparent.length <= 128) context.traceparent = traceparent;
-    let route: Route | undefined;
     // A body abandoned part-way (a 413 once the limit is passed) leaves its unread rest in front
     // of the next request on the connection, which would then never be read (a hang, then a
     // 408): close the connection after the answer. (A body never read at all, Node discards.)
@@ -195,71 +256,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     res.once('finish', () => {
       if (bodyAbandoned(req) && !req.complete && !socket.destroyed) socket.end();
     });
-    try {
-      // A preflight is answered in the shape of the route it asks for.
-      const preflightOf = req.headers['access-control-request-method'];
-      route = routes.find(method === 'OPTIONS' && typeof preflightOf === 'string' ? preflightOf : method, path);
-      if (route?.face) context.face = route.face;
-      const body = path === '/mcp' ? defaultBodyKind(method) : route && (route.body ?? defaultBodyKind(method));
-      if (guard.admit(req, res, body)) return;
-    } catch (error) {
-      return path === '/mcp' ? renderMcpFailure(res, error) : (route?.renderError ?? renderOpenAIFailure)(res, error, context);
-    }
-    try {
-      if (path === '/health' && method === 'GET') return sendJson(res, draining ? 503 : 200, { status: draining ? 'draining' : 'ok', service: 'tollgate', version, store: app.store.health() });
-      if (draining) {
-        const refusal = new GatewayError('shutting_down', 'the gateway is shutting down: it finishes the requests it has and takes no new ones; send this again shortly');
-        if (path === '/mcp') return renderMcpFailure(res, refusal);
-        throw refusal;
-      }
-      if (path === '/llms.txt' && method === 'GET') return sendText(res, 200, llmsTxt);
-      if (path === '/metrics' && method === 'GET' && app.metrics) {
-        await metricsAccess.check(req.headers, url);
-        return sendText(res, 200, await clusterMetricsText(app.metrics), app.metrics.contentType);
-      }
-      // The console's pages hold no data, so they load without a credential; its API calls carry one.
-      if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return consolePages.handle(req, res, path);
-      if (path === '/mcp') {
-        let principal: Principal;
-        try {
-          principal = await auth.authenticate(req.headers, url);
-        } catch (error) {
-          return renderMcpFailure(res, error);
-        }
-        attachPrincipal(req, principal);
-        return await mcp.handle(req, res);
-      }
-      // Routes decode their path segments; a malformed escape (`%E0`) is the client's error, not a 500.
-      if (!isWellFormedPath(path)) throw new GatewayError('invalid_request', 'the request path is not valid percent-encoded UTF-8');
-      Object.assign(context, principalContext(await auth.authenticate(req.headers, url)));
-      applyReportingHeaders(context, req.headers);
-      const cache = readCacheHeaders(req.headers);
-      if (cache) context.cache = cache;
-      if (!route) {
-        throw routes.hasPath(path)
-          ? new GatewayError('invalid_request', `${method} is not supported on ${path}`)
-          : new GatewayError('not_found', `no route ${method} ${path}; see /llms.txt for the endpoints`);
-      }
-      const replayKey = method === 'POST' ? IdempotencyCache.keyOf(req.headers['idempotency-key'], context.keyId ?? 'anonymous', path) : null;
-      if (replayKey) {
-        if (await idempotency.replay(replayKey, res)) return;
-        idempotency.record(replayKey, res);
-      }
-      finishAfterLedger(res, app.store.ledger);
-      const abort = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
-      });
-      await route.handle(req, res, { ...context, signal: abort.signal });
-    } catch (error) {
-      if (!(error instanceof GatewayError) || error.status >= 500) {
-        logger.error({ err: error instanceof GatewayError ? { kind: error.kind, message: error.message } : error, path, requestId: context.requestId }, 'request failed');
-      }
-      if (error instanceof GatewayError && error.kind === 'client_closed') return void res.destroy();
-      // Say so up front too, so a keep-alive client does not send its next request into the close.
-      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
-      (route?.renderError ?? renderOpenAIFailure)(res, error, context);
-    }
+    // A preflight is answered in the shape of the route it asks for.
+    const preflightOf = req.headers['access-control-request-method'];
+    const route = routes.find(method === 'OPTIONS' && typeof preflightOf === 'string' ? preflightOf : method, path);
+    if (route?.face) context.face = route.face;
+    await handleThroughChain({ req, res, method, url, path, context, endpoint: endpointOf(method, path, route) });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -311,9 +312,23 @@ function isWellFormedPath(path: string): boolean {
   }
 }
 
+function publicEndpoint(handle: Endpoint['handle'], options: Pick<Endpoint, 'whileDraining'> = {}): Endpoint {
+  return { access: 'public', body: undefined, handle, renderError: ({ res, context }, error) => renderOpenAIFailure(res, error, context), ...options };
+}
+
+/** An endpoint that only refuses: `access` says whether the caller is checked first. */
+function refusal(error: GatewayError, access: Endpoint['access'], body: Endpoint['body'], renderError: Endpoint['renderError']): Endpoint {
+  return {
+    access,
+    body,
+    handle: () => Promise.reject(error),
+    renderError,
+  };
+}
+
 /** Refusals on `/mcp` (auth, host, origin, content type) as JSON-RPC errors (what MCP clients parse), with the HTTP status of the kind. */
-function renderMcpFailure(res: ServerResponse, error: unknown): void {
+function renderMcpFailure(res: ServerResponse, error: unknown, challenge = 'Bearer'): void {
   const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'The gateway failed to handle the request. Try again later.');
-  const headers: Record<string, string> = failure.kind === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
+  const headers: Record<string, string> = failure.kind === 'unauthorized' ? { 'www-authenticate': challenge } : {};
   sendJson(res, failure.status, { jsonrpc: '2.0', error: { code: -32000, message: failure.message }, id: null }, headers);
 }

@@ -76,10 +76,13 @@ export interface Gateway {
   output: Tail;
 }
 
-/** Starts `node ARGS` in `cwd` (Tollgate, or a peer gateway) with its output kept in a tail. */
-export function spawnGateway(cwd: string, args: string[], env: NodeJS.ProcessEnv): Gateway {
+/**
+ * Starts `node ARGS` in `cwd` (Tollgate, or a peer gateway) with its output kept in a tail, or
+ * its stderr written to `stderrFd` (a file), so that reading its logs costs the bench nothing.
+ */
+export function spawnGateway(cwd: string, args: string[], env: NodeJS.ProcessEnv, stderrFd?: number): Gateway {
   const output = new Tail();
-  const child = track(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', stderrFd ?? 'pipe'] }));
   // A failed spawn is seen by waitForHealth (the child is not alive); do not let it throw here.
   child.once('error', (e) => output.push(`spawn failed: ${e.message}\n`));
   child.stdout?.on('data', (c: Buffer) => output.push(c));

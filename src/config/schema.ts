@@ -19,6 +19,17 @@ export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
 
 export const ModelType = z.enum(['language', 'embedding', 'reranking', 'image', 'speech', 'transcription']);
 
+/** Token prices of one service tier, in USD per million tokens; a rate left out is the default tier's. */
+export const TierPricing = z
+  .object({
+    input: z.number().nonnegative().optional(),
+    output: z.number().nonnegative().optional(),
+    cacheRead: z.number().nonnegative().optional(),
+    cacheWrite: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type TierPricing = z.infer<typeof TierPricing>;
+
 /**
  * USD per million tokens (per image for `image`, per million characters for `characters`, per
  * minute of audio for `audioMinute`), as providers publish them.
@@ -34,6 +45,13 @@ export const PricingOverride = z
     characters: z.number().nonnegative().optional(),
     /** Transcription: USD per minute of audio (OpenAI whisper-1: 0.006). */
     audioMinute: z.number().nonnegative().optional(),
+    /** USD per 1,000 web searches the provider runs as its own tool (Anthropic, OpenAI: 10). */
+    webSearchesPerThousand: z.number().nonnegative().optional(),
+    /**
+     * Prices of service tiers other than the default, by the tier's name as the upstream reports
+     * it (`flex`, `priority`): a request served at such a tier is billed at its rates.
+     */
+    serviceTiers: z.record(z.string().regex(/^[a-z_]+$/), TierPricing).optional(),
   })
   .strict();
 export type PricingOverride = z.infer<typeof PricingOverride>;
@@ -327,6 +345,11 @@ export const ConfigSchema = z
         /** Env var holding the admin key (admin API, every scope in reports). */
         adminKeyEnv: z.string().default('TOLLGATE_ADMIN_KEY'),
         issuers: z.array(IssuerConfig).default([]),
+        /**
+         * The URL MCP clients reach `/mcp` at (`https://gateway.example.com/mcp`): with issuers, the
+         * audience tokens on `/mcp` must name. Default: the URL the client used (its Host header).
+         */
+        mcpResource: z.url().optional(),
       })
       .strict()
       .prefault({}),

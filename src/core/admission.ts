@@ -145,15 +145,23 @@ export class Admission {
 
   /**
    * The worst case priced as settlement prices it, tiers included. Input is priced both as plain
-   * input and as cache writes (dearer at some providers), whichever costs more. Null: no price.
+   * input and as cache writes (dearer at some providers), at every service tier with prices of
+   * its own, whichever costs more. Null: no price.
    */
   private worstCaseNanos(candidate: Candidate, estimate: RequestEstimate): number | null {
     const { usage, images, media } = this.worstCase(candidate, estimate);
     const { kind, id } = candidate.provider;
     const plain = this.pricing.costOf(kind, id, candidate.modelId, usage, images, media);
     if (plain === null) return null;
-    const written = this.pricing.costOf(kind, id, candidate.modelId, { ...usage, cacheWrite: usage.input }, images, media) ?? 0;
-    return toNanos(Math.max(plain, written));
+    let worst = plain;
+    // The upstream may serve at any tier (`auto` lets it choose), so the dearest one is held.
+    for (const serviceTier of [undefined, ...this.pricing.serviceTiersOf(kind, id, candidate.modelId)]) {
+      const tiered = serviceTier === undefined ? usage : { ...usage, serviceTier };
+      const asInput = this.pricing.costOf(kind, id, candidate.modelId, tiered, images, media) ?? 0;
+      const asWrites = this.pricing.costOf(kind, id, candidate.modelId, { ...tiered, cacheWrite: usage.input }, images, media) ?? 0;
+      worst = Math.max(worst, asInput, asWrites);
+    }
+    return toNanos(worst);
   }
 
   private worstCase(candidate: Candidate, estimate: RequestEstimate): WorstCase {

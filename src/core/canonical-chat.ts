@@ -1,7 +1,8 @@
-import type { LanguageModelV3CallOptions, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV3CallOptions, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { streamAnswer, type CallAttempt, type StreamAnswer, type StreamRules, type WholeAnswer } from './routed-call.js';
 import { readToCommit, type StreamItemFacts } from './stream-commit.js';
-import { fromV3Usage } from './usage.js';
+import type { TokenUsage } from './types.js';
+import { billedServiceTier, fromV3Usage } from './usage.js';
 
 /**
  * A chat attempt in the canonical language: the candidate's AI SDK language model, called with
@@ -11,7 +12,8 @@ import { fromV3Usage } from './usage.js';
 export async function canonicalChat(attempt: CallAttempt, call: LanguageModelV3CallOptions): Promise<WholeAnswer<LanguageModelV3GenerateResult>> {
   const { provider, modelId } = attempt.candidate;
   const value = await provider.language(modelId).doGenerate({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
-  return { kind: 'whole', value, served: { usage: fromV3Usage(value.usage), finishReasons: [value.finishReason.raw ?? value.finishReason.unified] } };
+  const usage = withServiceTier(fromV3Usage(value.usage, value.providerMetadata), () => tierInBody(value.response?.body) ?? requestedTier(call, value.warnings));
+  return { kind: 'whole', value, served: { usage, finishReasons: [value.finishReason.raw ?? value.finishReason.unified] } };
 }
 
 /** A streaming attempt read up to its commit point; `wrap` turns the followed parts into the caller's value. */
@@ -22,19 +24,42 @@ export async function canonicalChatStream<V>(
 ): Promise<StreamAnswer<V>> {
   const { provider, modelId } = attempt.candidate;
   const { stream } = await provider.language(modelId).doStream({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
-  const committed = await readToCommit(readerIterator(stream.getReader()), partFacts, attempt.requestStartedAt);
-  return streamAnswer(committed, partRules, wrap);
+  const warnings: SharedV3Warning[] = [];
+  const factsOf = (part: LanguageModelV3StreamPart): StreamItemFacts => {
+    if (part.type === 'stream-start') warnings.push(...part.warnings);
+    const facts = partFacts(part);
+    if (facts.usage) facts.usage = withServiceTier(facts.usage, () => requestedTier(call, warnings));
+    return facts;
+  };
+  const committed = await readToCommit(readerIterator(stream.getReader()), factsOf, attempt.requestStartedAt);
+  const rules: StreamRules<LanguageModelV3StreamPart> = { facts: factsOf, errorItem: (error) => ({ type: 'error', error }) };
+  return streamAnswer(committed, rules, wrap);
+}
+
+/**
+ * Usage with the service tier that served it. The tier the upstream reported wins; an adapter
+ * that does not pass it on (OpenAI's chat model in a stream) leaves the tier the request asked
+ * for, unless the adapter dropped that setting for a model without the tier.
+ */
+function withServiceTier(usage: TokenUsage | undefined, fallback: () => string | undefined): TokenUsage | undefined {
+  if (!usage || usage.serviceTier !== undefined) return usage;
+  const tier = fallback();
+  return tier ? { ...usage, serviceTier: tier } : usage;
+}
+
+function tierInBody(body: unknown): string | undefined {
+  return body !== null && typeof body === 'object' ? billedServiceTier((body as { service_tier?: unknown }).service_tier) : undefined;
+}
+
+function requestedTier(call: LanguageModelV3CallOptions, warnings: readonly SharedV3Warning[]): string | undefined {
+  if (warnings.some((warning) => warning.type === 'unsupported' && warning.feature === 'serviceTier')) return undefined;
+  return billedServiceTier(call.providerOptions?.openai?.serviceTier);
 }
 
 /** The call with the output cap admission holds, when the request set none. */
 function withOutputCap(call: LanguageModelV3CallOptions, cap: number | undefined): LanguageModelV3CallOptions {
   return cap === undefined ? call : { ...call, maxOutputTokens: cap };
 }
-
-const partRules: StreamRules<LanguageModelV3StreamPart> = {
-  facts: partFacts,
-  errorItem: (error) => ({ type: 'error', error }),
-};
 
 async function* readerIterator<T>(reader: ReadableStreamDefaultReader<T>): AsyncGenerator<T> {
   try {
@@ -64,7 +89,7 @@ function partFacts(part: LanguageModelV3StreamPart): StreamItemFacts {
     case 'tool-input-delta':
       return { commit: true, terminal: false, text: part.delta };
     case 'finish': {
-      const usage = fromV3Usage(part.usage);
+      const usage = fromV3Usage(part.usage, part.providerMetadata);
       return { commit: true, terminal: true, ...(usage ? { usage } : {}), text: '' };
     }
     case 'error':

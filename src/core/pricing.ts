@@ -2,7 +2,8 @@
  * Prices of models and the cost of requests. Sources, first match wins:
  * 1. config: `models['provider/model'].pricing`, `providers[id].models[model].pricing`
  *    (USD per million tokens, per image for `image`, per million characters for `characters`,
- *    per minute of audio for `audioMinute`);
+ *    per minute of audio for `audioMinute`); config that only sets service-tier or web-search
+ *    prices adds them to the prices found below;
  * 2. the prices a provider kind brings along with its own models (`src/providers/builtin-models.ts`):
  *    the mock's are 0 in each unit it bills, or with `mockPricing` its nominal ones, so budgets
  *    and spend reports can be tried offline;
@@ -46,6 +47,8 @@ export interface Pricing {
    * and transcription pass `media` and are priced in that unit only.
    */
   costOf(providerKind: ProviderKind, providerId: string, model: string, usage: TokenUsage, images?: number, media?: MediaUsage): number | null;
+  /** The service tiers with prices of their own; a request served at any other tier is billed at the default's. */
+  serviceTiersOf(providerKind: ProviderKind, providerId: string, model: string): readonly string[];
 }
 
 /** A resolved price source for one model, cached for the life of the process. */
@@ -85,13 +88,24 @@ export function createPricing(config: Config, now: () => number = Date.now): Pri
       if (!entry) return null;
       return media ? mediaCostFromCard(entry.cardAt(now()), media) : costFromCard(entry.cardAt(now()), usage, images);
     },
+    serviceTiersOf(kind, providerId, model) {
+      const tiers = entryOf(kind, providerId, model)?.cardAt(now()).serviceTiers;
+      return tiers ? Object.keys(tiers) : [];
+    },
   };
 }
 
 function resolveEntry(config: Config, kind: ProviderKind, providerId: string, model: string, atMs: number): PriceEntry | null {
   const configured = configRateCard(config, providerId, model);
-  if (configured) return constant('config', configured);
+  if (configured && !isEmptyCard(configured)) return constant('config', configured);
+  const published = publishedEntry(config, kind, providerId, model, atMs);
+  // Config that only adds tier or search prices keeps the published token prices beneath them.
+  if (!configured) return published;
+  if (!published) return null;
+  return { source: published.source, cardAt: (at) => ({ ...published.cardAt(at), ...configured }) };
+}
 
+function publishedEntry(config: Config, kind: ProviderKind, providerId: string, model: string, atMs: number): PriceEntry | null {
   const builtin = builtinModel(kind, model);
   // The mock is free unless the operator turned on its nominal prices to try budgets.
   if (builtin) return constant('builtin', kind === 'mock' && !config.mockPricing ? freeCard(builtin.pricing) : { ...builtin.pricing });

@@ -55,6 +55,7 @@ const MAX_REPORTED_SECONDS = 10_000_000;
 export class Settler {
   private readonly unpricedWarned = new Set<string>();
   private readonly usageMissingWarned = new Set<string>();
+  private readonly tierUnpricedWarned = new Set<string>();
 
   constructor(
     private readonly ledger: LedgerWriter,
@@ -65,12 +66,28 @@ export class Settler {
   ) {}
 
   costNanos(candidate: Candidate, usage: TokenUsage, images = 0, media?: MediaUsage): number | null {
-    const cost = this.pricing.costOf(candidate.provider.kind, candidate.provider.id, candidate.modelId, usage, images, media);
+    const { kind, id } = candidate.provider;
+    const cost = this.pricing.costOf(kind, id, candidate.modelId, usage, images, media);
     if (cost === null && !this.unpricedWarned.has(candidate.id)) {
       this.unpricedWarned.add(candidate.id);
       this.logger.warn({ model: candidate.id }, 'no known price for this model: its cost is recorded as null; set models["%s"].pricing in the config', candidate.id);
     }
+    const tier = usage.serviceTier;
+    if (cost !== null && tier !== undefined && !this.pricing.serviceTiersOf(kind, id, candidate.modelId).includes(tier)) this.warnTierUnpriced(candidate.id, tier);
     return toNanos(cost);
+  }
+
+  private warnTierUnpriced(model: string, tier: string): void {
+    const key = `${model}\u0000${tier}`;
+    if (this.tierUnpricedWarned.has(key)) return;
+    this.tierUnpricedWarned.add(key);
+    this.logger.warn(
+      { model, serviceTier: tier },
+      'no price is known for the "%s" service tier of this model: it is billed at the default tier\'s prices; set models["%s"].pricing.serviceTiers.%s in the config',
+      tier,
+      model,
+      tier,
+    );
   }
 
   success(meta: RequestMeta, attempt: AttemptHandle, failures: AttemptRow[], outcome: ServedOutcome): Accounting {

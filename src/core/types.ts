@@ -75,6 +75,13 @@ export interface TokenUsage {
   cacheWrite: number;
   output: number;
   reasoning: number;
+  /**
+   * The service tier the upstream says it served the request at (`flex`, `priority`, …), when
+   * that is not its default one: a tier may have prices of its own.
+   */
+  serviceTier?: string;
+  /** Web searches the upstream ran as a tool of its own and bills per search. */
+  webSearches?: number;
 }
 
 export interface Accounting {

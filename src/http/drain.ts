@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { GatewayError } from '../core/errors.js';
+import type { Middleware } from './chain.js';
 
 /** What a drain did: requests that finished on their own, and those ended at the deadline. */
 export interface DrainSummary {
@@ -71,4 +73,14 @@ export class InFlightRequests {
     this.cutEarly = true;
     this.cutNow?.();
   }
+}
+
+/** While the server drains, only endpoints that report on it (health) answer; others say to retry elsewhere. */
+export function refuseWhileDraining(draining: () => boolean): Middleware {
+  return (exchange, next) => {
+    if (draining() && !exchange.endpoint.whileDraining) {
+      throw new GatewayError('shutting_down', 'the gateway is shutting down: it finishes the requests it has and takes no new ones; send this again shortly');
+    }
+    return next();
+  };
 }

@@ -3,6 +3,8 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import type { StoreOutage } from '../policy/state/outage.js';
 import type { IdempotencyRecords, StoredAnswer } from '../policy/state/types.js';
+import type { Middleware } from './chain.js';
+import type { ObservedResponse } from './observed-response.js';
 
 /**
  * `Idempotency-Key`: a client that retries a call (after a timeout, a dropped connection) gets
@@ -73,38 +75,26 @@ export class IdempotencyCache {
   }
 
   /** Records what the handler writes to `res`, and keeps it when the answer is worth keeping. */
-  record(key: string, res: ServerResponse): void {
+  record(key: string, res: ObservedResponse): void {
     const token = this.claims.get(key);
     if (token === undefined) return; // not claimed: the store was out of reach and outages are allowed
     this.claims.delete(key);
     const chunks: Buffer[] = [];
     let bytes = 0;
     let tooBig = false;
-    const keep = (chunk: unknown, encoding?: unknown) => {
-      if (chunk === undefined || chunk === null || typeof chunk === 'function' || tooBig) return;
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, (typeof encoding === 'string' ? encoding : 'utf8') as BufferEncoding);
-      bytes += buffer.length;
-      if (bytes > this.maxEntryBytes) tooBig = true;
-      else chunks.push(buffer);
-    };
     // Headers given to writeHead never show in getHeaders(): keep them as they pass.
     let headHeaders: OutgoingHttpHeaders = {};
-    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-    (res as { writeHead: unknown }).writeHead = (status: number, ...rest: unknown[]) => {
-      const headers = rest.find((arg) => typeof arg === 'object' && arg !== null);
-      if (headers && !Array.isArray(headers)) headHeaders = { ...(headers as OutgoingHttpHeaders) };
-      return writeHead(status, ...rest);
-    };
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-    (res as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
-      keep(chunk, rest[0]);
-      return write(chunk, ...rest);
-    };
-    (res as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
-      keep(chunk, rest[0]);
-      return end(chunk, ...rest);
-    };
+    res.observe({
+      head: (_status, headers) => {
+        if (headers) headHeaders = { ...headers };
+      },
+      chunk: (chunk) => {
+        if (tooBig) return;
+        bytes += chunk.length;
+        if (bytes > this.maxEntryBytes) tooBig = true;
+        else chunks.push(chunk);
+      },
+    });
     res.once('close', () => {
       const now = this.clock();
       const status = res.statusCode;
@@ -117,6 +107,19 @@ export class IdempotencyCache {
       this.records.finish(key, token, now, kept).catch((error: unknown) => this.outage.lost(error, 'an idempotent answer'));
     });
   }
+}
+
+/** A POST to an endpoint that keeps its answers, carrying an Idempotency-Key, is answered once per key. */
+export function replayIdempotent(cache: IdempotencyCache): Middleware {
+  return async (exchange, next) => {
+    const { req, res, endpoint, method, path, context } = exchange;
+    const key = endpoint.idempotent && method === 'POST' ? IdempotencyCache.keyOf(req.headers['idempotency-key'], context.keyId ?? 'anonymous', path) : null;
+    if (key) {
+      if (await cache.replay(key, res)) return;
+      cache.record(key, res);
+    }
+    await next();
+  };
 }
 
 /** Headers to replay: framing is recomputed for the stored body. */

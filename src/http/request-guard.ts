@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { GatewayError } from '../core/errors.js';
+import type { Middleware } from './chain.js';
 
 /** What a route reads from the request body. */
 export type BodyKind = 'json' | 'multipart' | 'none';
@@ -140,6 +141,14 @@ export function createRequestGuard(options: RequestGuardOptions): RequestGuard {
       else if (body === 'multipart') requireMultipart(req.headers['content-type']);
       return false;
     },
+  };
+}
+
+/** The guard as the chain's first check: a refusal throws, a preflight is answered here. */
+export function guardBrowsers(guard: RequestGuard): Middleware {
+  return async (exchange, next) => {
+    if (guard.admit(exchange.req, exchange.res, exchange.endpoint.body)) return;
+    await next();
   };
 }
 

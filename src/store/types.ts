@@ -160,6 +160,38 @@ export interface BlobStore {
   deleteCreatedBefore(cutoff: string): Promise<number>;
 }
 
+/**
+ * A Responses API response as kept for `previous_response_id` and for reading back. The store
+ * keeps the JSON as written and reads nothing inside it.
+ */
+export interface StoredResponse {
+  /** `resp_…` */
+  id: string;
+  /** The caller that made it (`callerId`): to any other caller it does not exist. */
+  owner: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  /** The response object as sent (JSON): output items, model, usage, status. */
+  response: string;
+  /** Every item the response was made from, earlier turns' included, oldest first (a JSON array). */
+  inputItems: string;
+}
+
+/** Responses kept per caller for a while, to be continued, read back or deleted by id. */
+export interface ResponseStore {
+  /**
+   * Keeps a response. One already kept under the same id (a client that reuses its request id)
+   * is replaced when the same owner made it; another owner's is left alone, and false returned.
+   */
+  put(response: StoredResponse): Promise<boolean>;
+  /** The response with this id, if `owner` made it. */
+  get(id: string, owner: string): Promise<StoredResponse | undefined>;
+  /** Deletes the response with this id if `owner` made it; true when one went. */
+  delete(id: string, owner: string): Promise<boolean>;
+  /** Deletes every response made before `cutoff` (ISO 8601 UTC); returns how many went. */
+  deleteCreatedBefore(cutoff: string): Promise<number>;
+}
+
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 /** One event sent to one webhook endpoint, however many attempts it took. Never the secret. */
@@ -255,6 +287,8 @@ export interface Store {
   keys: KeyStore;
   /** Images and audio. */
   blobs: BlobStore;
+  /** Responses API responses kept for `previous_response_id`. */
+  responses: ResponseStore;
   webhooks: WebhookDeliveryStore;
   /** Where the ledger's rows are going, for `/health`. */
   health(): StoreHealth;

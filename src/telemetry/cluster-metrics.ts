@@ -22,7 +22,10 @@ interface Answer {
 
 /** In a worker, offers the registry to the primary's aggregator (from the start: counts since then are summed). */
 export function shareMetricsWithPrimary(metrics: GatewayMetrics): void {
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([metrics.registry]);
+  if (!cluster.isWorker) return;
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  // prom-client answers the primary's requests only once an aggregator exists in this process.
+  new AggregatorRegistry();
 }
 
 export async function clusterMetricsText(metrics: GatewayMetrics): Promise<string> {

@@ -187,3 +187,40 @@ describe('pricing speech and transcription in their own units', () => {
     expect(pricing.costOf('mock', 'mock', 'transcribe', usage({}), 0, { unit: 'audioSeconds', amount: 60 })).toBe(0.006);
   });
 });
+
+describe('service tiers and web searches', () => {
+  const tiers = { flex: { input: 0.625, output: 5 }, priority: { input: 2.5, output: 20, cacheRead: 0.25 } };
+  const pricing = pricingFor({ models: { 'openai/gpt-5': { pricing: { input: 1.25, output: 10, cacheRead: 0.125, serviceTiers: tiers } } } });
+
+  it('bills a request at the rates of the tier that served it, the default rates for a rate the tier leaves out', () => {
+    const tokens = { input: 1000, cacheRead: 400, output: 100 };
+    expect(pricing.costOf('openai', 'openai', 'gpt-5', usage(tokens))).toBe(0.00180); // 600 × 1.25 + 400 × 0.125 + 100 × 10
+    expect(pricing.costOf('openai', 'openai', 'gpt-5', usage({ ...tokens, serviceTier: 'flex' }))).toBe(0.000925); // 600 × 0.625 + 400 × 0.125 + 100 × 5
+    expect(pricing.costOf('openai', 'openai', 'gpt-5', usage({ ...tokens, serviceTier: 'priority' }))).toBe(0.0036); // 600 × 2.5 + 400 × 0.25 + 100 × 20
+  });
+
+  it('bills a tier without prices of its own at the default rates, and names the tiers that have them', () => {
+    expect(pricing.costOf('openai', 'openai', 'gpt-5', usage({ input: 1000, output: 100, serviceTier: 'scale' }))).toBe(0.00225);
+    expect(pricing.serviceTiersOf('openai', 'openai', 'gpt-5')).toEqual(['flex', 'priority']);
+    expect(pricing.serviceTiersOf('openai', 'openai', 'gpt-4o-mini')).toEqual([]);
+  });
+
+  it('adds config that sets only tier prices to the published token prices', () => {
+    const layered = pricingFor({ models: { 'openai/gpt-4o-mini': { pricing: { serviceTiers: { flex: { input: 0.075, output: 0.3 } } } } } });
+    // gpt-4o-mini as published: $0.15/M input, $0.6/M output
+    expect(layered.costOf('openai', 'openai', 'gpt-4o-mini', usage({ input: 1000, output: 100 }))).toBe(0.00021);
+    expect(layered.costOf('openai', 'openai', 'gpt-4o-mini', usage({ input: 1000, output: 100, serviceTier: 'flex' }))).toBe(0.000105);
+    expect(layered.priceOf('openai', 'openai', 'gpt-4o-mini')?.source).toBe('genai-prices');
+  });
+
+  it("bills web searches per search: genai-prices' Anthropic rate, or the config's per thousand", () => {
+    // claude-sonnet-4-5: $3/M input, $15/M output, $10 per 1,000 searches
+    expect(pricingFor().costOf('anthropic', 'anthropic', 'claude-sonnet-4-5', usage({ input: 1000, output: 100, webSearches: 2 }))).toBe(0.0245);
+    const configured = pricingFor({ models: { 'openai/gpt-5': { pricing: { input: 1.25, output: 10, webSearchesPerThousand: 25 } } } });
+    expect(configured.costOf('openai', 'openai', 'gpt-5', usage({ input: 1000, output: 100, webSearches: 1 }))).toBe(0.02725);
+  });
+
+  it('leaves a request unpriced when it ran searches its model has no search price for, never billing them 0', () => {
+    expect(pricing.costOf('openai', 'openai', 'gpt-5', usage({ input: 1000, output: 100, webSearches: 1 }))).toBeNull();
+  });
+});

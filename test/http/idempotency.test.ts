@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyCache } from '../../src/http/idempotency.js';
+import { ObservedResponse } from '../../src/http/observed-response.js';
 import { MemoryIdempotencyRecords } from '../../src/policy/state/memory/idempotency-records.js';
 import { StoreOutage } from '../../src/policy/state/outage.js';
 
@@ -21,7 +22,7 @@ let handled = 0;
 
 beforeAll(async () => {
   cache = new IdempotencyCache(new MemoryIdempotencyRecords(MAX_BYTES), new StoreOutage('deny', undefined), { ttlMs: 60_000 }, () => now);
-  server = createServer(async (req, res) => {
+  server = createServer({ ServerResponse: ObservedResponse }, async (req, res) => {
     const key = IdempotencyCache.keyOf(req.headers['idempotency-key'], 'caller', req.url ?? '/');
     if (key) {
       if (await cache.replay(key, res)) return;

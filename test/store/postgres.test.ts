@@ -17,6 +17,8 @@ import { blobStoreContract } from './contract/blob-store.js';
 import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
+import { responseStoreContract } from './contract/response-store.js';
+import { rollupReadsContract } from './contract/rollup-reads.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
@@ -61,8 +63,10 @@ if (postgresAvailable) {
   ledgerWriterContract(postgres);
   spendReaderContract(postgres);
   reportReaderContract(postgres);
+  rollupReadsContract(postgres);
   keyStoreContract(postgres);
   blobStoreContract(postgres);
+  responseStoreContract(postgres);
   webhookDeliveryStoreContract(postgres);
 } else {
   describe('store contracts: postgres', () => {

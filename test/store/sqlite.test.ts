@@ -12,6 +12,8 @@ import { blobStoreContract } from './contract/blob-store.js';
 import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
+import { responseStoreContract } from './contract/response-store.js';
+import { rollupReadsContract } from './contract/rollup-reads.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 
@@ -38,8 +40,10 @@ const sqlite: StoreBackend = {
 ledgerWriterContract(sqlite);
 spendReaderContract(sqlite);
 reportReaderContract(sqlite);
+rollupReadsContract(sqlite);
 keyStoreContract(sqlite);
 blobStoreContract(sqlite);
+responseStoreContract(sqlite);
 webhookDeliveryStoreContract(sqlite);
 
 describe('SQLite files', () => {

@@ -19,5 +19,7 @@ export function configRateCard(config: Config, providerId: string, model: string
   if (merged.image !== undefined) card.image = merged.image;
   if (merged.characters !== undefined) card.characters = merged.characters;
   if (merged.audioMinute !== undefined) card.audioMinute = merged.audioMinute;
+  if (merged.webSearchesPerThousand !== undefined) card.webSearch = merged.webSearchesPerThousand / 1000;
+  if (merged.serviceTiers !== undefined) card.serviceTiers = merged.serviceTiers;
   return Object.keys(card).length > 0 ? card : null;
 }

@@ -66,7 +66,7 @@ function secondsOfDayUtc(time: string): number {
   return (((local - offset) % 86_400) + 86_400) % 86_400;
 }
 
-/** Text token prices, per-request fees and audio hours; audio-token, image-token and search prices are not used here. */
+/** Text token prices, per-request fees, audio hours and web searches; audio-token and image-token prices are not used here. */
 function toRateCard(prices: GenaiModelPrice): RateCard {
   const card: RateCard = {
     input: toRate(prices.input_mtok),
@@ -79,6 +79,8 @@ function toRateCard(prices: GenaiModelPrice): RateCard {
   // Transcription billed by the hour of audio heard (whisper-1); audio-token rates are not used.
   const perAudioHour = prices.input_audio_hours ?? prices.audio_hours;
   if (typeof perAudioHour === 'number') card.audioMinute = perAudioHour / 60;
+  const perThousandSearches = prices.web_searches_kcount;
+  if (typeof perThousandSearches === 'number') card.webSearch = perThousandSearches / 1000;
   for (const key of Object.keys(card) as Array<keyof RateCard>) if (card[key] === undefined) delete card[key];
   return card;
 }

@@ -21,7 +21,13 @@ export interface RateCard {
   characters?: number;
   /** Transcription: USD per minute of input audio. */
   audioMinute?: number;
+  /** USD per web search the provider runs as its own tool. */
+  webSearch?: number;
+  /** Token rates of service tiers other than the default, by tier name; a rate left out is the default's. */
+  serviceTiers?: Readonly<Record<string, TierRates>>;
 }
+
+export type TierRates = Pick<RateCard, 'input' | 'output' | 'cacheRead' | 'cacheWrite'>;
 
 /**
  * What speech and transcription are billed in: characters spoken, seconds heard (null when the
@@ -65,7 +71,8 @@ export function roundUsd(usd: number): number {
  * multiplied by per-million rates and divided once, which keeps float drift out of the sum.
  * A card priced per image or per request includes whatever tokens it has no rate for.
  */
-export function costFromCard(card: RateCard, usage: TokenUsage, images = 0): number | null {
+export function costFromCard(defaultCard: RateCard, usage: TokenUsage, images = 0): number | null {
+  const card = cardForTier(defaultCard, usage.serviceTier);
   const inclusive = card.image !== undefined || card.request !== undefined;
   const cacheRead = Math.max(0, usage.cacheRead);
   const cacheWrite = Math.max(0, usage.cacheWrite);
@@ -93,8 +100,19 @@ export function costFromCard(card: RateCard, usage: TokenUsage, images = 0): num
     if (card.image !== undefined) usd += images * card.image;
     else if (perMillion === 0) return null;
   }
+  const searches = usage.webSearches ?? 0;
+  if (searches > 0) {
+    if (card.webSearch === undefined) return null;
+    usd += searches * card.webSearch;
+  }
   if (card.request !== undefined) usd += card.request;
   return roundUsd(usd);
+}
+
+/** The card with a service tier's own rates in place of the default's, where it has any. */
+function cardForTier(card: RateCard, tier: string | undefined): RateCard {
+  const rates = tier === undefined ? undefined : card.serviceTiers?.[tier];
+  return rates ? { ...card, ...rates } : card;
 }
 
 /**

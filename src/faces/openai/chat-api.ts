@@ -188,6 +188,11 @@ export const ReasoningEffortSchema = z.enum([
   'max',
 ]);
 
+/** OpenAI's processing tiers; the upstream reports back the one it served at, which sets the price. */
+export const ServiceTierSchema = z.enum(['auto', 'default', 'flex', 'priority'], {
+  error: "service_tier must be one of 'auto', 'default', 'flex', 'priority'",
+});
+
 export const ChatCompletionRequestSchema = z.object({
   model: z.string().min(1),
   messages: z.array(ChatMessageSchema).min(1),
@@ -213,6 +218,7 @@ export const ChatCompletionRequestSchema = z.object({
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   user: AttributionUserSchema.nullish(),
   reasoning_effort: ReasoningEffortSchema.nullish(),
+  service_tier: ServiceTierSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;

@@ -300,6 +300,7 @@ function convertProviderOptions(body: ChatCompletionRequest): SharedV3ProviderOp
     openai.reasoningEffort = body.reasoning_effort;
     compatible.reasoningEffort = body.reasoning_effort;
   }
+  if (body.service_tier != null) openai.serviceTier = body.service_tier;
   if (body.user != null) {
     openai.user = body.user;
     compatible.user = body.user;

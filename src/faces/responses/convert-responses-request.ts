@@ -92,6 +92,7 @@ function convertProviderOptions(body: ResponsesRequest): SharedV3ProviderOptions
     compatible.reasoningEffort = body.reasoning.effort;
   }
   if (body.text?.verbosity != null) openai.textVerbosity = body.text.verbosity;
+  if (body.service_tier != null) openai.serviceTier = body.service_tier;
   if (body.user != null) {
     openai.user = body.user;
     compatible.user = body.user;

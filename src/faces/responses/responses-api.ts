@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { AttributionUserSchema } from '../../core/attribution.js';
-import { ProviderOptionsSchema, ReasoningEffortSchema } from '../openai/chat-api.js';
+import { ProviderOptionsSchema, ReasoningEffortSchema, ServiceTierSchema } from '../openai/chat-api.js';
 import { parseRequestBody } from '../openai/parse-request-body.js';
 
 // ---- request: content parts ----
@@ -167,6 +167,7 @@ export const ResponsesRequestSchema = z.object({
   metadata: z.record(z.string(), z.string()).nullish(),
   user: AttributionUserSchema.nullish(),
   safety_identifier: AttributionUserSchema.nullish(),
+  service_tier: ServiceTierSchema.nullish(),
   providerOptions: ProviderOptionsSchema.nullish(),
 });
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;

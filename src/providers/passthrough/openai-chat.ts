@@ -4,6 +4,7 @@ import { request } from '../../http/undici.js';
 import { jsonBytes, tokenCount } from '../../core/estimate/request-estimate.js';
 import { maxOf, outputRaisers } from '../../core/estimate/chat-estimate.js';
 import type { TokenUsage } from '../../core/types.js';
+import { billedServiceTier } from '../../core/usage.js';
 import type { ProviderEntry } from '../registry.js';
 import { upstreamAgent } from '../undici-fetch.js';
 import { version } from '../../version.js';
@@ -83,7 +84,7 @@ async function send({ provider, modelId, body, signal, outputCap }: PassthroughC
 export async function openaiChatJson(call: PassthroughCall) {
   const response = await send(call, false);
   const json = JSON.parse((await readCappedBody(response.body, response.headers, call.provider.responseLimits)).toString('utf8')) as Record<string, unknown>;
-  return { json, usage: readOpenAIUsage(json.usage) };
+  return { json, usage: readOpenAIUsage(json.usage, json.service_tier) };
 }
 
 export async function openaiChatEvents(call: PassthroughCall) {
@@ -99,20 +100,24 @@ interface OpenAIUsageWire {
 }
 
 /**
- * OpenAI usage → ledger usage (OpenAI's prompt_tokens already include cached tokens); undefined
- * when there is none. Counts are taken as sent, whatever their type: the settler checks them.
+ * OpenAI usage → ledger usage (OpenAI's prompt_tokens already include cached tokens), with the
+ * service tier the completion says served it; undefined when there is none. Counts are taken as
+ * sent, whatever their type: the settler checks them.
  */
-export function readOpenAIUsage(usage: unknown): TokenUsage | undefined {
+export function readOpenAIUsage(usage: unknown, serviceTier?: unknown): TokenUsage | undefined {
   if (usage === null || typeof usage !== 'object') return undefined;
   const wire = usage as OpenAIUsageWire;
   if (wire.prompt_tokens === undefined && wire.completion_tokens === undefined) return undefined;
-  return {
+  const read: TokenUsage = {
     input: wire.prompt_tokens ?? Number.NaN,
     cacheRead: wire.prompt_tokens_details?.cached_tokens ?? 0,
     cacheWrite: wire.prompt_tokens_details?.cache_write_tokens ?? 0,
     output: wire.completion_tokens ?? Number.NaN,
     reasoning: wire.completion_tokens_details?.reasoning_tokens ?? 0,
   };
+  const tier = billedServiceTier(serviceTier);
+  if (tier) read.serviceTier = tier;
+  return read;
 }
 
 /** What one streamed event means to the router and the ledger. */
@@ -154,7 +159,7 @@ export function chunkFacts(event: string): ChunkFacts {
     content ||= generated.length > 0 || Array.isArray(choice?.delta?.tool_calls) || choice?.finish_reason != null;
   }
   const facts: ChunkFacts = { done: false, content, text, parsed };
-  if (parsed.usage) facts.usage = readOpenAIUsage(parsed.usage);
+  if (parsed.usage) facts.usage = readOpenAIUsage(parsed.usage, parsed.service_tier);
   return facts;
 }
 

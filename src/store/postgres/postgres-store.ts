@@ -15,6 +15,7 @@ import { listenForKeyChanges, postgresKeyStore, type KeyChangeListener } from '.
 import { postgresLedger, type PostgresLedger } from './ledger-writer.js';
 import { migrate } from './migrations.js';
 import { postgresCostSince, postgresGetRequest, postgresListRequests, postgresRefusals, postgresReport } from './report.js';
+import { postgresResponses } from './responses.js';
 import { LedgerSpool } from './spool.js';
 import { postgresWebhookDeliveries } from './webhook-deliveries.js';
 
@@ -115,6 +116,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       hasActiveKeys: keys.hasActiveKeys,
     },
     blobs: guardAll(postgresBlobs(pool)),
+    responses: guardAll(postgresResponses(pool)),
     webhooks: guardAll(postgresWebhookDeliveries(pool)),
     health: () => ledger.health(),
     keysChanged: () => {

@@ -19,8 +19,12 @@ const ChatBody = z.looseObject({
   tools: z
     .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }))
     .nullish(),
+  service_tier: z.enum(['auto', 'default', 'flex', 'priority']).nullish(),
 });
 type ChatBody = z.infer<typeof ChatBody>;
+
+/** The tier OpenAI says it served at: the one asked for, `default` when it was left to choose. */
+const servedTier = (body: ChatBody): string => (body.service_tier && body.service_tier !== 'auto' ? body.service_tier : 'default');
 
 function contentText(content: z.infer<typeof Content>): string {
   if (content == null) return '';
@@ -92,7 +96,7 @@ function completion(body: ChatBody, decision: Decision): unknown {
     model: body.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(decision) }],
     usage: openaiUsage(usage),
-    service_tier: 'default',
+    service_tier: servedTier(body),
     system_fingerprint: FINGERPRINT,
   };
 }
@@ -108,7 +112,7 @@ function chunks(body: ChatBody, decision: Decision): SseEvent[] {
     object: 'chat.completion.chunk',
     created: nowSeconds(),
     model: body.model,
-    service_tier: 'default',
+    service_tier: servedTier(body),
     system_fingerprint: FINGERPRINT,
   };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null, content: boolean): SseEvent => {
