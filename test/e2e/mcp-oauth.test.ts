@@ -145,8 +145,8 @@ describe('/mcp as an OAuth protected resource', () => {
     expect(asked[0]!.get('grant_type')).toBe('client_credentials');
     expect(asked[0]!.get('resource')).toBe(mcpUrl());
     // The call is the token's subject in the ledger.
-    const row = await eventually(() => gateway.requests().find((request) => request.requested_model === 'mock/echo')!);
-    expect(row).toMatchObject({ key_name: CLIENT_ID, user: CLIENT_ID, status: 'ok' });
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((request) => request.requestedModel === 'mock/echo')!);
+    expect(row).toMatchObject({ keyName: CLIENT_ID, user: CLIENT_ID, status: 'ok' });
   });
 
   it('refuses a token for another audience on /mcp (401 with the challenge), though the HTTP API takes its own', async () => {
