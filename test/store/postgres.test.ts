@@ -18,6 +18,7 @@ import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
 import { responseStoreContract } from './contract/response-store.js';
+import { rollupReadsContract } from './contract/rollup-reads.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
@@ -62,6 +63,7 @@ if (postgresAvailable) {
   ledgerWriterContract(postgres);
   spendReaderContract(postgres);
   reportReaderContract(postgres);
+  rollupReadsContract(postgres);
   keyStoreContract(postgres);
   blobStoreContract(postgres);
   responseStoreContract(postgres);

@@ -13,6 +13,7 @@ import { keyStoreContract } from './contract/key-store.js';
 import { ledgerWriterContract } from './contract/ledger-writer.js';
 import { reportReaderContract } from './contract/report-reader.js';
 import { responseStoreContract } from './contract/response-store.js';
+import { rollupReadsContract } from './contract/rollup-reads.js';
 import { spendReaderContract } from './contract/spend-reader.js';
 import { webhookDeliveryStoreContract } from './contract/webhook-delivery-store.js';
 
@@ -39,6 +40,7 @@ const sqlite: StoreBackend = {
 ledgerWriterContract(sqlite);
 spendReaderContract(sqlite);
 reportReaderContract(sqlite);
+rollupReadsContract(sqlite);
 keyStoreContract(sqlite);
 blobStoreContract(sqlite);
 responseStoreContract(sqlite);

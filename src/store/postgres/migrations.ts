@@ -1,5 +1,60 @@
 import type pg from 'pg';
 
+/** One rollup row's dimensions, from a request row; `dims` is all of them as one value, NULLs apart from ''. */
+const ROLLUP_DIMENSIONS = `substr(ts, 1, 13) AS hour,
+  jsonb_build_array(key_id, key_name, "user", coalesce(served_model, requested_model), provider, tags)::text AS dims,
+  key_id, key_name, "user", coalesce(served_model, requested_model) AS model, provider, tags`;
+const ROLLUP_SUMS = `count(*), coalesce(sum(cost_nanos), 0), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+  sum(cache_write_tokens), sum(reasoning_tokens), count(*) FILTER (WHERE cost_nanos IS NULL AND served_model IS NOT NULL)`;
+const ROLLUP_GROUPS = `GROUP BY substr(ts, 1, 13), key_id, key_name, "user", coalesce(served_model, requested_model), provider, tags`;
+
+/**
+ * Hourly sums of the ledger, one row per hour and combination of what reports group and filter
+ * by (key, key name, user, model, provider, tag set), so reports and budgets read a few rows per
+ * hour rather than every request. A statement trigger adds each batch's sums in the batch's own
+ * transaction, in key order (instances adding to the same rows at once take their locks in one
+ * order); existing rows are summed in once.
+ */
+const ROLLUPS = `CREATE TABLE rollup_hours (
+     hour text COLLATE "C" NOT NULL,
+     dims text COLLATE "C" NOT NULL,
+     key_id text COLLATE "C",
+     key_name text COLLATE "C",
+     "user" text COLLATE "C",
+     model text COLLATE "C" NOT NULL,
+     provider text COLLATE "C",
+     tags text[] COLLATE "C",
+     request_count bigint NOT NULL,
+     cost_nanos bigint NOT NULL,
+     input_tokens bigint NOT NULL,
+     output_tokens bigint NOT NULL,
+     cache_read_tokens bigint NOT NULL,
+     cache_write_tokens bigint NOT NULL,
+     reasoning_tokens bigint NOT NULL,
+     unpriced_request_count bigint NOT NULL,
+     PRIMARY KEY (hour, dims)
+   );
+   CREATE INDEX rollup_hours_key ON rollup_hours (key_id, hour);
+   CREATE INDEX rollup_hours_user ON rollup_hours ("user", hour);
+   INSERT INTO rollup_hours SELECT ${ROLLUP_DIMENSIONS}, ${ROLLUP_SUMS} FROM requests ${ROLLUP_GROUPS};
+   CREATE FUNCTION tollgate_rollup_requests() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO rollup_hours AS h
+       SELECT ${ROLLUP_DIMENSIONS}, ${ROLLUP_SUMS} FROM new_requests ${ROLLUP_GROUPS} ORDER BY 1, 2
+     ON CONFLICT (hour, dims) DO UPDATE SET
+       request_count = h.request_count + excluded.request_count,
+       cost_nanos = h.cost_nanos + excluded.cost_nanos,
+       input_tokens = h.input_tokens + excluded.input_tokens,
+       output_tokens = h.output_tokens + excluded.output_tokens,
+       cache_read_tokens = h.cache_read_tokens + excluded.cache_read_tokens,
+       cache_write_tokens = h.cache_write_tokens + excluded.cache_write_tokens,
+       reasoning_tokens = h.reasoning_tokens + excluded.reasoning_tokens,
+       unpriced_request_count = h.unpriced_request_count + excluded.unpriced_request_count;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER requests_rollup AFTER INSERT ON requests REFERENCING NEW TABLE AS new_requests
+     FOR EACH STATEMENT EXECUTE FUNCTION tollgate_rollup_requests();`;
+
 /**
  * Ordered migrations; `tollgate_migrations` records which have run. Text columns compare as
  * bytes (COLLATE "C"), as SQLite compares them, so reports order and filter alike on both.
@@ -141,6 +196,7 @@ const migrations: string[] = [
      input_items text NOT NULL
    );
    CREATE INDEX responses_created_at ON responses (created_at);`,
+  ROLLUPS,
 ];
 
 /** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */
@@ -185,3 +241,5 @@ export async function migrate(pool: pg.Pool): Promise<void> {
 }
 
 export const SCHEMA_VERSION = migrations.length;
+/** The schema version that added the rollups (tests take a database back to the one before). */
+export const ROLLUPS_VERSION = migrations.indexOf(ROLLUPS) + 1;

@@ -1,5 +1,6 @@
 /**
- * Spend reports, the spend budgets start from, and the request log, as SQL run in PostgreSQL.
+ * Spend reports and the spend budgets start from (read from hourly rollups), and the request log,
+ * as SQL run in PostgreSQL.
  * They answer exactly as the SQLite ledger does: costs summed on integer nanos, text ordered as
  * bytes (every text column is COLLATE "C"), groups with no value last among equals.
  */
@@ -9,6 +10,7 @@ import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../.
 import { addDays } from '../../core/utc-date.js';
 import { toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
 import type { AttemptRow, RefusalCount, RequestListQuery, RequestPage, RequestRow, RequestWithAttempts, SpendFilter } from '../types.js';
+import { partialHour } from '../spend-hours.js';
 import { Params, whereClause } from './sql.js';
 
 /** The served model; a failed request never had one, so it counts under the model it asked for. */
@@ -23,52 +25,53 @@ function groupingOf(query: ReportQuery): Grouping | undefined {
     case undefined:
       return undefined;
     case 'day':
-      // `ts` is ISO 8601 UTC: its first 10 characters are the day, its first 13 the hour.
+      // `hour` is `YYYY-MM-DDTHH` (UTC): its first 10 characters are the day.
       return query.datePart === 'hour'
-        ? { field: 'hour', expression: 'substr(r.ts, 1, 13)', chronological: true }
-        : { field: 'day', expression: 'substr(r.ts, 1, 10)', chronological: true };
+        ? { field: 'hour', expression: 'h.hour', chronological: true }
+        : { field: 'day', expression: 'substr(h.hour, 1, 10)', chronological: true };
     case 'user':
-      return { field: 'user', expression: 'r."user"', chronological: false };
+      return { field: 'user', expression: 'h."user"', chronological: false };
     case 'model':
-      return { field: 'model', expression: MODEL, chronological: false };
+      return { field: 'model', expression: 'h.model', chronological: false };
     case 'provider':
-      return { field: 'provider', expression: 'r.provider', chronological: false };
+      return { field: 'provider', expression: 'h.provider', chronological: false };
     case 'api_key_name':
-      return { field: 'api_key_name', expression: 'r.key_name', chronological: false };
+      return { field: 'api_key_name', expression: 'h.key_name', chronological: false };
     case 'tag':
       // One row per tag a request carries; a request without tags lands in the row with no tag.
       return { field: 'tag', expression: 't.value', chronological: false };
   }
 }
 
-/** The rows a caller may read, as conditions on `requests r`: their key's, their user's, or all. */
-function scopeConditions(scope: ReportScope, params: Params): string[] {
-  if (scope.kind === 'key') return [`r.key_id = ${params.add(scope.keyId)}`];
-  if (scope.kind === 'user') return [`r."user" = ${params.add(scope.user)}`];
+/** The rows a caller may read, as conditions on `table` (`requests r` by default): their key's, their user's, or all. */
+function scopeConditions(scope: ReportScope, params: Params, table = 'r'): string[] {
+  if (scope.kind === 'key') return [`${table}.key_id = ${params.add(scope.keyId)}`];
+  if (scope.kind === 'user') return [`${table}."user" = ${params.add(scope.user)}`];
   return [];
 }
 
+/** Dates are whole UTC days and `hour` is `YYYY-MM-DDTHH`, which sorts after its day and before the next. */
 function filterOf(query: ReportQuery, scope: ReportScope, params: Params): string[] {
-  const where = scopeConditions(scope, params);
-  if (query.startDate) where.push(`r.ts >= ${params.add(query.startDate)}`);
-  if (query.endDate) where.push(`r.ts < ${params.add(addDays(query.endDate, 1))}`);
-  if (query.userId !== undefined) where.push(`r."user" = ${params.add(query.userId)}`);
-  if (query.model !== undefined) where.push(`${MODEL} = ${params.add(query.model)}`);
-  if (query.provider !== undefined) where.push(`r.provider = ${params.add(query.provider)}`);
-  if (query.apiKeyName !== undefined) where.push(`r.key_name = ${params.add(query.apiKeyName)}`);
+  const where = scopeConditions(scope, params, 'h');
+  if (query.startDate) where.push(`h.hour >= ${params.add(query.startDate)}`);
+  if (query.endDate) where.push(`h.hour < ${params.add(addDays(query.endDate, 1))}`);
+  if (query.userId !== undefined) where.push(`h."user" = ${params.add(query.userId)}`);
+  if (query.model !== undefined) where.push(`h.model = ${params.add(query.model)}`);
+  if (query.provider !== undefined) where.push(`h.provider = ${params.add(query.provider)}`);
+  if (query.apiKeyName !== undefined) where.push(`h.key_name = ${params.add(query.apiKeyName)}`);
   const tags = [...new Set(query.tags ?? [])];
-  if (tags.length) where.push(`r.tags ${query.tagsMatch === 'all' ? '@>' : '&&'} ${params.add(tags)}::text[]`);
+  if (tags.length) where.push(`h.tags ${query.tagsMatch === 'all' ? '@>' : '&&'} ${params.add(tags)}::text[]`);
   return where;
 }
 
-const METRICS = `count(*) AS request_count,
-  coalesce(sum(r.cost_nanos), 0) AS cost_nanos,
-  coalesce(sum(r.input_tokens), 0) AS input_tokens,
-  coalesce(sum(r.output_tokens), 0) AS output_tokens,
-  coalesce(sum(r.cache_read_tokens), 0) AS cached_input_tokens,
-  coalesce(sum(r.cache_write_tokens), 0) AS cache_creation_input_tokens,
-  coalesce(sum(r.reasoning_tokens), 0) AS reasoning_tokens,
-  count(*) FILTER (WHERE r.cost_nanos IS NULL AND r.served_model IS NOT NULL) AS unpriced_request_count`;
+const METRICS = `coalesce(sum(h.request_count), 0) AS request_count,
+  coalesce(sum(h.cost_nanos), 0) AS cost_nanos,
+  coalesce(sum(h.input_tokens), 0) AS input_tokens,
+  coalesce(sum(h.output_tokens), 0) AS output_tokens,
+  coalesce(sum(h.cache_read_tokens), 0) AS cached_input_tokens,
+  coalesce(sum(h.cache_write_tokens), 0) AS cache_creation_input_tokens,
+  coalesce(sum(h.reasoning_tokens), 0) AS reasoning_tokens,
+  coalesce(sum(h.unpriced_request_count), 0) AS unpriced_request_count`;
 
 /** Refusal counters keep the minute, key and user only: the groupings they can answer. */
 function refusalGroupingOf(query: ReportQuery): string | null | undefined {
@@ -89,9 +92,7 @@ function refusalGroupingOf(query: ReportQuery): string | null | undefined {
 /** The refusals matching a query, or undefined when it filters on what refusals do not record. */
 function refusalFilterOf(query: ReportQuery, scope: ReportScope, params: Params): string[] | undefined {
   if (query.model !== undefined || query.provider !== undefined || query.tags?.length) return undefined;
-  const where: string[] = [];
-  if (scope.kind === 'key') where.push(`f.key_id = ${params.add(scope.keyId)}`);
-  else if (scope.kind === 'user') where.push(`f."user" = ${params.add(scope.user)}`);
+  const where = scopeConditions(scope, params, 'f');
   if (query.startDate) where.push(`f.minute >= ${params.add(query.startDate)}`);
   if (query.endDate) where.push(`f.minute < ${params.add(addDays(query.endDate, 1))}`);
   if (query.userId !== undefined) where.push(`f."user" = ${params.add(query.userId)}`);
@@ -99,42 +100,60 @@ function refusalFilterOf(query: ReportQuery, scope: ReportScope, params: Params)
   return where;
 }
 
+/** The report from the hourly rollups (`rollup_hours`), its refusal counts read alongside on another connection. */
 export async function postgresReport(db: pg.Pool, query: ReportQuery, scope: ReportScope): Promise<ReportRow[]> {
   const grouping = groupingOf(query);
   const params = new Params();
   const where = whereClause(filterOf(query, scope, params));
   let sql: string;
   if (!grouping) {
-    sql = `SELECT ${METRICS} FROM requests r ${where}`;
+    sql = `SELECT ${METRICS} FROM rollup_hours h ${where}`;
   } else {
-    const join = grouping.field === 'tag' ? 'LEFT JOIN LATERAL unnest(r.tags) AS t(value) ON true' : '';
+    const join = grouping.field === 'tag' ? 'LEFT JOIN LATERAL unnest(h.tags) AS t(value) ON true' : '';
     const order = grouping.chronological
       ? 'grp COLLATE "C" NULLS FIRST'
       : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp COLLATE "C"';
-    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${METRICS} FROM requests r ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
+    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${METRICS} FROM rollup_hours h ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
   }
-  const { rows: raw } = await db.query<RawReportRow>(sql, params.values);
-  const rows = raw.map((row) => toReportRow(row, grouping?.field as ReportGroupField | undefined));
   const refusalGrouping = refusalGroupingOf(query);
   const refusalParams = new Params();
   const refusalFilter = refusalFilterOf(query, scope, refusalParams);
-  if (refusalGrouping === undefined || refusalFilter === undefined) return rows;
-  const refusalWhere = whereClause(refusalFilter);
-  const refusalSql = refusalGrouping
-    ? `SELECT ${refusalGrouping} AS grp, sum(f.count) AS refused FROM refusals f ${refusalWhere} GROUP BY 1`
-    : `SELECT sum(f.count) AS refused FROM refusals f ${refusalWhere}`;
-  const { rows: refused } = await db.query<RefusedGroup>(refusalSql, refusalParams.values);
-  return withRefusals(rows, refused, grouping);
+  const refusalWhere = refusalFilter && whereClause(refusalFilter);
+  const [{ rows: raw }, refused] = await Promise.all([
+    db.query<RawReportRow>(sql, params.values),
+    refusalGrouping === undefined || refusalWhere === undefined
+      ? undefined
+      : db.query<RefusedGroup>(
+          refusalGrouping
+            ? `SELECT ${refusalGrouping} AS grp, sum(f.count) AS refused FROM refusals f ${refusalWhere} GROUP BY 1`
+            : `SELECT sum(f.count) AS refused FROM refusals f ${refusalWhere}`,
+          refusalParams.values,
+        ),
+  ]);
+  const rows = raw.map((row) => toReportRow(row, grouping?.field as ReportGroupField | undefined));
+  return refused ? withRefusals(rows, refused.rows, grouping) : rows;
 }
 
+/**
+ * Known costs since a time: whole hours from the rollups, and the rows of the hour `since` falls
+ * inside (budget periods start on the hour, so usually none) from the ledger itself.
+ */
 export async function postgresCostSince(db: pg.Pool, filter: SpendFilter): Promise<number> {
   const params = new Params();
-  const where = ['r.cost_nanos IS NOT NULL'];
-  if (filter.since) where.push(`r.ts >= ${params.add(filter.since)}`);
-  if (filter.keyId) where.push(`r.key_id = ${params.add(filter.keyId)}`);
-  if (filter.user) where.push(`r."user" = ${params.add(filter.user)}`);
-  if (filter.tag) where.push(`r.tags @> ARRAY[${params.add(filter.tag)}::text]`);
-  const { rows } = await db.query<{ total: number }>(`SELECT coalesce(sum(r.cost_nanos), 0) AS total FROM requests r ${whereClause(where)}`, params.values);
+  const where: string[] = [];
+  if (filter.keyId) where.push(`key_id = ${params.add(filter.keyId)}`);
+  if (filter.user) where.push(`"user" = ${params.add(filter.user)}`);
+  if (filter.tag) where.push(`tags @> ARRAY[${params.add(filter.tag)}::text]`);
+  const partial = filter.since === undefined ? undefined : partialHour(filter.since);
+  const rollupWhere = partial ? [...where, `hour >= ${params.add(partial.fromHour)}`] : where;
+  let sql = `SELECT coalesce(sum(cost_nanos), 0) FROM rollup_hours ${whereClause(rollupWhere)}`;
+  if (partial?.until) {
+    const rawWhere = [...where, 'cost_nanos IS NOT NULL', `ts >= ${params.add(filter.since)}`, `ts < ${params.add(partial.until)}`];
+    sql = `(${sql}) + (SELECT coalesce(sum(cost_nanos), 0) FROM requests ${whereClause(rawWhere)})`;
+  } else {
+    sql = `(${sql})`;
+  }
+  const { rows } = await db.query<{ total: number }>(`SELECT ${sql} AS total`, params.values);
   return rows[0]!.total;
 }
 

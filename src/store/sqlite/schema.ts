@@ -1,5 +1,56 @@
 import type Database from 'better-sqlite3';
 
+/**
+ * Hourly sums of the ledger, one row per hour and combination of what reports group and filter
+ * by (key, key name, user, model, provider, tag set), so reports and budgets read a few rows per
+ * hour rather than every request. `dims` is that combination as one JSON value (NULL and '' stay
+ * apart, which a primary key over nullable columns would not keep). A trigger keeps them in the
+ * same transaction as the rows, whoever writes them; existing rows are summed in once.
+ */
+const ROLLUP_SUMS = `count(*), coalesce(sum(cost_nanos), 0), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+  sum(cache_write_tokens), sum(reasoning_tokens), sum(cost_nanos IS NULL AND served_model IS NOT NULL)`;
+const ROLLUPS = `CREATE TABLE rollup_hours (
+     hour TEXT NOT NULL,
+     dims TEXT NOT NULL,
+     key_id TEXT,
+     key_name TEXT,
+     user TEXT,
+     model TEXT NOT NULL,
+     provider TEXT,
+     tags TEXT,
+     request_count INTEGER NOT NULL,
+     cost_nanos INTEGER NOT NULL,
+     input_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cache_read_tokens INTEGER NOT NULL,
+     cache_write_tokens INTEGER NOT NULL,
+     reasoning_tokens INTEGER NOT NULL,
+     unpriced_request_count INTEGER NOT NULL,
+     PRIMARY KEY (hour, dims)
+   ) WITHOUT ROWID;
+   CREATE INDEX rollup_hours_key ON rollup_hours (key_id, hour);
+   CREATE INDEX rollup_hours_user ON rollup_hours (user, hour);
+   INSERT INTO rollup_hours
+     SELECT substr(ts, 1, 13), json_array(key_id, key_name, user, coalesce(served_model, requested_model), provider, tags),
+       key_id, key_name, user, coalesce(served_model, requested_model), provider, tags, ${ROLLUP_SUMS}
+     FROM requests GROUP BY 1, 2;
+   CREATE TRIGGER requests_rollup AFTER INSERT ON requests BEGIN
+     INSERT INTO rollup_hours VALUES (substr(NEW.ts, 1, 13),
+       json_array(NEW.key_id, NEW.key_name, NEW.user, coalesce(NEW.served_model, NEW.requested_model), NEW.provider, NEW.tags),
+       NEW.key_id, NEW.key_name, NEW.user, coalesce(NEW.served_model, NEW.requested_model), NEW.provider, NEW.tags,
+       1, coalesce(NEW.cost_nanos, 0), NEW.input_tokens, NEW.output_tokens, NEW.cache_read_tokens, NEW.cache_write_tokens,
+       NEW.reasoning_tokens, NEW.cost_nanos IS NULL AND NEW.served_model IS NOT NULL)
+     ON CONFLICT (hour, dims) DO UPDATE SET
+       request_count = request_count + 1,
+       cost_nanos = cost_nanos + excluded.cost_nanos,
+       input_tokens = input_tokens + excluded.input_tokens,
+       output_tokens = output_tokens + excluded.output_tokens,
+       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+       cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+       reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+       unpriced_request_count = unpriced_request_count + excluded.unpriced_request_count;
+   END;`;
+
 /** Ordered migrations; `user_version` records how many have run. */
 const migrations: string[] = [
   `CREATE TABLE requests (
@@ -122,7 +173,11 @@ const migrations: string[] = [
      input_items TEXT NOT NULL
    );
    CREATE INDEX responses_created_at ON responses (created_at);`,
+  ROLLUPS,
 ];
+
+/** The schema version that added the rollups (tests take a ledger back to the one before). */
+export const ROLLUPS_VERSION = migrations.indexOf(ROLLUPS) + 1;
 
 /**
  * Brings the schema to the newest version. Several processes may open a new data folder at once

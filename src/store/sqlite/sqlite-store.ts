@@ -11,7 +11,6 @@ import type {
   RefusalCount,
   ReportReader,
   RequestRow,
-  SpendFilter,
   SpendReader,
   Store,
   StoredMedia,
@@ -19,7 +18,8 @@ import type {
 import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
-import { sqliteReport } from './report.js';
+import { startReadWorkers } from './read-worker.js';
+import { sqliteCostSince, sqliteReport, type ReadSql } from './report.js';
 import { sqliteRequestLog } from './requests.js';
 import { sqliteResponses } from './responses.js';
 import { sqliteWebhookDeliveries } from './webhook-deliveries.js';
@@ -73,8 +73,10 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     }
     checkpointer?.committed();
   };
+  const readers = startReadWorkers(file);
   const ledger = sqliteLedger(
     db,
+    readers.read,
     options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)),
     options.busy ?? (() => false),
     () => afterWrite(),
@@ -90,6 +92,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     // Rows are written where they are read: there is no spool.
     health: () => ({ ledger: 'ok', spooled: 0 }),
     close: async () => {
+      // Reads in flight finish first; their connections close before this one, as the checkpointer's does.
+      await readers.close();
       ledger.flush();
       // The worker's connection closes first, so that this one, the last, folds the WAL back
       // into the file and removes it, as on any clean close.
@@ -107,6 +111,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
  */
 function sqliteLedger(
   db: Database.Database,
+  read: ReadSql,
   onWriteError: (error: unknown) => void,
   busy: () => boolean,
   afterCommit: () => void,
@@ -160,7 +165,6 @@ function sqliteLedger(
     }
   });
 
-  const readReport = sqliteReport(db);
   const requestLog = sqliteRequestLog(db);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
   // Refusals in this batch, one tally per counter they add to.
@@ -234,9 +238,9 @@ function sqliteLedger(
   return {
     writer,
     flush,
-    spend: { costSince: async (filter) => (flush(), costSince(db, filter)) },
+    spend: { costSince: async (filter) => (flush(), sqliteCostSince(read, filter)) },
     reports: {
-      report: async (query, scope) => (flush(), readReport(query, scope)),
+      report: async (query, scope) => (flush(), sqliteReport(read, query, scope)),
       listRequests: async (query, scope) => (flush(), requestLog.list(query, scope)),
       getRequest: async (id, scope) => (flush(), requestLog.get(id, scope)),
       listRefusals: async () => {
@@ -272,29 +276,6 @@ interface RefusalTally {
 /** `YYYY-MM-DDTHH:MM`: the UTC minute refusals are counted in. */
 function minuteOf(ts: string): string {
   return ts.slice(0, 16);
-}
-
-function costSince(db: Database.Database, filter: SpendFilter): number {
-  const where: string[] = ['cost_nanos IS NOT NULL'];
-  const params: Record<string, string> = {};
-  if (filter.since) {
-    where.push('ts >= @since');
-    params.since = filter.since;
-  }
-  if (filter.keyId) {
-    where.push('key_id = @keyId');
-    params.keyId = filter.keyId;
-  }
-  if (filter.user) {
-    where.push('user = @user');
-    params.user = filter.user;
-  }
-  if (filter.tag) {
-    where.push('EXISTS (SELECT 1 FROM json_each(requests.tags) WHERE value = @tag)');
-    params.tag = filter.tag;
-  }
-  const row = db.prepare(`SELECT coalesce(sum(cost_nanos), 0) AS total FROM requests WHERE ${where.join(' AND ')}`).get(params) as { total: number };
-  return row.total;
 }
 
 function sqliteBlobs(db: Database.Database, afterWrite: () => void): BlobStore {

@@ -76,7 +76,7 @@ export class RedisConnection {
     }
   }
 
-  /** A plain command (tests and tools: SCAN, DEL). */
+  /** A plain command. */
   async command(args: string[]): Promise<unknown> {
     const client = await this.connected();
     try {

@@ -1,0 +1,175 @@
+/**
+ * One MCP session's Streamable HTTP transport, written straight on Node's request and response.
+ * The SDK's Node transport converts every request into a web-standard Request and every answer
+ * back from a Response stream, which cost most of the CPU of a tool call; this one writes the
+ * answer itself. Validation of the HTTP request (headers, body, session id) happens before it is
+ * handed here (see http-handler.ts).
+ *
+ * A POST's requests are answered on that POST: as one JSON body when nothing else is sent for
+ * them, or as an SSE stream from the moment the server sends a message about them first (progress,
+ * logging), ending once every request of the POST has its response. Messages about no request
+ * (list changes, resource updates) go to the session's standing GET stream, if one is open.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+
+/** Comment frames on a standing stream, so proxies do not take it for a dead connection. */
+const KEEP_ALIVE_MS = 15_000;
+
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+};
+
+/** The requests of one POST and where their answers go. */
+class Exchange {
+  readonly pending = new Set<RequestId>();
+  readonly answers: JSONRPCMessage[] = [];
+  streaming = false;
+
+  constructor(
+    /** Null for a request replayed inside the server, whose answer nobody reads. */
+    readonly res: ServerResponse | null,
+    private readonly sessionId: string,
+  ) {}
+
+  get done(): boolean {
+    return this.res === null || this.res.writableEnded || this.res.destroyed;
+  }
+
+  /** A message about one of the requests before its answer: the POST becomes an SSE stream. */
+  event(message: JSONRPCMessage): void {
+    if (this.done) return;
+    if (!this.streaming) {
+      this.streaming = true;
+      this.res!.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    }
+    this.res!.write(sseEvent(message));
+  }
+
+  answer(id: RequestId, message: JSONRPCMessage): void {
+    this.pending.delete(id);
+    if (this.done) return;
+    if (this.streaming) {
+      this.res!.write(sseEvent(message));
+      if (this.pending.size === 0) this.res!.end();
+      return;
+    }
+    this.answers.push(message);
+    if (this.pending.size !== 0) return;
+    const body = JSON.stringify(this.answers.length === 1 ? this.answers[0] : this.answers);
+    this.res!.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'mcp-session-id': this.sessionId });
+    this.res!.end(body);
+  }
+}
+
+export class SessionTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  private readonly exchanges = new Map<RequestId, Exchange>();
+  private standing: { res: ServerResponse; keepAlive: NodeJS.Timeout } | undefined;
+  private closed = false;
+
+  constructor(readonly sessionId: string) {}
+
+  async start(): Promise<void> {}
+
+  /** Whether a standing GET stream is open (a session has one at most). */
+  get hasStandingStream(): boolean {
+    return this.standing !== undefined;
+  }
+
+  /** Delivers a POST's messages; its answer is written once the server has answered them. */
+  post(req: IncomingMessage, res: ServerResponse, messages: JSONRPCMessage[], authInfo: AuthInfo | undefined): void {
+    const requestInfo = { headers: req.headers };
+    const requests = messages.filter(isJSONRPCRequest);
+    if (requests.length === 0) {
+      for (const message of messages) this.onmessage?.(message, { authInfo, requestInfo });
+      res.writeHead(202, { 'mcp-session-id': this.sessionId });
+      res.end();
+      return;
+    }
+    const exchange = new Exchange(res, this.sessionId);
+    for (const request of requests) {
+      exchange.pending.add(request.id);
+      this.exchanges.set(request.id, exchange);
+    }
+    // A client that goes away takes its answers with it; the server's late replies are dropped.
+    res.once('close', () => {
+      for (const id of exchange.pending) if (this.exchanges.get(id) === exchange) this.exchanges.delete(id);
+    });
+    for (const message of messages) this.onmessage?.(message, { authInfo, requestInfo });
+  }
+
+  /** Hands the server a message whose answer nobody reads: a session revived on this process replays its handshake. */
+  replay(message: JSONRPCMessage): void {
+    if (isJSONRPCRequest(message)) {
+      const exchange = new Exchange(null, this.sessionId);
+      exchange.pending.add(message.id);
+      this.exchanges.set(message.id, exchange);
+    }
+    this.onmessage?.(message, {});
+  }
+
+  /** Opens the standing stream; false when one is open already. */
+  openStandingStream(res: ServerResponse): boolean {
+    if (this.standing) return false;
+    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    res.flushHeaders();
+    const keepAlive = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+    keepAlive.unref();
+    const standing = { res, keepAlive };
+    this.standing = standing;
+    res.once('close', () => {
+      clearInterval(keepAlive);
+      if (this.standing === standing) this.standing = undefined;
+    });
+    return true;
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.closed) return;
+    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+      const id = message.id;
+      const exchange = id === undefined ? undefined : this.exchanges.get(id);
+      if (id === undefined || !exchange) return;
+      this.exchanges.delete(id);
+      exchange.answer(id, message);
+      return;
+    }
+    const related = options?.relatedRequestId;
+    if (related !== undefined) {
+      this.exchanges.get(related)?.event(message);
+      return;
+    }
+    if (this.standing && !this.standing.res.writableEnded) this.standing.res.write(sseEvent(message));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const exchange of new Set(this.exchanges.values())) if (exchange.res && !exchange.done) exchange.res.end();
+    this.exchanges.clear();
+    if (this.standing) {
+      clearInterval(this.standing.keepAlive);
+      this.standing.res.end();
+      this.standing = undefined;
+    }
+    this.onclose?.();
+  }
+}
+
+function sseEvent(message: JSONRPCMessage): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
