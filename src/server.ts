@@ -112,7 +112,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metricsAccess = new MetricsAccess(auth, config.telemetry.metricsTokenEnv, options.env ?? process.env);
   const routes = routeTable([
     ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
-    ...responsesRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
+    ...responsesRoutes(gateway, {
+      maxBodyBytes: config.server.maxBodyBytes,
+      store: app.store.responses,
+      retentionDays: config.responses.retentionDays,
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
     ...anthropicRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
     ...reportRoutes(gateway),
     ...aisdkGatewayRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes, fileFetch: config.server.fileFetch }),

@@ -414,6 +414,17 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Responses kept by `POST /v1/responses` (unless the request says `store: false`), for
+     * `previous_response_id` and `GET`/`DELETE /v1/responses/{id}`: each belongs to the key that
+     * made it, and is deleted `retentionDays` after it was made.
+     */
+    responses: z
+      .object({
+        retentionDays: z.number().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
     /** The catalog (`/v1/models`, `list_models`): what each provider's model-list endpoint says it serves. */
     catalog: z
       .object({
