@@ -232,8 +232,8 @@ describe('/mcp as an OAuth protected resource', () => {
     } finally {
       await second.client.close();
     }
-    const row = await eventually(() => gateway.requests().find((request) => request.user === SIGNED_IN_USER)!);
-    expect(row).toMatchObject({ requested_model: 'mock/echo', status: 'ok' });
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((request) => request.user === SIGNED_IN_USER)!);
+    expect(row).toMatchObject({ requestedModel: 'mock/echo', status: 'ok' });
   });
 
   it('refuses a token for another audience on /mcp (401 with the challenge), though the HTTP API takes its own', async () => {
