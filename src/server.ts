@@ -34,6 +34,7 @@ import { MetricsAccess } from './telemetry/metrics-access.js';
 import { startTracing } from './telemetry/tracing.js';
 import { authConfigured, createAuthenticator } from './policy/auth/authenticate.js';
 import { assertSafeBind, isLoopbackHost } from './policy/auth/bind.js';
+import { mcpProtectedResource, PROTECTED_RESOURCE_METADATA_PATHS } from './policy/auth/protected-resource.js';
 
 export interface StartServerOptions {
   config: Config;
@@ -99,9 +100,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   // jose is loaded only when issuers are configured: most gateways never verify a JWT.
   const jwt = config.auth.issuers.length ? (await import('./policy/auth/jwt.js')).createJwtVerifier(config.auth.issuers) : undefined;
+  const mcpResource = mcpProtectedResource(config);
   const auth = createAuthenticator({
     ...authOptions,
     ...(jwt ? { jwt } : {}),
+    ...(mcpResource ? { mcpResource } : {}),
     failClosed: !isLoopbackHost(host),
   });
   // Loaded only when the OTEL_* variables ask for traces.
@@ -109,7 +112,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metricsAccess = new MetricsAccess(auth, config.telemetry.metricsTokenEnv, options.env ?? process.env);
   const routes = routeTable([
     ...openaiRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
-    ...responsesRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
+    ...responsesRoutes(gateway, {
+      maxBodyBytes: config.server.maxBodyBytes,
+      store: app.store.responses,
+      retentionDays: config.responses.retentionDays,
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
     ...anthropicRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes }),
     ...reportRoutes(gateway),
     ...aisdkGatewayRoutes(gateway, { maxBodyBytes: config.server.maxBodyBytes, fileFetch: config.server.fileFetch }),
@@ -185,6 +193,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await metricsAccess.check(req.headers, url);
       sendText(res, 200, await clusterMetricsText(app.metrics!), app.metrics!.contentType);
     }),
+    protectedResource: publicEndpoint(async ({ req, res }) => sendJson(res, 200, mcpResource!.metadata(req.headers))),
     // The console's pages hold no data, so they load without a credential; its API calls carry one.
     console: publicEndpoint(async ({ req, res, path }) => consolePages.handle(req, res, path)),
     mcp: (method: string): Endpoint => ({
@@ -195,7 +204,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         attachPrincipal(req, principal!);
         await mcp.handle(req, res);
       },
-      renderError: ({ res }, error) => renderMcpFailure(res, error),
+      renderError: ({ req, res }, error) => renderMcpFailure(res, error, mcpResource?.challenge(req.headers)),
     }),
   };
 
@@ -203,6 +212,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   function endpointOf(method: string, path: string, route: Route | undefined): Endpoint {
     if (path === '/health' && method === 'GET') return endpoints.health;
     if (path === '/llms.txt' && method === 'GET') return endpoints.llmsTxt;
+    if (mcpResource && method === 'GET' && PROTECTED_RESOURCE_METADATA_PATHS.includes(path)) return endpoints.protectedResource;
     if (path === '/metrics' && method === 'GET' && app.metrics) return endpoints.metrics;
     if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) return endpoints.console;
     if (path === '/mcp') return endpoints.mcp(method);
@@ -322,8 +332,8 @@ function refusal(error: GatewayError, access: Endpoint['access'], body: Endpoint
 }
 
 /** Refusals on `/mcp` (auth, host, origin, content type) as JSON-RPC errors (what MCP clients parse), with the HTTP status of the kind. */
-function renderMcpFailure(res: ServerResponse, error: unknown): void {
+function renderMcpFailure(res: ServerResponse, error: unknown, challenge = 'Bearer'): void {
   const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'The gateway failed to handle the request. Try again later.');
-  const headers: Record<string, string> = failure.kind === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
+  const headers: Record<string, string> = failure.kind === 'unauthorized' ? { 'www-authenticate': challenge } : {};
   sendJson(res, failure.status, { jsonrpc: '2.0', error: { code: -32000, message: failure.message }, id: null }, headers);
 }

@@ -25,6 +25,8 @@ export interface McpRun {
   cpuUsPerCall: number | null;
   /** What the first successful call answered, to show the tool really ran. */
   sample?: string;
+  /** Size of the `tools/list` result as JSON: what every agent conversation pays before it asks. */
+  toolsListBytes: number;
 }
 
 export interface McpCallOptions {
@@ -43,6 +45,7 @@ function textOf(result: unknown): string {
 }
 
 async function measure(client: Client, transport: McpRun['transport'], connectMs: number, opts: McpCallOptions, serverPid: number | null): Promise<McpRun> {
+  const toolsListBytes = Buffer.byteLength(JSON.stringify(await client.listTools()));
   const samples: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -92,6 +95,7 @@ async function measure(client: Client, transport: McpRun['transport'], connectMs
     latencyUs: summarise(samples),
     cpuUsPerCall,
     ...(sample !== undefined ? { sample } : {}),
+    toolsListBytes,
   };
 }
 

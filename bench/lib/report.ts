@@ -330,6 +330,7 @@ export function render(r: BenchResults): string {
       '',
     ]);
     rows.push(['    server CPU µs per call', '', n(m.cpuUsPerCall), '', '', '', '']);
+    rows.push(['    tools/list size, bytes', '', n(m.toolsListBytes), '', '', '', '']);
     blank(`    ${m.measured} calls after ${m.warmup} warm-up${m.truncated ? ' (stopped early)' : ''}; failed ${m.errors}; session up in ${m.connectMs} ms`);
   };
   if (r.mcp.stdio || r.mcp.http || r.mcp.errors.length) {

@@ -345,6 +345,11 @@ export const ConfigSchema = z
         /** Env var holding the admin key (admin API, every scope in reports). */
         adminKeyEnv: z.string().default('TOLLGATE_ADMIN_KEY'),
         issuers: z.array(IssuerConfig).default([]),
+        /**
+         * The URL MCP clients reach `/mcp` at (`https://gateway.example.com/mcp`): with issuers, the
+         * audience tokens on `/mcp` must name. Default: the URL the client used (its Host header).
+         */
+        mcpResource: z.url().optional(),
       })
       .strict()
       .prefault({}),
@@ -406,6 +411,17 @@ export const ConfigSchema = z
         maxEntryBytes: z.number().int().positive().default(1_048_576),
         /** Answers kept at most in SQLite (Redis: its own memory policy); those closest to expiry go first. */
         maxEntries: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Responses kept by `POST /v1/responses` (unless the request says `store: false`), for
+     * `previous_response_id` and `GET`/`DELETE /v1/responses/{id}`: each belongs to the key that
+     * made it, and is deleted `retentionDays` after it was made.
+     */
+    responses: z
+      .object({
+        retentionDays: z.number().positive().default(30),
       })
       .strict()
       .prefault({}),

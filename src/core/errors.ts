@@ -9,6 +9,8 @@ export const errorKinds = {
   unsupported_media_type: { status: 415, retryable: false, fallback: false },
   not_found: { status: 404, retryable: false, fallback: false },
   model_not_found: { status: 404, retryable: false, fallback: true },
+  /** A Responses request continues a response that is not kept (never stored, expired, deleted, or another key's). */
+  previous_response_not_found: { status: 404, retryable: false, fallback: false },
   unauthorized: { status: 401, retryable: false, fallback: false },
   forbidden: { status: 403, retryable: false, fallback: false },
   insufficient_budget: { status: 402, retryable: false, fallback: false },

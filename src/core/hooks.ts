@@ -80,12 +80,21 @@ export interface ToolStarted {
   callId: string;
   tool: string;
   keyId: string | null;
+  keyName: string | null;
+  /** The client's W3C `traceparent`, continued by tracing. */
   traceparent?: string;
+  /**
+   * Trace headers the gateway requests of this call carry. Subscribers that propagate context
+   * add theirs; nothing else may be put here.
+   */
+  traceHeaders: Record<string, string>;
 }
 
 export interface ToolEnded {
   callId: string;
   tool: string;
+  keyName: string | null;
+  /** The tool answered with an error result. */
   isError: boolean;
   latencyMs: number;
 }

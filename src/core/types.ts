@@ -14,6 +14,7 @@ import type {
 import type { ErrorKind } from './errors.js';
 import type { CacheDirectives } from './response-cache.js';
 import type { LiveSnapshot } from './live-view.js';
+import type { Hooks } from './hooks.js';
 import type { RequestListQuery, RequestPage, RequestWithAttempts } from '../store/types.js';
 import type { Principal } from '../policy/types.js';
 import type { BudgetPeriod } from '../store/types.js';
@@ -379,6 +380,8 @@ export interface Gateway {
    * each budget in the config and each live key's; for anyone else, those that apply to them.
    */
   watchedBudgets(principal: Principal | undefined): Promise<BudgetStatus[]>;
+  /** Where a face tells what the core cannot see (MCP tool calls). */
+  readonly hooks: Pick<Hooks, 'emit'>;
 }
 
 export type { ErrorKind };

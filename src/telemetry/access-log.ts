@@ -1,11 +1,11 @@
 /**
- * One info line per request, written when it settles: who asked for what, what served it
+ * One info line per request, written when it settles, and one per MCP tool call: who asked for what, what served it
  * (each attempt, so fallbacks show), how long it took, the tokens and the cost. A request that
  * failed inside the gateway keeps its error with the stack.
  */
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
-import type { HookSubscriber, RequestFailed, RequestSettled } from '../core/hooks.js';
+import type { HookSubscriber, RequestFailed, RequestSettled, ToolEnded } from '../core/hooks.js';
 import { fromNanos } from '../core/usage.js';
 
 export class AccessLog implements HookSubscriber {
@@ -49,5 +49,11 @@ export class AccessLog implements HookSubscriber {
       },
       'request',
     );
+  }
+
+  /** A tool call's own line; the gateway requests it made have theirs. */
+  toolEnded({ callId, tool, keyName, isError, latencyMs }: ToolEnded): void {
+    if (!this.logger.isLevelEnabled('info')) return;
+    this.logger.info({ callId, face: 'mcp', tool, key: keyName, status: isError ? 'error' : 'ok', latencyMs: Math.round(latencyMs) }, 'tool call');
   }
 }

@@ -144,6 +144,7 @@ class GenAiSpans {
       { kind: SpanKind.SERVER, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': event.tool, 'tollgate.face': 'mcp' } },
       parent,
     );
+    propagator.inject(trace.setSpan(parent, span), event.traceHeaders, carrierSetter);
     bounded(this.tools, event.callId, span, (open) => open.end());
   }
 

@@ -4,6 +4,8 @@
  * and counts one fallback; `/metrics` is guarded like the admin API when auth is on.
  */
 import { Writable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACES_UNDER_TEST, PRICE, standardProviders, startRig, type Rig } from './telemetry-rig.js';
@@ -98,6 +100,30 @@ describe('access log and metrics', () => {
       });
     }
   }
+
+  it('an MCP tool call: one tool-call line with the tool name, and the request it made has its own line', async () => {
+    const client = new Client({ name: 'access-log-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', rig.gateway.url)));
+    try {
+      const before = lines.length;
+      const result = await client.callTool({ name: 'chat', arguments: { model: 'calm/gpt-4o-mini', prompt: 'count this tool call' } });
+      expect(result.isError).toBeFalsy();
+      const failed = await client.callTool({ name: 'chat', arguments: { model: 'made/up-model', prompt: 'no such model' } });
+      expect(failed.isError).toBe(true);
+      const toolLines = await eventually(() => {
+        const found = lines.slice(before).filter((line) => line.msg === 'tool call');
+        expect(found).toHaveLength(2);
+        return found;
+      });
+      expect(toolLines[0]).toMatchObject({ level: 30, face: 'mcp', tool: 'chat', status: 'ok' });
+      expect(toolLines[1]).toMatchObject({ level: 30, face: 'mcp', tool: 'chat', status: 'error' });
+      for (const line of toolLines) expect(typeof line.latencyMs).toBe('number');
+      expect(toolLines[0]!.callId).not.toBe(toolLines[1]!.callId);
+      expect(lines.slice(before).filter((line) => line.msg === 'request' && line.face === 'mcp' && line.model === 'calm/gpt-4o-mini')).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
 
   it('a fallback: both attempts in the line, one failed attempt and one fallback counted, the cost on the served model', async () => {
     rig.upstream.script('primary', { kind: 'error', status: 503 });

@@ -5,6 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
@@ -130,6 +132,47 @@ describe('OpenTelemetry traces', () => {
       const everything = JSON.stringify(collector.spans);
       expect(everything).not.toContain('a secret prompt');
       expect(everything).not.toContain('up-secret-key');
+    } finally {
+      if (!closed) await gateway.close();
+      await collector.close();
+    }
+  });
+
+  it('an MCP tool call is a span with the tool name, continuing the client trace, and the request it makes is its child', { timeout: 30_000 }, async () => {
+    upstream.reset();
+    const collector = await startCollector();
+    upstream.script('gpt-4o-mini', { kind: 'usage', usage: { inputTokens: 5, outputTokens: 3 } });
+    const gateway = await startGateway(
+      { providers: { up: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'up-secret-key', timeoutMs: 30_000 } } },
+      { env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } },
+    );
+    let closed = false;
+    try {
+      const client = new Client({ name: 'traces-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers: { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` } } }));
+      const result = await client.callTool({ name: 'chat', arguments: { model: 'up/gpt-4o-mini', prompt: 'a secret tool prompt' } });
+      expect(result.isError).toBeFalsy();
+      const refused = await client.callTool({ name: 'chat', arguments: { model: 'nowhere/no-such-model', prompt: 'hi' } });
+      expect(refused.isError).toBe(true);
+      await client.close();
+      await gateway.close();
+      closed = true;
+
+      const tools = collector.spans.filter((span) => span.name === 'execute_tool chat');
+      expect(tools).toHaveLength(2);
+      for (const tool of tools) {
+        expect(tool).toMatchObject({ traceId: CLIENT_TRACE, parentSpanId: CLIENT_SPAN, kind: 2 });
+        expect(attributes(tool)).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'chat', 'tollgate.face': 'mcp' });
+      }
+      const [ok, failed] = tools;
+      expect(ok!.status?.code ?? 0).toBe(0);
+      expect(failed!.status?.code).toBe(2);
+      expect(attributes(failed!)['error.type']).toBe('tool_error');
+
+      const request = collector.spans.find((span) => span.name === 'chat up/gpt-4o-mini' && span.kind === 2)!;
+      expect(request).toMatchObject({ traceId: CLIENT_TRACE, parentSpanId: ok!.spanId });
+      expect(attributes(request)).toMatchObject({ 'tollgate.face': 'mcp', 'gen_ai.usage.output_tokens': 3 });
+      expect(JSON.stringify(collector.spans)).not.toContain('a secret tool prompt');
     } finally {
       if (!closed) await gateway.close();
       await collector.close();

@@ -2,7 +2,6 @@
  * Every tool result tells the caller what is left of its budgets: in `_meta['tollgate/budget']`
  * for programs, and in one short text block for models that only read text.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BudgetStatus, Gateway } from '../../core/types.js';
 import { principalFrom } from './auth-info.js';
@@ -33,17 +32,4 @@ export async function withBudget(gateway: Gateway, result: CallToolResult, extra
     content: [...result.content, { type: 'text', text: describeBudget(budgets[0]!) }],
     _meta: { ...result._meta, [BUDGET_META_KEY]: budget },
   };
-}
-
-/**
- * Makes every tool registered on `server` from now on report the caller's budgets. Done once
- * here rather than in each tool, so a new tool cannot forget it.
- */
-export function reportBudgetsOnEveryTool(server: McpServer, gateway: Gateway): void {
-  const register = server.registerTool.bind(server) as (...args: unknown[]) => unknown;
-  (server as { registerTool: unknown }).registerTool = (name: string, config: unknown, callback: (...args: unknown[]) => Promise<CallToolResult>) =>
-    register(name, config, async (...args: unknown[]) => {
-      const extra = args[args.length - 1] as ToolExtra;
-      return withBudget(gateway, await callback(...args), extra);
-    });
 }

@@ -1,26 +1,21 @@
 /**
- * Pieces every tool result shares: the usage shape, the cost field, and the rule that a result
+ * Pieces every tool result shares: the usage shape, the annotations, and the rule that a result
  * carries both `structuredContent` (for clients that read the output schema) and a text block
  * (for clients and models that only read text).
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { TokenUsage } from '../../core/types.js';
+import { count } from './tool-schema.js';
 
 export const UsageSchema = z.object({
-  input_tokens: z.number().int().nonnegative().describe('Input tokens, including cache reads and writes.'),
-  output_tokens: z.number().int().nonnegative(),
-  cache_read_tokens: z.number().int().nonnegative(),
-  cache_write_tokens: z.number().int().nonnegative(),
-  reasoning_tokens: z.number().int().nonnegative(),
+  input_tokens: count,
+  output_tokens: count,
+  cache_read_tokens: count,
+  cache_write_tokens: count,
+  reasoning_tokens: count,
 });
 export type UsageOutput = z.infer<typeof UsageSchema>;
-
-export const CostSchema = z
-  .number()
-  .nonnegative()
-  .nullable()
-  .describe('USD charged for this call; null when the model has no known price.');
 
 export function toUsageOutput(usage: TokenUsage): UsageOutput {
   return {
@@ -38,15 +33,13 @@ export function formatCost(cost: number | null): string {
 
 /**
  * Annotations of the tools that call a model: each call is billed and written to the spend
- * ledger (not read-only, not idempotent), touches nothing of the caller's (not destructive),
- * and reaches outside services (open world).
+ * ledger (not read-only, not idempotent) and reaches outside services (open world), which are
+ * the defaults the spec gives hints; it touches nothing of the caller's (not destructive).
  */
-export const modelCallAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-} as const;
+export const modelCallAnnotations = { destructiveHint: false } as const;
+
+/** Annotations of the tools that only read the gateway's own catalog or ledger. */
+export const readOnlyAnnotations = { readOnlyHint: true, openWorldHint: false } as const;
 
 /** Texts longer than this are cut in the text block; the structured content stays whole. */
 export const MAX_TEXT_BLOCK_CHARS = 16_000;

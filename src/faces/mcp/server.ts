@@ -1,9 +1,8 @@
 /** One MCP server (tools and resources over the gateway) per client session. */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
 import type { Gateway } from '../../core/types.js';
 import type { McpSurface } from './surface.js';
-import { reportBudgetsOnEveryTool } from './budget-meta.js';
 import { registerResources } from './resources.js';
 import { registerSpendApp } from './spend-app.js';
 import { registerChatTool } from './tools/chat.js';
@@ -14,6 +13,7 @@ import { registerListModelsTool } from './tools/list-models.js';
 import { registerRerankTool } from './tools/rerank.js';
 import { registerSpeakTool } from './tools/speak.js';
 import { registerTranscribeTool } from './tools/transcribe.js';
+import { GatewayMcpServer } from './tool-server.js';
 
 export interface McpServerOptions {
   /** Served as the `tollgate://llms.txt` resource. */
@@ -48,7 +48,8 @@ function mockNote(mock: McpSurface['mock']): string {
 
 export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
   const surface = options.surface ?? { tools: MCP_TOOL_NAMES, chatDefaultModel: undefined, mock: 'absent' };
-  const server = new McpServer(
+  const server = new GatewayMcpServer(
+    gateway,
     { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },
     {
       instructions: `${INSTRUCTIONS}${mockNote(surface.mock)}\nRead tollgate://llms.txt for more.`,
@@ -57,7 +58,6 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
       maxToolInputElements: 100_000,
     },
   );
-  reportBudgetsOnEveryTool(server, gateway);
   for (const name of MCP_TOOL_NAMES) if (surface.tools.includes(name)) registrars[name](server, gateway, surface);
   registerResources(server, gateway, options.llmsTxt);
   registerSpendApp(server);

@@ -22,6 +22,7 @@ const adviceByKind: Record<ErrorKind, Advice> = {
   payload_too_large: () => 'Send less input: fewer or shorter texts or messages.',
   unsupported_media_type: () => 'This input type is not accepted; send plain text.',
   not_found: () => 'The thing asked for does not exist (it may have expired).',
+  previous_response_not_found: () => 'That earlier response is not kept (expired, deleted or never stored): send the whole conversation instead.',
   model_not_found: () =>
     'Call list_models to see the model ids this gateway serves (format `provider/model`), then call again with one of them.',
   unauthorized: () => 'The gateway did not accept the credentials of this session; ask the operator for a valid key.',

@@ -18,16 +18,16 @@ import type {
   FunctionCallOutputItem,
   InputFile,
   InputImage,
-  InputItem,
   MessageContentPart,
   MessageItem,
   ReasoningItem,
+  ResolvedInputItem,
 } from './responses-api.js';
 
 type AssistantMessage = Extract<LanguageModelV3Message, { role: 'assistant' }>;
 type ToolMessage = Extract<LanguageModelV3Message, { role: 'tool' }>;
 
-export function convertResponsesInput(instructions: string | null | undefined, input: string | InputItem[]): LanguageModelV3Prompt {
+export function convertResponsesInput(instructions: string | null | undefined, input: string | ResolvedInputItem[]): LanguageModelV3Prompt {
   const prompt: LanguageModelV3Prompt = [];
   if (instructions) prompt.push({ role: 'system', content: instructions });
   if (typeof input === 'string') {
@@ -69,7 +69,7 @@ export function convertResponsesInput(instructions: string | null | undefined, i
         if (!call) {
           throw invalid(
             `${at}.call_id`,
-            `No function_call item before this one has call_id '${item.call_id}'. Tollgate keeps no conversation state: send the function_call item itself along with its output.`,
+            `No function_call item before this one has call_id '${item.call_id}': send the function_call item along with its output, or continue the response that made the call (previous_response_id).`,
           );
         }
         placeToolResult(prompt, call.message, {
@@ -86,11 +86,6 @@ export function convertResponsesInput(instructions: string | null | undefined, i
         if (text !== '') openTurn().content.push({ type: 'reasoning', text });
         break;
       }
-      case 'item_reference':
-        throw invalid(
-          `${at}`,
-          `Item references need stored responses, and Tollgate keeps none: send item '${item.id}' itself (with @ai-sdk/openai, set providerOptions.openai.store to false).`,
-        );
     }
   });
   return prompt;

@@ -1,8 +1,8 @@
 /**
  * A Responses API request → canonical `ChatRequest` (V3 call options), plus the settings the
- * response object repeats back. What needs server-side state (previous_response_id,
- * conversation, background, stored prompts) is refused with the field to fix: Tollgate keeps
- * no conversations, so the client sends the whole one every time.
+ * response object repeats back. The input comes resolved: earlier responses and item
+ * references already replaced by the items they stand for. What needs other server-side state
+ * (conversation objects, background runs, stored prompts) is refused with the field to fix.
  */
 import type { JSONObject, JSONSchema7, LanguageModelV3CallOptions, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { GatewayError } from '../../core/errors.js';
@@ -10,7 +10,7 @@ import type { ChatRequest } from '../../core/types.js';
 import { convertGatewayOptions } from '../openai/convert-gateway-options.js';
 import { convertResponsesInput } from './convert-responses-input.js';
 import { prepareTools } from './prepare-tools.js';
-import type { ResponseEcho, ResponsesRequest, TextFormat, WireFunctionTool, WireTextFormat } from './responses-api.js';
+import type { ResolvedInputItem, ResponseEcho, ResponsesRequest, TextFormat, WireFunctionTool, WireTextFormat } from './responses-api.js';
 
 export interface ConvertedResponsesRequest {
   request: ChatRequest;
@@ -20,10 +20,11 @@ export interface ConvertedResponsesRequest {
   echo: ResponseEcho;
 }
 
-export function convertResponsesRequest(body: ResponsesRequest): ConvertedResponsesRequest {
+/** `input`: the request's own, or the whole context when it continues an earlier response. */
+export function convertResponsesRequest(body: ResponsesRequest, input: string | ResolvedInputItem[]): ConvertedResponsesRequest {
   refuseStatefulFeatures(body);
 
-  const call: LanguageModelV3CallOptions = { prompt: convertResponsesInput(body.instructions, body.input) };
+  const call: LanguageModelV3CallOptions = { prompt: convertResponsesInput(body.instructions, input) };
   const { tools, toolChoice } = prepareTools(body.tools, body.tool_choice);
   if (tools) call.tools = tools;
   if (toolChoice) call.toolChoice = toolChoice;
@@ -46,17 +47,11 @@ export function convertResponsesRequest(body: ResponsesRequest): ConvertedRespon
 }
 
 function refuseStatefulFeatures(body: ResponsesRequest): void {
-  if (body.previous_response_id != null) {
-    throw invalid(
-      'previous_response_id',
-      'Tollgate keeps no conversation state, so it cannot continue an earlier response. Send the whole conversation in input: earlier messages, and the output items of earlier responses (function_call items with their function_call_output).',
-    );
-  }
   if (body.conversation != null) {
-    throw invalid('conversation', 'Tollgate keeps no conversations. Send the whole conversation in input instead.');
+    throw invalid('conversation', 'Tollgate keeps no conversation objects. Continue with previous_response_id, or send the whole conversation in input.');
   }
   if (body.background === true) {
-    throw invalid('background', 'Background responses need stored state, which Tollgate does not keep. Use stream: true for long answers.');
+    throw invalid('background', 'Background responses are not supported. Use stream: true for long answers.');
   }
   if (body.prompt != null) {
     throw invalid('prompt', 'Stored prompt templates are not supported. Send instructions and input instead.');
@@ -136,6 +131,8 @@ function echoSettings(body: ResponsesRequest): ResponseEcho {
     ),
     top_p: body.top_p ?? null,
     user: body.user ?? null,
+    store: body.store ?? true,
+    previous_response_id: body.previous_response_id ?? null,
   };
 }
 

@@ -18,6 +18,17 @@ export function outputItemId(prefix: 'msg' | 'fc' | 'rs', requestId: string, out
   return `${prefix}_${requestId}_${outputIndex}`;
 }
 
+/** Ids of the input items a request brought: distinct from its output items' ids. */
+export function inputItemId(prefix: 'msg' | 'fc' | 'fco' | 'rs', requestId: string, inputIndex: number): string {
+  return `${prefix}_${requestId}_in${inputIndex}`;
+}
+
+/** The id of the response an item id of this gateway was made in, or undefined for an id it did not make. */
+export function responseIdOfItem(itemId: string): string | undefined {
+  const requestId = /^(?:msg|fc|fco|rs)_(.+)_(?:in)?\d+$/.exec(itemId)?.[1];
+  return requestId === undefined ? undefined : responseId(requestId);
+}
+
 export interface ResponseIdentity {
   requestId: string;
   /** `provider/model` that serves the response. */
@@ -46,9 +57,9 @@ export function responseShell(identity: ResponseIdentity, state: ResponseState):
     model: identity.servedModel,
     output: state.output,
     parallel_tool_calls: echo.parallel_tool_calls,
-    previous_response_id: null,
+    previous_response_id: echo.previous_response_id,
     reasoning: echo.reasoning,
-    store: false,
+    store: echo.store,
     temperature: echo.temperature,
     text: echo.text,
     tool_choice: echo.tool_choice,

@@ -2,8 +2,8 @@
  * Wire schemas of OpenAI's Responses API (`POST /v1/responses`) as this face reads them, and
  * the shapes it writes back. Unknown request fields are ignored, as on the chat face; known
  * ones are checked for type so a mistake is reported instead of dropped. What the schema can
- * say but Tollgate cannot do (stored state, built-in tools, uploaded file ids) is refused by
- * the converter, which names the field.
+ * say but Tollgate cannot do (conversations, background runs, built-in tools, uploaded file
+ * ids) is refused by the converter, which names the field.
  */
 import { z } from 'zod';
 import { AttributionUserSchema } from '../../core/attribution.js';
@@ -81,7 +81,7 @@ export const ReasoningItemSchema = z.object({
 });
 export type ReasoningItem = z.infer<typeof ReasoningItemSchema>;
 
-/** Parsed so the converter can say why it cannot follow one (it needs stored responses). */
+/** An item of a kept response, by id: resolved from the store before conversion. */
 const ItemReferenceSchema = z.object({ type: z.literal('item_reference'), id: z.string() });
 
 /** OpenAI lets message items leave out `type`; give them one so a discriminated union can read them. */
@@ -104,6 +104,9 @@ export const InputItemSchema = z.preprocess(
   ),
 );
 export type InputItem = z.infer<typeof InputItemSchema>;
+export type ItemReference = z.infer<typeof ItemReferenceSchema>;
+/** Input items with every `item_reference` replaced by the item it names. */
+export type ResolvedInputItem = Exclude<InputItem, ItemReference>;
 
 // ---- request: tools and output format ----
 
@@ -160,7 +163,8 @@ export const ResponsesRequestSchema = z.object({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   stream: z.boolean().nullish(),
-  previous_response_id: z.string().nullish(),
+  previous_response_id: z.string().min(1).nullish(),
+  store: z.boolean().nullish(),
   conversation: z.unknown().optional(),
   background: z.boolean().nullish(),
   prompt: z.unknown().optional(),
@@ -218,6 +222,18 @@ export interface OutputReasoning {
 
 export type OutputItem = OutputMessage | OutputFunctionCall | OutputReasoning;
 
+/** An item of a response's context as kept and listed (`/v1/responses/{id}/input_items`): an input item, or an earlier output, with its id. */
+export type ContextItem = (ResolvedInputItem | OutputItem) & { id: string; status?: string };
+
+/** `GET /v1/responses/{id}/input_items`. */
+export interface InputItemList {
+  object: 'list';
+  data: ContextItem[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
 export interface ResponseUsage {
   input_tokens: number;
   input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
@@ -254,6 +270,9 @@ export interface ResponseEcho {
   tools: WireFunctionTool[];
   top_p: number | null;
   user: string | null;
+  /** Kept for `previous_response_id` and reading back (`store`, default true). */
+  store: boolean;
+  previous_response_id: string | null;
 }
 
 export interface ResponseObject extends ResponseEcho {
@@ -267,9 +286,6 @@ export interface ResponseObject extends ResponseEcho {
   /** `provider/model` that served. */
   model: string;
   output: OutputItem[];
-  previous_response_id: null;
-  /** Tollgate keeps no responses: `GET /v1/responses/{id}` cannot find this one later. */
-  store: false;
   truncation: 'disabled';
   usage: ResponseUsage | null;
   /** Tollgate's own: the provider that served. */

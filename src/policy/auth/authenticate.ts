@@ -9,10 +9,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../../config/schema.js';
 import { GatewayError } from '../../core/errors.js';
 import { anonymousPrincipal, type Limits, type Principal } from '../types.js';
+import { MCP_PATH, pathOf, type ProtectedResource } from './protected-resource.js';
 import type { KeyRecord, KeyStore } from '../../store/types.js';
 
 export interface TokenVerifier {
-  verify(token: string): Promise<Principal>;
+  verify(token: string, audience?: string): Promise<Principal>;
 }
 
 export interface AuthenticatorOptions {
@@ -22,6 +23,8 @@ export interface AuthenticatorOptions {
   env?: Record<string, string | undefined>;
   /** Verifies JWTs from `config.auth.issuers`. */
   jwt?: TokenVerifier;
+  /** `/mcp` as a protected resource: its JWTs must name it as their audience. */
+  mcpResource?: ProtectedResource;
   /**
    * Require a credential even when nothing is configured (a server reachable from other
    * machines): revoking the last key then locks the gateway instead of opening it.
@@ -83,7 +86,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (issuers && isJwtShaped(token)) {
         if (!jwt) throw new GatewayError('unauthorized', 'JWT authentication is configured (auth.issuers) but not available in this server; use a Tollgate key');
         try {
-          return await jwt.verify(token);
+          const audience = options.mcpResource && pathOf(url) === MCP_PATH ? options.mcpResource.resourceFor(headers) : undefined;
+          return await jwt.verify(token, audience);
         } catch (error) {
           if (error instanceof GatewayError) throw error;
           throw new GatewayError('unauthorized', 'the bearer token could not be verified');

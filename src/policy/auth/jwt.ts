@@ -42,8 +42,11 @@ export interface JwtVerifierOptions {
 }
 
 export interface JwtVerifier {
-  /** Verifies a JWT against the issuer named in its `iss` claim; returns the caller. */
-  verify(token: string): Promise<Principal>;
+  /**
+   * Verifies a JWT against the issuer named in its `iss` claim; returns the caller. `audience`,
+   * when given, replaces the issuer's configured one (a protected resource names its own).
+   */
+  verify(token: string, audience?: string): Promise<Principal>;
   /** True when the token looks like a JWT (three base64url segments) for a configured issuer — cheap, no crypto. */
   handles(token: string): boolean;
 }
@@ -94,7 +97,7 @@ export function createJwtVerifier(issuers: IssuerConfig[], options: JwtVerifierO
       return typeof iss === 'string' && entries.has(iss);
     },
 
-    async verify(token) {
+    async verify(token, audience) {
       const claims = unverifiedClaims(token);
       if (!claims) throw unauthorized('the bearer token is not a well-formed JWT');
       if (typeof claims.iss !== 'string' || claims.iss === '') throw unauthorized('the token names no issuer (iss)');
@@ -106,7 +109,7 @@ export function createJwtVerifier(issuers: IssuerConfig[], options: JwtVerifierO
       try {
         ({ payload } = await jwtVerify(token, entry.keys, {
           issuer: config.issuer,
-          audience: config.audience,
+          audience: audience ?? config.audience,
           algorithms: [...acceptedAlgorithms],
           clockTolerance,
           currentDate: now(),
@@ -114,6 +117,9 @@ export function createJwtVerifier(issuers: IssuerConfig[], options: JwtVerifierO
           requiredClaims: ['exp', 'sub'],
         }));
       } catch (error) {
+        if (audience !== undefined && error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
+          throw unauthorized(`the token was not issued for this resource: its audience (aud) must name ${quote(audience)}`);
+        }
         throw toUnauthorized(error, config.issuer);
       }
       return toPrincipal(payload, config);

@@ -18,6 +18,7 @@ import type {
 import { CHECKPOINT_START_FRAMES, startCheckpointer, WAL_FRAME_BYTES, WAL_FRAMES_LIMIT, type Checkpointer } from './checkpointer.js';
 import { sqliteKeyStore } from './keys.js';
 import { migrate } from './schema.js';
+import { startReadWorkers } from './read-worker.js';
 import { sqliteCostSince, sqliteReport, type ReadSql } from './report.js';
 import { sqliteRequestLog } from './requests.js';
 import { sqliteResponses } from './responses.js';
@@ -72,8 +73,10 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     }
     checkpointer?.committed();
   };
+  const readers = startReadWorkers(file);
   const ledger = sqliteLedger(
     db,
+    readers.read,
     options.onWriteError ?? ((error) => process.emitWarning(`tollgate: ledger write failed: ${String(error)}`)),
     options.busy ?? (() => false),
     () => afterWrite(),
@@ -89,6 +92,8 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     // Rows are written where they are read: there is no spool.
     health: () => ({ ledger: 'ok', spooled: 0 }),
     close: async () => {
+      // Reads in flight finish first; their connections close before this one, as the checkpointer's does.
+      await readers.close();
       ledger.flush();
       // The worker's connection closes first, so that this one, the last, folds the WAL back
       // into the file and removes it, as on any clean close.
@@ -106,6 +111,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
  */
 function sqliteLedger(
   db: Database.Database,
+  read: ReadSql,
   onWriteError: (error: unknown) => void,
   busy: () => boolean,
   afterCommit: () => void,
@@ -159,15 +165,6 @@ function sqliteLedger(
     }
   });
 
-  const statements = new Map<string, Database.Statement>();
-  const read: ReadSql = async <T>(sql: string, params: Record<string, string | number>) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement.all(params) as T[];
-  };
   const requestLog = sqliteRequestLog(db);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
   // Refusals in this batch, one tally per counter they add to.

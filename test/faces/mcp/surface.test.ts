@@ -51,7 +51,7 @@ describe("the chat tool's default model", () => {
       await withMcp({ providers }, async (client) => {
         const chat = (await client.listTools()).tools.find((tool) => tool.name === 'chat')!;
         expect(chat.inputSchema.required).toContain('model');
-        expect(JSON.stringify(chat.inputSchema.properties!.model)).toMatch(/required: this gateway sets no default model/);
+        expect(JSON.stringify(chat.inputSchema.properties!.model)).toMatch(/required: no default is set/);
         const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'hi' } });
         expect(refused.isError).toBe(true);
         expect(JSON.stringify(refused.content)).toMatch(/model/);

@@ -27,41 +27,79 @@ async function call(name: string, args: Record<string, unknown>, options?: typeo
   return (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
 }
 
+/** The arguments each tool takes: trimming the listing must never drop one. */
+const toolArguments: Record<string, string[]> = {
+  chat: ['model', 'prompt', 'messages', 'system', 'fallback_models', 'max_tokens', 'temperature', 'json_schema'],
+  embed: ['model', 'texts', 'dimensions'],
+  rerank: ['model', 'query', 'documents', 'top_n'],
+  generate_image: ['model', 'prompt', 'n', 'size'],
+  speak: ['model', 'text', 'voice', 'format', 'speed', 'instructions'],
+  transcribe: ['model', 'audio_uri', 'audio_base64', 'media_type', 'language', 'prompt'],
+  list_models: ['type', 'provider', 'max_input_price_per_million', 'min_context_window'],
+  get_spend: ['start_date', 'end_date', 'group_by', 'date_part', 'user_id', 'model', 'provider', 'api_key_name', 'tags', 'tags_match'],
+};
+
+type JsonSchema = { type?: unknown; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; description?: string };
+
 describe('the tool list', () => {
-  it('offers the eight gateway tools, each with a title, description, schemas and annotations', async () => {
+  it('is at most 10 KB for all eight tools, what every agent conversation pays before it asks', async () => {
+    const listing = await client.listTools();
+    expect(listing.tools).toHaveLength(8);
+    expect(Buffer.byteLength(JSON.stringify(listing))).toBeLessThanOrEqual(10_000);
+  });
+
+  it('gives each tool a title, a description, every argument typed, and its result fields typed', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ['chat', 'embed', 'generate_image', 'get_spend', 'list_models', 'rerank', 'speak', 'transcribe'].sort(),
-    );
+    expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(toolArguments).sort());
+    const typed = (schema: JsonSchema) => schema.type !== undefined || (schema.anyOf ?? []).every((option) => option.type !== undefined);
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
-      expect(tool.description!.length, tool.name).toBeGreaterThan(100);
+      expect(tool.description!.length, tool.name).toBeGreaterThan(80);
       expect(tool.inputSchema.type).toBe('object');
+      const properties = tool.inputSchema.properties as Record<string, JsonSchema>;
+      expect(Object.keys(properties).sort(), tool.name).toEqual(toolArguments[tool.name]!.sort());
+      for (const [name, schema] of Object.entries(properties)) expect(typed(schema), `${tool.name}.${name}`).toBe(true);
+      for (const name of tool.inputSchema.required ?? []) expect(properties, tool.name).toHaveProperty(name);
+      if (toolArguments[tool.name]![0] === 'model') expect(properties.model!.description, tool.name).toMatch(/list_models type=\w+/);
       expect(tool.outputSchema?.type, tool.name).toBe('object');
-      expect(tool.annotations, tool.name).toMatchObject({
-        readOnlyHint: expect.any(Boolean),
-        idempotentHint: expect.any(Boolean),
-        openWorldHint: expect.any(Boolean),
-      });
+      for (const [name, schema] of Object.entries(tool.outputSchema!.properties as Record<string, JsonSchema>)) {
+        expect(typed(schema), `${tool.name} → ${name}`).toBe(true);
+      }
+      // zod's noise: a schema URL on every object and the safe-integer range on every integer.
+      expect(JSON.stringify(tool), tool.name).not.toMatch(/\$schema|9007199254740991/);
     }
   });
 
-  it('marks model calls as billed, open-world actions and catalog/spend reads as read-only', async () => {
+  it('marks model calls as billed, open-world actions and catalog/spend reads as read-only (spec defaults unwritten)', async () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
+    // The spec's defaults: readOnlyHint false, destructiveHint true, idempotentHint false, openWorldHint true.
+    const hint = (name: string, key: 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint') =>
+      byName[name]!.annotations?.[key] ?? { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true }[key];
     for (const name of ['chat', 'embed', 'rerank', 'generate_image', 'speak', 'transcribe']) {
-      expect(byName[name].annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: true });
-      expect(byName[name].description).toMatch(/cost/i);
+      expect([hint(name, 'readOnlyHint'), hint(name, 'destructiveHint'), hint(name, 'idempotentHint'), hint(name, 'openWorldHint')], name).toEqual([false, false, false, true]);
+      expect(byName[name]!.description, name).toMatch(/cost_usd/);
     }
     for (const name of ['list_models', 'get_spend']) {
-      expect(byName[name].annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true, openWorldHint: false });
+      expect([hint(name, 'readOnlyHint'), hint(name, 'openWorldHint')], name).toEqual([true, false]);
+      expect(byName[name]!.description, name).toMatch(/Free\./);
     }
   });
 
-  it('documents the chat defaults in the input schema', async () => {
+  it('documents the chat defaults in the input schema and the description', async () => {
     const { tools } = await client.listTools();
     const chat = tools.find((tool) => tool.name === 'chat')!;
     expect(chat.inputSchema.properties).toMatchObject({ model: { default: 'mock/echo' } });
+    expect(chat.description).toMatch(/Default model mock\/echo\./);
+  });
+
+  it('still validates in full what the listing leaves unwritten', async () => {
+    const refused = await call('chat', { prompt: 'hi', max_tokens: 9_007_199_254_740_993 });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/max_tokens/);
+    const empty = await call('embed', { texts: ['a'], model: '' });
+    expect(empty.isError).toBe(true);
+    expect(textOf(empty)).toMatch(/model/);
   });
 });
 

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/errors.js';
 import { convertResponsesRequest } from '../../../src/faces/responses/convert-responses-request.js';
 import { parseResponsesRequest } from '../../../src/faces/responses/responses-api.js';
-import { defaultEcho, getWeatherTool } from './fixtures.js';
+import { defaultEcho, getWeatherTool, resolvedInput } from './fixtures.js';
 
-const convert = (body: Record<string, unknown>) => convertResponsesRequest(parseResponsesRequest({ model: 'openai/gpt-4.1', input: 'hi', ...body }));
+const convert = (body: Record<string, unknown>) => {
+  const parsed = parseResponsesRequest({ model: 'openai/gpt-4.1', input: 'hi', ...body });
+  return convertResponsesRequest(parsed, resolvedInput(parsed.input));
+};
 
 function rejection(body: Record<string, unknown>): GatewayError {
   try {
@@ -19,7 +22,7 @@ function rejection(body: Record<string, unknown>): GatewayError {
 
 describe('convertResponsesRequest', () => {
   it("turns OpenAI's reference request into a V3 call, and repeats its defaults", () => {
-    expect(convertResponsesRequest(parseResponsesRequest({ model: 'openai/gpt-4.1', input: 'Tell me a three sentence bedtime story about a unicorn.' }))).toEqual({
+    expect(convert({ input: 'Tell me a three sentence bedtime story about a unicorn.' })).toEqual({
       request: {
         model: 'openai/gpt-4.1',
         call: { prompt: [{ role: 'user', content: [{ type: 'text', text: 'Tell me a three sentence bedtime story about a unicorn.' }] }] },
@@ -96,11 +99,15 @@ describe('convertResponsesRequest', () => {
     expect(converted.user).toBe('gateway-user');
   });
 
-  it('refuses what needs stored state, naming the field and what to do instead', () => {
-    const previous = rejection({ previous_response_id: 'resp_123' });
-    expect(previous.details.param).toBe('previous_response_id');
-    expect(previous.message).toMatch(/Send the whole conversation in input/);
-    expect(rejection({ conversation: 'conv_1' }).details.param).toBe('conversation');
+  it('repeats store (default true) and previous_response_id back', () => {
+    expect(convert({}).echo).toMatchObject({ store: true, previous_response_id: null });
+    expect(convert({ store: false, previous_response_id: 'resp_1' }).echo).toMatchObject({ store: false, previous_response_id: 'resp_1' });
+  });
+
+  it('refuses what needs state Tollgate does not keep, naming the field and what to do instead', () => {
+    const conversation = rejection({ conversation: 'conv_1' });
+    expect(conversation.details.param).toBe('conversation');
+    expect(conversation.message).toMatch(/previous_response_id/);
     expect(rejection({ background: true }).details.param).toBe('background');
     expect(rejection({ prompt: { id: 'pmpt_1' } }).details.param).toBe('prompt');
   });

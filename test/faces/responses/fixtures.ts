@@ -1,4 +1,4 @@
-import type { ResponseEcho } from '../../../src/faces/responses/responses-api.js';
+import type { InputItem, ResolvedInputItem, ResponseEcho } from '../../../src/faces/responses/responses-api.js';
 
 /** The settings a request with no options repeats back (OpenAI's defaults, Tollgate's nulls). */
 export function defaultEcho(overrides: Partial<ResponseEcho> = {}): ResponseEcho {
@@ -14,6 +14,8 @@ export function defaultEcho(overrides: Partial<ResponseEcho> = {}): ResponseEcho
     tools: [],
     top_p: null,
     user: null,
+    store: true,
+    previous_response_id: null,
     ...overrides,
   };
 }
@@ -31,3 +33,12 @@ export const getWeatherTool = {
   },
   strict: true,
 };
+
+/** Parsed input as the handler hands it on once no `item_reference` is left (resolving them needs the store). */
+export function resolvedInput(input: string | InputItem[]): string | ResolvedInputItem[] {
+  if (typeof input === 'string') return input;
+  return input.map((item) => {
+    if (item.type === 'item_reference') throw new Error('item references are resolved from the store, before conversion');
+    return item;
+  });
+}

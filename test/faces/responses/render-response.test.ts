@@ -32,7 +32,7 @@ describe('renderResponse', () => {
       parallel_tool_calls: true,
       previous_response_id: null,
       reasoning: { effort: null, summary: null },
-      store: false,
+      store: true,
       temperature: null,
       text: { format: { type: 'text' } },
       tool_choice: 'auto',

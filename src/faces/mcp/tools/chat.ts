@@ -5,81 +5,60 @@ import { z } from 'zod';
 import { GatewayError, isGatewayError } from '../../../core/errors.js';
 import type { Accounting, Gateway } from '../../../core/types.js';
 import { createProgressReporter } from '../progress.js';
-import { CostSchema, UsageSchema, formatCost, toUsageOutput, modelCallAnnotations } from '../results.js';
+import { UsageSchema, formatCost, toUsageOutput, modelCallAnnotations } from '../results.js';
+import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { gatewayErrorResult, invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 import { collectChatResult, collectChatStream, type ChatOutput } from './collect-chat-output.js';
 import { convertChatInput } from './convert-chat-input.js';
 
-/** The `model` argument: defaulted when the operator set a default model, else required. */
-function modelArgument(defaultModel: string | undefined) {
-  const model = z.string().min(1);
-  return defaultModel
-    ? model.default(defaultModel).describe(`\`provider/model\` (list_models has the ids); default \`${defaultModel}\`.`)
-    : model.describe('`provider/model` (list_models has the ids); required: this gateway sets no default model.');
-}
-
 const chatArguments = {
-  prompt: z.string().optional().describe('A single user message. Use this or `messages`, not both.'),
+  prompt: z.string().optional().describe('One user message, or use messages.'),
   messages: z
-    .array(
-      z.object({
-        role: z.enum(['system', 'user', 'assistant']),
-        content: z.string(),
-      }),
-    )
+    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
     .min(1)
     .optional()
-    .describe('A whole conversation, oldest first. Use this or `prompt`, not both.'),
-  system: z.string().optional().describe('System instructions placed before the conversation.'),
-  fallback_models: z
-    .array(z.string().min(1))
-    .max(10)
-    .optional()
-    .describe('Models to try in order if `model` fails or is unavailable.'),
-  max_tokens: z.number().int().positive().optional().describe('Upper limit on output tokens (limits cost too).'),
+    .describe('A conversation, oldest first.'),
+  system: z.string().optional(),
+  fallback_models: z.array(z.string().min(1)).max(10).optional().describe('Tried in order if `model` fails.'),
+  max_tokens: z.number().int().positive().optional().describe('Caps output and cost.'),
   temperature: z.number().min(0).max(2).optional(),
-  json_schema: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('A JSON Schema object: the model is asked to answer with JSON matching it; `text` then holds that JSON.'),
+  json_schema: z.record(z.string(), z.unknown()).optional().describe('A JSON Schema the answer in text must match.'),
 };
 
 export function chatInputSchema(defaultModel: string | undefined) {
-  return z.object({ model: modelArgument(defaultModel), ...chatArguments });
+  return toolInput({ model: modelArgument('language', defaultModel), ...chatArguments });
 }
 
-export const ChatOutputSchema = z.object({
-  text: z.string().describe("The model's answer."),
-  reasoning: z.string().optional().describe('Reasoning text, when the model exposes it.'),
+export const ChatOutputSchema = toolOutput({
+  text: z.string(),
+  reasoning: z.string().optional(),
   tool_calls: z
-    .array(z.object({ id: z.string(), name: z.string(), arguments: z.string().describe('JSON-encoded arguments.') }))
-    .optional(),
-  model: z.string().describe('The `provider/model` that actually answered (may be a fallback).'),
-  provider: z.string(),
+    .array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }))
+    .optional()
+    .describe('Each {id, name, arguments: JSON text}.'),
   finish_reason: z.enum(['stop', 'length', 'content-filter', 'tool-calls', 'error', 'other']),
   usage: UsageSchema,
-  cost_usd: CostSchema,
-  attempts: z.number().int().positive().describe('Upstream attempts made, including the one that answered.'),
+  attempts: count,
   request_id: z.string(),
+  ...servedBy,
 });
 export type ChatToolOutput = z.infer<typeof ChatOutputSchema>;
 
-const description = `Send a prompt or a conversation to a language model through the Tollgate gateway and get its answer back.
-Use it to ask another model (a cheaper, larger, or specialised one) for text, or for JSON matching a schema (json_schema).
-Pass \`prompt\` for a single question, or \`messages\` for a conversation; \`model\` is \`provider/model\` (call list_models first to see the ids and prices).
-Returns the answer text plus the model that served it, token usage and cost. Costs money on paid models (cost_usd tells how much).
-If the client sends a progress token, progress notifications report characters received so far.`;
+function description(defaultModel: string | undefined): string {
+  const model = defaultModel ? `Default model ${defaultModel}.` : 'Name a model: no default is set.';
+  return `Ask a language model: a prompt or messages; json_schema for a JSON answer. Returns text, usage and cost_usd. ${model}`;
+}
 
 export function registerChatTool(server: McpServer, gateway: Gateway, options: { defaultModel: string | undefined }): void {
   server.registerTool(
     'chat',
     {
       title: 'Chat with a model',
-      description,
+      description: description(options.defaultModel),
       inputSchema: chatInputSchema(options.defaultModel),
       outputSchema: ChatOutputSchema,
-      annotations: { title: 'Chat with a model', ...modelCallAnnotations },
+      annotations: modelCallAnnotations,
     },
     async (input, extra): Promise<CallToolResult> => {
       const request = convertChatInput(input);

@@ -3,36 +3,29 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { EmbedResult, Gateway } from '../../../core/types.js';
-import { CostSchema, UsageSchema, formatCost, structuredResult, toUsageOutput, modelCallAnnotations } from '../results.js';
+import { UsageSchema, formatCost, structuredResult, toUsageOutput, modelCallAnnotations } from '../results.js';
+import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const EmbedInputSchema = z.object({
-  model: z
-    .string()
-    .min(1)
-    .default('mock/embed')
-    .describe('Embedding model id as `provider/model` (list_models with type "embedding" shows them).'),
-  texts: z.array(z.string()).min(1).max(2048).describe('The texts to embed, 1 to 2048 of them.'),
-  dimensions: z.number().int().positive().optional().describe('Shorter vectors, for models that support it.'),
+export const EmbedInputSchema = toolInput({
+  model: modelArgument('embedding', 'mock/embed'),
+  texts: z.array(z.string()).min(1).max(2048),
+  dimensions: z.number().int().positive().optional().describe('Shorter vectors, where the model supports it.'),
 });
 
-export const EmbedOutputSchema = z.object({
-  embeddings: z.array(z.array(z.number())).describe('One vector per input text, in input order.'),
-  dimensions: z.number().int().nonnegative(),
-  model: z.string(),
-  provider: z.string(),
+export const EmbedOutputSchema = toolOutput({
+  embeddings: z.array(z.array(z.number())).describe('One vector per text, in input order.'),
+  dimensions: count,
   usage: UsageSchema,
-  cost_usd: CostSchema,
+  ...servedBy,
 });
 export type EmbedToolOutput = z.infer<typeof EmbedOutputSchema>;
 
 /** Vectors with more numbers than this are summarised in the text block, not written out. */
 const MAX_NUMBERS_IN_TEXT = 2_000;
 
-const description = `Turn texts into embedding vectors with an embedding model through the Tollgate gateway.
-Use it for semantic search, clustering or similarity: embed the query and the candidates with the same model and compare by cosine similarity.
-Returns one vector per text in structuredContent.embeddings (in input order), with the model, token usage and cost. Costs money on paid models.`;
+const description = `Embedding vectors for texts, for semantic search or similarity (embed query and candidates with one model, compare by cosine). Returns embeddings, usage and cost_usd.`;
 
 export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
@@ -42,7 +35,7 @@ export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
       description,
       inputSchema: EmbedInputSchema,
       outputSchema: EmbedOutputSchema,
-      annotations: { title: 'Embed texts', ...modelCallAnnotations },
+      annotations: modelCallAnnotations,
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

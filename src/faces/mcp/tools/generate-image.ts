@@ -4,46 +4,32 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, ImageResult } from '../../../core/types.js';
 import { imageUri } from '../image-uri.js';
-import { CostSchema, formatCost, modelCallAnnotations } from '../results.js';
+import { formatCost, modelCallAnnotations } from '../results.js';
+import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const GenerateImageInputSchema = z.object({
-  model: z
-    .string()
-    .min(1)
-    .default('mock/image')
-    .describe('Image model id as `provider/model` (list_models with type "image" shows them).'),
-  prompt: z.string().min(1).describe('What the image should show.'),
-  n: z.number().int().min(1).max(4).default(1).describe('How many images, 1 to 4.'),
+export const GenerateImageInputSchema = toolInput({
+  model: modelArgument('image', 'mock/image'),
+  prompt: z.string().min(1),
+  n: z.number().int().min(1).max(4).default(1),
   size: z
     .string()
     .regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'size must look like 1024x1024')
     .optional()
-    .describe('WIDTHxHEIGHT in pixels, e.g. 1024x1024; the model default when absent.'),
+    .describe('WIDTHxHEIGHT, e.g. 1024x1024.'),
 });
 
-export const GenerateImageOutputSchema = z.object({
-  images: z.array(
-    z.object({
-      id: z.string(),
-      uri: z.string().describe('Read this resource to get the image bytes.'),
-      media_type: z.string(),
-      bytes: z.number().int().nonnegative(),
-    }),
-  ),
-  model: z.string(),
-  provider: z.string(),
-  cost_usd: CostSchema,
+export const GenerateImageOutputSchema = toolOutput({
+  images: z.array(z.object({ id: z.string(), uri: z.string(), media_type: z.string(), bytes: count })).describe('Each {id, uri, media_type, bytes}.'),
+  ...servedBy,
 });
 export type GenerateImageToolOutput = z.infer<typeof GenerateImageOutputSchema>;
 
 /** Larger images are only linked: an inline preview that big would crowd the client's context. */
 export const MAX_INLINE_IMAGE_BYTES = 256 * 1024;
 
-const description = `Generate images from a text prompt with an image model through the Tollgate gateway.
-Use it when the user wants a picture, illustration or visual draft.
-Returns, for each image, a resource link (tollgate://images/{id}; read it to get the bytes) and, when small enough, an inline preview; structuredContent lists id, uri, media type and size. Costs money on paid models (usually per image).`;
+const description = `Images from a text prompt. Returns a tollgate://images/{id} link per image (read it for the bytes), a small inline preview, and cost_usd (often per image).`;
 
 export function registerGenerateImageTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
@@ -53,7 +39,7 @@ export function registerGenerateImageTool(server: McpServer, gateway: Gateway): 
       description,
       inputSchema: GenerateImageInputSchema,
       outputSchema: GenerateImageOutputSchema,
-      annotations: { title: 'Generate images', ...modelCallAnnotations },
+      annotations: modelCallAnnotations,
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

@@ -14,44 +14,38 @@ import { reportDateParts, reportGroupBys, type Gateway, type ReportGroupField, t
 import { isCalendarDate, utcDate } from '../../../core/utc-date.js';
 import type { ToolExtra } from '../progress.js';
 import { toRequestContext } from '../request-context.js';
-import { structuredResult } from '../results.js';
+import { readOnlyAnnotations, structuredResult } from '../results.js';
+import { count, toolInput, toolOutput } from '../tool-schema.js';
 import { SPEND_APP_URI } from '../spend-app.js';
 import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 
 const GroupBySchema = z.enum(reportGroupBys);
 const DatePartSchema = z.enum(reportDateParts);
 
-export const GetSpendInputSchema = z.object({
-  start_date: z.string().optional().describe('First UTC day included, YYYY-MM-DD. Default: since the first request.'),
-  end_date: z.string().optional().describe('Last UTC day included, YYYY-MM-DD. Default: today.'),
-  group_by: GroupBySchema.optional().describe(
-    'One row per day (or hour, with date_part), user, model, tag, provider or api_key_name (the virtual key). Default: totals only.',
-  ),
-  date_part: DatePartSchema.optional().describe('With group_by "day": "day" (default) or "hour" rows.'),
-  user_id: z.string().min(1).optional().describe('Only requests attributed to this user.'),
-  model: z.string().min(1).optional().describe('Only requests served by this model (provider/model).'),
-  provider: z.string().min(1).optional().describe('Only requests served by this provider.'),
-  api_key_name: z.string().min(1).optional().describe('Only requests made with the virtual key of this name.'),
-  tags: z.array(z.string().min(1)).max(50).optional().describe('Only requests carrying these tags (see tags_match).'),
-  tags_match: z.enum(['any', 'all']).optional().describe('"any" (default): at least one of the tags; "all": every one.'),
+export const GetSpendInputSchema = toolInput({
+  start_date: z.string().optional().describe('YYYY-MM-DD UTC, inclusive; default: first request.'),
+  end_date: z.string().optional().describe('YYYY-MM-DD UTC, inclusive; default: today.'),
+  group_by: GroupBySchema.optional().describe('Rows per value; default: total only.'),
+  date_part: DatePartSchema.optional().describe('With group_by day.'),
+  user_id: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  provider: z.string().min(1).optional(),
+  api_key_name: z.string().min(1).optional(),
+  tags: z.array(z.string().min(1)).max(50).optional(),
+  tags_match: z.enum(['any', 'all']).optional().describe('Default any.'),
 });
 
 const RowFields = {
-  total_cost: z.number().nonnegative().describe('USD of requests with a known price.'),
-  market_cost: z.number().nonnegative(),
-  input_tokens: z.number().int().nonnegative().describe('Input tokens, cache reads and writes included.'),
-  output_tokens: z.number().int().nonnegative(),
-  cached_input_tokens: z.number().int().nonnegative(),
-  cache_creation_input_tokens: z.number().int().nonnegative(),
-  reasoning_tokens: z.number().int().nonnegative(),
-  request_count: z.number().int().nonnegative(),
-  unpriced_request_count: z.number().int().nonnegative().describe('Requests whose model has no known price (not in total_cost).'),
-  refused_count: z
-    .number()
-    .int()
-    .nonnegative()
-    .optional()
-    .describe('Requests refused by a budget, rate limit or allowlist before any model was called (not in request_count); absent when grouped or filtered by model, provider or tag.'),
+  total_cost: z.number(),
+  market_cost: z.number(),
+  input_tokens: count,
+  output_tokens: count,
+  cached_input_tokens: count,
+  cache_creation_input_tokens: count,
+  reasoning_tokens: count,
+  request_count: count,
+  unpriced_request_count: count,
+  refused_count: count.optional(),
 };
 const GroupFields = {
   day: z.string().optional(),
@@ -63,21 +57,23 @@ const GroupFields = {
   api_key_name: z.string().optional(),
 };
 
-export const GetSpendOutputSchema = z.object({
+export const GetSpendOutputSchema = toolOutput({
   start_date: z.string().nullable(),
   end_date: z.string(),
   group_by: GroupBySchema.nullable(),
   date_part: DatePartSchema.nullable(),
-  total: z.object(RowFields),
-  results: z.array(z.object({ ...GroupFields, ...RowFields })).describe('The grouping field is absent on the row of requests without that value.'),
+  total: z
+    .object(RowFields)
+    .describe(
+      '{total_cost (USD), market_cost, request_count, unpriced_request_count, refused_count, input_tokens, output_tokens, cached_input_tokens, cache_creation_input_tokens, reasoning_tokens}',
+    ),
+  results: z.array(z.object({ ...GroupFields, ...RowFields })).describe('Rows like total, with the group_by field.'),
 });
 export type GetSpendToolOutput = z.infer<typeof GetSpendOutputSchema>;
 
 const MAX_LISTED_GROUPS = 50;
 
-const description = `Report what has been spent through this Tollgate gateway: requests, tokens and USD cost, in total and optionally grouped by day (or hour), user, model, tag, provider or api_key_name, over a range of UTC days, with filters.
-Use it to check how much a task cost, what is left before a budget runs out, or which models cost the most. A virtual key sees only its own requests.
-Free: it reads the gateway's ledger and calls no model.`;
+const description = `Spend through this gateway: requests, tokens and USD, in total or per day/hour, user, model, tag, provider or api_key_name, over UTC days, with filters. A virtual key sees its own. Free.`;
 
 export function registerGetSpendTool(server: McpServer, gateway: Gateway): void {
   registerAppTool(
@@ -89,14 +85,7 @@ export function registerGetSpendTool(server: McpServer, gateway: Gateway): void 
       inputSchema: GetSpendInputSchema,
       outputSchema: GetSpendOutputSchema,
       _meta: { ui: { resourceUri: SPEND_APP_URI } },
-      annotations: {
-        title: 'Report spending',
-        readOnlyHint: true,
-        destructiveHint: false,
-        // Reading changes nothing, so repeating it is harmless (the figures still move as requests land).
-        idempotentHint: true,
-        openWorldHint: false,
-      },
+      annotations: readOnlyAnnotations,
     },
     async (input, extra: ToolExtra): Promise<CallToolResult> => {
       for (const name of ['start_date', 'end_date'] as const) {

@@ -4,52 +4,46 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway } from '../../../core/types.js';
 import { compareByInputPrice, matchesFilter, priceText, toModelView, type ModelView } from '../catalog-view.js';
-import { structuredResult } from '../results.js';
+import { readOnlyAnnotations, structuredResult } from '../results.js';
+import { count, toolInput, toolOutput } from '../tool-schema.js';
 import { toolErrorResult } from '../tool-errors.js';
 
 const ModelTypeSchema = z.enum(['language', 'embedding', 'reranking', 'image', 'speech', 'transcription']);
 
-export const ListModelsInputSchema = z.object({
-  type: ModelTypeSchema.optional().describe('Only models of this kind: language (chat), embedding, reranking, image, speech (speak) or transcription (transcribe).'),
-  provider: z.string().min(1).optional().describe('Only models of this provider, e.g. `openai`.'),
-  max_input_price_per_million: z
-    .number()
-    .nonnegative()
-    .optional()
-    .describe('Only models whose input price (USD per million tokens) is known and at most this.'),
-  min_context_window: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe('Only models known to accept at least this many tokens.'),
+export const ListModelsInputSchema = toolInput({
+  type: ModelTypeSchema.optional().describe('language: chat; speech: speak.'),
+  provider: z.string().min(1).optional(),
+  max_input_price_per_million: z.number().nonnegative().optional().describe('USD, at most.'),
+  min_context_window: z.number().int().positive().optional(),
 });
 
-export const ListModelsOutputSchema = z.object({
-  models: z.array(
-    z.object({
-      id: z.string().describe('Pass this as `model` to chat, embed, rerank, generate_image, speak or transcribe.'),
-      type: ModelTypeSchema,
-      provider: z.string(),
-      context_window: z.number().int().nullable(),
-      input_per_million: z.number().nullable().describe('USD per million input tokens; null when unknown.'),
-      output_per_million: z.number().nullable().describe('USD per million output tokens; null when unknown.'),
-      per_image: z.number().optional(),
-      per_million_characters: z.number().optional().describe('Speech: USD per million characters.'),
-      per_minute: z.number().optional().describe('Transcription: USD per minute of audio.'),
-      per_request: z.number().optional().describe('USD per request (per search for rerankers).'),
-    }),
-  ),
-  count: z.number().int().nonnegative(),
+export const ListModelsOutputSchema = toolOutput({
+  models: z
+    .array(
+      z.object({
+        id: z.string(),
+        type: ModelTypeSchema,
+        provider: z.string(),
+        context_window: z.number().nullable(),
+        input_per_million: z.number().nullable(),
+        output_per_million: z.number().nullable(),
+        per_image: z.number().optional(),
+        per_million_characters: z.number().optional(),
+        per_minute: z.number().optional(),
+        per_request: z.number().optional(),
+      }),
+    )
+    .describe(
+      'Each {id, type, provider, context_window, input_per_million, output_per_million, per_image, per_million_characters, per_minute, per_request}; USD, null or absent if unknown.',
+    ),
+  count,
 });
 export type ListModelsToolOutput = z.infer<typeof ListModelsOutputSchema>;
 
 /** Lines of the text listing; the structured content always has every match. */
 const MAX_LISTED = 100;
 
-const description = `List the models this Tollgate gateway can call, with their type, provider, context window and price per million tokens, cheapest input first (unknown prices last).
-Use it before chat, embed, rerank or generate_image to find a valid \`model\` id, or to pick the cheapest model that fits (filter by type, provider, max_input_price_per_million, min_context_window).
-Free: it reads the gateway's catalog and calls no model.`;
+const description = `Models served here (the \`model\` ids of every tool) with type, context window and prices, cheapest input first; filter to pick the cheapest that fits. Free.`;
 
 export function registerListModelsTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
@@ -59,13 +53,7 @@ export function registerListModelsTool(server: McpServer, gateway: Gateway): voi
       description,
       inputSchema: ListModelsInputSchema,
       outputSchema: ListModelsOutputSchema,
-      annotations: {
-        title: 'List models and prices',
-        readOnlyHint: true,
-        destructiveHint: false,
-        idempotentHint: true,
-        openWorldHint: false,
-      },
+      annotations: readOnlyAnnotations,
     },
     async (input): Promise<CallToolResult> => {
       try {

@@ -3,40 +3,27 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, RerankResult } from '../../../core/types.js';
-import { CostSchema, formatCost, structuredResult, modelCallAnnotations } from '../results.js';
+import { formatCost, structuredResult, modelCallAnnotations } from '../results.js';
+import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const RerankInputSchema = z.object({
-  model: z
-    .string()
-    .min(1)
-    .default('mock/rerank')
-    .describe('Reranking model id as `provider/model` (list_models with type "reranking" shows them).'),
-  query: z.string().min(1).describe('What the documents are ranked against.'),
-  documents: z.array(z.string()).min(1).max(1000).describe('The candidate documents.'),
+export const RerankInputSchema = toolInput({
+  model: modelArgument('reranking', 'mock/rerank'),
+  query: z.string().min(1),
+  documents: z.array(z.string()).min(1).max(1000),
   top_n: z.number().int().positive().optional().describe('Return only the best N.'),
 });
 
-export const RerankOutputSchema = z.object({
+export const RerankOutputSchema = toolOutput({
   results: z
-    .array(
-      z.object({
-        index: z.number().int().nonnegative().describe('Position of the document in the input.'),
-        relevance_score: z.number(),
-        document: z.string(),
-      }),
-    )
-    .describe('Best first.'),
-  model: z.string(),
-  provider: z.string(),
-  cost_usd: CostSchema,
+    .array(z.object({ index: count, relevance_score: z.number(), document: z.string() }))
+    .describe('Best first, each {index (in documents), relevance_score, document}.'),
+  ...servedBy,
 });
 export type RerankToolOutput = z.infer<typeof RerankOutputSchema>;
 
-const description = `Rank documents by how relevant they are to a query, with a reranking model through the Tollgate gateway.
-Use it after a broad search to pick the few passages worth reading, or to order candidates before answering.
-Returns the documents best first with their input index and relevance score, plus model and cost. Costs money on paid models.`;
+const description = `Rank documents by relevance to a query, e.g. to keep the passages worth reading. Returns them best first with index and score, and cost_usd.`;
 
 export function registerRerankTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
@@ -46,7 +33,7 @@ export function registerRerankTool(server: McpServer, gateway: Gateway): void {
       description,
       inputSchema: RerankInputSchema,
       outputSchema: RerankOutputSchema,
-      annotations: { title: 'Rerank documents', ...modelCallAnnotations },
+      annotations: modelCallAnnotations,
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

@@ -4,53 +4,41 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, SpeechResult } from '../../../core/types.js';
 import { audioUri } from '../audio-uri.js';
-import { CostSchema, formatCost, modelCallAnnotations } from '../results.js';
+import { formatCost, modelCallAnnotations } from '../results.js';
+import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const SpeakInputSchema = z.object({
-  model: z
-    .string()
-    .min(1)
-    .default('mock/speak')
-    .describe('Speech model id as `provider/model`, e.g. openai/gpt-4o-mini-tts (list_models with type "speech" shows them).'),
-  text: z.string().min(1).max(4096).describe('What to say, at most 4096 characters (speech is priced per character).'),
-  voice: z.string().min(1).optional().describe("The provider's voice name, e.g. alloy, nova or coral for OpenAI."),
-  format: z.enum(['mp3', 'wav', 'opus', 'aac', 'flac', 'pcm']).optional().describe('Audio format; the model default (mp3 for OpenAI) when absent.'),
-  speed: z.number().min(0.25).max(4).optional().describe('0.25 to 4; 1 is normal.'),
-  instructions: z.string().min(1).optional().describe('How to speak, e.g. "calm and slow" (models that support it).'),
+export const SpeakInputSchema = toolInput({
+  model: modelArgument('speech', 'mock/speak'),
+  text: z.string().min(1).max(4096),
+  voice: z.string().min(1).optional().describe('e.g. alloy, nova, coral (OpenAI).'),
+  format: z.enum(['mp3', 'wav', 'opus', 'aac', 'flac', 'pcm']).optional(),
+  speed: z.number().min(0.25).max(4).optional(),
+  instructions: z.string().min(1).optional().describe('How to speak, e.g. calm and slow.'),
 });
 
-export const SpeakOutputSchema = z.object({
-  audio: z.object({
-    id: z.string(),
-    uri: z.string().describe('Read this resource to get the audio bytes; pass it to transcribe as audio_uri.'),
-    media_type: z.string().describe('What was made, which may differ from the format asked for.'),
-    bytes: z.number().int().nonnegative(),
-  }),
-  characters: z.number().int().nonnegative().describe('Characters spoken: the unit speech is priced in.'),
-  model: z.string(),
-  provider: z.string(),
-  cost_usd: CostSchema,
+export const SpeakOutputSchema = toolOutput({
+  audio: z.object({ id: z.string(), uri: z.string(), media_type: z.string(), bytes: count }).describe('{id, uri, media_type, bytes}'),
+  characters: count,
+  ...servedBy,
 });
 export type SpeakToolOutput = z.infer<typeof SpeakOutputSchema>;
 
 /** Larger audio is only linked: inline audio that big would crowd the client's context. */
 export const MAX_INLINE_AUDIO_BYTES = 256 * 1024;
 
-const description = `Turn text into spoken audio with a text-to-speech model through the Tollgate gateway.
-Use it when the user wants to hear something, or needs an audio file (narration, a voice prompt, a test clip).
-Returns a resource link (tollgate://audio/{id}; read it to get the bytes, or pass it to transcribe) and, when small enough, the audio inline; structuredContent has id, uri, media type, size, characters and cost. Costs money on paid models (per character); \`mock/speak\` makes a WAV tone as long as the text.`;
+const description = `Text to speech. Returns a tollgate://audio/{id} link (read it, or pass it to transcribe), the audio inline when small, and cost_usd (per character).`;
 
 export function registerSpeakTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     'speak',
     {
-      title: 'Speak text (text to speech)',
+      title: 'Text to speech',
       description,
       inputSchema: SpeakInputSchema,
       outputSchema: SpeakOutputSchema,
-      annotations: { title: 'Speak text (text to speech)', ...modelCallAnnotations },
+      annotations: modelCallAnnotations,
     },
     async (input, extra): Promise<CallToolResult> => {
       try {

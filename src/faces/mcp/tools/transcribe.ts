@@ -7,55 +7,44 @@ import { GatewayError } from '../../../core/errors.js';
 import type { Gateway, TranscribeRequest, TranscribeResult } from '../../../core/types.js';
 import type { Principal } from '../../../policy/types.js';
 import { storedIdOf } from '../audio-uri.js';
-import { CostSchema, formatCost, structuredResult, modelCallAnnotations } from '../results.js';
+import { formatCost, structuredResult, modelCallAnnotations } from '../results.js';
+import { modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 
-export const TranscribeInputSchema = z.object({
-  model: z
-    .string()
-    .min(1)
-    .default('mock/transcribe')
-    .describe('Transcription model id as `provider/model`, e.g. openai/whisper-1 (list_models with type "transcription" shows them).'),
-  audio_uri: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Audio kept by this gateway: the tollgate://audio/{id} uri a speak result links to (or its id). Give this or audio_base64.'),
-  audio_base64: z.string().min(1).optional().describe('The audio file itself, base64-encoded. Give this or audio_uri.'),
+export const TranscribeInputSchema = toolInput({
+  model: modelArgument('transcription', 'mock/transcribe'),
+  audio_uri: z.string().min(1).optional().describe('tollgate://audio/{id} (from speak).'),
+  audio_base64: z.string().min(1).optional().describe('The file, base64.'),
   media_type: z
     .string()
     .regex(/^(audio|video)\/[\w.+-]+$/, 'media_type must look like audio/mpeg')
     .optional()
-    .describe('Media type of audio_base64, e.g. audio/mpeg or audio/wav; needed unless the bytes are WAV, MP3, OGG, FLAC, WebM or MP4.'),
-  language: z.string().regex(/^[a-z]{2,3}$/i, 'language must be an ISO-639-1 code such as en').optional().describe('Language of the audio (ISO-639-1, e.g. en), when known: it helps accuracy.'),
-  prompt: z.string().min(1).optional().describe('Names, terms or preceding text that guide the transcript.'),
+    .describe('Of audio_base64, unless WAV, MP3, OGG, FLAC, WebM or MP4.'),
+  language: z.string().regex(/^[a-z]{2,3}$/i, 'language must be an ISO-639-1 code such as en').optional().describe('ISO-639-1, e.g. en.'),
+  prompt: z.string().min(1).optional().describe('Terms that guide the transcript.'),
 });
 
-export const TranscribeOutputSchema = z.object({
+export const TranscribeOutputSchema = toolOutput({
   text: z.string(),
   language: z.string().nullable(),
-  duration_seconds: z.number().nonnegative().nullable().describe('Length of the audio, when the model reports it (the unit transcription is priced in).'),
-  segments: z.array(z.object({ text: z.string(), start_second: z.number(), end_second: z.number() })),
-  model: z.string(),
-  provider: z.string(),
-  cost_usd: CostSchema,
+  duration_seconds: z.number().nullable(),
+  segments: z.array(z.object({ text: z.string(), start_second: z.number(), end_second: z.number() })).describe('Each {text, start_second, end_second}.'),
+  ...servedBy,
 });
 export type TranscribeToolOutput = z.infer<typeof TranscribeOutputSchema>;
 
-const description = `Transcribe speech in an audio file to text with a speech-to-text model through the Tollgate gateway.
-Use it to read what a recording, voice note or speak result says. Pass the audio as audio_uri (a tollgate://audio/{id} link from speak) or as audio_base64 with its media_type.
-Returns the text, language, duration and timed segments, plus model and cost. Costs money on paid models (usually per minute of audio).`;
+const description = `Speech to text, from audio_uri or audio_base64 (one of them). Returns text, language, duration, timed segments and cost_usd (often per minute).`;
 
 export function registerTranscribeTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
     'transcribe',
     {
-      title: 'Transcribe audio (speech to text)',
+      title: 'Speech to text',
       description,
       inputSchema: TranscribeInputSchema,
       outputSchema: TranscribeOutputSchema,
-      annotations: { title: 'Transcribe audio (speech to text)', ...modelCallAnnotations },
+      annotations: modelCallAnnotations,
     },
     async (input, extra): Promise<CallToolResult> => {
       if ((input.audio_uri === undefined) === (input.audio_base64 === undefined)) {
