@@ -14,7 +14,20 @@ const ADMIN_KEY = 'console-admin-key-0123456789';
 const PRICES = { claude: { input: 3, output: 15 } };
 
 /** How the console writes a USD amount: six decimals below a dollar, trailing zeros dropped. */
-const usdText = (nanos: number) => `$${(nanos / 1e9).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
+const usdText = (nanos: number) => (nanos === 0 ? '$0' : `$${(nanos / 1e9).toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`);
+/** How the console writes a duration. */
+const msText = (value: number | null) => (value === null ? '—' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+
+/** Makes a key through the admin API and returns its secret. */
+async function createKey(url: string, fields: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${url}/v1/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fields),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { key: string }).key;
+}
 
 describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeout: 120_000 }, () => {
   let upstream: StartedUpstream;
@@ -86,6 +99,12 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await expect(attempts.nth(0).textContent()).resolves.toMatch(/up\/primary.*upstream_overloaded.*HTTP 503/);
     await expect(attempts.nth(1).textContent()).resolves.toMatch(/fallback.*claude\/claude-sonnet-4-5.*ok/);
     await expect(detail.getByTestId('detail-cost').textContent()).resolves.toBe(usdText(stored.cost_nanos!));
+    const timing = stored as typeof stored & { latency_ms: number };
+    await expect(detail.getByTestId('detail-latency').textContent()).resolves.toBe(`${msText(timing.latency_ms)} / ${msText(stored.ttft_ms)}`);
+    await expect(detail.getByTestId('detail-tokens').textContent()).resolves.toBe(
+      `${stored.input_tokens} in (${stored.cache_read_tokens} cached), ${stored.output_tokens} out (${stored.reasoning_tokens} reasoning)`,
+    );
+    await expect(detail.getByTestId('detail-attempts').textContent()).resolves.toBe('2 / 1');
     await browser.screenshot('requests');
 
     // Search: a model nothing used finds nothing; the served model finds the request.
@@ -96,6 +115,44 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await page.getByRole('button', { name: 'Search' }).click();
     await page.locator(`tr[data-request-id="${fallbackId}"]`).waitFor();
     await expect(page.locator('tr[data-request-id]').count()).resolves.toBe(1);
+  });
+
+  it('lists requests newest first and finds them by key, status and error kind', async () => {
+    const searcher = await createKey(gateway.url, { name: 'searcher', user: 'carol', tags: ['checkout'] });
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: searcher, maxRetries: 0 });
+    const ok = await client.chat.completions.create({ model: 'claude/claude-sonnet-4-5', messages: [{ role: 'user', content: 'fine' }] }).withResponse();
+    const okId = ok.response.headers.get('x-request-id')!;
+    upstream.script('broken', { kind: 'error', status: 500 });
+    const failed = await client.chat.completions.create({ model: 'up/broken', messages: [{ role: 'user', content: 'fails' }] }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
+    const failedRow = await eventually(() => gateway.requests().find((row) => row.requested_model === 'up/broken')!);
+    expect(failedRow.status).toBe('error');
+    const errorKind = failedRow.error_kind!;
+    await eventually(() => expect(gateway.requests().find((row) => row.id === okId)).toBeDefined());
+
+    const { page } = browser;
+    // The page is still on the Requests search of the test before: load it afresh.
+    await page.goto(`${gateway.url}/console#/requests`);
+    await page.reload();
+    const ids = () => page.locator('tr[data-request-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-request-id')));
+    await page.locator(`tr[data-request-id="${failedRow.id}"]`).waitFor();
+    // Newest first: the ledger's order, reversed.
+    await expect(ids()).resolves.toEqual(gateway.requests().map((row) => row.id).reverse());
+
+    const search = async (fields: { key?: string; status?: string; kind?: string }, expected: string[]) => {
+      await page.getByRole('textbox', { name: 'Model' }).fill('');
+      await page.getByRole('textbox', { name: 'Key name' }).fill(fields.key ?? '');
+      await page.getByRole('combobox', { name: 'Status' }).selectOption(fields.status ?? '');
+      await page.getByRole('combobox', { name: 'Error kind' }).selectOption(fields.kind ?? '');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForFunction((want) => [...document.querySelectorAll('tr[data-request-id]')].map((row) => row.getAttribute('data-request-id')).join() === want, expected.join());
+    };
+    await search({ key: 'searcher' }, [failedRow.id, okId]);
+    await search({ key: 'searcher', status: 'ok' }, [okId]);
+    await search({ status: 'error' }, [failedRow.id]);
+    await search({ kind: errorKind }, [failedRow.id]);
+    await search({ key: 'viewer-none', status: 'error' }, []);
+    await page.getByText('No requests match.').waitFor();
   });
 
   it('draws the spend chart from the report, and breaks spend down by model', async () => {
@@ -119,7 +176,27 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     const total = gateway.requests().reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0);
     await expect(page.getByTestId('spend-total').textContent()).resolves.toBe(usdText(total));
     await expect(page.getByTestId('spend-by-model').textContent()).resolves.toContain('claude/claude-sonnet-4-5');
+    await expect(page.getByTestId('spend-by-provider').textContent()).resolves.toContain('claude');
+    await expect(page.getByTestId('spend-by-user').textContent()).resolves.toContain('carol');
+    await expect(page.getByTestId('spend-by-tag').textContent()).resolves.toContain('checkout');
+    await expect(page.getByTestId('spend-by-api_key_name').textContent()).resolves.toContain('searcher');
     await browser.screenshot('spend');
+
+    // Hourly buckets: seven days of hours on the axis.
+    await page.getByRole('combobox', { name: 'Buckets' }).selectOption('hour');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('[data-testid="spend-chart"] .chart[data-points="168"][data-nonzero]').waitFor();
+    await page.getByRole('heading', { name: /^Cost per hour/ }).waitFor();
+
+    // The report's filters: one key's spend only.
+    const searcherCost = gateway.requests().filter((row) => (row as typeof row & { key_name: string | null }).key_name === 'searcher').reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0);
+    expect(searcherCost).toBeGreaterThan(0);
+    await page.getByRole('textbox', { name: 'Key name' }).fill('searcher');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction((want) => document.querySelector('[data-testid="spend-total"]')?.textContent?.includes(want), usdText(searcherCost));
+    await expect(page.getByTestId('spend-total').textContent()).resolves.toBe(usdText(searcherCost));
+    await expect(page.getByTestId('spend-requests').textContent()).resolves.toBe('2');
+    await expect(page.getByTestId('spend-by-api_key_name').locator('tbody tr').count()).resolves.toBe(1);
   });
 
   it('creates a key (shown once, and it works), edits it, and revokes it (then it does not)', async () => {
@@ -170,6 +247,18 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await running.filter({ hasText: 'up/stuck' }).waitFor();
     await expect(page.getByTestId('live-in-flight').textContent()).resolves.toBe('1');
     await page.getByTestId('live-chart').locator('canvas').first().waitFor();
+    // The last minute holds the failed request of the search test: its errors and rate show.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-errors"]')?.textContent?.match(/^\d+/)?.[0]) >= 1);
+    const shown = await page.evaluate(() => ({
+      requests: document.querySelector('[data-testid="live-requests"]')!.textContent!,
+      rate: document.querySelector('[data-testid="live-rate"]')!.textContent!,
+      errors: document.querySelector('[data-testid="live-errors"]')!.textContent!,
+    }));
+    const requestsLastMinute = Number(shown.requests);
+    expect(requestsLastMinute).toBeGreaterThanOrEqual(2);
+    expect(shown.rate).toBe(`${(requestsLastMinute / 60).toFixed(2)} /s`);
+    const errors = Number(shown.errors.match(/^\d+/)![0]);
+    expect(shown.errors).toBe(`${errors} (${((errors / requestsLastMinute) * 100).toFixed(1)} %)`);
     await browser.screenshot('live');
 
     abort.abort();
@@ -196,6 +285,12 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await page.locator(`tr[data-request-id="${ownId}"]`).waitFor();
     await expect(page.locator('tr[data-request-id]').count()).resolves.toBe(1);
     await expect(page.locator(`tr[data-request-id="${fallbackId}"]`).count()).resolves.toBe(0);
+    // Its spend is its own: one request, and no other key's.
+    await page.goto(`${gateway.url}/console#/spend`);
+    await page.getByText('This key’s own requests only.').waitFor();
+    await page.getByTestId('spend-requests').waitFor();
+    await expect(page.getByTestId('spend-requests').textContent()).resolves.toBe('1');
+    await expect(page.getByTestId('spend-by-api_key_name').locator('tbody tr').allTextContents()).resolves.toEqual([expect.stringContaining('viewer')]);
     // No key management for a virtual key.
     await page.goto(`${gateway.url}/console#/keys`);
     await page.getByRole('heading', { name: 'Your budgets' }).waitFor();

@@ -53,7 +53,7 @@ export function LivePage() {
           <div class="stats">
             <Stat label="In flight" value={count(live.in_flight.length)} testId="live-in-flight" />
             <Stat label="Requests, last minute" value={count(minute.requests)} testId="live-requests" />
-            <Stat label="Rate" value={`${(minute.requests / 60).toFixed(2)} /s`} />
+            <Stat label="Rate" value={`${(minute.requests / 60).toFixed(2)} /s`} testId="live-rate" />
             <Stat label="Errors" value={`${count(minute.errors)}${minute.requests ? ` (${((minute.errors / minute.requests) * 100).toFixed(1)} %)` : ''}`} testId="live-errors" />
             <Stat label="Cancelled" value={count(minute.cancelled)} />
             <Stat label="Cost, last minute" value={usd(minute.cost)} />

@@ -183,18 +183,18 @@ function RequestDetails({ id }: { id: string }) {
           {detail.user ?? '—'} {detail.tags.length > 0 && <span class="muted">[{detail.tags.join(', ')}]</span>}
         </dd>
         <dt>Latency / TTFT</dt>
-        <dd>
+        <dd data-testid="detail-latency">
           {ms(detail.latency_ms)} / {ms(detail.ttft_ms)}
         </dd>
         <dt>Tokens</dt>
-        <dd>
+        <dd data-testid="detail-tokens">
           {count(detail.usage.input_tokens)} in ({count(detail.usage.cached_input_tokens)} cached), {count(detail.usage.output_tokens)} out (
           {count(detail.usage.reasoning_tokens)} reasoning)
         </dd>
         <dt>Cost</dt>
         <dd data-testid="detail-cost">{detail.cost === null ? 'unknown (no price)' : usd(detail.cost)}</dd>
         <dt>Attempts / fallbacks</dt>
-        <dd>
+        <dd data-testid="detail-attempts">
           {detail.attempt_count} / {detail.fallbacks}
         </dd>
       </dl>
