@@ -48,7 +48,7 @@ function sqliteBackend(): Backend {
     open: () => createStore(config, dir, logger),
     dropRollups: async () =>
       raw((db) => {
-        db.exec('DROP TRIGGER requests_rollup; DROP TABLE rollup_hours;');
+        db.exec('DROP TRIGGER requests_rollup; DROP TABLE rollup_hours; DROP TABLE rollup_days;');
         db.pragma(`user_version = ${SQLITE_ROLLUPS_VERSION - 1}`);
       }),
     deleteRequestRows: async () => raw((db) => db.exec('DELETE FROM attempts; DELETE FROM requests;')),
@@ -72,7 +72,7 @@ function postgresBackend(database: TestDatabase): Backend {
     name: 'postgres',
     open: () => createStore(config, dir, logger),
     dropRollups: () =>
-      raw(`DROP TRIGGER requests_rollup ON requests; DROP FUNCTION tollgate_rollup_requests(); DROP TABLE rollup_hours;
+      raw(`DROP TRIGGER requests_rollup ON requests; DROP FUNCTION tollgate_rollup_requests(); DROP TABLE rollup_hours; DROP TABLE rollup_days;
         DELETE FROM tollgate_migrations WHERE version >= ${POSTGRES_ROLLUPS_VERSION}`),
     deleteRequestRows: () => raw('DELETE FROM attempts; DELETE FROM requests;'),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),

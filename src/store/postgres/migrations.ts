@@ -55,6 +55,55 @@ const ROLLUPS = `CREATE TABLE rollup_hours (
    CREATE TRIGGER requests_rollup AFTER INSERT ON requests REFERENCING NEW TABLE AS new_requests
      FOR EACH STATEMENT EXECUTE FUNCTION tollgate_rollup_requests();`;
 
+const SUMS = ['request_count', 'cost_nanos', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'unpriced_request_count'];
+
+/** A batch's sums into the rollup `table`, whose period is `period` (the first `length` characters of `ts`), in key order. */
+function addBatch(table: string, period: string, length: number): string {
+  return `INSERT INTO ${table} AS h
+       SELECT substr(ts, 1, ${length}),
+         jsonb_build_array(key_id, key_name, "user", coalesce(served_model, requested_model), provider, tags)::text,
+         key_id, key_name, "user", coalesce(served_model, requested_model), provider, tags, ${ROLLUP_SUMS}
+       FROM new_requests
+       GROUP BY substr(ts, 1, ${length}), key_id, key_name, "user", coalesce(served_model, requested_model), provider, tags
+       ORDER BY 1, 2
+     ON CONFLICT (${period}, dims) DO UPDATE SET ${SUMS.map((sum) => `${sum} = h.${sum} + excluded.${sum}`).join(', ')};`;
+}
+
+/**
+ * Daily sums, as the hourly ones: reports over whole days (all but those by hour) read 24 times
+ * fewer rows. Summed from the hourly rollups; the trigger then keeps both.
+ */
+const ROLLUP_DAYS = `CREATE TABLE rollup_days (
+     day text COLLATE "C" NOT NULL,
+     dims text COLLATE "C" NOT NULL,
+     key_id text COLLATE "C",
+     key_name text COLLATE "C",
+     "user" text COLLATE "C",
+     model text COLLATE "C" NOT NULL,
+     provider text COLLATE "C",
+     tags text[] COLLATE "C",
+     request_count bigint NOT NULL,
+     cost_nanos bigint NOT NULL,
+     input_tokens bigint NOT NULL,
+     output_tokens bigint NOT NULL,
+     cache_read_tokens bigint NOT NULL,
+     cache_write_tokens bigint NOT NULL,
+     reasoning_tokens bigint NOT NULL,
+     unpriced_request_count bigint NOT NULL,
+     PRIMARY KEY (day, dims)
+   );
+   CREATE INDEX rollup_days_key ON rollup_days (key_id, day);
+   CREATE INDEX rollup_days_user ON rollup_days ("user", day);
+   INSERT INTO rollup_days
+     SELECT substr(hour, 1, 10), dims, key_id, key_name, "user", model, provider, tags, ${SUMS.map((sum) => `sum(${sum})`).join(', ')}
+     FROM rollup_hours GROUP BY 1, dims, key_id, key_name, "user", model, provider, tags;
+   CREATE OR REPLACE FUNCTION tollgate_rollup_requests() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     ${addBatch('rollup_hours', 'hour', 13)}
+     ${addBatch('rollup_days', 'day', 10)}
+     RETURN NULL;
+   END $$;`;
+
 /**
  * Ordered migrations; `tollgate_migrations` records which have run. Text columns compare as
  * bytes (COLLATE "C"), as SQLite compares them, so reports order and filter alike on both.
@@ -197,6 +246,7 @@ const migrations: string[] = [
    );
    CREATE INDEX responses_created_at ON responses (created_at);`,
   ROLLUPS,
+  ROLLUP_DAYS,
 ];
 
 /** An arbitrary constant: the advisory lock every Tollgate instance takes to migrate. */

@@ -25,10 +25,9 @@ function groupingOf(query: ReportQuery): Grouping | undefined {
     case undefined:
       return undefined;
     case 'day':
-      // `hour` is `YYYY-MM-DDTHH` (UTC): its first 10 characters are the day.
       return query.datePart === 'hour'
         ? { field: 'hour', expression: 'h.hour', chronological: true }
-        : { field: 'day', expression: 'substr(h.hour, 1, 10)', chronological: true };
+        : { field: 'day', expression: 'h.day', chronological: true };
     case 'user':
       return { field: 'user', expression: 'h."user"', chronological: false };
     case 'model':
@@ -50,11 +49,19 @@ function scopeConditions(scope: ReportScope, params: Params, table = 'r'): strin
   return [];
 }
 
-/** Dates are whole UTC days and `hour` is `YYYY-MM-DDTHH`, which sorts after its day and before the next. */
+/**
+ * Reports by hour read the hourly rollups (`hour` is `YYYY-MM-DDTHH`, which sorts after its day
+ * and before the next); every other report covers whole UTC days and reads the daily ones.
+ */
+function periodOf(query: ReportQuery): { table: string; column: string } {
+  return query.groupBy === 'day' && query.datePart === 'hour' ? { table: 'rollup_hours', column: 'hour' } : { table: 'rollup_days', column: 'day' };
+}
+
 function filterOf(query: ReportQuery, scope: ReportScope, params: Params): string[] {
+  const { column } = periodOf(query);
   const where = scopeConditions(scope, params, 'h');
-  if (query.startDate) where.push(`h.hour >= ${params.add(query.startDate)}`);
-  if (query.endDate) where.push(`h.hour < ${params.add(addDays(query.endDate, 1))}`);
+  if (query.startDate) where.push(`h.${column} >= ${params.add(query.startDate)}`);
+  if (query.endDate) where.push(`h.${column} < ${params.add(addDays(query.endDate, 1))}`);
   if (query.userId !== undefined) where.push(`h."user" = ${params.add(query.userId)}`);
   if (query.model !== undefined) where.push(`h.model = ${params.add(query.model)}`);
   if (query.provider !== undefined) where.push(`h.provider = ${params.add(query.provider)}`);
@@ -100,20 +107,21 @@ function refusalFilterOf(query: ReportQuery, scope: ReportScope, params: Params)
   return where;
 }
 
-/** The report from the hourly rollups (`rollup_hours`), its refusal counts read alongside on another connection. */
+/** The report from the rollups, its refusal counts read alongside on another connection of the pool. */
 export async function postgresReport(db: pg.Pool, query: ReportQuery, scope: ReportScope): Promise<ReportRow[]> {
   const grouping = groupingOf(query);
+  const { table } = periodOf(query);
   const params = new Params();
   const where = whereClause(filterOf(query, scope, params));
   let sql: string;
   if (!grouping) {
-    sql = `SELECT ${METRICS} FROM rollup_hours h ${where}`;
+    sql = `SELECT ${METRICS} FROM ${table} h ${where}`;
   } else {
     const join = grouping.field === 'tag' ? 'LEFT JOIN LATERAL unnest(h.tags) AS t(value) ON true' : '';
     const order = grouping.chronological
       ? 'grp COLLATE "C" NULLS FIRST'
       : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp COLLATE "C"';
-    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${METRICS} FROM rollup_hours h ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
+    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${METRICS} FROM ${table} h ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
   }
   const refusalGrouping = refusalGroupingOf(query);
   const refusalParams = new Params();

@@ -1,6 +1,6 @@
 /**
  * Spend reports as Vercel AI Gateway's `GET /v1/report` shapes them, and the spend budgets start
- * from, read from the hourly rollups (`rollup_hours`) rather than the request rows. Costs are
+ * from, read from the daily and hourly rollups (`rollup_days`, `rollup_hours`) rather than the request rows. Costs are
  * summed in SQL on integer nanos (exact) and divided into USD once, per row. Refused requests
  * live as counters in `refusals` (per minute, key, user and kind); they join the rows as
  * `refused_count` where the report's grouping and filters are ones those counters have.
@@ -29,10 +29,9 @@ function groupingOf(query: ReportQuery): Grouping | undefined {
     case undefined:
       return undefined;
     case 'day':
-      // `hour` is `YYYY-MM-DDTHH` (UTC): its first 10 characters are the day.
       return query.datePart === 'hour'
         ? { field: 'hour', expression: 'h.hour', chronological: true }
-        : { field: 'day', expression: 'substr(h.hour, 1, 10)', chronological: true };
+        : { field: 'day', expression: 'h.day', chronological: true };
     case 'user':
       return { field: 'user', expression: 'h.user', chronological: false };
     case 'model':
@@ -59,15 +58,23 @@ export function scopeFilter(scope: ReportScope, table = 'r'): Filter {
   return { where: [], params: {} };
 }
 
-/** Dates are whole UTC days and `hour` is `YYYY-MM-DDTHH`, which sorts after its day and before the next. */
+/**
+ * Reports by hour read the hourly rollups (`hour` is `YYYY-MM-DDTHH`, which sorts after its day
+ * and before the next); every other report covers whole UTC days and reads the daily ones.
+ */
+function periodOf(query: ReportQuery): { table: string; column: string } {
+  return query.groupBy === 'day' && query.datePart === 'hour' ? { table: 'rollup_hours', column: 'hour' } : { table: 'rollup_days', column: 'day' };
+}
+
 function filterOf(query: ReportQuery, scope: ReportScope): Filter {
+  const { column } = periodOf(query);
   const { where, params } = scopeFilter(scope, 'h');
   if (query.startDate) {
-    where.push('h.hour >= @startDate');
+    where.push(`h.${column} >= @startDate`);
     params.startDate = query.startDate;
   }
   if (query.endDate) {
-    where.push('h.hour < @endBefore');
+    where.push(`h.${column} < @endBefore`);
     params.endBefore = addDays(query.endDate, 1);
   }
   if (query.userId !== undefined) {
@@ -155,14 +162,15 @@ const whereSql = (where: string[]) => (where.length ? `WHERE ${where.join(' AND 
 
 export async function sqliteReport(read: ReadSql, query: ReportQuery, scope: ReportScope): Promise<ReportRow[]> {
   const grouping = groupingOf(query);
+  const { table } = periodOf(query);
   const { where, params } = filterOf(query, scope);
   let sql: string;
   if (!grouping) {
-    sql = `SELECT ${METRICS} FROM rollup_hours h ${whereSql(where)}`;
+    sql = `SELECT ${METRICS} FROM ${table} h ${whereSql(where)}`;
   } else {
     const join = grouping.field === 'tag' ? 'LEFT JOIN json_each(h.tags) t' : '';
     const order = grouping.chronological ? 'grp' : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp';
-    sql = `SELECT ${grouping.expression} AS grp, ${METRICS} FROM rollup_hours h ${join} ${whereSql(where)} GROUP BY grp ORDER BY ${order}`;
+    sql = `SELECT ${grouping.expression} AS grp, ${METRICS} FROM ${table} h ${join} ${whereSql(where)} GROUP BY grp ORDER BY ${order}`;
   }
   const refusalGrouping = refusalGroupingOf(query);
   const refusalFilter = refusalFilterOf(query, scope);
