@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 import { manualClock, startGateway, type TestGateway } from '../support/gateway.js';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 
 /**
  * Stateful Responses: a response is kept (unless `store: false`) for the key that made it, so
@@ -256,5 +257,39 @@ describe('the AI SDK (@ai-sdk/openai responses model) with store left at its def
     const sent = upstream.requests.at(-1)!;
     expect(lastChatMessages()).toEqual(['user: first question', 'assistant: Echo: first question', 'user: second question']);
     expect(sent.path).toBe('/v1/chat/completions');
+  });
+});
+
+describe.skipIf(!postgresAvailable)('two instances on one PostgreSQL', () => {
+  let database: TestDatabase;
+  const instances: TestGateway[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = {
+      store: { database: database.url() },
+      providers: { up: { kind: 'openai-compatible' as const, baseURL: `${upstream.url}/v1`, apiKey: 'up-key', models: { 'gpt-4o-mini': {} } } },
+    };
+    for (let index = 0; index < 2; index++) instances.push(await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } }));
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.close()));
+    await database?.drop();
+  });
+
+  it('continues, reads and deletes on one instance a response made on the other', async () => {
+    const [one, two] = instances as [TestGateway, TestGateway];
+    const { key } = await one.server.app.store.keys.create({ name: 'shared' });
+    const onOne = new OpenAI({ baseURL: `${one.url}/v1`, apiKey: key, maxRetries: 0 });
+    const onTwo = new OpenAI({ baseURL: `${two.url}/v1`, apiKey: key, maxRetries: 0 });
+
+    const first = await onOne.responses.create({ model: 'up/gpt-4o-mini', input: 'made on one' });
+    const second = await onTwo.responses.create({ model: 'up/gpt-4o-mini', input: 'continued on two', previous_response_id: first.id });
+    expect(lastChatMessages()).toEqual(['user: made on one', 'assistant: Echo: made on one', 'user: continued on two']);
+    const { output_text: text, ...retrieved } = await onOne.responses.retrieve(second.id);
+    expect(text).toBe('Echo: continued on two');
+    expect(retrieved).toMatchObject({ id: second.id, previous_response_id: first.id });
+
+    expect(await onTwo.responses.delete(first.id)).toMatchObject({ deleted: true });
+    expect(await onOne.responses.retrieve(first.id).catch((caught: unknown) => caught)).toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
