@@ -1,5 +1,6 @@
 import type { LanguageModelV3CallOptions, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { streamAnswer, type CallAttempt, type StreamAnswer, type StreamRules, type WholeAnswer } from './routed-call.js';
+import { GatewayError } from './errors.js';
 import { readToCommit, type StreamItemFacts } from './stream-commit.js';
 import type { TokenUsage } from './types.js';
 import { billedServiceTier, fromV3Usage } from './usage.js';
@@ -11,6 +12,7 @@ import { billedServiceTier, fromV3Usage } from './usage.js';
  */
 export async function canonicalChat(attempt: CallAttempt, call: LanguageModelV3CallOptions): Promise<WholeAnswer<LanguageModelV3GenerateResult>> {
   const { provider, modelId } = attempt.candidate;
+  refuseForeignProviderTools(attempt, call);
   const value = await provider.language(modelId).doGenerate({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
   const usage = withServiceTier(fromV3Usage(value.usage, value.providerMetadata), () => tierInBody(value.response?.body) ?? requestedTier(call, value.warnings));
   return { kind: 'whole', value, served: { usage, finishReasons: [value.finishReason.raw ?? value.finishReason.unified] } };
@@ -23,6 +25,7 @@ export async function canonicalChatStream<V>(
   wrap: (parts: AsyncGenerator<LanguageModelV3StreamPart>) => V,
 ): Promise<StreamAnswer<V>> {
   const { provider, modelId } = attempt.candidate;
+  refuseForeignProviderTools(attempt, call);
   const { stream } = await provider.language(modelId).doStream({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
   const warnings: SharedV3Warning[] = [];
   const factsOf = (part: LanguageModelV3StreamPart): StreamItemFacts => {
@@ -34,6 +37,23 @@ export async function canonicalChatStream<V>(
   const committed = await readToCommit(readerIterator(stream.getReader()), factsOf, attempt.requestStartedAt);
   const rules: StreamRules<LanguageModelV3StreamPart> = { facts: factsOf, errorItem: (error) => ({ type: 'error', error }) };
   return streamAnswer(committed, rules, wrap);
+}
+
+/**
+ * A tool the provider runs itself (web search, search grounding) exists only at that provider:
+ * another would drop it with a warning and answer without it. This candidate cannot serve the
+ * request, so the next may (an Anthropic deployment of the same group); without one it is a 400.
+ */
+function refuseForeignProviderTools(attempt: CallAttempt, call: LanguageModelV3CallOptions): void {
+  const { provider } = attempt.candidate;
+  for (const tool of call.tools ?? []) {
+    if (tool.type !== 'provider' || provider.quirks.runsProviderTool(tool.id)) continue;
+    throw new GatewayError(
+      'upstream_unsupported',
+      `the tool '${tool.name}' (${tool.id}) is run by the provider itself, and ${attempt.candidate.id} (a provider of kind ${provider.kind}) cannot run it`,
+      { param: 'tools', model: attempt.candidate.id, provider: provider.id },
+    );
+  }
 }
 
 /**

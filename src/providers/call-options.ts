@@ -13,7 +13,12 @@ export interface CallQuirks {
   transcriptionOptions(options: { language?: string; prompt?: string }): SharedV3ProviderOptions;
   /** Tokens a token-billed transcription reports in its raw response body (nothing when it is billed by the minute). */
   transcriptionTokens(body: unknown): Partial<TokenUsage>;
+  /** Whether this kind's upstream runs a provider tool (`anthropic.web_search_20250305`, `google.google_search`) itself. */
+  runsProviderTool(toolId: string): boolean;
 }
+
+/** The AI SDK packages whose provider tools the upstream of each kind runs (web search, grounding). */
+const PROVIDER_TOOL_NAMESPACE: Partial<Record<ProviderKind, string>> = { openai: 'openai.', anthropic: 'anthropic.', google: 'google.' };
 
 export function callQuirksOf(kind: ProviderKind): CallQuirks {
   return {
@@ -23,6 +28,7 @@ export function callQuirksOf(kind: ProviderKind): CallQuirks {
     // them (even empty) also makes whisper answer with its duration.
     transcriptionOptions: (options) => ({ openai: options, [kind]: options }),
     transcriptionTokens: openaiTranscriptionTokens,
+    runsProviderTool: (toolId) => PROVIDER_TOOL_NAMESPACE[kind] !== undefined && toolId.startsWith(PROVIDER_TOOL_NAMESPACE[kind]),
   };
 }
 

@@ -5,9 +5,12 @@
  * token for this resource (RFC 8707) from a loopback authorization server, and calls tools with
  * it. Tokens naming any other audience are refused on `/mcp`.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InvalidClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
@@ -18,10 +21,18 @@ import { eventually, startGateway, type TestGateway } from '../support/gateway.j
 
 const CLIENT_ID = 'agent-7';
 const CLIENT_SECRET = 'agent-7-secret-0123456789';
+/** A host that signs its user in (authorization code with PKCE), registered in advance as a public client. */
+const HOST_CLIENT_ID = 'desktop-host';
+const HOST_REDIRECT = 'http://127.0.0.1:1/callback';
+const SIGNED_IN_USER = 'dana@example.test';
 /** The audience tokens for the HTTP API carry (the issuer's configured one). */
 const API_AUDIENCE = 'tollgate-api';
 
-/** A loopback OAuth 2.1 authorization server: metadata, a client_credentials token endpoint issuing ES256 JWTs for the asked resource, and its JWKS. */
+/**
+ * A loopback OAuth 2.1 authorization server: metadata, an authorization endpoint that signs the
+ * user in at once (PKCE required), a token endpoint (authorization_code, client_credentials)
+ * issuing ES256 JWTs for the asked resource, and its JWKS.
+ */
 interface AuthorizationServer {
   issuer: string;
   tokenRequests: URLSearchParams[];
@@ -33,6 +44,7 @@ async function startAuthorizationServer(): Promise<AuthorizationServer> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'as-1', alg: 'ES256', use: 'sig' };
   const tokenRequests: URLSearchParams[] = [];
+  const codes = new Map<string, { challenge: string; resource: string | null; redirectUri: string }>();
   let issuer = '';
   const sign = ({ audience, subject = CLIENT_ID }: { audience: string; subject?: string }, key: CryptoKey = privateKey) =>
     new SignJWT({ client_id: subject }).setProtectedHeader({ alg: 'ES256', kid: 'as-1' }).setIssuer(issuer).setAudience(audience).setSubject(subject).setIssuedAt().setExpirationTime('5m').sign(key);
@@ -47,17 +59,38 @@ async function startAuthorizationServer(): Promise<AuthorizationServer> {
         jwks_uri: `${issuer}/jwks`,
         response_types_supported: ['code'],
         grant_types_supported: ['authorization_code', 'client_credentials'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'none'],
         code_challenge_methods_supported: ['S256'],
       });
     }
     if (req.method === 'GET' && path === '/jwks') return json(200, { keys: [jwk] });
+    if (req.method === 'GET' && path === '/authorize') {
+      const query = new URL(req.url!, issuer).searchParams;
+      if (query.get('client_id') !== HOST_CLIENT_ID || query.get('redirect_uri') !== HOST_REDIRECT) return json(400, { error: 'invalid_request' });
+      if (query.get('response_type') !== 'code' || query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) return json(400, { error: 'invalid_request', error_description: 'PKCE with S256 is required' });
+      const code = randomUUID();
+      codes.set(code, { challenge: query.get('code_challenge')!, resource: query.get('resource'), redirectUri: HOST_REDIRECT });
+      const back = new URL(HOST_REDIRECT);
+      back.searchParams.set('code', code);
+      if (query.get('state')) back.searchParams.set('state', query.get('state')!);
+      return res.writeHead(302, { location: back.href }).end();
+    }
     if (req.method === 'POST' && path === '/token') {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         const params = new URLSearchParams(body);
         tokenRequests.push(params);
+        if (params.get('grant_type') === 'authorization_code') {
+          const grant = codes.get(params.get('code') ?? '');
+          codes.delete(params.get('code') ?? '');
+          const verifier = params.get('code_verifier') ?? '';
+          if (!grant || params.get('client_id') !== HOST_CLIENT_ID || params.get('redirect_uri') !== grant.redirectUri) return json(400, { error: 'invalid_grant' });
+          if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) return json(400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+          if (!grant.resource || params.get('resource') !== grant.resource) return json(400, { error: 'invalid_target' });
+          void sign({ audience: grant.resource, subject: SIGNED_IN_USER }).then((token) => json(200, { access_token: token, token_type: 'Bearer', expires_in: 300 }));
+          return;
+        }
         const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         const [id, secret] = basic ? Buffer.from(basic, 'base64').toString().split(':').map(decodeURIComponent) : [];
         if (id !== CLIENT_ID || secret !== CLIENT_SECRET) return json(401, { error: 'invalid_client' });
@@ -96,7 +129,34 @@ afterAll(async () => {
 
 const mcpUrl = () => `${gateway.url}/mcp`;
 
-function sdkClient(provider: ClientCredentialsProvider) {
+/** What a host that signs its user in keeps: its registration, the PKCE verifier, the tokens, and where it sent the browser. */
+class SignInProvider implements OAuthClientProvider {
+  authorizationUrl: URL | undefined;
+  private verifier = '';
+  private saved: Parameters<OAuthClientProvider['saveTokens']>[0] | undefined;
+  readonly redirectUrl = HOST_REDIRECT;
+  readonly clientMetadata = { client_name: 'Desktop host', redirect_uris: [HOST_REDIRECT], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+  clientInformation() {
+    return { client_id: HOST_CLIENT_ID };
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: Parameters<OAuthClientProvider['saveTokens']>[0]) {
+    this.saved = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
+
+function sdkClient(provider: OAuthClientProvider) {
   const client = new Client({ name: 'oauth-test', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl()), { authProvider: provider });
   return { client, transport };
@@ -147,6 +207,33 @@ describe('/mcp as an OAuth protected resource', () => {
     // The call is the token's subject in the ledger.
     const row = await eventually(() => gateway.requests().find((request) => request.requested_model === 'mock/echo')!);
     expect(row).toMatchObject({ key_name: CLIENT_ID, user: CLIENT_ID, status: 'ok' });
+  });
+
+  it('a host that signs its user in (authorization code + PKCE) gets a token for this resource and calls a tool as that user', async () => {
+    const provider = new SignInProvider();
+    const first = sdkClient(provider);
+    const refused = await first.client.connect(first.transport).then(() => undefined, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnauthorizedError);
+    // The browser step: the authorization server names this resource and signs the user in.
+    const authorizationUrl = provider.authorizationUrl!;
+    expect(authorizationUrl.origin).toBe(as.issuer);
+    expect(authorizationUrl.searchParams.get('resource')).toBe(mcpUrl());
+    const redirected = await fetch(authorizationUrl, { redirect: 'manual' });
+    expect(redirected.status).toBe(302);
+    const code = new URL(redirected.headers.get('location')!).searchParams.get('code')!;
+    await first.transport.finishAuth(code);
+    expect(as.tokenRequests.at(-1)!.get('resource')).toBe(mcpUrl());
+
+    const second = sdkClient(provider);
+    await second.client.connect(second.transport);
+    try {
+      const result = await second.client.callTool({ name: 'chat', arguments: { model: 'mock/echo', prompt: 'signed in' } });
+      expect(JSON.stringify(result.content)).toContain('Echo: signed in');
+    } finally {
+      await second.client.close();
+    }
+    const row = await eventually(() => gateway.requests().find((request) => request.user === SIGNED_IN_USER)!);
+    expect(row).toMatchObject({ requested_model: 'mock/echo', status: 'ok' });
   });
 
   it('refuses a token for another audience on /mcp (401 with the challenge), though the HTTP API takes its own', async () => {

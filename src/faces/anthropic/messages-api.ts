@@ -112,14 +112,45 @@ export const MessageParamSchema = z.object({
 });
 export type MessageParam = z.infer<typeof MessageParamSchema>;
 
-export const ToolSchema = z.object({
-  type: z.literal('custom', { error: "only custom tools (with input_schema) are supported; server tools are not" }).nullish(),
+export const CustomToolSchema = z.object({
+  type: z.literal('custom'),
   name: z.string().min(1),
   description: z.string().nullish(),
   input_schema: z.record(z.string(), z.unknown()),
   ...cacheControl,
 });
-export type Tool = z.infer<typeof ToolSchema>;
+/** `type` may be left out, as Anthropic allows. */
+export type CustomTool = Omit<z.infer<typeof CustomToolSchema>, 'type'> & { type?: 'custom' | null };
+
+/** Anthropic's own web search, which Anthropic runs and bills per search. */
+export const WebSearchToolSchema = z.object({
+  type: z.enum(['web_search_20250305', 'web_search_20260209']),
+  name: z.literal('web_search'),
+  max_uses: z.number().int().positive().nullish(),
+  allowed_domains: z.array(z.string()).nullish(),
+  blocked_domains: z.array(z.string()).nullish(),
+  user_location: z
+    .object({
+      type: z.literal('approximate'),
+      city: z.string().nullish(),
+      region: z.string().nullish(),
+      country: z.string().nullish(),
+      timezone: z.string().nullish(),
+    })
+    .nullish(),
+  ...cacheControl,
+});
+export type WebSearchTool = z.infer<typeof WebSearchToolSchema>;
+
+/** A tool without a `type` is a custom one, as Anthropic reads it. */
+export const ToolSchema = z.preprocess(
+  (tool) => (tool !== null && typeof tool === 'object' && (tool as { type?: unknown }).type == null ? { ...tool, type: 'custom' } : tool),
+  z.discriminatedUnion('type', [CustomToolSchema, WebSearchToolSchema], {
+    error: (issue) =>
+      `the server tool '${String((issue.input as { type?: unknown } | null)?.type)}' is not supported: only custom tools (with input_schema) and web search (web_search_20250305, web_search_20260209) are`,
+  }),
+);
+export type Tool = CustomTool | WebSearchTool;
 
 export const ToolChoiceSchema = z.discriminatedUnion(
   'type',

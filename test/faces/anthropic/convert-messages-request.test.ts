@@ -266,7 +266,28 @@ describe('convertMessagesRequest', () => {
     expect(failure({ model: 'a/b', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'file:///etc/passwd' } }] }] })).toMatchObject({
       details: { param: 'messages[0].content[0].source.url' },
     });
-    expect(failure({ model: 'a/b', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }).message).toMatch(/custom tools/);
+    expect(failure({ model: 'a/b', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'code_execution_20250522', name: 'code_execution' }] })).toMatchObject({
+      message: expect.stringMatching(/server tool 'code_execution_20250522' is not supported/),
+      details: { param: 'tools[0].type' },
+    });
+  });
+
+  it('turns web search into the Anthropic provider tool of the same version, its settings renamed', () => {
+    const { request } = convert({
+      model: 'a/b',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [
+        { type: 'web_search_20250305', name: 'web_search', max_uses: 2, blocked_domains: ['spam.example'], user_location: { type: 'approximate', city: 'Paris', region: null } },
+        { type: 'web_search_20260209', name: 'web_search' },
+      ],
+      tool_choice: { type: 'tool', name: 'web_search' },
+    });
+    expect(request.call.tools).toEqual([
+      { type: 'provider', id: 'anthropic.web_search_20250305', name: 'web_search', args: { maxUses: 2, blockedDomains: ['spam.example'], userLocation: { type: 'approximate', city: 'Paris' } } },
+      { type: 'provider', id: 'anthropic.web_search_20260209', name: 'web_search', args: {} },
+    ]);
+    expect(request.call.toolChoice).toEqual({ type: 'tool', toolName: 'web_search' });
   });
 
   it('ignores fields it does not read', () => {
@@ -343,7 +364,7 @@ describe('the inverse of the AI SDK Anthropic provider', () => {
 
 describe('convertCountTokensRequest', () => {
   it('converts the prompt and tools without max_tokens', () => {
-    expect(convertCountTokensRequest({ model: 'a/b', messages: [{ role: 'user', content: 'hi' }], system: 'sys', tools: [{ name: 't', input_schema: {} }] })).toEqual({
+    expect(convertCountTokensRequest({ model: 'a/b', messages: [{ role: 'user', content: 'hi' }], system: 'sys', tools: [{ type: 'custom', name: 't', input_schema: {} }] })).toEqual({
       prompt: [
         { role: 'system', content: 'sys' },
         { role: 'user', content: [{ type: 'text', text: 'hi' }] },
