@@ -42,6 +42,10 @@ export interface McpHttpHandlerOptions extends McpServerOptions {
   maxSessionsPerKey?: number;
   /** A session with nothing open for this long is closed. */
   sessionIdleMs?: number;
+  /** The clock idle time is measured by (tests move it). */
+  clock?: () => number;
+  /** Runs the idle sweep every `intervalMs`; returns what stops it (tests run the sweep themselves). */
+  scheduleSweep?: (sweep: () => void, intervalMs: number) => () => void;
   /** Largest JSON-RPC body read by this handler (when the caller did not parse it already). */
   maxBodyBytes?: number;
   /** Session records in Redis, shared with the other instances on the same URL and key prefix. */
@@ -100,9 +104,10 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   const maxPerKey = options.maxSessionsPerKey ?? DEFAULT_MAX_SESSIONS_PER_KEY;
   const idleMs = options.sessionIdleMs ?? DEFAULT_IDLE_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const now = options.clock ?? Date.now;
   const records: SessionRecords = options.redis
     ? new RedisSessionRecords(new RedisConnection(options.redis), idleMs)
-    : new MemorySessionRecords(idleMs);
+    : new MemorySessionRecords(idleMs, now);
   const sessions = new Map<string, Session>();
   let closed = false;
 
@@ -115,14 +120,13 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
 
   // A session with a stream or request open here is in use: its record is kept alive meanwhile.
   const sweep = (): void => {
-    const cutoff = Date.now() - idleMs;
+    const cutoff = now() - idleMs;
     for (const session of sessions.values()) {
       if (session.open !== 0) void records.use(session.id).catch(() => undefined);
       else if (session.lastActive < cutoff) void closeSession(session, false);
     }
   };
-  const sweeper = setInterval(sweep, Math.max(10, Math.min(idleMs / 2, 30_000)));
-  sweeper.unref();
+  const stopSweeping = (options.scheduleSweep ?? sweepOnTimer)(sweep, Math.max(10, Math.min(idleMs / 2, 30_000)));
 
   const sessionsPerOwner = (): Map<string, number> => {
     const counts = new Map<string, number>();
@@ -158,10 +162,10 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
 
   const track = (session: Session, res: ServerResponse): void => {
     session.open++;
-    session.lastActive = Date.now();
+    session.lastActive = now();
     res.once('close', () => {
       session.open--;
-      session.lastActive = Date.now();
+      session.lastActive = now();
     });
   };
 
@@ -169,7 +173,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   const open = async (id: string, owner: string): Promise<Session> => {
     if (!(await makeRoom(owner))) throw new Refusal(503, SERVER_ERROR, 'Too many open MCP sessions; try again later.');
     const transport = new SessionTransport(id);
-    const session: Session = { id, owner, transport, server: createMcpServer(gateway, options), open: 0, lastActive: Date.now() };
+    const session: Session = { id, owner, transport, server: createMcpServer(gateway, options), open: 0, lastActive: now() };
     transport.onclose = () => {
       if (sessions.get(id) === session) sessions.delete(id);
     };
@@ -288,12 +292,18 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
 
     async close() {
       closed = true;
-      clearInterval(sweeper);
+      stopSweeping();
       await Promise.all([...sessions.values()].map((session) => closeSession(session, false)));
       sessions.clear();
       await records.close();
     },
   };
+}
+
+function sweepOnTimer(sweep: () => void, intervalMs: number): () => void {
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function accepts(req: IncomingMessage, type: string): boolean {

@@ -16,6 +16,19 @@ let handler: McpHttpHandler;
 let http: Server;
 let mcpUrl: URL;
 const clients: Client[] = [];
+// Idle time is measured on this clock, and the idle sweep runs when a test says so.
+let now = 0;
+let sweep: () => void = () => undefined;
+let sweepIntervalMs = 0;
+/** Time passes as it would for the server: the sweep runs at each of its intervals. */
+function pass(ms: number): void {
+  for (let passed = 0; passed < ms; passed += sweepIntervalMs) {
+    now += sweepIntervalMs;
+    sweep();
+  }
+}
+/** GET streams the handler has set up (its handle has returned for them). */
+let standingStreams = 0;
 
 beforeAll(async () => {
   tollgate = await startMcpTestServer();
@@ -26,8 +39,22 @@ afterAll(async () => {
 });
 
 async function mount(limits: { maxSessions?: number; sessionIdleMs?: number }): Promise<void> {
-  handler = createMcpHttpHandler(tollgate.gateway, { llmsTxt: '# test', version: '0.0.0', ...limits });
-  http = createServer((req, res) => void handler.handle(req, res));
+  standingStreams = 0;
+  handler = createMcpHttpHandler(tollgate.gateway, {
+    llmsTxt: '# test',
+    version: '0.0.0',
+    ...limits,
+    clock: () => now,
+    scheduleSweep: (run, intervalMs) => {
+      sweep = run;
+      sweepIntervalMs = intervalMs;
+      return () => undefined;
+    },
+  });
+  http = createServer((req, res) => {
+    const handled = handler.handle(req, res);
+    if (req.method === 'GET') void handled.then(() => (standingStreams += 1));
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   mcpUrl = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
 }
@@ -107,13 +134,19 @@ describe('the session map', () => {
     const response = await rawInitialize();
     await response.text();
     expect(handler.sessionCount).toBe(1);
-    await until(() => handler.sessionCount === 0);
+    // Once the answer's close has reached the handler, the session has nothing open and ages out.
+    await until(() => {
+      pass(sweepIntervalMs);
+      return handler.sessionCount === 0;
+    });
   });
 
   it('keeps a session whose client is still connected', async () => {
     await mount({ sessionIdleMs: 100 });
     const { client } = await connect();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await until(() => standingStreams === 1);
+    // Forty times the idle limit, with the stream open all along.
+    pass(4_000);
     expect(handler.sessionCount).toBe(1);
     expect((await client.callTool({ name: 'chat', arguments: { model: 'mock/echo', prompt: 'still here' } })).structuredContent).toMatchObject({
       text: 'Echo: still here',
