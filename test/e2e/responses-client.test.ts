@@ -362,11 +362,11 @@ describe('routing and errors', () => {
 
   it('refuses built-in tools as BadRequestError naming the field', async () => {
     const builtIn = await client.responses
-      .create({ model: 'up/gpt-4o-mini', input: 'search', tools: [{ type: 'web_search' }] })
+      .create({ model: 'up/gpt-4o-mini', input: 'search', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] })
       .catch((caught: unknown) => caught);
     expect(builtIn).toBeInstanceOf(OpenAI.BadRequestError);
     expect((builtIn as InstanceType<typeof OpenAI.APIError>).param).toBe('tools[0].type');
-    expect((builtIn as Error).message).toMatch(/web_search/);
+    expect((builtIn as Error).message).toMatch(/file_search/);
     expect(upstream.requests).toHaveLength(0);
   });
 
