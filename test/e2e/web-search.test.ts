@@ -102,7 +102,7 @@ beforeEach(() => {
   upstream.bodies.length = 0;
 });
 
-const rowOf = (requestId: string | null) => gateway.requests().find((row) => row.id === requestId);
+const rowOf = async (requestId: string | null) => (await gateway.ledger.requests()).find((row) => row.id === requestId);
 
 describe('Anthropic web search on the Messages face', () => {
   it('sends the server tool to Anthropic as the client wrote it and bills its searches with the tokens', async () => {
@@ -112,8 +112,8 @@ describe('Anthropic web search on the Messages face', () => {
     expect(upstream.bodies[0]!.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 3, allowed_domains: ['example.com'] }]);
     expect(data.content.filter((block) => block.type === 'text').map((block) => block.text).join('')).toContain('Tollgate is a self-hosted AI gateway.');
     expect(data.stop_reason).toBe('end_turn');
-    const row = rowOf(response.headers.get('x-request-id'))!;
-    expect(row).toMatchObject({ input_tokens: 1000, output_tokens: 100, cost_nanos: SEARCH_COST });
+    const row = (await rowOf(response.headers.get('x-request-id')))!;
+    expect(row).toMatchObject({ usage: { input: 1000, output: 100 }, costNanos: SEARCH_COST });
   });
 
   it('bills the searches a stream reports at its end', async () => {
@@ -123,7 +123,7 @@ describe('Anthropic web search on the Messages face', () => {
     let text = '';
     for await (const event of stream.data) if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
     expect(text).toBe('Tollgate is a self-hosted AI gateway.');
-    await expect.poll(() => rowOf(stream.response.headers.get('x-request-id'))?.cost_nanos).toBe(SEARCH_COST);
+    await expect.poll(async () => (await rowOf(stream.response.headers.get('x-request-id')))?.costNanos).toBe(SEARCH_COST);
   });
 
   it('passes over a deployment that cannot run the tool for one that can', async () => {
@@ -136,7 +136,7 @@ describe('Anthropic web search on the Messages face', () => {
         ...fallbackTo(['claude/claude-sonnet-4-5']),
       } as Anthropic.MessageCreateParamsNonStreaming)
       .withResponse();
-    expect(response.headers.get('x-tollgate-served-model') ?? rowOf(response.headers.get('x-request-id'))?.served_model).toBe('claude/claude-sonnet-4-5');
+    expect(response.headers.get('x-tollgate-served-model') ?? (await rowOf(response.headers.get('x-request-id')))?.servedModel).toBe('claude/claude-sonnet-4-5');
     expect(upstream.bodies).toHaveLength(1);
   });
 
