@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('MCP tool calls and the hooks', () => {
   it('a call is started then ended, with the tool name, outcome and latency, whatever the tool', async () => {
     heard.length = 0;
-    const rowsBefore = gateway.requests().length;
+    const rowsBefore = (await gateway.ledger.requests()).length;
     const result = await client.callTool({ name: 'chat', arguments: { model: 'mock/echo', prompt: 'told to the hooks' } });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ text: 'Echo: told to the hooks' });
@@ -51,7 +51,7 @@ describe('MCP tool calls and the hooks', () => {
     expect(ended.latencyMs).toBeGreaterThanOrEqual(0);
     expect(heard[2]![1].callId).not.toBe(started.callId);
     // The throwing subscriber cost the call nothing: its request is in the ledger.
-    await eventually(() => expect(gateway.requests().slice(rowsBefore).filter((row) => row.face === 'mcp')).toHaveLength(1));
+    await eventually(async () => expect((await gateway.ledger.requests()).slice(rowsBefore).filter((row) => row.face === 'mcp')).toHaveLength(1));
   });
 
   it('a tool that answers with an error ends as an error', async () => {
