@@ -274,7 +274,7 @@ export const ConfigSchema = z
           })
           .strict()
           .prefault({}),
-        /** File URLs in prompts (AI SDK gateway face) that Tollgate fetches itself. */
+        /** File URLs in prompts (AI SDK gateway face, MCP chat tool image_urls) that Tollgate fetches itself. */
         fileFetch: z
           .object({
             /** Also fetch from private, loopback and link-local addresses (tests and trusted networks only). */

@@ -14,7 +14,12 @@ export async function canonicalChat(attempt: CallAttempt, call: LanguageModelV3C
   const { provider, modelId } = attempt.candidate;
   refuseForeignProviderTools(attempt, call);
   const value = await provider.language(modelId).doGenerate({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
-  const usage = withServiceTier(fromV3Usage(value.usage, value.providerMetadata), () => tierInBody(value.response?.body) ?? requestedTier(call, value.warnings));
+  const searchTools = webSearchToolNames(call);
+  const searches = searchTools.size === 0 ? 0 : value.content.filter((part) => isSearchCall(part, searchTools)).length;
+  const usage = withWebSearches(
+    withServiceTier(fromV3Usage(value.usage, value.providerMetadata), () => tierInBody(value.response?.body) ?? requestedTier(call, value.warnings)),
+    searches,
+  );
   return { kind: 'whole', value, served: { usage, finishReasons: [value.finishReason.raw ?? value.finishReason.unified] } };
 }
 
@@ -28,10 +33,13 @@ export async function canonicalChatStream<V>(
   refuseForeignProviderTools(attempt, call);
   const { stream } = await provider.language(modelId).doStream({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
   const warnings: SharedV3Warning[] = [];
+  const searchTools = webSearchToolNames(call);
+  let searches = 0;
   const factsOf = (part: LanguageModelV3StreamPart): StreamItemFacts => {
     if (part.type === 'stream-start') warnings.push(...part.warnings);
+    if (searchTools.size > 0 && isSearchCall(part, searchTools)) searches++;
     const facts = partFacts(part);
-    if (facts.usage) facts.usage = withServiceTier(facts.usage, () => requestedTier(call, warnings));
+    if (facts.usage) facts.usage = withWebSearches(withServiceTier(facts.usage, () => requestedTier(call, warnings)), searches);
     return facts;
   };
   const committed = await readToCommit(readerIterator(stream.getReader()), factsOf, attempt.requestStartedAt);
@@ -54,6 +62,26 @@ function refuseForeignProviderTools(attempt: CallAttempt, call: LanguageModelV3C
       { param: 'tools', model: attempt.candidate.id, provider: provider.id },
     );
   }
+}
+
+/** Names the call gives the provider's own web search tools. */
+function webSearchToolNames(call: LanguageModelV3CallOptions): Set<string> {
+  const names = new Set<string>();
+  for (const tool of call.tools ?? []) if (tool.type === 'provider' && /\.web_search/.test(tool.id)) names.add(tool.name);
+  return names;
+}
+
+function isSearchCall(part: { type: string; providerExecuted?: boolean; toolName?: string }, searchTools: Set<string>): boolean {
+  return part.type === 'tool-call' && part.providerExecuted === true && searchTools.has(part.toolName ?? '');
+}
+
+/**
+ * Usage with the web searches the provider ran. Anthropic's usage counts them; OpenAI's does not,
+ * and bills each search call its answer holds, so those are counted.
+ */
+function withWebSearches(usage: TokenUsage | undefined, searchCalls: number): TokenUsage | undefined {
+  if (!usage || usage.webSearches !== undefined || searchCalls === 0) return usage;
+  return { ...usage, webSearches: searchCalls };
 }
 
 /**

@@ -68,9 +68,15 @@ export class Settler {
   costNanos(candidate: Candidate, usage: TokenUsage, images = 0, media?: MediaUsage): number | null {
     const { kind, id } = candidate.provider;
     const cost = this.pricing.costOf(kind, id, candidate.modelId, usage, images, media);
-    if (cost === null && !this.unpricedWarned.has(candidate.id)) {
-      this.unpricedWarned.add(candidate.id);
-      this.logger.warn({ model: candidate.id }, 'no known price for this model: its cost is recorded as null; set models["%s"].pricing in the config', candidate.id);
+    const searchesUnpriced = cost === null && (usage.webSearches ?? 0) > 0 && this.pricing.costOf(kind, id, candidate.modelId, { ...usage, webSearches: 0 }, images, media) !== null;
+    const warnedAs = searchesUnpriced ? `${candidate.id}\u0000search` : candidate.id;
+    if (cost === null && !this.unpricedWarned.has(warnedAs)) {
+      this.unpricedWarned.add(warnedAs);
+      if (searchesUnpriced) {
+        this.logger.warn({ model: candidate.id }, 'no known price for the web searches of this model: its cost is recorded as null; set models["%s"].pricing.webSearchesPerThousand in the config', candidate.id);
+      } else {
+        this.logger.warn({ model: candidate.id }, 'no known price for this model: its cost is recorded as null; set models["%s"].pricing in the config', candidate.id);
+      }
     }
     const tier = usage.serviceTier;
     if (cost !== null && tier !== undefined && !this.pricing.serviceTiersOf(kind, id, candidate.modelId).includes(tier)) this.warnTierUnpriced(candidate.id, tier);

@@ -16,6 +16,7 @@ import { createMockProvider } from './mock/index.js';
 import { builtinModels } from './builtin-models.js';
 import { fetchModelIds } from './model-list.js';
 import type { ResponseLimits } from './response-limits.js';
+import { openaiLanguageModel } from './openai-language.js';
 import { createUndiciFetch } from './undici-fetch.js';
 
 /**
@@ -127,7 +128,10 @@ function factoriesFor(id: string, config: ProviderConfig, fetch: typeof globalTh
       const provider = once(async () => (await import('@ai-sdk/openai')).createOpenAI({ ...common, name: id }));
       // Chat Completions rather than Responses: every OpenAI-compatible host speaks it.
       return {
-        language: lazy(LazyLanguageModel, async (modelId) => (await provider()).chat(modelId)),
+        language: lazy(LazyLanguageModel, async (modelId) => {
+          const openai = await provider();
+          return openaiLanguageModel(openai.chat(modelId), openai.responses(modelId));
+        }),
         embedding: lazy(LazyEmbeddingModel, async (modelId) => (await provider()).embedding(modelId)),
         image: lazy(LazyImageModel, async (modelId) => (await provider()).image(modelId)),
         speech: lazy(LazySpeechModel, async (modelId) => (await provider()).speech(modelId)),

@@ -224,8 +224,8 @@ describe('bodies a page can send without a preflight', () => {
     // A request that is let through is in the ledger under its x-request-id.
     const control = `control-${randomUUID()}`;
     expect((await send('POST', CHAT.path, { 'content-type': 'application/json', 'x-request-id': control }, chatBody)).status).toBe(200);
-    const ids = await eventually(() => {
-      const rows = new Set(tollgate.requests().map((row) => row.id));
+    const ids = await eventually(async () => {
+      const rows = new Set((await tollgate.ledger.requests()).map((row) => row.id));
       expect(rows.has(control)).toBe(true);
       return rows;
     });

@@ -118,20 +118,20 @@ describe('an upstream error message that quotes a key around the cut', () => {
 
   it.each(cases)('never shows any part of $name', async ({ model, secret, family }) => {
     const outputs: string[] = [];
-    const before = gateway.attempts().length;
+    const before = (await gateway.ledger.attempts()).length;
     for (const phase of [0, 20]) {
       const message = echoing(secret, phase);
       const body = family === 'openai' ? { error: { message, type: 'server_error', param: null, code: null } } : { type: 'error', error: { type: 'api_error', message } };
       upstream.script('leaky', { kind: 'error', status: 500, body });
       outputs.push(...(await askEveryFace(model)));
     }
-    const attempts = gateway.attempts().slice(before);
+    const attempts = (await gateway.ledger.attempts()).slice(before);
     expect(attempts.length).toBeGreaterThanOrEqual(18);
     for (const attempt of attempts) {
-      expect(attempt).toMatchObject({ status: 'error', error_kind: 'upstream_server_error' });
+      expect(attempt).toMatchObject({ status: 'error', errorKind: 'upstream_server_error' });
       // The message itself is kept, only the secret goes.
-      expect(attempt.error_message).toMatch(/invalid credentials: .*\[redacted\]/);
-      outputs.push(attempt.error_message ?? '');
+      expect(attempt.errorMessage).toMatch(/invalid credentials: .*\[redacted\]/);
+      outputs.push(attempt.errorMessage ?? '');
     }
     // A 502 is logged with its message.
     expect(logLines.some((line) => line.includes('invalid credentials'))).toBe(true);

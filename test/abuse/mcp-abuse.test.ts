@@ -140,7 +140,7 @@ describe('MCP abuse through the SDK client', () => {
 
   it('every tool refuses arguments of the wrong type with a message, and nothing reaches the ledger', async () => {
     expect(tools.length).toBeGreaterThanOrEqual(6);
-    const rowsBefore = gateway.requests().length;
+    const rowsBefore = (await gateway.ledger.requests()).length;
     let calls = 0;
     for (const tool of tools) {
       const properties = (tool.inputSchema.properties ?? {}) as Record<string, { type?: string }>;
@@ -161,7 +161,7 @@ describe('MCP abuse through the SDK client', () => {
       // Arguments that are not an object at all, through the raw protocol below.
     }
     expect(calls).toBeGreaterThan(tools.length);
-    expect(gateway.requests().length).toBe(rowsBefore);
+    expect((await gateway.ledger.requests()).length).toBe(rowsBefore);
     await expectHealthy();
   }, 60_000);
 
@@ -241,14 +241,14 @@ describe('MCP abuse with the raw protocol', () => {
   it('a body over the limit is a 413 JSON-RPC error, before a session and within one', async () => {
     const huge = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'chat', arguments: { prompt: 'x'.repeat(MAX_BODY + 1024) } } });
     expectJsonRpcError(await rpc(JSON.stringify({ ...initialize, params: { ...initialize.params, padding: 'x'.repeat(MAX_BODY) } })), 413);
-    const rowsBefore = gateway.requests().length;
+    const rowsBefore = (await gateway.ledger.requests()).length;
     const session = await rawSession();
     expectJsonRpcError(await rpc(huge(3), session), 413);
     // Several megabytes are refused the same way, and the session survives.
     expectJsonRpcError(await rpc(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'embed', arguments: { texts: Array.from({ length: 2000 }, () => 'y'.repeat(2000)) } } }), session), 413);
     const ping = await rpc(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }), session);
     expect(ping.status).toBe(200);
-    expect(gateway.requests().length).toBe(rowsBefore);
+    expect((await gateway.ledger.requests()).length).toBe(rowsBefore);
     await expectHealthy();
   });
 

@@ -75,7 +75,7 @@ describe('/mcp sessions are bound to their key', () => {
         expect(JSON.parse(answer.text), method).toMatchObject({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' } });
       }
       // The attacker's call ran nowhere, and the victim's session is whole.
-      expect(gateway.requests()).toHaveLength(0);
+      expect(await gateway.ledger.requests()).toHaveLength(0);
       const result = await client.callTool({ name: 'chat', arguments: { prompt: 'mine still' } });
       expect(result.structuredContent).toMatchObject({ text: 'Echo: mine still' });
     } finally {

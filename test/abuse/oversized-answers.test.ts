@@ -178,7 +178,7 @@ describe('the OpenAI passthrough', () => {
       expect(status, head).toBe(502);
       expect(openaiError(text)).toMatchObject({ code: 'upstream_invalid', message: expect.stringMatching(/routing\.responseLimits\.maxBodyBytes/) });
       await expectCut(model);
-      expect(gateway.attempts(requestId!)).toMatchObject([{ status: 'error', error_kind: 'upstream_invalid' }]);
+      expect(await gateway.ledger.attempts(requestId!)).toMatchObject([{ status: 'error', errorKind: 'upstream_invalid' }]);
     }
   });
 
@@ -205,14 +205,14 @@ describe('the OpenAI passthrough', () => {
     expect(last.error).toMatchObject({ code: 'upstream_invalid', message: expect.stringMatching(/maxEventBytes/) });
     expect(text).not.toContain('[DONE]');
     await expectCut('endless-event');
-    const row = await eventually(() => {
-      const found = gateway.requests().find((candidate) => candidate.id === requestId);
+    const row = await eventually(async () => {
+      const found = (await gateway.ledger.requests()).find((candidate) => candidate.id === requestId);
       if (!found) throw new Error('no row yet');
       return found;
     });
-    expect(row).toMatchObject({ status: 'error', error_kind: 'upstream_invalid', served_model: 'up/endless-event' });
-    expect(row.output_tokens).toBeGreaterThan(0);
-    expect(row.cost_nanos).toBeGreaterThan(0);
+    expect(row).toMatchObject({ status: 'error', errorKind: 'upstream_invalid', servedModel: 'up/endless-event' });
+    expect(row.usage.output).toBeGreaterThan(0);
+    expect(row.costNanos).toBeGreaterThan(0);
   });
 
   it('ends a stream over maxStreamBytes with an in-band upstream_invalid error', async () => {
@@ -236,7 +236,7 @@ describe('the AI SDK provider packages', () => {
     expect(status, head).toBe(502);
     expect(anthropicCode(text)).toBe('upstream_invalid');
     await expectCut('claude-huge-json');
-    expect(gateway.attempts(requestId!)).toMatchObject([{ status: 'error', error_kind: 'upstream_invalid' }]);
+    expect(await gateway.ledger.attempts(requestId!)).toMatchObject([{ status: 'error', errorKind: 'upstream_invalid' }]);
   });
 
   it('fails a stream whose first event never ends before anything reaches the client', async () => {
@@ -253,12 +253,12 @@ describe('the AI SDK provider packages', () => {
     expect(text).toMatch(/event: error\ndata: .*"error_code":"upstream_invalid"/);
     expect(text).not.toContain('message_stop');
     await expectCut('claude-endless-event');
-    const row = await eventually(() => {
-      const found = gateway.requests().find((candidate) => candidate.id === requestId);
+    const row = await eventually(async () => {
+      const found = (await gateway.ledger.requests()).find((candidate) => candidate.id === requestId);
       if (!found) throw new Error('no row yet');
       return found;
     });
-    expect(row).toMatchObject({ status: 'error', error_kind: 'upstream_invalid' });
+    expect(row).toMatchObject({ status: 'error', errorKind: 'upstream_invalid' });
   });
 });
 

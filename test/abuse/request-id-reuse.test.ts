@@ -37,13 +37,13 @@ describe('a repeated x-request-id', () => {
       // Then a model the core refuses: its row is kept too.
     ]);
     expect(statuses.every((status) => status === 200)).toBe(true);
-    const rows = gateway.requests();
+    const rows = await gateway.ledger.requests();
     const ids = rows.map((row) => row.id);
     for (const id of innocent) expect(ids).toContain(id);
     const repeats = rows.filter((row) => row.id === reused || row.id.startsWith(`${reused}~`));
     expect(repeats).toHaveLength(10);
     // The spend of every repeat is counted, with its attempts.
-    expect(repeats.every((row) => row.cost_nanos !== null && row.cost_nanos > 0)).toBe(true);
-    for (const row of repeats) expect(gateway.attempts(row.id)).toHaveLength(row.attempts);
+    expect(repeats.every((row) => row.costNanos !== null && row.costNanos > 0)).toBe(true);
+    for (const row of repeats) expect(await gateway.ledger.attempts(row.id)).toHaveLength(row.attempts);
   });
 });

@@ -81,15 +81,15 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
       .create({ model: 'up/primary', messages: [{ role: 'user', content: 'show me in the console' }], ...fallbackTo(['claude/claude-sonnet-4-5']) })
       .withResponse();
     fallbackId = response.headers.get('x-request-id')!;
-    const stored = await eventually(() => gateway.requests().find((row) => row.id === fallbackId)!);
-    expect(stored.cost_nanos).toBeGreaterThan(0);
+    const stored = await eventually(async () => (await gateway.ledger.requests()).find((row) => row.id === fallbackId)!);
+    expect(stored.costNanos).toBeGreaterThan(0);
 
     const { page } = browser;
     await page.goto(`${gateway.url}/console#/requests`);
     const row = page.locator(`tr[data-request-id="${fallbackId}"]`);
     await row.waitFor();
     await expect(row.locator('td.model').textContent()).resolves.toBe('claude/claude-sonnet-4-5');
-    await expect(row.locator('td.cost').textContent()).resolves.toBe(usdText(stored.cost_nanos!));
+    await expect(row.locator('td.cost').textContent()).resolves.toBe(usdText(stored.costNanos!));
 
     await row.click();
     const detail = page.getByTestId('request-detail');
@@ -98,11 +98,10 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await expect(attempts.count()).resolves.toBe(2);
     await expect(attempts.nth(0).textContent()).resolves.toMatch(/up\/primary.*upstream_overloaded.*HTTP 503/);
     await expect(attempts.nth(1).textContent()).resolves.toMatch(/fallback.*claude\/claude-sonnet-4-5.*ok/);
-    await expect(detail.getByTestId('detail-cost').textContent()).resolves.toBe(usdText(stored.cost_nanos!));
-    const timing = stored as typeof stored & { latency_ms: number };
-    await expect(detail.getByTestId('detail-latency').textContent()).resolves.toBe(`${msText(timing.latency_ms)} / ${msText(stored.ttft_ms)}`);
+    await expect(detail.getByTestId('detail-cost').textContent()).resolves.toBe(usdText(stored.costNanos!));
+    await expect(detail.getByTestId('detail-latency').textContent()).resolves.toBe(`${msText(stored.latencyMs)} / ${msText(stored.ttftMs)}`);
     await expect(detail.getByTestId('detail-tokens').textContent()).resolves.toBe(
-      `${stored.input_tokens} in (${stored.cache_read_tokens} cached), ${stored.output_tokens} out (${stored.reasoning_tokens} reasoning)`,
+      `${stored.usage.input} in (${stored.usage.cacheRead} cached), ${stored.usage.output} out (${stored.usage.reasoning} reasoning)`,
     );
     await expect(detail.getByTestId('detail-attempts').textContent()).resolves.toBe('2 / 1');
     await browser.screenshot('requests');
@@ -125,10 +124,10 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     upstream.script('broken', { kind: 'error', status: 500 });
     const failed = await client.chat.completions.create({ model: 'up/broken', messages: [{ role: 'user', content: 'fails' }] }).catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
-    const failedRow = await eventually(() => gateway.requests().find((row) => row.requested_model === 'up/broken')!);
+    const failedRow = await eventually(async () => (await gateway.ledger.requests()).find((row) => row.requestedModel === 'up/broken')!);
     expect(failedRow.status).toBe('error');
-    const errorKind = failedRow.error_kind!;
-    await eventually(() => expect(gateway.requests().find((row) => row.id === okId)).toBeDefined());
+    const errorKind = failedRow.errorKind!;
+    await eventually(async () => expect((await gateway.ledger.requests()).find((row) => row.id === okId)).toBeDefined());
 
     const { page } = browser;
     // The page is still on the Requests search of the test before: load it afresh.
@@ -137,7 +136,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     const ids = () => page.locator('tr[data-request-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-request-id')));
     await page.locator(`tr[data-request-id="${failedRow.id}"]`).waitFor();
     // Newest first: the ledger's order, reversed.
-    await expect(ids()).resolves.toEqual(gateway.requests().map((row) => row.id).reverse());
+    await expect(ids()).resolves.toEqual((await gateway.ledger.requests()).map((row) => row.id).reverse());
 
     const search = async (fields: { key?: string; status?: string; kind?: string }, expected: string[]) => {
       await page.getByRole('textbox', { name: 'Model' }).fill('');
@@ -173,7 +172,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     });
     expect(barPixels).toBeGreaterThan(50);
 
-    const total = gateway.requests().reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0);
+    const total = (await gateway.ledger.requests()).reduce((sum, row) => sum + (row.costNanos ?? 0), 0);
     await expect(page.getByTestId('spend-total').textContent()).resolves.toBe(usdText(total));
     await expect(page.getByTestId('spend-by-model').textContent()).resolves.toContain('claude/claude-sonnet-4-5');
     await expect(page.getByTestId('spend-by-provider').textContent()).resolves.toContain('claude');
@@ -189,7 +188,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     await page.getByRole('heading', { name: /^Cost per hour/ }).waitFor();
 
     // The report's filters: one key's spend only.
-    const searcherCost = gateway.requests().filter((row) => (row as typeof row & { key_name: string | null }).key_name === 'searcher').reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0);
+    const searcherCost = (await gateway.ledger.requests()).filter((row) => row.keyName === 'searcher').reduce((sum, row) => sum + (row.costNanos ?? 0), 0);
     expect(searcherCost).toBeGreaterThan(0);
     await page.getByRole('textbox', { name: 'Key name' }).fill('searcher');
     await page.getByRole('button', { name: 'Show' }).click();
@@ -222,7 +221,7 @@ describe.skipIf(!chromiumInstalled)('the console in headless Chromium', { timeou
     // The budget's use, as a bar, with what was spent by the request above and its reset time.
     const meter = row.getByRole('meter');
     await meter.waitFor();
-    const spent = gateway.requests().at(-1)!.cost_nanos! / 1e9;
+    const spent = (await gateway.ledger.requests()).at(-1)!.costNanos! / 1e9;
     await expect(meter.getAttribute('aria-valuenow').then(Number)).resolves.toBeCloseTo(spent, 12);
     await expect(meter.getAttribute('aria-valuemax')).resolves.toBe('2');
     await expect(row.textContent()).resolves.toMatch(/resets \d{4}-\d\d-\d\d 00:00:00/);

@@ -62,7 +62,7 @@ afterAll(async () => {
 
 beforeEach(() => upstream.reset());
 
-const lastRow = () => gateway.requests().at(-1)!;
+const lastRow = async () => (await gateway.ledger.requests()).at(-1)!;
 
 describe('language models', () => {
   it('generateText on the mock provider: text, V3 usage, and Tollgate accounting in providerMetadata.gateway', async () => {
@@ -74,7 +74,7 @@ describe('language models', () => {
     // mock/echo's nominal price: USD 1 and 2 per million tokens.
     const cost = (5 * 1 + 3 * 2) / 1e6;
     expect(result.providerMetadata?.gateway).toEqual({
-      generationId: lastRow().id,
+      generationId: (await lastRow()).id,
       cost: '0.000011',
       marketCost: '0.000011',
       routing: {
@@ -86,7 +86,7 @@ describe('language models', () => {
         totalProviderAttemptCount: 1,
       },
     });
-    expect(lastRow()).toMatchObject({ face: 'aisdk', stream: 0, requested_model: 'mock/echo', status: 'ok', input_tokens: 5, output_tokens: 3, cost_nanos: nanos(cost) });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', stream: false, requestedModel: 'mock/echo', status: 'ok', usage: { input: 5, output: 3 }, costNanos: nanos(cost) });
   });
 
   it('streamText on the mock provider: the text streams and the finish carries the cost', async () => {
@@ -98,7 +98,7 @@ describe('language models', () => {
     expect(deltas.length).toBeGreaterThan(1);
     expect(await result.usage).toMatchObject({ inputTokens: 5, outputTokens: 3 });
     expect((await result.providerMetadata)?.gateway).toMatchObject({ cost: '0.000011', routing: { finalProvider: 'mock' } });
-    await eventually(() => expect(lastRow()).toMatchObject({ face: 'aisdk', stream: 1, status: 'ok', cost_nanos: nanos(0.000011) }));
+    await eventually(async () => expect(await lastRow()).toMatchObject({ face: 'aisdk', stream: true, status: 'ok', costNanos: nanos(0.000011) }));
   });
 
   it('streamText runs a tool round trip through an OpenAI-compatible upstream: the SDK executes the tool and calls again', async () => {
@@ -128,7 +128,7 @@ describe('language models', () => {
     expect(first!.headers.authorization).toBe('Bearer up-key');
     expect(first!.body).toMatchObject({ model: 'gpt-4o-mini', stream: true, tools: [{ type: 'function', function: { name: 'get_weather' } }] });
     expect(second!.body).toMatchObject({ messages: expect.arrayContaining([expect.objectContaining({ role: 'tool', tool_call_id: 'call_1' })]) });
-    await eventually(() => expect(gateway.requests().slice(-2).map((row) => [row.face, row.served_model, row.status])).toEqual([
+    await eventually(async () => expect((await gateway.ledger.requests()).slice(-2).map((row) => [row.face, row.servedModel, row.status])).toEqual([
       ['aisdk', 'up/gpt-4o-mini', 'ok'],
       ['aisdk', 'up/gpt-4o-mini', 'ok'],
     ]));
@@ -143,7 +143,7 @@ describe('language models', () => {
     expect(upstream.requests.at(-1)!.headers['x-api-key']).toBe('claude-key');
     const cost = (100 * 3 + 10 * 15) / 1e6;
     expect(result.providerMetadata?.gateway).toMatchObject({ cost: String(cost), routing: { finalProvider: 'claude', resolvedProviderApiModelId: 'claude-sonnet-4-5' } });
-    expect(lastRow()).toMatchObject({ face: 'aisdk', served_model: 'claude/claude-sonnet-4-5', cost_nanos: nanos(cost) });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', servedModel: 'claude/claude-sonnet-4-5', costNanos: nanos(cost) });
   });
 
   it('falls back to the models in providerOptions.gateway.models and says so in the routing metadata', async () => {
@@ -158,10 +158,10 @@ describe('language models', () => {
     expect(result.providerMetadata?.gateway).toMatchObject({
       routing: { originalModelId: 'up/gpt-4o-mini', finalProvider: 'claude', canonicalSlug: 'claude/claude-sonnet-4-5', totalProviderAttemptCount: 2 },
     });
-    const row = lastRow();
-    expect(row).toMatchObject({ face: 'aisdk', requested_model: 'up/gpt-4o-mini', served_model: 'claude/claude-sonnet-4-5', attempts: 2, user: 'ada' });
-    expect(JSON.parse(row.tags!)).toEqual(['checkout']);
-    expect(gateway.attempts(row.id).map((attempt) => [attempt.model, attempt.status])).toEqual([
+    const row = await lastRow();
+    expect(row).toMatchObject({ face: 'aisdk', requestedModel: 'up/gpt-4o-mini', servedModel: 'claude/claude-sonnet-4-5', attempts: 2, user: 'ada' });
+    expect(row.tags).toEqual(['checkout']);
+    expect((await gateway.ledger.attempts(row.id)).map((attempt) => [attempt.model, attempt.status])).toEqual([
       ['up/gpt-4o-mini', 'error'],
       ['claude/claude-sonnet-4-5', 'ok'],
     ]);
@@ -177,7 +177,7 @@ describe('language models', () => {
     expect(types).toContain('text-delta');
     expect(types).toContain('error');
     expect(errors).toEqual([expect.objectContaining({ type: 'failed_dependency', code: 'stream_interrupted', statusCode: 502 })]);
-    await eventually(() => expect(lastRow()).toMatchObject({ face: 'aisdk', stream: 1, status: 'error', error_kind: 'stream_interrupted' }));
+    await eventually(async () => expect(await lastRow()).toMatchObject({ face: 'aisdk', stream: true, status: 'error', errorKind: 'stream_interrupted' }));
   });
 
   it('an unknown model raises the client’s GatewayModelNotFoundError, and the ledger records the refusal', async () => {
@@ -185,7 +185,7 @@ describe('language models', () => {
 
     expect(GatewayModelNotFoundError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ statusCode: 404, modelId: 'nope/missing' });
-    expect(lastRow()).toMatchObject({ face: 'aisdk', requested_model: 'nope/missing', status: 'error', error_kind: 'model_not_found' });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', requestedModel: 'nope/missing', status: 'error', errorKind: 'model_not_found' });
   });
 });
 
@@ -242,7 +242,7 @@ describe('other model kinds', () => {
     const many = await embedMany({ model: provider.embeddingModel('mock/embed'), values: ['a b', 'c d e'] });
     expect(many.embeddings).toHaveLength(2);
     expect(many.embeddings[0]).not.toEqual(many.embeddings[1]);
-    expect(lastRow()).toMatchObject({ face: 'aisdk', requested_model: 'mock/embed', status: 'ok', input_tokens: 5 });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', requestedModel: 'mock/embed', status: 'ok', usage: { input: 5 } });
   });
 
   it('rerank on the mock provider ranks the documents best first', async () => {
@@ -250,7 +250,7 @@ describe('other model kinds', () => {
 
     expect(result.ranking.map((entry) => entry.originalIndex)).toEqual([1, 2]);
     expect(result.rerankedDocuments).toEqual(['cat food bowl', 'cat']);
-    expect(lastRow()).toMatchObject({ face: 'aisdk', requested_model: 'mock/rerank', status: 'ok' });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', requestedModel: 'mock/rerank', status: 'ok' });
   });
 
   it('generateImage on the mock provider returns PNGs and the cost per image', async () => {
@@ -260,17 +260,17 @@ describe('other model kinds', () => {
     expect(result.images[0]!.mediaType).toBe('image/png');
     expect(Buffer.from(result.images[0]!.uint8Array.slice(0, 4)).toString('hex')).toBe('89504e47');
     expect(result.providerMetadata.gateway).toMatchObject({ cost: '0.02', routing: { finalProvider: 'mock' } });
-    expect(lastRow()).toMatchObject({ face: 'aisdk', requested_model: 'mock/image', cost_nanos: nanos(0.02) });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', requestedModel: 'mock/image', costNanos: nanos(0.02) });
   });
 
   it('speech and transcription on the mock provider', async () => {
     const speech = await generateSpeech({ model: provider.speechModel('mock/speak'), text: 'hello there', voice: 'alloy' });
     expect(speech.audio.uint8Array.byteLength).toBeGreaterThan(44);
-    expect(lastRow()).toMatchObject({ face: 'aisdk', requested_model: 'mock/speak', status: 'ok' });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', requestedModel: 'mock/speak', status: 'ok' });
 
     const transcript = await transcribe({ model: provider.transcriptionModel('mock/transcribe'), audio: speech.audio.uint8Array });
     expect(typeof transcript.text).toBe('string');
-    expect(lastRow()).toMatchObject({ face: 'aisdk', requested_model: 'mock/transcribe', status: 'ok' });
+    expect(await lastRow()).toMatchObject({ face: 'aisdk', requestedModel: 'mock/transcribe', status: 'ok' });
   });
 });
 
@@ -288,7 +288,7 @@ describe('metadata endpoints', () => {
   it('getCredits() reads /v1/credits: an unlimited balance without a budget, and what was spent', async () => {
     const credits = await provider.getCredits();
     expect(credits.balance).toBe('Infinity');
-    const spent = gateway.requests().reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0);
+    const spent = (await gateway.ledger.requests()).reduce((sum, row) => sum + (row.costNanos ?? 0), 0);
     expect(Math.round(Number(credits.totalUsed) * 1e9)).toBe(spent);
   });
 });

@@ -40,7 +40,7 @@ const weather: Anthropic.Tool[] = [
 ];
 type Extras = { usage: { cost: number | null }; provider: string };
 const upstreamBody = () => upstream.requests.at(-1)!.body as Record<string, unknown>;
-const latestRow = () => gateway.requests().at(-1)!;
+const latestRow = async () => (await gateway.ledger.requests()).at(-1)!;
 
 /** Every event type the SDK yields for a raw stream, in order. */
 async function eventTypes(stream: AsyncIterable<Anthropic.RawMessageStreamEvent>): Promise<{ types: string[]; events: Anthropic.RawMessageStreamEvent[] }> {
@@ -74,7 +74,7 @@ describe.each([
     expect(response.headers.get('x-tollgate-attempts')).toBe('1');
     expect(upstream.requests.at(-1)!.path).toBe(path);
 
-    expect(latestRow()).toMatchObject({ face: 'anthropic', requested_model: model, served_model: model, status: 'ok', stream: 0, attempts: 1 });
+    expect(await latestRow()).toMatchObject({ face: 'anthropic', requestedModel: model, servedModel: model, status: 'ok', stream: false, attempts: 1 });
   });
 
   it('streams the exact Anthropic event sequence, with real usage at the end', async () => {
@@ -91,14 +91,14 @@ describe.each([
 
     const delta = events.at(-2) as Anthropic.RawMessageDeltaEvent;
     expect(delta.delta.stop_reason).toBe('end_turn');
-    const row = await eventually(() => {
-      const last = latestRow();
-      expect(last).toMatchObject({ stream: 1, status: 'ok', face: 'anthropic' });
+    const row = await eventually(async () => {
+      const last = await latestRow();
+      expect(last).toMatchObject({ stream: true, status: 'ok', face: 'anthropic' });
       return last;
     });
-    expect(delta.usage.output_tokens).toBe(row.output_tokens);
-    expect(delta.usage.input_tokens).toBe(row.input_tokens - row.cache_read_tokens - row.cache_write_tokens);
-    expect((delta.usage as unknown as { cost: number }).cost).toBeCloseTo(row.cost_nanos! / 1e9, 9);
+    expect(delta.usage.output_tokens).toBe(row.usage.output);
+    expect(delta.usage.input_tokens).toBe(row.usage.input - row.usage.cacheRead - row.usage.cacheWrite);
+    expect((delta.usage as unknown as { cost: number }).cost).toBeCloseTo(row.costNanos! / 1e9, 9);
   });
 
   it('runs a tool round trip: tool_use, then tool_result, then the answer', async () => {
@@ -156,7 +156,7 @@ describe('Anthropic upstream: fidelity', () => {
       output_config: { effort: 'low' },
     });
     // metadata.user_id attributes the request.
-    expect(latestRow().user).toBe('user-42');
+    expect((await latestRow()).user).toBe('user-42');
   });
 
   it('preserves cache_control on system, tools, message blocks and tool results, and never adds any', async () => {
@@ -204,13 +204,10 @@ describe('Anthropic upstream: fidelity', () => {
     expect(message.usage).toMatchObject({ input_tokens: 100, cache_read_input_tokens: 600, cache_creation_input_tokens: 300, output_tokens: 50 });
     const cost = (100 * CLAUDE_PRICE.input + 600 * CLAUDE_PRICE.cacheRead + 300 * CLAUDE_PRICE.cacheWrite + 50 * CLAUDE_PRICE.output) / 1e6;
     expect((message as unknown as Extras).usage.cost).toBeCloseTo(cost, 12);
-    expect(latestRow()).toMatchObject({
+    expect(await latestRow()).toMatchObject({
       face: 'anthropic',
-      input_tokens: 1000,
-      cache_read_tokens: 600,
-      cache_write_tokens: 300,
-      output_tokens: 50,
-      cost_nanos: nanos(cost),
+      usage: { input: 1000, cacheRead: 600, cacheWrite: 300, output: 50 },
+      costNanos: nanos(cost),
     });
   });
 
@@ -227,12 +224,12 @@ describe('Anthropic upstream: fidelity', () => {
     expect(start!.message.usage).toMatchObject({ input_tokens: 100, cache_read_input_tokens: 600, cache_creation_input_tokens: 300 });
     expect(delta!.usage).toMatchObject({ input_tokens: 100, cache_read_input_tokens: 600, cache_creation_input_tokens: 300, output_tokens: 7 });
     expect(message.usage).toMatchObject({ input_tokens: 100, cache_read_input_tokens: 600, cache_creation_input_tokens: 300, output_tokens: 7 });
-    const row = await eventually(() => {
-      const last = latestRow();
-      expect(last.stream).toBe(1);
+    const row = await eventually(async () => {
+      const last = await latestRow();
+      expect(last.stream).toBe(true);
       return last;
     });
-    expect(row).toMatchObject({ input_tokens: 1000, cache_read_tokens: 600, cache_write_tokens: 300, output_tokens: 7 });
+    expect(row).toMatchObject({ usage: { input: 1000, cacheRead: 600, cacheWrite: 300, output: 7 } });
   });
 
   it('maps a matched stop sequence to stop_reason stop_sequence, streaming and not', async () => {
@@ -290,11 +287,11 @@ describe('routing and errors', () => {
     });
     expect(message.content).toEqual([{ type: 'text', text: 'Echo: fall back please' }]);
     expect(message.model).toBe('claude/claude-sonnet-4-5');
-    const row = latestRow();
-    expect(row).toMatchObject({ face: 'anthropic', requested_model: 'up/primary', served_model: 'claude/claude-sonnet-4-5', attempts: 3, status: 'ok' });
-    expect(gateway.attempts(row.id)).toMatchObject([
-      { seq: 1, model: 'up/primary', status: 'error', error_kind: 'upstream_overloaded', upstream_status: 503 },
-      { seq: 2, model: 'up/primary', status: 'error', error_kind: 'upstream_overloaded' },
+    const row = await latestRow();
+    expect(row).toMatchObject({ face: 'anthropic', requestedModel: 'up/primary', servedModel: 'claude/claude-sonnet-4-5', attempts: 3, status: 'ok' });
+    expect(await gateway.ledger.attempts(row.id)).toMatchObject([
+      { seq: 1, model: 'up/primary', status: 'error', errorKind: 'upstream_overloaded', upstreamStatus: 503 },
+      { seq: 2, model: 'up/primary', status: 'error', errorKind: 'upstream_overloaded' },
       { seq: 3, model: 'claude/claude-sonnet-4-5', status: 'ok' },
     ]);
   });
@@ -321,12 +318,12 @@ describe('routing and errors', () => {
     expect(seen[0]).toBe('message_start');
     expect(seen).toContain('content_block_delta');
     expect(seen).not.toContain('message_stop');
-    const row = await eventually(() => {
-      const last = latestRow();
+    const row = await eventually(async () => {
+      const last = await latestRow();
       expect(last.status).toBe('error');
       return last;
     });
-    expect(row).toMatchObject({ face: 'anthropic', error_kind: 'stream_interrupted', served_model: 'claude/claude-sonnet-4-5' });
+    expect(row).toMatchObject({ face: 'anthropic', errorKind: 'stream_interrupted', servedModel: 'claude/claude-sonnet-4-5' });
   });
 
   it('returns an upstream 400 in Anthropic shape, raised by the SDK as BadRequestError', async () => {
@@ -335,8 +332,8 @@ describe('routing and errors', () => {
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     const apiError = error as InstanceType<typeof Anthropic.BadRequestError>;
     expect(apiError.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', details: { error_code: 'upstream_bad_request' } } });
-    expect(apiError.requestID).toBe(latestRow().id);
-    expect(latestRow()).toMatchObject({ face: 'anthropic', status: 'error', error_kind: 'upstream_bad_request' });
+    expect(apiError.requestID).toBe((await latestRow()).id);
+    expect(await latestRow()).toMatchObject({ face: 'anthropic', status: 'error', errorKind: 'upstream_bad_request' });
   });
 
   it('rejects a request without max_tokens as Anthropic does, naming the field', async () => {

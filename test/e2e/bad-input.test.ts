@@ -124,7 +124,7 @@ describe('bad input gets a 4xx in OpenAI error shape that says what to fix', () 
     expect(await health.body.json()).toMatchObject({ status: 'ok' });
     const ok = await chat({ model: 'mock/echo', messages: [{ role: 'user', content: 'still here' }] });
     expect(ok.status).toBe(200);
-    const kinds = gateway.requests().map((row) => row.error_kind);
+    const kinds = (await gateway.ledger.requests()).map((row) => row.errorKind);
     expect(kinds).toContain('model_not_found');
     expect(kinds.at(-1)).toBeNull();
   });

@@ -38,7 +38,7 @@ function chat(gateway: TestGateway, body: Record<string, unknown>) {
   }).then(async (response) => ({ status: response.statusCode, body: (await response.body.json()) as Record<string, any> }));
 }
 
-const sumNanos = (gateway: TestGateway) => gateway.requests().reduce((total, row) => total + (row.cost_nanos ?? 0), 0);
+const sumNanos = async (gateway: TestGateway) => (await gateway.ledger.requests()).reduce((total, row) => total + (row.costNanos ?? 0), 0);
 
 describe('budgets', () => {
   it('200 concurrent requests against a global budget that fits 10: never more than one request over, ledger equals counter', async () => {
@@ -56,7 +56,7 @@ describe('budgets', () => {
     expect(refused[0]!.body.error).toMatchObject({ type: 'insufficient_budget', code: 'insufficient_budget' });
     expect(refused[0]!.body.error.message).toMatch(/is more than what is left \(\$[\d.]+ of \$0\.0101 per day/);
 
-    const spent = sumNanos(gateway);
+    const spent = await sumNanos(gateway);
     expect(spent).toBeLessThanOrEqual(10 * perRequestNanos + perRequestNanos);
     // Refused requests never reached the upstream.
     expect(upstream.requests).toHaveLength(ok);
@@ -211,11 +211,10 @@ describe('budget threshold webhooks', () => {
         ['budget.threshold', 1],
       ]);
       expect(events[0]!.data).toMatchObject({ scope: 'global', limitUsd: 0.001 });
-      const Database = (await import('better-sqlite3')).default;
-      const db = new Database(`${gateway.dataDir}/tollgate.db`, { readonly: true });
-      const rows = db.prepare('SELECT event_type, status, attempts FROM webhook_deliveries').all();
-      db.close();
-      expect(rows).toEqual(Array.from({ length: 3 }, () => ({ event_type: 'budget.threshold', status: 'delivered', attempts: 1 })));
+      const deliveries = await gateway.server.app.store.webhooks.listRecent();
+      expect(deliveries.map(({ eventType, status, attempts }) => ({ eventType, status, attempts }))).toEqual(
+        Array.from({ length: 3 }, () => ({ eventType: 'budget.threshold', status: 'delivered', attempts: 1 })),
+      );
     } finally {
       await receiver.close();
     }

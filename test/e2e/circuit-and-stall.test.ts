@@ -44,8 +44,8 @@ describe('circuit breaker', () => {
     await ask();
     await ask();
     expect(primaryCalls()).toBe(3);
-    const skipped = gateway.requests().at(-1)!;
-    expect(skipped).toMatchObject({ served_model: 'steady/backup', attempts: 1 });
+    const skipped = (await gateway.ledger.requests()).at(-1)!;
+    expect(skipped).toMatchObject({ servedModel: 'steady/backup', attempts: 1 });
 
     // Half-open after the cool-down: one trial goes to the primary; it fails, so it opens again.
     clock.advance(COOLDOWN_MS);
@@ -91,12 +91,12 @@ describe('stream idle timeout', () => {
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(String((failure as Error).message)).toMatch(/stalled/);
     expect(text.length).toBeGreaterThan(0);
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.requested_model).toBe('flaky/staller');
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.requestedModel).toBe('flaky/staller');
       return last;
     });
-    expect(row).toMatchObject({ status: 'error', error_kind: 'upstream_timeout' });
-    expect(row.output_tokens).toBeGreaterThan(0);
+    expect(row).toMatchObject({ status: 'error', errorKind: 'upstream_timeout' });
+    expect(row.usage.output).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { eventually, eventuallyAsync, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
 import { faceClients, type BudgetAsk, type BudgetFace } from './budget-faces.js';
 
 /**
@@ -45,7 +45,7 @@ async function gatewayWith(budgets: ConfigInput['budgets'], extra: Partial<Confi
   return gateway;
 }
 
-const spentNanos = (gateway: TestGateway) => gateway.requests().reduce((total, row) => total + (row.cost_nanos ?? 0), 0);
+const spentNanos = async (gateway: TestGateway) => (await gateway.ledger.requests()).reduce((total, row) => total + (row.costNanos ?? 0), 0);
 const globalBudget = (limitUsd: number) => [{ scope: 'global' as const, limitUsd, period: 'day' as const }];
 
 /**
@@ -63,9 +63,9 @@ async function race(face: BudgetFace, request: BudgetAsk, limitUsd: number, cost
   expect(refused.map((outcome) => !outcome.served && outcome.code).filter((code) => code !== 'insufficient_budget')).toEqual([]);
   expect(served).toBeGreaterThanOrEqual(1);
   expect(upstream.requests).toHaveLength(served);
-  const spent = await eventuallyAsync(async () => {
+  const spent = await eventually(async () => {
     expect((await gateway.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ reservedUsd: 0 });
-    return spentNanos(gateway);
+    return (await spentNanos(gateway));
   });
   expect(spent).toBeLessThanOrEqual(limitUsd * 1e9 + costNanos);
   return { gateway, served, spent };
@@ -172,7 +172,7 @@ describe('transcription is held for the audio', () => {
     expect(outcomes.filter((outcome) => outcome !== 'served' && outcome !== 'insufficient_budget')).toEqual([]);
     expect(served).toBeGreaterThanOrEqual(1);
     expect(served).toBeLessThanOrEqual(3);
-    expect(spentNanos(gateway)).toBeLessThanOrEqual(0.02e9 + cost);
+    expect(await spentNanos(gateway)).toBeLessThanOrEqual(0.02e9 + cost);
   });
 
   it('MCP transcribe tool: 40 transcriptions of a minute of audio against $0.02', async () => {
@@ -190,7 +190,7 @@ describe('transcription is held for the audio', () => {
     expect(outcomes.filter((outcome) => outcome !== 'served' && outcome !== 'insufficient_budget')).toEqual([]);
     expect(served).toBeGreaterThanOrEqual(1);
     expect(served).toBeLessThanOrEqual(3);
-    expect(spentNanos(gateway)).toBeLessThanOrEqual(0.02e9 + cost);
+    expect(await spentNanos(gateway)).toBeLessThanOrEqual(0.02e9 + cost);
   });
 });
 
@@ -229,10 +229,10 @@ describe('cut streams on the passthrough bill every output field', () => {
     const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }];
     const received = await cutStream(gateway, { tools, max_tokens: 300_000 });
     expect(received).toBeGreaterThan(90_000);
-    const row = await eventually(() => gateway.requests().find((candidate) => candidate.status === 'error')!);
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((candidate) => candidate.status === 'error')!);
     // At least what a thrifty tokenizer (four bytes a token) makes of what the client received.
-    expect(row.output_tokens).toBeGreaterThanOrEqual(received / 4);
-    expect(Math.round((await gateway.server.gateway.budgetStatus(undefined))[0]!.spentUsd * 1e9)).toBe(row.cost_nanos);
+    expect(row.usage.output).toBeGreaterThanOrEqual(received / 4);
+    expect(Math.round((await gateway.server.gateway.budgetStatus(undefined))[0]!.spentUsd * 1e9)).toBe(row.costNanos);
   });
 
   it('the translated path counts tool-call input too (an Anthropic upstream cut mid tool call)', async () => {
@@ -241,8 +241,8 @@ describe('cut streams on the passthrough bill every output field', () => {
     const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }];
     const received = await cutStream(gateway, { tools, max_tokens: 300_000 }, 'claude/m');
     expect(received).toBeGreaterThan(40_000);
-    const row = await eventually(() => gateway.requests().find((candidate) => candidate.status === 'error')!);
-    expect(row.output_tokens).toBeGreaterThanOrEqual(received / 4);
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((candidate) => candidate.status === 'error')!);
+    expect(row.usage.output).toBeGreaterThanOrEqual(received / 4);
   });
 
   it('reasoning_content of a stream that broke off counts as output', async () => {
@@ -250,8 +250,8 @@ describe('cut streams on the passthrough bill every output field', () => {
     const gateway = await gatewayWith(globalBudget(10));
     const received = await cutStream(gateway, { max_tokens: 50_000 });
     expect(received).toBeGreaterThan(9_000);
-    const row = await eventually(() => gateway.requests().find((candidate) => candidate.status === 'error')!);
-    expect(row.output_tokens).toBeGreaterThanOrEqual(received / 4);
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((candidate) => candidate.status === 'error')!);
+    expect(row.usage.output).toBeGreaterThanOrEqual(received / 4);
   });
 });
 
@@ -274,16 +274,16 @@ describe('upstream usage is checked before it is billed', () => {
     upstream.script('m', { kind: 'usage', usage });
     const gateway = await gatewayWith(globalBudget(1));
     await ask(gateway, stream, model);
-    const row = await eventually(() => gateway.requests()[0]!);
+    const row = await eventually(async () => (await gateway.ledger.requests())[0]!);
     // The worst case: the held output cap (100), and the prompt at its upper bound.
-    expect(row.output_tokens).toBe(100);
-    expect(row.input_tokens).toBeGreaterThan(0);
-    expect(row.input_tokens).toBeLessThan(1_000);
-    expect(row.cost_nanos).toBe((row.input_tokens + 100) * 1_000);
+    expect(row.usage.output).toBe(100);
+    expect(row.usage.input).toBeGreaterThan(0);
+    expect(row.usage.input).toBeLessThan(1_000);
+    expect(row.costNanos).toBe((row.usage.input + 100) * 1_000);
     const today = new Date().toISOString().slice(0, 10);
     const report = await fetch(`${gateway.url}/v1/report?start_date=${today}&end_date=${today}&group_by=model`).then((response) => response.text());
     expect(report).not.toMatch(/e\+|-\d/);
-    expect(JSON.parse(report).results[0]).toMatchObject({ total_cost: row.cost_nanos! / 1e9, output_tokens: 100 });
+    expect(JSON.parse(report).results[0]).toMatchObject({ total_cost: row.costNanos! / 1e9, output_tokens: 100 });
   });
 });
 
@@ -331,12 +331,12 @@ describe('failed attempts that the upstream reported usage for', () => {
     const gateway = await gatewayWith(globalBudget(1));
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     await client.chat.completions.create({ model: 'up/flaky', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], providerOptions: { gateway: { models: ['up/m'] } } } as never);
-    const [row] = gateway.requests();
-    expect(gateway.attempts(row!.id).map((attempt) => [attempt.model, attempt.status, attempt.input_tokens, attempt.output_tokens, attempt.cost_nanos])).toEqual([
+    const [row] = await gateway.ledger.requests();
+    expect((await gateway.ledger.attempts(row!.id)).map((attempt) => [attempt.model, attempt.status, attempt.usage?.input, attempt.usage?.output, attempt.costNanos])).toEqual([
       ['up/flaky', 'error', 1_000, 500, 1_500_000],
       ['up/m', 'ok', 10, 20, 30_000],
     ]);
-    expect(row!.cost_nanos).toBe(1_530_000);
+    expect(row!.costNanos).toBe(1_530_000);
     expect(Math.round((await gateway.server.gateway.budgetStatus(undefined))[0]!.spentUsd * 1e9)).toBe(1_530_000);
   });
 
@@ -356,9 +356,9 @@ describe('failed attempts that the upstream reported usage for', () => {
       for await (const _chunk of stream as unknown as AsyncIterable<unknown>) void _chunk;
     })().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    const [row] = gateway.requests();
-    expect(row).toMatchObject({ status: 'error', cost_nanos: 2_000_000, input_tokens: 2_000 });
-    expect(gateway.attempts(row!.id)).toMatchObject([{ model: 'up/flaky', status: 'error', input_tokens: 2_000, cost_nanos: 2_000_000 }]);
+    const [row] = await gateway.ledger.requests();
+    expect(row).toMatchObject({ status: 'error', costNanos: 2_000_000, usage: { input: 2_000 } });
+    expect(await gateway.ledger.attempts(row!.id)).toMatchObject([{ model: 'up/flaky', status: 'error', usage: { input: 2_000 }, costNanos: 2_000_000 }]);
     expect((await gateway.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ spentUsd: 0.002, reservedUsd: 0 });
   });
 });

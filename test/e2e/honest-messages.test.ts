@@ -37,7 +37,7 @@ describe('the mock is free by default', () => {
         expect(answer.status).toBe(200);
         expect(answer.body.usage.cost).toBe(0);
       }
-      expect(gateway.requests().map((row) => row.cost_nanos)).toEqual([0, 0, 0]);
+      expect((await gateway.ledger.requests()).map((row) => row.costNanos)).toEqual([0, 0, 0]);
 
       const models = (await (await request(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).body.json()) as { data: Array<{ id: string; pricing: Record<string, string> }> };
       const byId = new Map(models.data.map((model) => [model.id, model.pricing]));
@@ -63,7 +63,7 @@ describe('the mock is free by default', () => {
       const answer = await post(gateway, '/v1/chat/completions', echo(16), key);
       expect(answer.status).toBe(200);
       expect(answer.body.usage.cost).toBeGreaterThan(0);
-      expect(gateway.requests()[0]!.cost_nanos).toBeGreaterThan(0);
+      expect((await gateway.ledger.requests())[0]!.costNanos).toBeGreaterThan(0);
 
       const client = new Client({ name: 'honest-test', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
@@ -148,7 +148,7 @@ describe("one rule for an answer's id and model on every path of the OpenAI face
       expect(requestId).toBeTruthy();
       expect(data.id).toBe(`chatcmpl-${requestId}`);
       expect(data.model).toBe(model);
-      expect(gateway.requests().find((row) => row.id === requestId)).toMatchObject({ served_model: model });
+      expect((await gateway.ledger.requests()).find((row) => row.id === requestId)).toMatchObject({ servedModel: model });
     });
 
     it(`${model}: every chunk of a stream carries the same id and model`, async () => {
@@ -186,7 +186,7 @@ describe('sampling settings out of range are refused by each face, naming the fi
 
   it('OpenAI chat: temperature 5 → 400 on temperature, and nothing is served or billed', async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const before = gateway.requests().length;
+    const before = (await gateway.ledger.requests()).length;
     const refused = await client.chat.completions.create({ model: 'mock/echo', temperature: 5, messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
@@ -195,7 +195,7 @@ describe('sampling settings out of range are refused by each face, naming the fi
     expect(topP).toMatchObject({ status: 400, body: { error: { param: 'top_p' } } });
     const penalty = await post(gateway, '/v1/chat/completions', { ...echo(8), presence_penalty: -3 });
     expect(penalty).toMatchObject({ status: 400, body: { error: { param: 'presence_penalty' } } });
-    expect(gateway.requests().length).toBe(before);
+    expect((await gateway.ledger.requests()).length).toBe(before);
   });
 
   it('Responses: temperature 3 → 400 on temperature', async () => {

@@ -35,7 +35,7 @@ describe('Idempotency-Key', () => {
     expect(again.text).toBe(first.text);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(upstream.requests).toHaveLength(1);
-    expect(gateway.requests().filter((row) => row.requested_model === 'up/m')).toHaveLength(1);
+    expect((await gateway.ledger.requests()).filter((row) => row.requestedModel === 'up/m')).toHaveLength(1);
     // Another key is another request.
     await post({}, 'order-124');
     expect(upstream.requests).toHaveLength(2);

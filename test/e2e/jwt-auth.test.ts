@@ -43,7 +43,7 @@ describe('JWT callers', () => {
   it('a valid token is a caller: its claims become user and tags in the ledger, its issuer limits apply', async () => {
     const token = await sign({ email: 'ann@example.test', team: 'search' });
     expect((await chat(token)).choices[0]!.message.content).toBe('Echo: hi');
-    expect(gateway.requests().at(-1)).toMatchObject({ user: 'ann@example.test', tags: '["search"]', key_name: 'user-42' });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ user: 'ann@example.test', tags: ['search'], keyName: 'user-42' });
     expect((await failure(chat(token, 'mock/embed')))?.status).toBe(403);
   });
 

@@ -45,7 +45,7 @@ describe('a key limited to some models', () => {
     expect(refused?.status).toBe(403);
     expect(refused?.message).toMatch(/may not use provider\(s\) mock; it may use openai/);
     // A refusal is counted for the key, not given a ledger row of its own.
-    expect(gateway.requests().filter((row) => (row as { key_name?: string }).key_name === 'other-provider')).toEqual([]);
+    expect((await gateway.ledger.requests()).filter((row) => (row as { keyName?: string }).keyName === 'other-provider')).toEqual([]);
     const today = new Date().toISOString().slice(0, 10);
     const report = await fetch(`${gateway.url}/v1/report?start_date=${today}&end_date=${today}`, { headers: { authorization: `Bearer ${keys['other-provider']}` } });
     expect(((await report.json()) as { results: unknown[] }).results).toEqual([expect.objectContaining({ request_count: 0, refused_count: 1 })]);

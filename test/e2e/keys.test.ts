@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { openStore } from '../support/store.js';
 import { runCli } from '../support/cli.js';
-import { eventually, eventuallyAsync } from '../support/gateway.js';
+import { eventually, ledgerView } from '../support/gateway.js';
 import { startReceiver } from '../policy/webhooks/receiver.js';
 
 /**
@@ -111,18 +110,9 @@ describe('keys made by the CLI while the server runs', () => {
   it('the openai client with that key gets 200, and the ledger row names the key, its user and tags', async () => {
     const completion = await openai(gateway.url, key).chat.completions.create({ ...chatBody, user: 'someone-else' } as never);
     expect(completion.choices[0]!.message.content).toBeTruthy();
-    const row = await eventually(() => {
-      const db = new Database(join(gateway.dataDir, 'tollgate.db'), { readonly: true });
-      try {
-        const found = db.prepare('SELECT key_id, key_name, user, tags FROM requests WHERE key_id = ?').get(id);
-        if (!found) throw new Error('no ledger row yet');
-        return found;
-      } finally {
-        db.close();
-      }
-    });
+    const row = (await ledgerView(gateway.server.app.store.reports).requests()).find((candidate) => candidate.keyId === id);
     // The key's user wins over the body's.
-    expect(row).toEqual({ key_id: id, key_name: 'ci', user: 'alice', tags: '["nightly","batch"]' });
+    expect(row).toMatchObject({ keyId: id, keyName: 'ci', user: 'alice', tags: ['nightly', 'batch'] });
   });
 
   it('accepts the key as x-api-key (the Anthropic-style header)', async () => {
@@ -179,7 +169,7 @@ describe('keys made by the CLI while the server runs', () => {
     (await other.keys.update(fresh.id, { expiresAt: new Date(Date.now() - 1_000).toISOString() }));
     await other.close();
     // The gateway trusts a key lookup for a quarter of a second: the change is in force after that.
-    await eventuallyAsync(async () => expectOpenAIError(await call(gateway.url, '/v1/models', { headers: { authorization: `Bearer ${fresh.key}` } }), 401, 'unauthorized'));
+    await eventually(async () => expectOpenAIError(await call(gateway.url, '/v1/models', { headers: { authorization: `Bearer ${fresh.key}` } }), 401, 'unauthorized'));
   });
 
   it('/mcp requires the key too: a JSON-RPC error with HTTP 401 without it, tool calls attributed to the key with it', async () => {
@@ -194,17 +184,8 @@ describe('keys made by the CLI while the server runs', () => {
     try {
       const result = await client.callTool({ name: 'chat', arguments: { prompt: 'hi from mcp' } });
       expect(result.isError).toBeFalsy();
-      const row = await eventually(() => {
-        const db = new Database(join(gateway.dataDir, 'tollgate.db'), { readonly: true });
-        try {
-          const found = db.prepare("SELECT key_id, key_name, user FROM requests WHERE face = 'mcp' ORDER BY ts DESC LIMIT 1").get();
-          if (!found) throw new Error('no ledger row yet');
-          return found;
-        } finally {
-          db.close();
-        }
-      });
-      expect(row).toEqual({ key_id: mcpId, key_name: 'agent', user: 'bot' });
+      const row = (await ledgerView(gateway.server.app.store.reports).requests()).filter((candidate) => candidate.face === 'mcp').at(-1);
+      expect(row).toMatchObject({ keyId: mcpId, keyName: 'agent', user: 'bot' });
     } finally {
       await client.close();
     }

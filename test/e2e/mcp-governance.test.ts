@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventuallyAsync } from '../support/gateway.js';
 import { openStore } from '../support/store.js';
 import { cleanEnv, cliCommand, repoRoot, runCli } from '../support/cli.js';
-import { startGateway } from '../support/gateway.js';
+import { eventually, ledgerView, startGateway } from '../support/gateway.js';
 
 /**
  * Governance through MCP: `tollgate mcp` acts as the key in TOLLGATE_API_KEY (one agent, one
@@ -65,13 +63,11 @@ describe('tollgate mcp (stdio) with a virtual key', () => {
     } finally {
       await client.close();
     }
-    const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true });
-    const rows = db.prepare("SELECT key_name, user, face, status, error_kind FROM requests WHERE face = 'mcp'").all() as Array<Record<string, string>>;
-    db.close();
-    expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((row) => row.key_name === 'agent-1' && row.user === 'robot' && row.status === 'ok')).toBe(true);
-    // The refusal is counted for the key and its user, not given a row.
     const store = await openStore(dataDir);
+    const rows = (await ledgerView(store.reports).requests()).filter((row) => row.face === 'mcp');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.keyName === 'agent-1' && row.user === 'robot' && row.status === 'ok')).toBe(true);
+    // The refusal is counted for the key and its user, not given a row.
     const [total] = (await store.reports.report({}, { kind: 'key', keyId: (await store.keys.get('agent-1'))!.id }));
     await store.close();
     expect(total).toMatchObject({ request_count: rows.length, refused_count: 1 });
@@ -113,10 +109,10 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
     } finally {
       await client.close();
     }
-    const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true });
-    const rows = db.prepare("SELECT status FROM requests WHERE key_name = 'agent-to-revoke'").all();
-    db.close();
-    expect(rows).toEqual([{ status: 'ok' }]);
+    const reader = await openStore(dataDir);
+    const rows = (await ledgerView(reader.reports).requests()).filter((row) => row.keyName === 'agent-to-revoke');
+    await reader.close();
+    expect(rows.map((row) => row.status)).toEqual(['ok']);
   });
 
   it('a budget lowered, then a model list narrowed, while the client is connected: the next tool call is refused by the new limit', async () => {
@@ -129,7 +125,7 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
 
       (await store.keys.update('agent-to-limit', { budgetUsd: 0.00001 }));
       // The server trusts a key lookup for a quarter of a second: the change is in force after that.
-      await eventuallyAsync(async () => {
+      await eventually(async () => {
         const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'over the new budget' } });
         expect(refused.isError).toBe(true);
         // Spent already past the new limit, or not by enough left for this call: either says so.
@@ -137,7 +133,7 @@ describe('a running tollgate mcp (stdio) sees changes to its key from the next c
       });
 
       (await store.keys.update('agent-to-limit', { budgetUsd: null, models: ['mock/embed'] }));
-      await eventuallyAsync(async () => {
+      await eventually(async () => {
         const forbidden = await client.callTool({ name: 'chat', arguments: { prompt: 'a model no longer allowed' } });
         expect(forbidden.isError).toBe(true);
         expect(text(forbidden)).toMatch(/this key may not use mock\/echo; it may use mock\/embed/);
@@ -154,7 +150,7 @@ describe('/mcp over HTTP with a key', () => {
   it('reports the key budget in tool results', async () => {
     const gateway = await startGateway({ mockPricing: true });
     try {
-      const created = (await gateway.server.app.store.keys.create({ name: 'http-agent', budgetUsd: 1, budgetPeriod: 'month' }));
+      const created = await gateway.server.app.store.keys.create({ name: 'http-agent', budgetUsd: 1, budgetPeriod: 'month' });
       const transport = new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), {
         requestInit: { headers: { authorization: `Bearer ${created.key}` } },
       });

@@ -205,8 +205,8 @@ describe('/mcp as an OAuth protected resource', () => {
     expect(asked[0]!.get('grant_type')).toBe('client_credentials');
     expect(asked[0]!.get('resource')).toBe(mcpUrl());
     // The call is the token's subject in the ledger.
-    const row = await eventually(() => gateway.requests().find((request) => request.requested_model === 'mock/echo')!);
-    expect(row).toMatchObject({ key_name: CLIENT_ID, user: CLIENT_ID, status: 'ok' });
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((request) => request.requestedModel === 'mock/echo')!);
+    expect(row).toMatchObject({ keyName: CLIENT_ID, user: CLIENT_ID, status: 'ok' });
   });
 
   it('a host that signs its user in (authorization code + PKCE) gets a token for this resource and calls a tool as that user', async () => {
@@ -232,8 +232,8 @@ describe('/mcp as an OAuth protected resource', () => {
     } finally {
       await second.client.close();
     }
-    const row = await eventually(() => gateway.requests().find((request) => request.user === SIGNED_IN_USER)!);
-    expect(row).toMatchObject({ requested_model: 'mock/echo', status: 'ok' });
+    const row = await eventually(async () => (await gateway.ledger.requests()).find((request) => request.user === SIGNED_IN_USER)!);
+    expect(row).toMatchObject({ requestedModel: 'mock/echo', status: 'ok' });
   });
 
   it('refuses a token for another audience on /mcp (401 with the challenge), though the HTTP API takes its own', async () => {

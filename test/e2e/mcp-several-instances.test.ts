@@ -14,23 +14,34 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const ADMIN_KEY = 'tg_admin_mcp_instances_0123456789abcdef';
 const available = postgresAvailable && redisAvailable;
 const skipped = available ? '' : ' (skipped: needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379)';
 
-function rpc(url: string, key: string, sessionId: string, body: unknown) {
+const initializeMessage = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+function rpc(url: string, key: string | undefined, sessionId: string | undefined, body: unknown) {
   return request(`${url}/mcp`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${key}`,
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
       accept: 'application/json, text/event-stream',
       'content-type': 'application/json',
-      'mcp-session-id': sessionId,
-      'mcp-protocol-version': '2025-06-18',
+      ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } : {}),
     },
     body: JSON.stringify(body),
-  }).then(async (response) => ({ status: response.statusCode, json: (await response.body.json()) as Record<string, unknown> }));
+  }).then(async (response) => ({
+    status: response.statusCode,
+    sessionId: response.headers['mcp-session-id'] as string | undefined,
+    json: (await response.body.json()) as Record<string, unknown>,
+  }));
 }
 
 describe.skipIf(!available)(`/mcp on three instances behind a round-robin balancer${skipped}`, () => {
@@ -91,14 +102,53 @@ describe.skipIf(!available)(`/mcp on three instances behind a round-robin balanc
     // The session is its key's on every instance: another key's use of its id is an unknown id.
     for (const gateway of instances) {
       const refused = await rpc(gateway.url, otherKey, sessionId, { jsonrpc: '2.0', id: 7, method: 'tools/list' });
-      expect(refused).toEqual({ status: 404, json: { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null } });
+      expect(refused).toMatchObject({ status: 404, json: { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null } });
     }
 
     await transport.terminateSession();
     await client.close();
     for (const gateway of instances) {
       const gone = await rpc(gateway.url, ownerKey, sessionId, { jsonrpc: '2.0', id: 8, method: 'tools/list' });
-      expect(gone).toEqual({ status: 404, json: { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null } });
+      expect(gone).toMatchObject({ status: 404, json: { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null } });
+    }
+  });
+});
+
+describe.skipIf(!redisAvailable)(`/mcp sessions with Redis unreachable${redisAvailable ? '' : ' (skipped: no Redis on 127.0.0.1:6379)'}`, () => {
+  it('a request of a session and a new session get 503 naming Redis; both work again once it is back', async () => {
+    const prefix = testPrefix();
+    const redis = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    const gateway = await startGateway({ store: { redis: `redis://127.0.0.1:${redis.port}`, redisKeyPrefix: prefix } });
+    try {
+      const opened = await rpc(gateway.url, undefined, undefined, initializeMessage);
+      expect(opened.status).toBe(200);
+      const sessionId = opened.sessionId!;
+      expect((await rpc(gateway.url, undefined, sessionId, { jsonrpc: '2.0', id: 2, method: 'ping' })).json).toEqual({ jsonrpc: '2.0', id: 2, result: {} });
+
+      await redis.cut();
+      const unavailable = {
+        status: 503,
+        json: {
+          jsonrpc: '2.0',
+          error: { code: -32000, message: `MCP sessions are unavailable: the session store (redis 127.0.0.1:${redis.port}) cannot be reached; try again shortly.` },
+          id: null,
+        },
+      };
+      expect(await rpc(gateway.url, undefined, sessionId, { jsonrpc: '2.0', id: 3, method: 'ping' })).toMatchObject(unavailable);
+      expect(await rpc(gateway.url, undefined, undefined, initializeMessage)).toMatchObject(unavailable);
+
+      await redis.restore();
+      let answer = await rpc(gateway.url, undefined, sessionId, { jsonrpc: '2.0', id: 4, method: 'ping' });
+      // The client reconnects on its own schedule; until then the store still counts as down.
+      for (let attempt = 0; answer.status === 503 && attempt < 200; attempt++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        answer = await rpc(gateway.url, undefined, sessionId, { jsonrpc: '2.0', id: 4, method: 'ping' });
+      }
+      expect(answer.json).toEqual({ jsonrpc: '2.0', id: 4, result: {} });
+    } finally {
+      await gateway.close();
+      await redis.close();
+      await deletePrefix(prefix);
     }
   });
 });

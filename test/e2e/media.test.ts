@@ -55,8 +55,8 @@ function expectError(res: Awaited<ReturnType<typeof post>>, status: number, code
   if (param !== undefined) expect(res.json.error!.param).toBe(param);
 }
 
-function lastRow() {
-  return gateway.requests().at(-1)!;
+async function lastRow() {
+  return (await gateway.ledger.requests()).at(-1)!;
 }
 
 describe('POST /v1/rerank (Cohere v2 shape)', () => {
@@ -81,7 +81,7 @@ describe('POST /v1/rerank (Cohere v2 shape)', () => {
       usage: { cost: 0.001 },
     });
     expect(res.headers.get('x-tollgate-provider')).toBe('mock');
-    expect(lastRow()).toMatchObject({ id: res.json.id, face: 'openai', operation: 'rerank', provider: 'mock', status: 'ok', cost_nanos: nanos(0.001) });
+    expect(await lastRow()).toMatchObject({ id: res.json.id, face: 'openai', operation: 'rerank', provider: 'mock', status: 'ok', costNanos: nanos(0.001) });
   });
 
   it('routes to a Cohere provider, which answers in its own wire format; an unpriced model costs null', async () => {
@@ -92,7 +92,7 @@ describe('POST /v1/rerank (Cohere v2 shape)', () => {
     const seen = upstream.requests.at(-1)!;
     expect(seen).toMatchObject({ path: '/v2/rerank', model: 'rerank-v3.5' });
     expect(seen.headers.authorization).toBe('Bearer co-key');
-    expect(lastRow()).toMatchObject({ operation: 'rerank', provider: 'co', served_model: 'co/rerank-v3.5', cost_nanos: null });
+    expect(await lastRow()).toMatchObject({ operation: 'rerank', provider: 'co', servedModel: 'co/rerank-v3.5', costNanos: null });
   });
 
   it.each([
@@ -121,7 +121,7 @@ describe('POST /v1/images/generations', () => {
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(256);
     expect((response.usage as unknown as { cost: number }).cost).toBeCloseTo(0.02, 10);
-    expect(lastRow()).toMatchObject({ operation: 'image', provider: 'mock', requested_model: 'mock/image', cost_nanos: nanos(0.02) });
+    expect(await lastRow()).toMatchObject({ operation: 'image', provider: 'mock', requestedModel: 'mock/image', costNanos: nanos(0.02) });
   });
 
   it("answers response_format 'url' with gateway URLs that serve the image", async () => {
@@ -146,11 +146,11 @@ describe('POST /v1/images/generations', () => {
     expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/images/generations', model: 'gpt-image-1' });
     // gpt-image-1 at genai-prices' $5/M input and $40/M output: 2 prompt words, 16 output tokens.
     expect((priced.usage as unknown as { cost: number }).cost).toBeCloseTo((2 * 5 + 16 * 40) / 1e6, 10);
-    expect(lastRow()).toMatchObject({ operation: 'image', provider: 'oa', input_tokens: 2, output_tokens: 16, cost_nanos: nanos((2 * 5 + 16 * 40) / 1e6) });
+    expect(await lastRow()).toMatchObject({ operation: 'image', provider: 'oa', usage: { input: 2, output: 16 }, costNanos: nanos((2 * 5 + 16 * 40) / 1e6) });
 
     const unpriced = await client.images.generate({ model: 'oa/dall-e-2', prompt: 'anything' });
     expect((unpriced.usage as unknown as { cost: number | null }).cost).toBeNull();
-    expect(lastRow()).toMatchObject({ operation: 'image', provider: 'oa', cost_nanos: null });
+    expect(await lastRow()).toMatchObject({ operation: 'image', provider: 'oa', costNanos: null });
   });
 
   it.each([
@@ -166,7 +166,7 @@ describe('POST /v1/images/generations', () => {
 
   it('refuses a model that does not make images with a 404, recorded as a failed image request', async () => {
     expectError(await post('/v1/images/generations', { model: 'mock/echo', prompt: 'p' }), 404, 'model_not_found');
-    expect(lastRow()).toMatchObject({ operation: 'image', status: 'error', cost_nanos: null });
+    expect(await lastRow()).toMatchObject({ operation: 'image', status: 'error', costNanos: null });
   });
 });
 
@@ -180,7 +180,7 @@ describe('POST /v1/audio/speech', () => {
     const wav = Buffer.from(await response.arrayBuffer());
     expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
     expect(wav.toString('ascii', 8, 12)).toBe('WAVE');
-    expect(lastRow()).toMatchObject({ operation: 'speech', provider: 'mock', status: 'ok', input_tokens: 0, cost_nanos: input.length * 15_000 });
+    expect(await lastRow()).toMatchObject({ operation: 'speech', provider: 'mock', status: 'ok', usage: { input: 0 }, costNanos: input.length * 15_000 });
   });
 
   it('tells the truth about the format: the mock makes WAV even when mp3 is asked for', async () => {
@@ -195,14 +195,14 @@ describe('POST /v1/audio/speech', () => {
     expect(bytes.subarray(0, 3).toString('latin1')).toBe('ID3');
     expect(bytes.subarray(10).toString('utf8')).toBe('tts-1|nova|good morning');
     expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/audio/speech', body: { model: 'tts-1', voice: 'nova', input: 'good morning', speed: 1.5, instructions: 'cheerful', response_format: 'mp3' } });
-    expect(lastRow()).toMatchObject({ operation: 'speech', provider: 'oa', cost_nanos: 12 * 15_000 });
+    expect(await lastRow()).toMatchObject({ operation: 'speech', provider: 'oa', costNanos: 12 * 15_000 });
   });
 
   it('records cost null (and sends no cost header) for a model priced only in tokens', async () => {
     const response = await client.audio.speech.create({ model: 'oa/gpt-4o-mini-tts', voice: 'coral', input: 'hi', response_format: 'flac' });
     expect(response.headers.get('content-type')).toBe('audio/flac');
     expect(response.headers.get('x-tollgate-cost')).toBeNull();
-    expect(lastRow()).toMatchObject({ operation: 'speech', provider: 'oa', status: 'ok', cost_nanos: null });
+    expect(await lastRow()).toMatchObject({ operation: 'speech', provider: 'oa', status: 'ok', costNanos: null });
   });
 
   it.each([
@@ -220,7 +220,7 @@ describe('POST /v1/audio/speech', () => {
     expect(upstream.requests.at(-1)!.body).toMatchObject({ voice: 'alloy' });
     upstream.script('tts-1', { kind: 'error', status: 400 });
     expectError(await post('/v1/audio/speech', { model: 'oa/tts-1', input: 'hi', voice: 'x' }), 400, 'upstream_bad_request');
-    expect(lastRow()).toMatchObject({ operation: 'speech', status: 'error', error_kind: 'upstream_bad_request' });
+    expect(await lastRow()).toMatchObject({ operation: 'speech', status: 'error', errorKind: 'upstream_bad_request' });
   });
 });
 
@@ -234,7 +234,7 @@ describe('POST /v1/audio/transcriptions', () => {
     const seconds = Math.round((19 / 15) * 1000) / 1000;
     expect(transcription.usage).toMatchObject({ type: 'duration', seconds });
     expect((transcription.usage as unknown as { cost: number }).cost).toBeCloseTo((seconds / 60) * 0.006, 10);
-    expect(lastRow()).toMatchObject({ operation: 'transcription', provider: 'mock', status: 'ok', cost_nanos: nanos((seconds / 60) * 0.006) });
+    expect(await lastRow()).toMatchObject({ operation: 'transcription', provider: 'mock', status: 'ok', costNanos: nanos((seconds / 60) * 0.006) });
   });
 
   it('answers verbose_json, text, srt and vtt; the media type comes from the file name when the part has none', async () => {
@@ -259,14 +259,14 @@ describe('POST /v1/audio/transcriptions', () => {
     expect(String(seen.body)).toContain('name="language"\r\n\r\nen');
     expect(String(seen.body)).toContain('name="prompt"\r\n\r\nTollgate');
     // 48 000 bytes at 16 000 a second: 3 s at $0.006 a minute.
-    expect(lastRow()).toMatchObject({ operation: 'transcription', provider: 'oa', cost_nanos: nanos((3 / 60) * 0.006) });
+    expect(await lastRow()).toMatchObject({ operation: 'transcription', provider: 'oa', costNanos: nanos((3 / 60) * 0.006) });
   });
 
   it('records token usage from a token-billed model and cost null: its audio-token price is not metered', async () => {
     const file = await toFile(Buffer.alloc(16_000, 1), 'clip.wav', { type: 'audio/wav' });
     const transcription = await client.audio.transcriptions.create({ model: 'oa/gpt-4o-transcribe', file });
     expect(transcription.usage).toMatchObject({ type: 'tokens', input_tokens: 10, output_tokens: 5, cost: null });
-    expect(lastRow()).toMatchObject({ operation: 'transcription', provider: 'oa', input_tokens: 10, output_tokens: 5, cost_nanos: null });
+    expect(await lastRow()).toMatchObject({ operation: 'transcription', provider: 'oa', usage: { input: 10, output: 5 }, costNanos: null });
   });
 
   function form(parts: Record<string, string | Blob>, fileName = 'a.wav'): FormData {

@@ -59,20 +59,18 @@ describe('OpenAI-compatible upstream (passthrough)', () => {
     expect(seen.body).toMatchObject({ model: 'gpt-4o-mini' });
     expect(seen.headers.authorization).toBe('Bearer up-key');
 
-    const row = gateway.requests().at(-1)!;
+    const row = (await gateway.ledger.requests()).at(-1)!;
     expect(row).toMatchObject({
       face: 'openai',
-      requested_model: 'up/gpt-4o-mini',
-      served_model: 'up/gpt-4o-mini',
+      requestedModel: 'up/gpt-4o-mini',
+      servedModel: 'up/gpt-4o-mini',
       provider: 'up',
       status: 'ok',
       attempts: 1,
-      input_tokens: 1000,
-      cache_read_tokens: 200,
-      output_tokens: 500,
-      cost_nanos: nanos(expectedCost),
+      usage: { input: 1000, cacheRead: 200, output: 500 },
+      costNanos: nanos(expectedCost),
     });
-    expect(gateway.attempts(row.id)).toMatchObject([{ seq: 1, status: 'ok', cost_nanos: nanos(expectedCost) }]);
+    expect(await gateway.ledger.attempts(row.id)).toMatchObject([{ seq: 1, status: 'ok', costNanos: nanos(expectedCost) }]);
   });
 
   it('streams every chunk, then usage with cost, then [DONE]', async () => {
@@ -95,13 +93,13 @@ describe('OpenAI-compatible upstream (passthrough)', () => {
     expect(chunks).toBeGreaterThan(4);
     expect(usage?.completion_tokens).toBe(4);
     expect(usage?.cost).toBeCloseTo((40 * PRICE.input + 4 * PRICE.output) / 1e6, 12);
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.stream).toBe(1);
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.stream).toBe(true);
       return last;
     });
-    expect(row).toMatchObject({ status: 'ok', input_tokens: 40, output_tokens: 4 });
-    expect(row.ttft_ms).toBeGreaterThan(0);
+    expect(row).toMatchObject({ status: 'ok', usage: { input: 40, output: 4 } });
+    expect(row.ttftMs).toBeGreaterThan(0);
   });
 
   it('asks the upstream for usage but leaves the usage chunk out when the client did not ask', async () => {
@@ -110,12 +108,12 @@ describe('OpenAI-compatible upstream (passthrough)', () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((chunk) => chunk.choices.length === 1)).toBe(true);
     expect(upstream.requests.at(-1)!.body).toMatchObject({ stream_options: { include_usage: true } });
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.output_tokens).toBeGreaterThan(0);
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.usage.output).toBeGreaterThan(0);
       return last;
     });
-    expect(row.cost_nanos).toBeGreaterThan(0);
+    expect(row.costNanos).toBeGreaterThan(0);
   });
 
   it('passes tool calls through', async () => {
@@ -147,7 +145,7 @@ describe('cross-format: OpenAI face to Anthropic and Gemini upstreams', () => {
     const usage = completion.usage as OpenAI.CompletionUsage & { cost: number };
     expect(usage.prompt_tokens).toBe(100);
     expect(usage.cost).toBeCloseTo((100 * 3 + 10 * 15) / 1e6, 12);
-    expect(gateway.requests().at(-1)).toMatchObject({ provider: 'claude', input_tokens: 100, output_tokens: 10, cost_nanos: nanos((100 * 3 + 10 * 15) / 1e6) });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ provider: 'claude', usage: { input: 100, output: 10 }, costNanos: nanos((100 * 3 + 10 * 15) / 1e6) });
   });
 
   it('turns an Anthropic tool_use into an OpenAI tool call, and the tool result back into a tool_result', async () => {
@@ -236,12 +234,12 @@ describe('routing: retries and fallback', () => {
     });
     expect(completion.choices[0]!.message.content).toBe('Echo: fall back please');
     expect((completion as unknown as { model: string }).model).toBe('claude/claude-sonnet-4-5');
-    const row = gateway.requests().at(-1)!;
+    const row = (await gateway.ledger.requests()).at(-1)!;
     // 503 is retryable: the primary is tried 1 + routing.retries times before the fallback.
-    expect(row).toMatchObject({ requested_model: 'up/primary', served_model: 'claude/claude-sonnet-4-5', attempts: 3, status: 'ok' });
-    expect(gateway.attempts(row.id)).toMatchObject([
-      { seq: 1, model: 'up/primary', status: 'error', error_kind: 'upstream_overloaded', upstream_status: 503, cost_nanos: null },
-      { seq: 2, model: 'up/primary', status: 'error', error_kind: 'upstream_overloaded' },
+    expect(row).toMatchObject({ requestedModel: 'up/primary', servedModel: 'claude/claude-sonnet-4-5', attempts: 3, status: 'ok' });
+    expect(await gateway.ledger.attempts(row.id)).toMatchObject([
+      { seq: 1, model: 'up/primary', status: 'error', errorKind: 'upstream_overloaded', upstreamStatus: 503, costNanos: null },
+      { seq: 2, model: 'up/primary', status: 'error', errorKind: 'upstream_overloaded' },
       { seq: 3, model: 'claude/claude-sonnet-4-5', status: 'ok' },
     ]);
   });
@@ -259,7 +257,7 @@ describe('routing: retries and fallback', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_bad_request');
     expect(upstream.requests.filter((request) => request.model === 'bad')).toHaveLength(1);
     expect(upstream.requests.some((request) => request.path === '/v1/messages')).toBe(false);
-    expect(gateway.requests().at(-1)).toMatchObject({ status: 'error', error_kind: 'upstream_bad_request', attempts: 1 });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ status: 'error', errorKind: 'upstream_bad_request', attempts: 1 });
   });
 
   it('falls back when a provider does not answer within its timeout', async () => {
@@ -270,8 +268,8 @@ describe('routing: retries and fallback', () => {
       ...fallbackTo(['up/gpt-4o-mini']),
     });
     expect(completion.choices[0]!.message.content).toBe('Echo: too slow');
-    const row = gateway.requests().at(-1)!;
-    expect(gateway.attempts(row.id).map((attempt) => attempt.error_kind)).toEqual(['upstream_timeout', null]);
+    const row = (await gateway.ledger.requests()).at(-1)!;
+    expect((await gateway.ledger.attempts(row.id)).map((attempt) => attempt.errorKind)).toEqual(['upstream_timeout', null]);
   });
 
   it('falls back when a stream is cut before its first token', async () => {
@@ -285,12 +283,12 @@ describe('routing: retries and fallback', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('Echo: cut early');
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.served_model).toBe('gem/gemini-2.5-flash');
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.servedModel).toBe('gem/gemini-2.5-flash');
       return last;
     });
-    expect(gateway.attempts(row.id)[0]).toMatchObject({ model: 'up/cutearly', status: 'error' });
+    expect((await gateway.ledger.attempts(row.id))[0]).toMatchObject({ model: 'up/cutearly', status: 'error' });
   });
 
   it('ends a stream cut after its first token with an error, never a clean finish, and bills what streamed', async () => {
@@ -309,13 +307,13 @@ describe('routing: retries and fallback', () => {
     expect(String((failure as Error).message)).toMatch(/incomplete/);
     expect(text.length).toBeGreaterThan(0);
     expect(text).not.toBe('one two three four five six');
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.requested_model).toBe('up/cutlate');
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.requestedModel).toBe('up/cutlate');
       return last;
     });
-    expect(row).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: 'up/cutlate' });
-    expect(row.output_tokens).toBeGreaterThan(0);
+    expect(row).toMatchObject({ status: 'error', errorKind: 'stream_interrupted', servedModel: 'up/cutlate' });
+    expect(row.usage.output).toBeGreaterThan(0);
     expect(upstream.requests.some((request) => request.model === 'gemini-2.5-flash')).toBe(false);
   });
 });
@@ -336,14 +334,14 @@ describe('client disconnects', () => {
       }
     })().catch(() => undefined);
     expect(text.length).toBeGreaterThan(0);
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
       expect(last.status).toBe('cancelled');
       return last;
     });
-    expect(row).toMatchObject({ status: 'cancelled', error_kind: 'client_closed', served_model: 'up/gpt-4o-mini' });
-    expect(row.output_tokens).toBeGreaterThan(0);
-    expect(row.cost_nanos).toBeGreaterThan(0);
+    expect(row).toMatchObject({ status: 'cancelled', errorKind: 'client_closed', servedModel: 'up/gpt-4o-mini' });
+    expect(row.usage.output).toBeGreaterThan(0);
+    expect(row.costNanos).toBeGreaterThan(0);
   });
 });
 
@@ -355,7 +353,7 @@ describe('embeddings and models', () => {
     // The client asks for base64 by default and decodes it: the vectors must match.
     const decoded = await client.embeddings.create({ model: 'up/text-embedding-3-small', input: ['alpha', 'beta'] });
     expect(decoded.data[0]!.embedding[0]).toBeCloseTo(floats.data[0]!.embedding[0]!, 6);
-    expect(gateway.requests().at(-1)).toMatchObject({ provider: 'up', status: 'ok' });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ provider: 'up', status: 'ok' });
   });
 
   it('lists the catalog in Vercel AI Gateway shape', async () => {

@@ -53,12 +53,12 @@ describe('routing rules', () => {
 
   it('denies with 403 naming the rule, before any upstream call; the refusal is counted, not given a row', async () => {
     const before = upstream.requests.length;
-    const rowsBefore = gateway.requests().length;
+    const rowsBefore = (await gateway.ledger.requests()).length;
     const { status, body } = await chat({ model: 'keeper/preview-x' });
     expect(status).toBe(403);
     expect(body.error).toMatchObject({ type: 'permission_error', code: 'forbidden', message: 'preview models are not allowed here' });
     expect(upstream.requests.length).toBe(before);
-    expect(gateway.requests()).toHaveLength(rowsBefore);
+    expect(await gateway.ledger.requests()).toHaveLength(rowsBefore);
     const today = new Date().toISOString().slice(0, 10);
     const report = await request(`${gateway.url}/v1/report?start_date=${today}&end_date=${today}`);
     expect(((await report.body.json()) as { results: Array<{ refused_count: number }> }).results[0]!.refused_count).toBe(1);

@@ -58,9 +58,9 @@ describe('refused requests', () => {
 
     // Read through the report first: it commits what is pending.
     expect(await report('group_by=api_key_name')).toEqual([expect.objectContaining({ api_key_name: 'broke', request_count: 0, refused_count: 1_000, total_cost: 0 })]);
-    expect(gateway.requests()).toEqual([]);
-    expect(gateway.refusals()).toEqual([
-      { minute: now.toISOString().slice(0, 16), key_id: expect.stringMatching(/^key_/), key_name: 'broke', user: 'mallory', kind: 'insufficient_budget', count: 1_000 },
+    expect(await gateway.ledger.requests()).toEqual([]);
+    expect(await gateway.ledger.refusals()).toEqual([
+      { minute: now.toISOString().slice(0, 16), keyId: expect.stringMatching(/^key_/), keyName: 'broke', user: 'mallory', kind: 'insufficient_budget', count: 1_000 },
     ]);
 
     expect(await report('group_by=user')).toEqual([expect.objectContaining({ user: 'mallory', refused_count: 1_000 })]);
@@ -75,8 +75,8 @@ describe('refused requests', () => {
     expect(await chat(richKey)).toBe(429);
     expect(await chat(richKey)).toBe(429);
     expect(await report('api_key_name=rich')).toEqual([expect.objectContaining({ request_count: 1, refused_count: 2 })]);
-    expect(gateway.requests().map((row) => row.status)).toEqual(['ok']);
-    expect(gateway.refusals().map((row) => [row.key_name, row.kind, row.count])).toEqual(
+    expect((await gateway.ledger.requests()).map((row) => row.status)).toEqual(['ok']);
+    expect((await gateway.ledger.refusals()).map((row) => [row.keyName, row.kind, row.count])).toEqual(
       expect.arrayContaining([
         ['broke', 'insufficient_budget', 1_000],
         ['rich', 'rate_limited', 2],

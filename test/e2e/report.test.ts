@@ -4,7 +4,8 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { eventually, startGateway, type LedgerRequest, type TestGateway, nanos } from '../support/gateway.js';
+import type { RequestRow } from '../../src/store/types.js';
+import { eventually, startGateway, type TestGateway, nanos } from '../support/gateway.js';
 
 /**
  * Spend reporting through the real server: requests made with the official `openai` client
@@ -12,7 +13,6 @@ import { eventually, startGateway, type LedgerRequest, type TestGateway, nanos }
  * `GET /v1/credits`, MCP `get_spend` and `tollgate spend` read them back in Vercel AI Gateway's
  * shapes, attributed by body, `providerOptions.gateway` and `ai-reporting-*` headers.
  */
-type Row = LedgerRequest & { ts: string; key_id: string | null; key_name: string | null };
 type ReportRow = Record<string, string | number | undefined> & { total_cost: number; request_count: number; input_tokens: number; output_tokens: number };
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -23,12 +23,12 @@ async function getJson(url: string, headers: Record<string, string> = {}) {
   return { status: response.statusCode, body: (await response.body.json()) as any };
 }
 
-const sumNanos = (rows: Row[]) => rows.reduce((total, row) => total + (row.cost_nanos ?? 0), 0);
+const sumNanos = (rows: RequestRow[]) => rows.reduce((total, row) => total + (row.costNanos ?? 0), 0);
 
 describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
   let gateway: TestGateway;
   let client: OpenAI;
-  let ledger: Row[];
+  let ledger: RequestRow[];
   const report = async (query: string) => {
     const { status, body } = await getJson(`${gateway.url}/v1/report?start_date=${today()}&end_date=${today()}${query ? `&${query}` : ''}`);
     expect(status, JSON.stringify(body)).toBe(200);
@@ -50,8 +50,8 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
     const stream = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'stream it' }], stream: true, user: 'alice' });
     for await (const _chunk of stream) void _chunk;
     await client.embeddings.create({ model: 'mock/embed', input: ['one', 'two'], user: 'alice' });
-    ledger = await eventually(() => {
-      const rows = gateway.requests() as Row[];
+    ledger = await eventually(async () => {
+      const rows = (await gateway.ledger.requests());
       expect(rows).toHaveLength(5);
       return rows;
     });
@@ -59,7 +59,7 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
   afterAll(() => gateway?.close());
 
   it('records who asked: body user, providerOptions.gateway user and tags, and the ai-reporting-* headers', () => {
-    const byContent = ledger.map((row) => ({ user: row.user, tags: row.tags ? (JSON.parse(row.tags) as string[]).sort() : [] }));
+    const byContent = ledger.map((row) => ({ user: row.user, tags: [...row.tags].sort() }));
     expect(byContent).toEqual([
       { user: 'alice', tags: [] },
       { user: 'bob', tags: ['beta', 'checkout'] },
@@ -77,8 +77,8 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
       day: today(),
       total_cost: sumNanos(ledger) / 1e9,
       market_cost: sumNanos(ledger) / 1e9,
-      input_tokens: ledger.reduce((total, r) => total + r.input_tokens, 0),
-      output_tokens: ledger.reduce((total, r) => total + r.output_tokens, 0),
+      input_tokens: ledger.reduce((total, r) => total + r.usage.input, 0),
+      output_tokens: ledger.reduce((total, r) => total + r.usage.output, 0),
       cached_input_tokens: 0,
       cache_creation_input_tokens: 0,
       reasoning_tokens: 0,
@@ -94,7 +94,7 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
     const models = await report('group_by=model');
     expect(models.map((row) => row.model).sort()).toEqual(['mock/echo', 'mock/embed']);
     for (const row of models) {
-      const mine = ledger.filter((r) => r.served_model === row.model);
+      const mine = ledger.filter((r) => r.servedModel === row.model);
       expect(nanos(row.total_cost)).toBe(sumNanos(mine));
       expect(row.request_count).toBe(mine.length);
       expect(row).not.toHaveProperty('day');
@@ -130,10 +130,10 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
     expect((await report('user_id=alice'))[0]!.request_count).toBe(3);
     expect((await report('model=mock/embed'))[0]!.request_count).toBe(1);
     expect((await report('provider=mock'))[0]!.request_count).toBe(5);
-    expect((await report('provider=openai'))).toEqual([]);
+    expect(await report('provider=openai')).toEqual([]);
     expect((await report('tags=batch,beta'))[0]!.request_count).toBe(2);
     expect((await report('tags=checkout&tags=nightly&tags_match=all'))[0]!.request_count).toBe(1);
-    expect((await report('tags=checkout,beta&tags_match=all&group_by=user'))).toEqual([expect.objectContaining({ user: 'bob', request_count: 1 })]);
+    expect(await report('tags=checkout,beta&tags_match=all&group_by=user')).toEqual([expect.objectContaining({ user: 'bob', request_count: 1 })]);
   });
 
   it('takes inclusive UTC dates: a range around today has everything, days before or after have nothing', async () => {
@@ -180,7 +180,7 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
     const longUser = await send({ 'ai-reporting-user': 'u'.repeat(257) });
     expect(longUser.status).toBe(400);
     expect(longUser.body.error).toMatchObject({ param: 'ai-reporting-user' });
-    expect(gateway.requests()).toHaveLength(5);
+    expect(await gateway.ledger.requests()).toHaveLength(5);
   });
 
   it('GET /v1/credits: no budget means an unlimited balance ("Infinity"); total_used is the ledger’s exact sum as a decimal string', async () => {
@@ -200,13 +200,13 @@ describe('GET /v1/report on an open (loopback, no auth) gateway', () => {
     const cli = runCli(['spend', '--by', 'model', '--data-dir', gateway.dataDir], {});
     expect(await cli.exited).toBe(0);
     const out = cli.stdout();
-    const echo = ledger.filter((row) => row.served_model === 'mock/echo');
+    const echo = ledger.filter((row) => row.servedModel === 'mock/echo');
     const line = (label: string) => out.split('\n').find((text) => text.startsWith(`${label} `))!.trim().split(/\s{2,}/);
     expect(out).toMatch(/MODEL\s+REQUESTS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST \(USD\)/);
     const [, requests, input, output, cost] = line('mock/echo');
     expect(Number(requests)).toBe(echo.length);
-    expect(Number(input)).toBe(echo.reduce((total, row) => total + row.input_tokens, 0));
-    expect(Number(output)).toBe(echo.reduce((total, row) => total + row.output_tokens, 0));
+    expect(Number(input)).toBe(echo.reduce((total, row) => total + row.usage.input, 0));
+    expect(Number(output)).toBe(echo.reduce((total, row) => total + row.usage.output, 0));
     expect(Math.round(Number(cost) * 1e9)).toBe(sumNanos(echo));
     const totalLine = line('TOTAL');
     expect(Number(totalLine[1])).toBe(5);
@@ -264,14 +264,14 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
     await chat(keys['team-a']!, 'a one');
     await chat(keys['team-a']!, 'a two');
     await chat(keys['team-b']!, 'b one, a longer question than the others');
-    await eventually(() => expect(gateway.requests()).toHaveLength(3));
+    await eventually(async () => expect(await gateway.ledger.requests()).toHaveLength(3));
   });
   afterAll(async () => {
     await gateway?.close();
   });
 
   it('a virtual key sees only its own requests, whatever it filters on', async () => {
-    const mine = gateway.requests().filter((row) => (row as Row).key_name === 'team-a') as Row[];
+    const mine = (await gateway.ledger.requests()).filter((row) => row.keyName === 'team-a');
     const { body } = await getJson(`${gateway.url}/v1/report?${window()}&group_by=api_key_name`, auth(keys['team-a']!));
     expect(body.results).toEqual([expect.objectContaining({ api_key_name: 'team-a', request_count: 2, total_cost: sumNanos(mine) / 1e9 })]);
     const other = await getJson(`${gateway.url}/v1/report?${window()}&api_key_name=team-b`, auth(keys['team-a']!));
@@ -289,7 +289,7 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
   });
 
   it('GET /v1/credits gives the key its own budgets (key, its user’s), the tightest as the balance, and its own spend; never the global budget', async () => {
-    const mine = gateway.requests().filter((row) => (row as Row).key_name === 'team-a') as Row[];
+    const mine = (await gateway.ledger.requests()).filter((row) => row.keyName === 'team-a');
     const { status, body } = await getJson(`${gateway.url}/v1/credits`, auth(keys['team-a']!));
     expect(status).toBe(200);
     expect(body.budgets.map((budget: { scope: string; scope_id: string }) => `${budget.scope}:${budget.scope_id}`)).toEqual(['key:team-a', 'user:ann']);
@@ -303,13 +303,13 @@ describe('reports scoped to the caller (virtual keys and the admin key)', () => 
     const b = await getJson(`${gateway.url}/v1/credits`, auth(keys['team-b']!));
     expect(b.body).toMatchObject({ balance: 'Infinity', budgets: [] });
     expect(JSON.stringify(b.body)).not.toContain('"global"');
-    const theirs = gateway.requests().filter((row) => (row as Row).key_name === 'team-b') as Row[];
+    const theirs = (await gateway.ledger.requests()).filter((row) => row.keyName === 'team-b');
     expect(Math.round(Number(b.body.total_used) * 1e9)).toBe(sumNanos(theirs));
 
     // The admin sees the global budget with the whole gateway's spend.
     const admin = await getJson(`${gateway.url}/v1/credits`, auth(ADMIN));
     const global = admin.body.budgets.find((budget: { scope: string }) => budget.scope === 'global');
-    expect(Math.round(Number(global.used) * 1e9)).toBe(sumNanos(gateway.requests() as Row[]));
+    expect(Math.round(Number(global.used) * 1e9)).toBe(sumNanos((await gateway.ledger.requests())));
   });
 
   it('MCP tool results carry the key’s own budgets only', async () => {

@@ -64,12 +64,12 @@ describe('GET /v1/requests on an open (loopback, no auth) gateway', () => {
     upstream.script('bad', { kind: 'error', status: 400 });
     const refused = await client.chat.completions.create({ model: 'up/bad', messages: [{ role: 'user', content: 'bad one' }] }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
-    ids.bad = gateway.requests().at(-1)!.id;
+    ids.bad = (await gateway.ledger.requests()).at(-1)!.id;
     const stream = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'stream a few words' }], stream: true });
     for await (const chunk of stream) void chunk;
     ids.embed = await requestId(client.embeddings.create({ model: 'mock/embed', input: ['one', 'two'] }));
-    await eventually(() => expect(gateway.requests()).toHaveLength(5));
-    ids.stream = gateway.requests()[3]!.id;
+    await eventually(async () => expect(await gateway.ledger.requests()).toHaveLength(5));
+    ids.stream = (await gateway.ledger.requests())[3]!.id;
   });
   afterAll(async () => {
     await gateway?.close();
@@ -80,7 +80,7 @@ describe('GET /v1/requests on an open (loopback, no auth) gateway', () => {
     const { status, body } = await list();
     expect(status).toBe(200);
     expect(body).toMatchObject({ object: 'list', has_more: false });
-    const ledger = gateway.requests().reverse();
+    const ledger = (await gateway.ledger.requests()).reverse();
     expect(body.data.map((row: Json) => row.id)).toEqual([ids.embed, ids.stream, ids.bad, ids.fallback, ids.chat]);
     expect(body.first_id).toBe(ids.embed);
     expect(body.last_id).toBe(ids.chat);
@@ -91,21 +91,21 @@ describe('GET /v1/requests on an open (loopback, no auth) gateway', () => {
         object: 'request',
         face: 'openai',
         operation: stored.operation,
-        stream: stored.stream === 1,
-        requested_model: stored.requested_model,
-        served_model: stored.served_model,
+        stream: stored.stream,
+        requested_model: stored.requestedModel,
+        served_model: stored.servedModel,
         provider: stored.provider,
         status: stored.status,
-        error_kind: stored.error_kind,
+        error_kind: stored.errorKind,
         attempt_count: stored.attempts,
         usage: {
-          input_tokens: stored.input_tokens,
-          output_tokens: stored.output_tokens,
-          cached_input_tokens: stored.cache_read_tokens,
-          cache_creation_input_tokens: stored.cache_write_tokens,
-          reasoning_tokens: stored.reasoning_tokens,
+          input_tokens: stored.usage.input,
+          output_tokens: stored.usage.output,
+          cached_input_tokens: stored.usage.cacheRead,
+          cache_creation_input_tokens: stored.usage.cacheWrite,
+          reasoning_tokens: stored.usage.reasoning,
         },
-        cost: stored.cost_nanos === null ? null : stored.cost_nanos / 1e9,
+        cost: stored.costNanos === null ? null : stored.costNanos / 1e9,
       });
       expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(row.latency_ms).toBeGreaterThanOrEqual(0);
@@ -118,7 +118,7 @@ describe('GET /v1/requests on an open (loopback, no auth) gateway', () => {
     const { status, body } = await getJson(`${gateway.url}/v1/requests/${ids.fallback}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ id: ids.fallback, requested_model: 'up/primary', served_model: 'claude/claude-sonnet-4-5', provider: 'claude', status: 'ok', attempt_count: 3, fallbacks: 1 });
-    const stored = gateway.attempts(ids.fallback);
+    const stored = await gateway.ledger.attempts(ids.fallback);
     expect(body.attempts).toHaveLength(3);
     expect(body.attempts.map((attempt: Json) => [attempt.seq, attempt.model, attempt.provider, attempt.status, attempt.error_kind, attempt.upstream_status])).toEqual([
       [1, 'up/primary', 'up', 'error', 'upstream_overloaded', 503],
@@ -127,10 +127,10 @@ describe('GET /v1/requests on an open (loopback, no auth) gateway', () => {
     ]);
     expect(body.attempts[0]).toMatchObject({ usage: null, cost: null, error_message: expect.any(String) });
     expect(body.attempts[2]).toMatchObject({
-      usage: { input_tokens: stored[2]!.input_tokens, output_tokens: stored[2]!.output_tokens },
-      cost: stored[2]!.cost_nanos! / 1e9,
+      usage: { input_tokens: stored[2]!.usage?.input, output_tokens: stored[2]!.usage?.output },
+      cost: stored[2]!.costNanos! / 1e9,
     });
-    expect(body.cost).toBe(gateway.requests().find((row) => row.id === ids.fallback)!.cost_nanos! / 1e9);
+    expect(body.cost).toBe((await gateway.ledger.requests()).find((row) => row.id === ids.fallback)!.costNanos! / 1e9);
     // The provider's key never reaches the request log.
     expect(JSON.stringify(body)).not.toContain('up-key');
     expect(JSON.stringify(body)).not.toContain('claude-key');
@@ -232,7 +232,8 @@ describe('the request log, budgets and live view with auth: each caller sees its
   });
 
   it('GET /v1/budgets: the admin watches every budget with its use and reset; a key its own', async () => {
-    const cost = (id: string) => gateway.requests().find((row) => row.id === id)!.cost_nanos! / 1e9;
+    const costs = new Map((await gateway.ledger.requests()).map((row) => [row.id, row.costNanos! / 1e9]));
+    const cost = (id: string) => costs.get(id)!;
     const asAdmin = await getJson(`${gateway.url}/v1/budgets`, admin);
     expect(asAdmin.status).toBe(200);
     const byScope = Object.fromEntries(asAdmin.body.data.map((budget: Json) => [`${budget.scope}:${budget.scope_id}`, budget]));

@@ -18,7 +18,7 @@ let scheduled: OpenAI;
 
 const chatCalls = () => upstream.requests.filter((request) => request.path === '/v1/chat/completions').length;
 const cached = (ttl: number): object => ({ providerOptions: { gateway: { cache: { ttl } } } });
-const ledgerRow = (id: string) => gateway.requests().find((row) => row.id === id) as (ReturnType<TestGateway['requests']>[number] & { cache_hit: number }) | undefined;
+const ledgerRow = async (id: string) => (await gateway.ledger.requests()).find((row) => row.id === id);
 
 async function createKey(name: string): Promise<string> {
   const response = await fetch(`${gateway.url}/v1/admin/keys`, {
@@ -61,10 +61,10 @@ describe('the response cache', () => {
     expect(second.response.headers.get('x-tollgate-cache')).toBe('hit');
     expect(second.data.choices[0]!.message.content).toBe(first.data.choices[0]!.message.content);
     const hitId = second.response.headers.get('x-request-id')!;
-    await eventually(() => expect(ledgerRow(hitId)).toMatchObject({ status: 'ok', cost_nanos: 0, attempts: 0, cache_hit: 1, served_model: 'up/gpt-4o-mini', input_tokens: 0, output_tokens: 0 }));
-    const firstRow = ledgerRow(first.response.headers.get('x-request-id')!)!;
-    expect(firstRow.cache_hit).toBe(0);
-    expect(firstRow.cost_nanos).toBeGreaterThan(0);
+    await eventually(async () => expect(await ledgerRow(hitId)).toMatchObject({ status: 'ok', costNanos: 0, attempts: 0, cacheHit: true, servedModel: 'up/gpt-4o-mini', usage: { input: 0, output: 0 } }));
+    const firstRow = (await ledgerRow(first.response.headers.get('x-request-id')!))!;
+    expect(firstRow.cacheHit).toBe(false);
+    expect(firstRow.costNanos).toBeGreaterThan(0);
   });
 
   it('replays a streamed answer as the same stream of text, from the x-tollgate-cache header', async () => {

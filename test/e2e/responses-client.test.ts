@@ -92,19 +92,17 @@ describe('plain text through each wire format', () => {
       max_tokens: 64,
       messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello gateway' }],
     });
-    const row = gateway.requests().at(-1)!;
+    const row = (await gateway.ledger.requests()).at(-1)!;
     expect(row).toMatchObject({
       id: raw.headers.get('x-request-id'),
       face: 'responses',
-      stream: 0,
-      requested_model: 'up/gpt-4o-mini',
-      served_model: 'up/gpt-4o-mini',
+      stream: false,
+      requestedModel: 'up/gpt-4o-mini',
+      servedModel: 'up/gpt-4o-mini',
       provider: 'up',
       status: 'ok',
-      input_tokens: 1000,
-      cache_read_tokens: 200,
-      output_tokens: 500,
-      cost_nanos: nanos(expectedCost),
+      usage: { input: 1000, cacheRead: 200, output: 500 },
+      costNanos: nanos(expectedCost),
     });
   });
 
@@ -123,7 +121,7 @@ describe('plain text through each wire format', () => {
     expect(sent.path).toBe('/v1/messages');
     expect(sent.body).toMatchObject({ model: 'claude-sonnet-4-5', system: [{ type: 'text', text: 'answer in English' }] });
     expect((response.usage as TollgateUsage).cost).toBeCloseTo((100 * 3 + 10 * 15) / 1e6, 12);
-    expect(gateway.requests().at(-1)).toMatchObject({ face: 'responses', provider: 'claude', input_tokens: 100, output_tokens: 10 });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ face: 'responses', provider: 'claude', usage: { input: 100, output: 10 } });
   });
 
   it('translates to Gemini', async () => {
@@ -136,19 +134,19 @@ describe('plain text through each wire format', () => {
     const script = { kind: 'usage' as const, usage: { inputTokens: 321, cachedInputTokens: 21, outputTokens: 45 } };
     upstream.script('gpt-4o-mini', script);
     await client.chat.completions.create({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'same question' }] });
-    const chatRow = gateway.requests().at(-1)!;
+    const chatRow = (await gateway.ledger.requests()).at(-1)!;
     await client.responses.create({ model: 'up/gpt-4o-mini', input: 'same question' });
-    const responsesRow = gateway.requests().at(-1)!;
+    const responsesRow = (await gateway.ledger.requests()).at(-1)!;
     const accounting = (row: typeof chatRow) => ({
-      served_model: row.served_model,
+      servedModel: row.servedModel,
       provider: row.provider,
       status: row.status,
       attempts: row.attempts,
-      input_tokens: row.input_tokens,
-      cache_read_tokens: row.cache_read_tokens,
-      output_tokens: row.output_tokens,
-      reasoning_tokens: row.reasoning_tokens,
-      cost_nanos: row.cost_nanos,
+      input_tokens: row.usage.input,
+      cache_read_tokens: row.usage.cacheRead,
+      output_tokens: row.usage.output,
+      reasoning_tokens: row.usage.reasoning,
+      costNanos: row.costNanos,
     });
     expect(chatRow.face).toBe('openai');
     expect(responsesRow.face).toBe('responses');
@@ -187,13 +185,13 @@ describe('streaming', () => {
     expect(usage).toMatchObject({ input_tokens: 40, output_tokens: 4, total_tokens: 44 });
     expect(usage.cost).toBeCloseTo((40 * PRICE.input + 4 * PRICE.output) / 1e6, 12);
 
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.stream).toBe(1);
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.stream).toBe(true);
       return last;
     });
-    expect(row).toMatchObject({ face: 'responses', status: 'ok', input_tokens: 40, output_tokens: 4 });
-    expect(row.ttft_ms).toBeGreaterThan(0);
+    expect(row).toMatchObject({ face: 'responses', status: 'ok', usage: { input: 40, output: 4 } });
+    expect(row.ttftMs).toBeGreaterThan(0);
   });
 
   it('works with the client.responses.stream() helper against Anthropic', async () => {
@@ -230,12 +228,12 @@ describe('streaming', () => {
     expect(failed.response.error).toMatchObject({ code: 'stream_interrupted', message: expect.stringMatching(/incomplete/) });
     expect(failed.response.output[0]).toMatchObject({ type: 'message', status: 'incomplete' });
     expect(failed.response.usage?.output_tokens).toBeGreaterThan(0);
-    const row = await eventually(() => {
-      const last = gateway.requests().at(-1)!;
-      expect(last.requested_model).toBe('up/cutlate');
+    const row = await eventually(async () => {
+      const last = (await gateway.ledger.requests()).at(-1)!;
+      expect(last.requestedModel).toBe('up/cutlate');
       return last;
     });
-    expect(row).toMatchObject({ face: 'responses', status: 'error', error_kind: 'stream_interrupted', served_model: 'up/cutlate' });
+    expect(row).toMatchObject({ face: 'responses', status: 'error', errorKind: 'stream_interrupted', servedModel: 'up/cutlate' });
     expect(upstream.requests.some((request) => request.model === 'gemini-2.5-flash')).toBe(false);
   });
 });
@@ -326,9 +324,9 @@ describe('routing and errors', () => {
     const response = await client.responses.create({ model: 'up/primary', input: 'fall back please', ...fallbackTo(['claude/claude-sonnet-4-5']) });
     expect(response.output_text).toBe('Echo: fall back please');
     expect(response.model).toBe('claude/claude-sonnet-4-5');
-    const row = gateway.requests().at(-1)!;
-    expect(row).toMatchObject({ face: 'responses', requested_model: 'up/primary', served_model: 'claude/claude-sonnet-4-5', attempts: 3, status: 'ok' });
-    expect(gateway.attempts(row.id).map((attempt) => attempt.error_kind)).toEqual(['upstream_overloaded', 'upstream_overloaded', null]);
+    const row = (await gateway.ledger.requests()).at(-1)!;
+    expect(row).toMatchObject({ face: 'responses', requestedModel: 'up/primary', servedModel: 'claude/claude-sonnet-4-5', attempts: 3, status: 'ok' });
+    expect((await gateway.ledger.attempts(row.id)).map((attempt) => attempt.errorKind)).toEqual(['upstream_overloaded', 'upstream_overloaded', null]);
   });
 
   it('falls back when a stream fails before its first token', async () => {
@@ -349,7 +347,7 @@ describe('routing and errors', () => {
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_bad_request');
     expect(upstream.requests.some((request) => request.path === '/v1/messages')).toBe(false);
-    expect(gateway.requests().at(-1)).toMatchObject({ face: 'responses', status: 'error', error_kind: 'upstream_bad_request', attempts: 1 });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ face: 'responses', status: 'error', errorKind: 'upstream_bad_request', attempts: 1 });
   });
 
   it('raises an unknown model as NotFoundError, streaming or not', async () => {
@@ -362,11 +360,11 @@ describe('routing and errors', () => {
 
   it('refuses built-in tools as BadRequestError naming the field', async () => {
     const builtIn = await client.responses
-      .create({ model: 'up/gpt-4o-mini', input: 'search', tools: [{ type: 'web_search' }] })
+      .create({ model: 'up/gpt-4o-mini', input: 'search', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] })
       .catch((caught: unknown) => caught);
     expect(builtIn).toBeInstanceOf(OpenAI.BadRequestError);
     expect((builtIn as InstanceType<typeof OpenAI.APIError>).param).toBe('tools[0].type');
-    expect((builtIn as Error).message).toMatch(/web_search/);
+    expect((builtIn as Error).message).toMatch(/file_search/);
     expect(upstream.requests).toHaveLength(0);
   });
 
@@ -409,6 +407,6 @@ describe('the AI SDK as a Responses client (@ai-sdk/openai .responses())', () =>
     });
     expect(result.steps.map((step) => step.finishReason)).toEqual(['tool-calls', 'stop']);
     expect(result.text).toBe('Tool said: sunny in Paris');
-    expect(gateway.requests().slice(-2).map((row) => row.face)).toEqual(['responses', 'responses']);
+    expect((await gateway.ledger.requests()).slice(-2).map((row) => row.face)).toEqual(['responses', 'responses']);
   });
 });

@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import OpenAI from 'openai';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, eventuallyAsync, manualClock, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, manualClock, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
 /**
@@ -119,7 +119,7 @@ describe('the catalog of what is served', () => {
     upstream.script('gpt-5-mini', { kind: 'ok' });
     clock.advance(10_000);
     await listedIds();
-    await eventuallyAsync(async () => expect(await listedIds()).toContain('up/gpt-5-mini'));
+    await eventually(async () => expect(await listedIds()).toContain('up/gpt-5-mini'));
   });
 
   it('informs and does not gate: a model missing from the list still goes to its provider', async () => {

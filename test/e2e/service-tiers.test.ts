@@ -54,7 +54,7 @@ beforeEach(() => {
   upstream.script('*', USAGE);
 });
 
-const costOf = (requestId: string | null) => gateway.requests().find((row) => row.id === requestId)?.cost_nanos;
+const costOf = async (requestId: string | null) => (await gateway.ledger.requests()).find((row) => row.id === requestId)?.costNanos;
 const sentTier = () => (upstream.requests.at(-1)?.body as { service_tier?: unknown }).service_tier;
 
 describe('service tiers on chat completions (same-protocol passthrough)', () => {
@@ -62,7 +62,7 @@ describe('service tiers on chat completions (same-protocol passthrough)', () => 
     const whole = await client.chat.completions.create({ model: 'up/gpt-5', messages: [{ role: 'user', content: 'hi' }], service_tier: 'flex' }).withResponse();
     expect(sentTier()).toBe('flex');
     expect(whole.data.service_tier).toBe('flex');
-    expect(costOf(whole.response.headers.get('x-request-id'))).toBe(FLEX_COST);
+    expect(await costOf(whole.response.headers.get('x-request-id'))).toBe(FLEX_COST);
 
     const stream = await client.chat.completions
       .create({ model: 'up/gpt-5', messages: [{ role: 'user', content: 'hi' }], service_tier: 'priority', stream: true, stream_options: { include_usage: true } })
@@ -78,12 +78,12 @@ describe('service tiers on chat completions (same-protocol passthrough)', () => 
     const { data, response } = await client.chat.completions.create({ model: 'up/gpt-5', messages: [{ role: 'user', content: 'hi' }], service_tier: 'auto' }).withResponse();
     expect(sentTier()).toBe('auto');
     expect(data.service_tier).toBe('default');
-    expect(costOf(response.headers.get('x-request-id'))).toBe(DEFAULT_COST);
+    expect(await costOf(response.headers.get('x-request-id'))).toBe(DEFAULT_COST);
   });
 
   it('bills a tier the price table does not know at the default rates, and says so once in the log', async () => {
     const { response } = await client.chat.completions.create({ model: 'up/gpt-5-mini', messages: [{ role: 'user', content: 'hi' }], service_tier: 'flex' }).withResponse();
-    expect(costOf(response.headers.get('x-request-id'))).toBe(DEFAULT_COST);
+    expect(await costOf(response.headers.get('x-request-id'))).toBe(DEFAULT_COST);
     await client.chat.completions.create({ model: 'up/gpt-5-mini', messages: [{ role: 'user', content: 'again' }], service_tier: 'flex' });
     const notes = warnings.filter((line) => line.serviceTier === 'flex' && line.model === 'up/gpt-5-mini');
     expect(notes).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('service tiers through translating faces', () => {
   it('Responses: service_tier reaches the upstream and its reported tier sets the price, whole and streamed', async () => {
     const whole = await client.responses.create({ model: 'up/gpt-5', input: 'hi', service_tier: 'flex', store: false }).withResponse();
     expect(sentTier()).toBe('flex');
-    expect(costOf(whole.response.headers.get('x-request-id'))).toBe(FLEX_COST);
+    expect(await costOf(whole.response.headers.get('x-request-id'))).toBe(FLEX_COST);
 
     const stream = await client.responses.create({ model: 'up/gpt-5', input: 'hi', service_tier: 'priority', store: false, stream: true }).withResponse();
     for await (const _event of stream.data) void _event;
@@ -120,7 +120,7 @@ describe('service tiers through translating faces', () => {
     const provider = createGateway({ baseURL: `${gateway.url}/v3/ai`, apiKey: 'unused-without-auth' });
     const result = await generateText({ model: provider('up/gpt-5'), prompt: 'hi', providerOptions: { openai: { serviceTier: 'flex' } } });
     expect(sentTier()).toBe('flex');
-    const requestId = (result.providerMetadata?.gateway as { requestId?: string } | undefined)?.requestId ?? gateway.requests().at(-1)!.id;
-    expect(costOf(requestId)).toBe(FLEX_COST);
+    const requestId = (result.providerMetadata?.gateway as { requestId?: string } | undefined)?.requestId ?? (await gateway.ledger.requests()).at(-1)!.id;
+    expect(await costOf(requestId)).toBe(FLEX_COST);
   });
 });

@@ -93,8 +93,8 @@ for (const backend of backends) {
       expect(refused).toHaveLength(190);
       expect(JSON.parse(refused[0]!.text).error.code).toBe('insufficient_budget');
       expect(upstream.requests).toHaveLength(10);
-      const ledger = [...one.requests(), ...two.requests()];
-      expect(ledger.reduce((sum, row) => sum + (row.cost_nanos ?? 0), 0)).toBe(10 * PER_REQUEST_NANOS);
+      const ledger = [...(await one.ledger.requests()), ...(await two.ledger.requests())];
+      expect(ledger.reduce((sum, row) => sum + (row.costNanos ?? 0), 0)).toBe(10 * PER_REQUEST_NANOS);
       // Both instances report the same counter: everything spent, nothing held.
       for (const gateway of [one, two]) {
         const [status] = await gateway.server.gateway.budgetStatus(undefined);
@@ -130,7 +130,7 @@ for (const backend of backends) {
       expect(replayed).toMatchObject({ status: 200, text: answered.text });
       expect(replayed.headers['idempotent-replayed']).toBe('true');
       expect(upstream.requests).toHaveLength(1);
-      expect(two.requests()).toHaveLength(0);
+      expect(await two.ledger.requests()).toHaveLength(0);
     });
   });
 }

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { eventuallyAsync, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
 import { deletePrefix, redisAvailable, testPrefix } from '../support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -82,10 +82,10 @@ describe.skipIf(!redisAvailable)(`Redis unreachable${redisAvailable ? '' : ' (sk
     // Nothing covers this one: served.
     expect((await free(gateway)).status).toBe(200);
     // The refusals are in the ledger, with their kind.
-    expect(gateway.requests().filter((row) => row.error_kind === 'store_unavailable')).toHaveLength(2);
+    expect((await gateway.ledger.requests()).filter((row) => row.errorKind === 'store_unavailable')).toHaveLength(2);
 
     await proxy.restore();
-    await eventuallyAsync(async () => expect((await metered(gateway)).status).toBe(200), 10_000);
+    await eventually(async () => expect((await metered(gateway)).status).toBe(200), 10_000);
     expect((await limited(gateway)).status).toBe(200);
   });
 

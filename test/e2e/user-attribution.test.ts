@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { startGateway, type LedgerRequest, type TestGateway } from '../support/gateway.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 
 /**
  * Who a request is recorded under. A key may name a user (OpenAI's `user`,
@@ -12,7 +12,6 @@ import { startGateway, type LedgerRequest, type TestGateway } from '../support/g
  * budget or fill someone else's report.
  */
 const ADMIN_KEY = 'admin-attribution-4c1e';
-type Row = LedgerRequest & { key_name: string | null };
 
 let gateway: TestGateway;
 const today = () => new Date().toISOString().slice(0, 10);
@@ -48,7 +47,7 @@ async function nameTheVictim(key: string): Promise<Array<number>> {
   return statuses;
 }
 
-const rowsOf = (keyName: string) => (gateway.requests() as Row[]).filter((row) => row.key_name === keyName);
+const rowsOf = async (keyName: string) => (await gateway.ledger.requests()).filter((row) => row.keyName === keyName);
 
 async function reportByUser(): Promise<Array<{ user?: string; request_count: number }>> {
   const response = await request(`${gateway.url}/v1/report?start_date=${today()}&end_date=${today()}&group_by=user`, {
@@ -67,8 +66,8 @@ describe('naming a user', () => {
     expect(await nameTheVictim(bare)).toEqual([200, 200, 200, 200]);
     expect(await nameTheVictim(bound)).toEqual([200, 200, 200, 200]);
 
-    expect(rowsOf('bare').map((row) => row.user)).toEqual([null, null, null, null]);
-    expect(rowsOf('bound').map((row) => row.user)).toEqual(['ci-bot', 'ci-bot', 'ci-bot', 'ci-bot']);
+    expect((await rowsOf('bare')).map((row) => row.user)).toEqual([null, null, null, null]);
+    expect((await rowsOf('bound')).map((row) => row.user)).toEqual(['ci-bot', 'ci-bot', 'ci-bot', 'ci-bot']);
     expect((await reportByUser()).find((row) => row.user === 'victim')).toBeUndefined();
   });
 
@@ -88,7 +87,7 @@ describe('naming a user', () => {
     const client = openai(record.key);
     await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'for alice' }], user: 'alice' });
     await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'for nobody in particular' }] });
-    expect(rowsOf('proxy').filter((row) => row.status === 'ok').map((row) => row.user)).toEqual(['alice', 'proxy-default']);
+    expect((await rowsOf('proxy')).filter((row) => row.status === 'ok').map((row) => row.user)).toEqual(['alice', 'proxy-default']);
 
     // Taken back with PATCH: the named user is ignored again.
     const patched = await request(`${gateway.url}/v1/admin/keys/proxy`, {
@@ -98,7 +97,7 @@ describe('naming a user', () => {
     });
     expect(((await patched.body.json()) as { allowUserOverride: boolean }).allowUserOverride).toBe(false);
     await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'for alice again' }], user: 'alice' });
-    expect(rowsOf('proxy').at(-1)!.user).toBe('proxy-default');
+    expect((await rowsOf('proxy')).at(-1)!.user).toBe('proxy-default');
   });
 
   it('counts for the admin key', async () => {
@@ -122,10 +121,10 @@ describe('naming a user', () => {
     expect(await keysCli('show', 'cli-proxy')).toMatch(/user override\s+yes/);
 
     await openai(key).chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }], user: 'erin' });
-    expect(rowsOf('cli-proxy').at(-1)!.user).toBe('erin');
+    expect((await rowsOf('cli-proxy')).at(-1)!.user).toBe('erin');
 
     expect(await keysCli('update', 'cli-proxy', '--no-allow-user-override')).toMatch(/user override\s+no/);
     await openai(key).chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'y' }], user: 'erin' });
-    expect(rowsOf('cli-proxy').at(-1)!.user).toBeNull();
+    expect((await rowsOf('cli-proxy')).at(-1)!.user).toBeNull();
   }, 90_000);
 });

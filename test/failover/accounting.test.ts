@@ -34,8 +34,8 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, mode, stream }) => {
     const served = RETRIES + 3;
     expect(outcome).toMatchObject({ ok: true, text: 'Echo: hello there', servedModel: 'alt/fallback', attempts: served, bodyModel: 'alt/fallback' });
     const cost = nanos({ input: 100, output: 50 });
-    expect(await row()).toMatchObject({ status: 'ok', requested_model: 'up/primary', served_model: 'alt/fallback', attempts: served, cost_nanos: cost });
-    expect((await attempts()).map((attempt) => [attempt.seq, attempt.model, attempt.status, attempt.error_kind, attempt.cost_nanos])).toEqual([
+    expect(await row()).toMatchObject({ status: 'ok', requestedModel: 'up/primary', servedModel: 'alt/fallback', attempts: served, costNanos: cost });
+    expect((await attempts()).map((attempt) => [attempt.seq, attempt.model, attempt.status, attempt.errorKind, attempt.costNanos])).toEqual([
       [1, 'up/primary', 'error', 'upstream_overloaded', null],
       [2, 'up/primary', 'error', 'upstream_overloaded', null],
       [3, 'claude/second', 'error', 'upstream_server_error', null],
@@ -55,6 +55,6 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, mode, stream }) => {
     expect(again.outcome).toMatchObject({ ok: true, text: first.outcome.text, servedModel: 'alt/fallback', attempts: 2 });
     expect(rig.calls('primary')).toBe(1);
     expect(rig.calls('fallback')).toBe(1);
-    expect(rig.gateway.requests().filter((candidate) => candidate.requested_model === 'up/primary').at(-1)!.id).toBe(firstRow.id);
+    expect((await rig.gateway.ledger.requests()).filter((candidate) => candidate.requestedModel === 'up/primary').at(-1)!.id).toBe(firstRow.id);
   });
 });

@@ -47,9 +47,9 @@ function expectBackoffSteps(asked: number[], count: number): void {
 const PRIMARY = 'up/primary';
 
 /** The primary was cut by its own deadline (not by a client bound), then the fallback served. */
-function expectPrimaryDeadline(attempts: Array<{ error_kind: string | null; error_message: string | null }>): void {
-  expect(attempts.map((attempt) => attempt.error_kind)).toEqual(['upstream_timeout', null]);
-  expect(attempts[0]!.error_message).toBe(`provider up did not answer within ${PRIMARY_TIMEOUT_MS} ms`);
+function expectPrimaryDeadline(attempts: Array<{ errorKind: string | null; errorMessage: string | null }>): void {
+  expect(attempts.map((attempt) => attempt.errorKind)).toEqual(['upstream_timeout', null]);
+  expect(attempts[0]!.errorMessage).toBe(`provider up did not answer within ${PRIMARY_TIMEOUT_MS} ms`);
 }
 const FALLBACK = 'alt/fallback';
 const ANSWER = 'Echo: hello there';
@@ -64,7 +64,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expect(waits.asked).toEqual([1_000]);
     expect(rig.calls('primary')).toBe(2);
     expect(rig.calls('fallback')).toBe(0);
-    expect((await attempts()).map((attempt) => attempt.error_kind)).toEqual(['upstream_rate_limited', null]);
+    expect((await attempts()).map((attempt) => attempt.errorKind)).toEqual(['upstream_rate_limited', null]);
   });
 
   it('does not wait out a retry-after longer than maxBackoffMs: it moves on at once, and passes the 429 on when nothing is left', async () => {
@@ -79,7 +79,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expect(refused.outcome.error).toMatchObject({ status: 429, inBand: false });
     expectKind(refused.outcome, 'upstream_rate_limited');
     expect(waits.asked).toEqual([]);
-    expect(await refused.row()).toMatchObject({ status: 'error', error_kind: 'upstream_rate_limited', attempts: 1 });
+    expect(await refused.row()).toMatchObject({ status: 'error', errorKind: 'upstream_rate_limited', attempts: 1 });
   });
 
   it('backs off and retries a 429 without retry-after on the same model, then falls back if it persists', async () => {
@@ -103,7 +103,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: FALLBACK, attempts: 2 });
     expect(rig.calls('primary')).toBe(1);
     expect(waits.asked).toEqual([]);
-    expect((await attempts()).map((attempt) => [attempt.model, attempt.error_kind, attempt.upstream_status])).toEqual([
+    expect((await attempts()).map((attempt) => [attempt.model, attempt.errorKind, attempt.upstreamStatus])).toEqual([
       [PRIMARY, 'upstream_server_error', 500],
       [FALLBACK, null, null],
     ]);
@@ -123,7 +123,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expect(failed.outcome.error!.message).toMatch(/503/);
     expectKind(failed.outcome, 'upstream_overloaded');
     expect(rig.calls('primary')).toBe(RETRIES + 1);
-    expect(await failed.row()).toMatchObject({ status: 'error', error_kind: 'upstream_overloaded', attempts: RETRIES + 1 });
+    expect(await failed.row()).toMatchObject({ status: 'error', errorKind: 'upstream_overloaded', attempts: RETRIES + 1 });
   });
 
   it('falls back after a TCP reset before the response, without retrying (the request may have been billed)', async () => {
@@ -131,14 +131,14 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: FALLBACK, attempts: 2 });
     expect(rig.calls('primary')).toBe(1);
-    expect((await attempts())[0]).toMatchObject({ model: PRIMARY, status: 'error', error_kind: 'upstream_server_error' });
+    expect((await attempts())[0]).toMatchObject({ model: PRIMARY, status: 'error', errorKind: 'upstream_server_error' });
   });
 
   it('retries a refused connection (the request never left), then falls back', async () => {
     const { outcome, attempts } = await rig.ask(face, { model: 'down/primary', fallbacks: [FALLBACK], stream });
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: FALLBACK, attempts: RETRIES + 2 });
     expectBackoffSteps(waits.asked, RETRIES);
-    expect((await attempts()).map((attempt) => attempt.error_kind)).toEqual([...Array<string>(RETRIES + 1).fill('upstream_connection'), null]);
+    expect((await attempts()).map((attempt) => attempt.errorKind)).toEqual([...Array<string>(RETRIES + 1).fill('upstream_connection'), null]);
   });
 
   it('falls back when the upstream sends nothing at all, once the provider timeout has passed', async () => {

@@ -70,6 +70,6 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, mode, stream }) => {
     expect(paused.outcome.error!.message).toMatch(/paused.*cool-down/);
     expectKind(paused.outcome, 'circuit_open');
     expect(rig.calls(lonely)).toBe(THRESHOLD);
-    expect(await paused.row()).toMatchObject({ status: 'error', error_kind: 'circuit_open', attempts: 0 });
+    expect(await paused.row()).toMatchObject({ status: 'error', errorKind: 'circuit_open', attempts: 0 });
   });
 });

@@ -51,9 +51,9 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     expectKind(outcome, 'stream_interrupted');
     expect(rig.calls('fallback')).toBe(0);
     const settled = await row();
-    expect(settled).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: model, attempts: 1 });
-    expect(settled.output_tokens).toBeGreaterThan(0);
-    expect(settled.cost_nanos).toBeGreaterThan(0);
+    expect(settled).toMatchObject({ status: 'error', errorKind: 'stream_interrupted', servedModel: model, attempts: 1 });
+    expect(settled.usage.output).toBeGreaterThan(0);
+    expect(settled.costNanos).toBeGreaterThan(0);
   });
 
   it('ends a stream that stalls after its first token with an in-band error once the idle timeout passes', async () => {
@@ -64,8 +64,8 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     expectKind(outcome, 'upstream_timeout');
     expect(outcome.error!.message).toContain(`nothing for ${IDLE_TIMEOUT_MS} ms`);
     const settled = await row();
-    expect(settled).toMatchObject({ status: 'error', error_kind: 'upstream_timeout', served_model: model });
-    expect(settled.output_tokens).toBeGreaterThan(0);
+    expect(settled).toMatchObject({ status: 'error', errorKind: 'upstream_timeout', servedModel: model });
+    expect(settled.usage.output).toBeGreaterThan(0);
   });
 
   it('falls back from a malformed chunk before the first token, and ends in an error on one after it', async () => {
@@ -80,7 +80,7 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     const late = await ask();
     expectInBandFailure(late.outcome);
     expectKind(late.outcome, 'stream_interrupted');
-    expect(await late.row()).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: model });
+    expect(await late.row()).toMatchObject({ status: 'error', errorKind: 'stream_interrupted', servedModel: model });
   });
 
   it('never passes on a chunk cut short that still ends with a brace: falls back before the first token, ends in an error after it, billed as cut', async () => {
@@ -93,9 +93,9 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     expectInBandFailure(late.outcome);
     expectKind(late.outcome, 'stream_interrupted');
     const settled = await late.row();
-    expect(settled).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: model });
-    expect(settled.output_tokens).toBeGreaterThan(0);
-    expect(settled.cost_nanos).toBeGreaterThan(0);
+    expect(settled).toMatchObject({ status: 'error', errorKind: 'stream_interrupted', servedModel: model });
+    expect(settled.usage.output).toBeGreaterThan(0);
+    expect(settled.costNanos).toBeGreaterThan(0);
   });
 
   it('ends a stream that stops cleanly mid-answer, without its terminal event, with an error', async () => {
@@ -103,7 +103,7 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     const { outcome, row } = await ask();
     expectInBandFailure(outcome);
     expectKind(outcome, 'stream_interrupted');
-    expect(await row()).toMatchObject({ status: 'error', error_kind: 'stream_interrupted', served_model: model });
+    expect(await row()).toMatchObject({ status: 'error', errorKind: 'stream_interrupted', servedModel: model });
   });
 
   it('never presents an answer as complete when only the terminal event is missing, unless all of it arrived', async () => {
@@ -116,7 +116,7 @@ describe.each(ROWS)('$face, streaming, $upstream primary', ({ face, model }) => 
     if (detects) {
       expect(outcome.ok).toBe(false);
       expect(outcome.error).toMatchObject({ inBand: true });
-      expect(await row()).toMatchObject({ status: 'error', error_kind: 'stream_interrupted' });
+      expect(await row()).toMatchObject({ status: 'error', errorKind: 'stream_interrupted' });
     } else {
       expect(outcome).toMatchObject({ ok: true, text: LONG });
     }
@@ -131,7 +131,7 @@ describe.each(FACE_NAMES.map((face) => ({ face })))('$face, non-streaming', ({ f
     rig.upstream.script('primary', { kind: 'cut', afterEvents: 0, text: LONG });
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject(servedByFallback);
-    expect((await attempts()).map((attempt) => [attempt.status, attempt.cost_nanos])).toEqual([
+    expect((await attempts()).map((attempt) => [attempt.status, attempt.costNanos])).toEqual([
       ['error', null],
       ['ok', expect.any(Number)],
     ]);
@@ -141,13 +141,13 @@ describe.each(FACE_NAMES.map((face) => ({ face })))('$face, non-streaming', ({ f
     rig.upstream.script('primary', { kind: 'stall', afterEvents: 0, ms: 5_000, text: LONG });
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject(servedByFallback);
-    expect((await attempts())[0]).toMatchObject({ status: 'error', error_kind: 'upstream_timeout', error_message: expect.stringContaining(`within ${PRIMARY_TIMEOUT_MS} ms`) });
+    expect((await attempts())[0]).toMatchObject({ status: 'error', errorKind: 'upstream_timeout', errorMessage: expect.stringContaining(`within ${PRIMARY_TIMEOUT_MS} ms`) });
   });
 
   it('falls back from a JSON answer that is not JSON', async () => {
     rig.upstream.script('primary', { kind: 'malformed', afterEvents: 0, text: LONG });
     const { outcome, attempts } = await ask();
     expect(outcome).toMatchObject(servedByFallback);
-    expect((await attempts())[0]).toMatchObject({ status: 'error', error_kind: 'upstream_server_error' });
+    expect((await attempts())[0]).toMatchObject({ status: 'error', errorKind: 'upstream_server_error' });
   });
 });

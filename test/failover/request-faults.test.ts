@@ -66,7 +66,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     });
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: 'alt/ctx-128k', attempts: 2 });
     for (const skipped of ['ctx-4k', 'ctx-8k-too', 'ctx-unknown']) expect(rig.calls(skipped)).toBe(0);
-    expect((await attempts()).map((attempt) => [attempt.model, attempt.error_kind])).toEqual([
+    expect((await attempts()).map((attempt) => [attempt.model, attempt.errorKind])).toEqual([
       ['up/ctx-8k', 'context_exceeded'],
       ['alt/ctx-128k', null],
     ]);
@@ -88,7 +88,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expect(outcome.error!.message).toMatch(/up\/ctx-4k, up\/ctx-8k-too/);
     expectKind(outcome, 'context_exceeded');
     expect(rig.calls('ctx-4k') + rig.calls('ctx-8k-too')).toBe(0);
-    expect(await row()).toMatchObject({ status: 'error', error_kind: 'context_exceeded', attempts: 1 });
+    expect(await row()).toMatchObject({ status: 'error', errorKind: 'context_exceeded', attempts: 1 });
   });
 
   it('tries every fallback after a context error from a model whose window is unknown', async () => {
@@ -106,7 +106,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expectKind(outcome, 'content_filter');
     expect(rig.calls('primary')).toBe(1);
     expect(rig.calls('fallback')).toBe(0);
-    expect(await row()).toMatchObject({ status: 'error', error_kind: 'content_filter', attempts: 1 });
+    expect(await row()).toMatchObject({ status: 'error', errorKind: 'content_filter', attempts: 1 });
   });
 
   it('skips a fallback whose provider package refuses the request shape, and the next one serves', async () => {
@@ -116,7 +116,7 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     const { outcome, attempts } = await rig.ask(face, { model: 'up/primary', fallbacks: ['claude/listener', 'up/backup'], stream, audio: true });
     expect(outcome).toMatchObject({ ok: true, text: ANSWER, servedModel: 'up/backup', attempts: 3 });
     expect(rig.calls('listener')).toBe(0);
-    expect((await attempts()).map((attempt) => [attempt.model, attempt.error_kind, attempt.cost_nanos])).toEqual([
+    expect((await attempts()).map((attempt) => [attempt.model, attempt.errorKind, attempt.costNanos])).toEqual([
       ['up/primary', 'upstream_server_error', null],
       ['claude/listener', 'upstream_unsupported', null],
       ['up/backup', null, null],
@@ -130,6 +130,6 @@ describe.each(FACE_MODES)('$face, $mode', ({ face, stream }) => {
     expect(outcome.error!.message).toMatch(/cannot take this request.*audio\/wav/);
     expectKind(outcome, 'upstream_unsupported');
     expect(rig.upstream.requests).toHaveLength(0);
-    expect(await row()).toMatchObject({ status: 'error', error_kind: 'upstream_unsupported' });
+    expect(await row()).toMatchObject({ status: 'error', errorKind: 'upstream_unsupported' });
   });
 });

@@ -3,16 +3,17 @@
  * and short timeouts so that every fault resolves in well under a second.
  */
 import type { ConfigInput } from '../../src/config/schema.js';
-import { eventually, startGateway, type LedgerAttempt, type LedgerRequest, type StartGatewayOptions, type TestGateway } from '../support/gateway.js';
+import type { AttemptRow, RequestRow } from '../../src/store/types.js';
+import { eventually, startGateway, type StartGatewayOptions, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 import { allFaces, type AskOptions, type Face, type FaceName, type Outcome } from './faces.js';
 
 export interface Asked {
   outcome: Outcome;
   /** The ledger row this request wrote (streams settle as they end: waits for it). */
-  row(check?: (row: LedgerRequest) => void): Promise<LedgerRequest>;
+  row(check?: (row: RequestRow) => void): Promise<RequestRow>;
   /** Its attempts, in order. */
-  attempts(): Promise<LedgerAttempt[]>;
+  attempts(): Promise<AttemptRow[]>;
 }
 
 export interface Rig {
@@ -58,16 +59,16 @@ export async function startRig(config: (upstreamUrl: string) => ConfigInput, opt
     gateway,
     face: (name) => faces.get(name)!,
     ask: async (name, options) => {
-      const before = gateway.requests().length;
+      const before = (await gateway.ledger.requests()).length;
       const outcome = await faces.get(name)!.ask(options);
-      const row = (check?: (row: LedgerRequest) => void) =>
-        eventually(() => {
-          const found = gateway.requests().slice(before).find((candidate) => candidate.requested_model === options.model);
+      const row = (check?: (row: RequestRow) => void) =>
+        eventually(async () => {
+          const found = (await gateway.ledger.requests()).slice(before).find((candidate) => candidate.requestedModel === options.model);
           if (!found) throw new Error(`no ledger row for ${options.model} yet`);
           check?.(found);
           return found;
         });
-      return { outcome, row, attempts: async () => gateway.attempts((await row()).id) };
+      return { outcome, row, attempts: async () => gateway.ledger.attempts((await row()).id) };
     },
     calls: (modelId) => upstream.requests.filter((request) => request.model === modelId).length,
     close: async () => {

@@ -39,14 +39,14 @@ describe('a bare model name', () => {
     const message = await client.messages.create({ model: 'claude-sonnet-4-5-20250929', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
     expect(message.content).toMatchObject([{ type: 'text', text: 'Echo: hi' }]);
     expect(upstream.requests.at(-1)).toMatchObject({ path: '/v1/messages', model: 'claude-sonnet-4-5-20250929' });
-    expect(gateway.requests().at(-1)).toMatchObject({ requested_model: 'claude-sonnet-4-5-20250929', served_model: 'anthropic/claude-sonnet-4-5-20250929', provider: 'anthropic' });
+    expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ requestedModel: 'claude-sonnet-4-5-20250929', servedModel: 'anthropic/claude-sonnet-4-5-20250929', provider: 'anthropic' });
   });
 
   it('works from the openai client: gpt-* goes to the OpenAI provider, a listed model to the provider listing it', async () => {
     const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     await client.chat.completions.create({ model: 'llama3:8b', messages: [{ role: 'user', content: 'hi' }] });
-    expect(gateway.requests().slice(-2).map((row) => row.served_model)).toEqual(['openai/gpt-4o-mini', 'local/llama3:8b']);
+    expect((await gateway.ledger.requests()).slice(-2).map((row) => row.servedModel)).toEqual(['openai/gpt-4o-mini', 'local/llama3:8b']);
   });
 
   it('served by two providers is a 400 naming both and the fix, unless defaultProviders maps it', async () => {
@@ -57,7 +57,7 @@ describe('a bare model name', () => {
     expect(refused.status).toBe(400);
     expect(refused.message).toMatch(/could be served by anthropic or bedrockish: .*defaultProviders/);
     await client.messages.create({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
-    expect(twoClaudes.requests().at(-1)).toMatchObject({ requested_model: 'claude-opus-4-1', served_model: 'bedrockish/claude-opus-4-1' });
+    expect((await twoClaudes.ledger.requests()).at(-1)).toMatchObject({ requestedModel: 'claude-opus-4-1', servedModel: 'bedrockish/claude-opus-4-1' });
   });
 
   it('that no provider serves is a 400 that says how to name it', async () => {

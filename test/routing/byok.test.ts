@@ -56,7 +56,7 @@ afterAll(async () => {
 
 const byok = (keys: Record<string, Array<{ apiKey: string; baseURL?: string }>>) => ({ providerOptions: { gateway: { byok: keys } } });
 const keyOf = (recorded: StartedUpstream['requests'][number]) => recorded.headers['x-api-key'] ?? recorded.headers.authorization?.replace(/^Bearer /, '');
-const byokColumn = () => (gateway.requests() as unknown as Array<{ requested_model: string; byok: number }>).map((row) => [row.requested_model, row.byok]);
+const byokColumn = async () => (await gateway.ledger.requests()).map((row) => [row.requestedModel, row.byok]);
 
 async function chat(body: object, key = ADMIN_KEY) {
   const response = await request(`${gateway.url}/v1/chat/completions`, {
@@ -81,10 +81,10 @@ describe('per-request BYOK', () => {
       providerOptions: { gateway: { byok: { claude: [{ apiKey: CANARY }] } } },
     });
     expect(['b1', 'b2', 'b3'].map((model) => keyOf(upstream.requests.find((recorded) => recorded.model === model)!))).toEqual([CANARY, CONFIGURED, CANARY]);
-    expect(byokColumn()).toEqual([
-      ['host/b1', 1],
-      ['host/b2', 0],
-      ['claude/b3', 1],
+    expect(await byokColumn()).toEqual([
+      ['host/b1', true],
+      ['host/b2', false],
+      ['claude/b3', true],
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('per-request BYOK', () => {
     expect(answer.status).toBe(502);
     expect(answer.text).toMatch(/Incorrect API key provided/);
     const listed = await request(`${gateway.url}/v1/requests?limit=100`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    const sinks = [answer.text, await listed.body.text(), JSON.stringify(gateway.requests()), JSON.stringify(gateway.attempts()), logLines.join('')];
+    const sinks = [answer.text, await listed.body.text(), JSON.stringify((await gateway.ledger.requests())), JSON.stringify((await gateway.ledger.attempts())), logLines.join('')];
     expect(logLines.length).toBeGreaterThan(0);
     for (const sink of sinks) expect(sink).not.toContain(CANARY);
   });

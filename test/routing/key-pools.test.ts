@@ -84,9 +84,9 @@ describe('a key pool', () => {
       // The storming key was tried once, then rested: every answer came from the other two.
       expect(keysUsed('storm')).toHaveLength(9);
       expect(keysUsed('storm')).not.toContain(KEYS[1]);
-      const failed = gateway.attempts().filter((row) => row.model === 'pool/storm' && row.status === 'error');
-      expect(failed.map((row) => [row.error_kind, row.upstream_status])).toEqual([['upstream_rate_limited', 429]]);
-      expect(gateway.requests().filter((row) => row.requested_model === 'pool/storm').every((row) => row.status === 'ok')).toBe(true);
+      const failed = (await gateway.ledger.attempts()).filter((row) => row.model === 'pool/storm' && row.status === 'error');
+      expect(failed.map((row) => [row.errorKind, row.upstreamStatus])).toEqual([['upstream_rate_limited', 429]]);
+      expect((await gateway.ledger.requests()).filter((row) => row.requestedModel === 'pool/storm').every((row) => row.status === 'ok')).toBe(true);
     } finally {
       storming.delete(KEYS[1]!);
     }
@@ -120,7 +120,7 @@ describe('a key pool', () => {
       });
       expect(served.choices[0]!.message.content).toBe('Echo: hi');
       expect(keysUsed('backup')).toEqual([KEYS[0]]);
-      expect(gateway.requests().at(-1)).toMatchObject({ requested_model: 'pool/all-rest', served_model: 'spare/backup', status: 'ok' });
+      expect((await gateway.ledger.requests()).at(-1)).toMatchObject({ requestedModel: 'pool/all-rest', servedModel: 'spare/backup', status: 'ok' });
       const refused = (await openai()
         .chat.completions.create({ model: 'pool/all-rest', messages: [{ role: 'user', content: 'hi' }] })
         .catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>;
@@ -128,7 +128,7 @@ describe('a key pool', () => {
       expect(refused.message).toMatch(/every API key of provider pool is resting after a 429; retry in 20 s/);
       expect(refused.headers?.get('retry-after')).toBe('20');
       // No key appears in what the client or the ledger sees.
-      const ledger = JSON.stringify([gateway.requests(), gateway.attempts()]);
+      const ledger = JSON.stringify([(await gateway.ledger.requests()), (await gateway.ledger.attempts())]);
       for (const key of KEYS) {
         expect(refused.message).not.toContain(key);
         expect(ledger).not.toContain(key);

@@ -62,7 +62,7 @@ describe('a model group', () => {
     const anthropicCall = upstream.requests.find((request) => request.model === 'g1-claude-sonnet-4-5-20250929')!;
     expect(anthropicCall.path).toBe('/v1/messages');
     expect(anthropicCall.headers['x-api-key']).toBe('anthropic-key');
-    expect(gateway.requests().map((row) => [row.requested_model, row.served_model, row.provider])).toEqual([
+    expect((await gateway.ledger.requests()).map((row) => [row.requestedModel, row.servedModel, row.provider])).toEqual([
       ['anthropic/claude-sonnet-4-5', 'anth/g1-claude-sonnet-4-5-20250929', 'anth'],
       ['anthropic/claude-sonnet-4-5', 'host/g1-anthropic/claude-sonnet-4.5', 'host'],
     ]);
@@ -180,7 +180,7 @@ describe('a model group', () => {
     for (let index = 0; index < 4; index++) expect((await ask(client, 'sturdy')).choices[0]!.message.content).toBe('Echo: hi');
     expect(callsTo('g6-broken')).toBe(2);
     expect(callsTo('g6-spare')).toBe(4);
-    expect(gateway.requests().map((row) => row.attempts)).toEqual([2, 2, 1, 1]);
+    expect((await gateway.ledger.requests()).map((row) => row.attempts)).toEqual([2, 2, 1, 1]);
   });
 
   it('providerOptions.gateway.only and order filter and order within the group', async () => {

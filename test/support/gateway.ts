@@ -1,69 +1,58 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Sleep } from '../../src/core/router.js';
 import type { Logger } from '../../src/logger.js';
 import type { PolicyState } from '../../src/policy/state/types.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-
-export interface LedgerRequest {
-  id: string;
-  face: string;
-  operation: string;
-  stream: number;
-  requested_model: string;
-  served_model: string | null;
-  provider: string | null;
-  status: string;
-  error_kind: string | null;
-  attempts: number;
-  user: string | null;
-  tags: string | null;
-  input_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  cost_nanos: number | null;
-  ttft_ms: number | null;
-}
-
-export interface LedgerAttempt {
-  request_id: string;
-  seq: number;
-  model: string;
-  provider: string;
-  status: string;
-  error_kind: string | null;
-  upstream_status: number | null;
-  error_message: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cost_nanos: number | null;
-}
-
-export interface LedgerRefusal {
-  minute: string;
-  key_id: string;
-  key_name: string | null;
-  user: string;
-  kind: string;
-  count: number;
-}
+import type { AttemptRow, RefusalCount, ReportReader, RequestRow } from '../../src/store/types.js';
 
 export interface TestGateway {
   url: string;
   server: RunningServer;
   dataDir: string;
-  /** Reads the ledger from the SQLite file, as a user with sqlite3 would. */
-  requests(): LedgerRequest[];
-  attempts(requestId?: string): LedgerAttempt[];
-  /** The refusal counters (per minute, key, user and kind). */
-  refusals(): LedgerRefusal[];
+  /** The ledger as the gateway's own store reads it (`/v1/requests`, the console), whichever backend it has. */
+  ledger: LedgerView;
   close(): Promise<void>;
+}
+
+/** Ledger rows, read through the store's report reader: every row recorded before the call. */
+export interface LedgerView {
+  /** Every request, oldest first. */
+  requests(): Promise<RequestRow[]>;
+  /** The attempts of one request by `seq`; with no id, every request's, oldest request first. */
+  attempts(requestId?: string): Promise<AttemptRow[]>;
+  /** The refusal counters, oldest minute first. */
+  refusals(): Promise<RefusalCount[]>;
+}
+
+const PAGE = 500;
+
+/** Reads the whole ledger through `reports` as an admin would page `/v1/requests`. */
+export function ledgerView(reports: ReportReader): LedgerView {
+  const everything = { kind: 'all' } as const;
+  const requests = async (): Promise<RequestRow[]> => {
+    const newestFirst: RequestRow[] = [];
+    for (;;) {
+      const before = newestFirst.at(-1)?.id;
+      const page = await reports.listRequests({ limit: PAGE, ...(before ? { before } : {}) }, everything);
+      newestFirst.push(...page.requests);
+      if (!page.hasMore) return newestFirst.reverse();
+    }
+  };
+  const attemptsOf = async (id: string): Promise<AttemptRow[]> => (await reports.getRequest(id, everything))?.attempts ?? [];
+  return {
+    requests,
+    attempts: async (requestId) => {
+      if (requestId) return attemptsOf(requestId);
+      const all: AttemptRow[] = [];
+      for (const request of await requests()) all.push(...(await attemptsOf(request.id)));
+      return all;
+    },
+    refusals: () => reports.listRefusals(),
+  };
 }
 
 export interface StartGatewayOptions {
@@ -94,24 +83,11 @@ export async function startGateway(config: ConfigInput, options: StartGatewayOpt
     ...(options.state ? { state: options.state } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const read = <T>(sql: string, ...params: unknown[]): T[] => {
-    const db = new Database(join(dataDir, 'tollgate.db'), { readonly: true, fileMustExist: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
-  };
   return {
     url: server.url,
     server,
     dataDir,
-    requests: () => read<LedgerRequest>('SELECT * FROM requests ORDER BY ts, rowid'),
-    attempts: (requestId) =>
-      requestId
-        ? read<LedgerAttempt>('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq', requestId)
-        : read<LedgerAttempt>('SELECT * FROM attempts ORDER BY ts, rowid'),
-    refusals: () => read<LedgerRefusal>('SELECT * FROM refusals ORDER BY minute, key_id, user, kind'),
+    ledger: ledgerView(server.app.store.reports),
     close: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -131,28 +107,15 @@ export function manualClock(start = Date.now()): { now: () => Date; advance(ms: 
   return { now: () => new Date(at), advance: (ms) => void (at += ms) };
 }
 
-/** Waits until `check` passes (ledger rows of streams are written when the stream ends). */
-export async function eventually<T>(check: () => T, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-/** Like `eventually`, for a check that must await (a request). */
-export async function eventuallyAsync<T>(check: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
+/** Waits until `check` passes (ledger rows of streams are written when the stream ends); `check` may await. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 }

@@ -80,9 +80,9 @@ describe('access log and metrics', () => {
           errorKind: null,
           stream,
           attempts: [{ model: 'calm/gpt-4o-mini', status: 'ok' }],
-          tokens: { input: ledger.input_tokens, output: ledger.output_tokens },
+          tokens: { input: ledger.usage.input, output: ledger.usage.output },
         });
-        expect(line.costUsd).toBeCloseTo(ledger.cost_nanos! / 1e9, 12);
+        expect(line.costUsd).toBeCloseTo(ledger.costNanos! / 1e9, 12);
         expect(typeof line.latencyMs).toBe('number');
         if (stream) expect(typeof line.ttftMs).toBe('number');
         const after = await scrape(rig.gateway.url);
@@ -95,7 +95,7 @@ describe('access log and metrics', () => {
         expect(sample(after, 'tollgate_request_duration_seconds_count') - sample(before, 'tollgate_request_duration_seconds_count')).toBe(1);
         expect(
           sample(after, 'tollgate_tokens_total', { model: 'calm/gpt-4o-mini', type: 'output' }) - sample(before, 'tollgate_tokens_total', { model: 'calm/gpt-4o-mini', type: 'output' }),
-        ).toBe(ledger.output_tokens);
+        ).toBe(ledger.usage.output);
         expect(sample(after, 'tollgate_requests_in_flight')).toBe(0);
       });
     }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestReceived, RequestSettled } from '../../src/core/hooks.js';
 import type { RequestRow } from '../../src/store/types.js';
 import { LiveRequests } from '../../src/telemetry/live-requests.js';
+import { requestRow } from '../store/contract/rows.js';
 
 const T0 = Date.parse('2026-11-01T12:00:00.000Z');
 
@@ -22,30 +23,8 @@ function settled(id: string, fields: Partial<RequestRow> = {}): RequestSettled {
   return { request: row(id, fields), attempts: [] };
 }
 
-function row(id: string, fields: Partial<RequestRow> = {}): RequestRow {
-  return {
-    id,
-    ts: new Date(T0).toISOString(),
-    face: 'openai',
-    operation: 'chat',
-    stream: false,
-    keyId: null,
-    keyName: null,
-    user: null,
-    tags: [],
-    requestedModel: 'mock/echo',
-    servedModel: 'mock/echo',
-    provider: 'mock',
-    status: 'ok',
-    errorKind: null,
-    attempts: 1,
-    latencyMs: 5,
-    ttftMs: null,
-    usage: { input: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 },
-    costNanos: 100,
-    ...fields,
-  };
-}
+const row = (id: string, fields: Partial<RequestRow> = {}): RequestRow =>
+  requestRow({ id, ts: new Date(T0).toISOString(), usage: { input: 1, cacheRead: 0, cacheWrite: 0, output: 1, reasoning: 0 }, ...fields });
 
 const all = { kind: 'all' } as const;
 

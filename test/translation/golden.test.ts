@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, startGateway, type LedgerRequest, type TestGateway } from '../support/gateway.js';
+import type { RequestRow } from '../../src/store/types.js';
+import { eventually, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 import { GOLDEN, MODELS, PRICES, type UpstreamExpectation, type UpstreamKind } from './golden.js';
 
@@ -83,9 +84,9 @@ function fold(chunks: OpenAI.ChatCompletionChunk[]): FoldedStream {
   };
 }
 
-async function ledgerRowAfter(count: number): Promise<LedgerRequest> {
-  return eventually(() => {
-    const rows = gateway.requests();
+async function ledgerRowAfter(count: number): Promise<RequestRow> {
+  return eventually(async () => {
+    const rows = await gateway.ledger.requests();
     expect(rows.length).toBeGreaterThan(count);
     return rows.at(-1)!;
   });
@@ -108,18 +109,18 @@ for (const golden of GOLDEN) {
 
       test(`${kind}, JSON`, async () => {
         if (expected.behavior) upstream.script(model.upstreamModel, expected.behavior);
-        const before = gateway.requests().length;
+        const before = (await gateway.ledger.requests()).length;
         const completion = await client.chat.completions.create({ ...golden.request, model: model.id });
 
         checkUpstream(kind, expected, false);
         expect(completion).toMatchObject({ object: 'chat.completion', model: model.responseModel, ...expected.response });
         const row = await ledgerRowAfter(before);
-        expect(row).toMatchObject({ served_model: model.id, status: 'ok', stream: 0, ...expected.ledger });
+        expect(row).toMatchObject({ servedModel: model.id, status: 'ok', stream: false, ...expected.ledger });
       });
 
       test(`${kind}, stream`, async () => {
         if (expected.behavior) upstream.script(model.upstreamModel, expected.behavior);
-        const before = gateway.requests().length;
+        const before = (await gateway.ledger.requests()).length;
         const stream = await client.chat.completions.create({
           ...golden.request,
           model: model.id,
@@ -145,7 +146,7 @@ for (const golden of GOLDEN) {
         if (expected.toolCallHeaders) expect(headers).toMatchObject(expected.toolCallHeaders);
 
         const row = await ledgerRowAfter(before);
-        expect(row).toMatchObject({ served_model: model.id, status: 'ok', stream: 1, ...expected.ledger });
+        expect(row).toMatchObject({ servedModel: model.id, status: 'ok', stream: true, ...expected.ledger });
       });
     }
   });

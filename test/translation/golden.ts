@@ -17,7 +17,7 @@
  */
 import type OpenAI from 'openai';
 import { expect } from 'vitest';
-import type { LedgerRequest } from '../support/gateway.js';
+import type { TokenUsage } from '../../src/core/types.js';
 import type { Behavior } from '../support/upstreams/index.js';
 
 /** The upstream kinds a case can run against; each is one provider in the test gateway. */
@@ -54,7 +54,7 @@ export interface UpstreamExpectation {
   /** Streams only: subsets of the tool-call deltas that carry an `id`, in the order they arrive. */
   toolCallHeaders?: Array<Record<string, unknown>>;
   /** Subset of the ledger's `requests` row. */
-  ledger?: Partial<LedgerRequest>;
+  ledger?: { usage: Partial<TokenUsage>; costNanos: number };
   /**
    * The expectation is right but a provider package does otherwise (we do not patch
    * node_modules): says what it does instead. The case runs as an expected failure, so it
@@ -394,7 +394,7 @@ export const GOLDEN: GoldenCase[] = [
             cost: 0.00054,
           },
         },
-        ledger: { input_tokens: 170, cache_read_tokens: 50, cache_write_tokens: 20, output_tokens: 10, cost_nanos: 540_000 },
+        ledger: { usage: { input: 170, cacheRead: 50, cacheWrite: 20, output: 10 }, costNanos: 540_000 },
       },
       // Gemini reports promptTokenCount 200 with cachedContentTokenCount 80, and
       // candidatesTokenCount 18 beside thoughtsTokenCount 12.
@@ -412,7 +412,7 @@ export const GOLDEN: GoldenCase[] = [
             cost: 0.000117,
           },
         },
-        ledger: { input_tokens: 200, cache_read_tokens: 80, cache_write_tokens: 0, output_tokens: 30, reasoning_tokens: 12, cost_nanos: 117_000 },
+        ledger: { usage: { input: 200, cacheRead: 80, cacheWrite: 0, output: 30, reasoning: 12 }, costNanos: 117_000 },
       },
       'openai-compatible': {
         behavior: { kind: 'usage', usage: { inputTokens: 1000, cachedInputTokens: 200, outputTokens: 50, reasoningTokens: 20 } },
@@ -427,7 +427,7 @@ export const GOLDEN: GoldenCase[] = [
             cost: 0.000165,
           },
         },
-        ledger: { input_tokens: 1000, cache_read_tokens: 200, output_tokens: 50, reasoning_tokens: 20, cost_nanos: 165_000 },
+        ledger: { usage: { input: 1000, cacheRead: 200, output: 50, reasoning: 20 }, costNanos: 165_000 },
       },
     },
   },

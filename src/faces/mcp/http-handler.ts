@@ -238,7 +238,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
     checkPostHeaders(req);
     track(session, res);
     const messages = await readMessages(req, parsedBody);
-    if (messages.some(isInitializeRequest)) throw new Refusal(400, INVALID_REQUEST, 'Invalid Request: Server already initialized');
+    if (messages.some((message) => 'method' in message && message.method === 'initialize')) throw new Refusal(400, INVALID_REQUEST, 'Invalid Request: Server already initialized');
     session.transport.post(req, res, messages, authOf(req));
   };
 

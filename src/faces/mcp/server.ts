@@ -2,7 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
 import type { Gateway } from '../../core/types.js';
-import type { McpSurface } from './surface.js';
+import { unconfiguredSurface, type McpSurface } from './surface.js';
 import { registerResources } from './resources.js';
 import { registerSpendApp } from './spend-app.js';
 import { registerChatTool } from './tools/chat.js';
@@ -20,12 +20,12 @@ export interface McpServerOptions {
   llmsTxt: string;
   /** Reported to clients in `serverInfo`. */
   version: string;
-  /** The tools offered and the chat tool's default model; every tool and no default when absent. */
+  /** The tools offered and their settings; every tool, no default model when absent. */
   surface?: McpSurface;
 }
 
 const registrars: Record<McpToolName, (server: McpServer, gateway: Gateway, surface: McpSurface) => void> = {
-  chat: (server, gateway, surface) => registerChatTool(server, gateway, { defaultModel: surface.chatDefaultModel }),
+  chat: (server, gateway, surface) => registerChatTool(server, gateway, { defaultModel: surface.chatDefaultModel, fileFetch: surface.fileFetch }),
   embed: registerEmbedTool,
   rerank: registerRerankTool,
   generate_image: registerGenerateImageTool,
@@ -47,7 +47,7 @@ function mockNote(mock: McpSurface['mock']): string {
 }
 
 export function createMcpServer(gateway: Gateway, options: McpServerOptions): McpServer {
-  const surface = options.surface ?? { tools: MCP_TOOL_NAMES, chatDefaultModel: undefined, mock: 'absent' };
+  const surface = options.surface ?? unconfiguredSurface();
   const server = new GatewayMcpServer(
     gateway,
     { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },

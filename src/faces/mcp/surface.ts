@@ -1,6 +1,6 @@
-/** What the MCP face offers under a config: which tools, and the `chat` tool's default model. */
+/** What the MCP face offers under a config: which tools, the tools' default models, how image URLs are fetched. */
 import type { Config, McpToolName } from '../../config/schema.js';
-import { MCP_TOOL_NAMES } from '../../config/schema.js';
+import { ConfigSchema, MCP_TOOL_NAMES } from '../../config/schema.js';
 
 export interface McpSurface {
   tools: readonly McpToolName[];
@@ -8,6 +8,8 @@ export interface McpSurface {
   chatDefaultModel: string | undefined;
   /** Whether a mock provider is served, and if so whether it is free or billed at its nominal prices. */
   mock: 'absent' | 'free' | 'nominal';
+  /** How the `chat` tool fetches the http(s) image URLs it is given. */
+  fileFetch: Config['server']['fileFetch'];
 }
 
 export function mcpSurface(config: Config): McpSurface {
@@ -16,7 +18,16 @@ export function mcpSurface(config: Config): McpSurface {
     tools: config.server.mcp.tools ?? MCP_TOOL_NAMES,
     chatDefaultModel: chatDefaultModel(config),
     mock: !hasMock ? 'absent' : config.mockPricing ? 'nominal' : 'free',
+    fileFetch: config.server.fileFetch,
   };
+}
+
+let unconfigured: McpSurface | undefined;
+
+/** Every tool, no default model, the default file fetching: for a server made without a config. */
+export function unconfiguredSurface(): McpSurface {
+  unconfigured ??= mcpSurface(ConfigSchema.parse({}));
+  return unconfigured;
 }
 
 /**

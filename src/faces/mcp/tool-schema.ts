@@ -79,8 +79,17 @@ function isEmptyObject(value: unknown): boolean {
  * else required, and the description says which.
  */
 export function modelArgument(type: ModelType, defaultModel: string | undefined) {
-  const model = z.string().min(1).describe(`An id from list_models type=${type}${defaultModel ? '' : '; required: no default is set'}.`);
+  const model = z.string().min(1).describe(`list_models type=${type}${defaultModel ? '' : '; required: no default is set'}`);
   return defaultModel ? model.default(defaultModel) : model;
+}
+
+/** Builds a tool's schema once per default model: each session's server registers its tools again. */
+export function oncePerDefault<T>(build: (defaultModel: string | undefined) => T): (defaultModel: string | undefined) => T {
+  const built = new Map<string | undefined, T>();
+  return (defaultModel) => {
+    if (!built.has(defaultModel)) built.set(defaultModel, build(defaultModel));
+    return built.get(defaultModel)!;
+  };
 }
 
 /** A count in a result. */

@@ -46,8 +46,9 @@ export type OpenAIChatOutcome =
 export async function routeOpenAIChat(gateway: GatewayCore, input: OpenAIChatInput, context: RequestContext): Promise<OpenAIChatOutcome> {
   let canonical: ChatRequest | undefined;
   const toCanonical = () => (canonical ??= input.toCanonical());
-  // The response cache keeps canonical answers: a request it applies to takes the canonical path.
-  if (gateway.usesCache(toCanonical(), context, input.stream)) {
+  // The response cache keeps canonical answers: a request it applies to takes the canonical path,
+  // which a request for OpenAI's own web search cannot take.
+  if (!searchesTheWeb(input.body) && gateway.usesCache(toCanonical(), context, input.stream)) {
     if (input.stream) {
       const stream = await gateway.chatStream(toCanonical(), context);
       return { kind: 'canonical-stream', parts: stream.parts, served: stream };
@@ -78,7 +79,19 @@ export async function routeOpenAIChat(gateway: GatewayCore, input: OpenAIChatInp
   throw new GatewayError('internal', 'a chat stream carried a whole answer');
 }
 
+/** `web_search_options`: OpenAI's search models search the web themselves; only OpenAI's wire carries the setting. */
+function searchesTheWeb(body: OpenAIChatBody): boolean {
+  return body.web_search_options != null;
+}
+
 async function canonicalAttempt(attempt: CallAttempt, input: OpenAIChatInput, request: ChatRequest): Promise<CallAnswer<OpenAIChatAnswer>> {
+  if (searchesTheWeb(input.body)) {
+    throw new GatewayError(
+      'upstream_unsupported',
+      `web_search_options asks the model to search the web itself, and ${attempt.candidate.id} (a provider of kind ${attempt.candidate.provider.kind}) cannot: send it to an OpenAI or OpenAI-compatible model`,
+      { param: 'web_search_options', model: attempt.candidate.id, provider: attempt.candidate.provider.id },
+    );
+  }
   if (input.stream) return canonicalChatStream(attempt, request.call, (parts): OpenAIChatAnswer => ({ kind: 'canonical-stream', parts }));
   const answer = await canonicalChat(attempt, request.call);
   return { ...answer, value: { kind: 'canonical', result: answer.value } };

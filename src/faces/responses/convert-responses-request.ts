@@ -10,7 +10,7 @@ import type { ChatRequest } from '../../core/types.js';
 import { convertGatewayOptions } from '../openai/convert-gateway-options.js';
 import { convertResponsesInput } from './convert-responses-input.js';
 import { prepareTools } from './prepare-tools.js';
-import type { ResolvedInputItem, ResponseEcho, ResponsesRequest, TextFormat, WireFunctionTool, WireTextFormat } from './responses-api.js';
+import type { ResolvedInputItem, ResponseEcho, ResponsesRequest, TextFormat, WebSearchTool, WireFunctionTool, WireTextFormat } from './responses-api.js';
 
 export interface ConvertedResponsesRequest {
   request: ChatRequest;
@@ -120,14 +120,16 @@ function echoSettings(body: ResponsesRequest): ResponseEcho {
     temperature: body.temperature ?? null,
     text: { format: echoTextFormat(body.text?.format) },
     tool_choice: body.tool_choice ?? 'auto',
-    tools: (body.tools ?? []).map(
-      (tool): WireFunctionTool => ({
-        type: 'function',
-        name: tool.name,
-        description: tool.description ?? null,
-        parameters: tool.parameters ?? null,
-        strict: tool.strict ?? null,
-      }),
+    tools: (body.tools ?? []).map((tool): WireFunctionTool | WebSearchTool =>
+      tool.type !== 'function'
+        ? tool
+        : {
+            type: 'function',
+            name: tool.name,
+            description: tool.description ?? null,
+            parameters: tool.parameters ?? null,
+            strict: tool.strict ?? null,
+          },
     ),
     top_p: body.top_p ?? null,
     user: body.user ?? null,

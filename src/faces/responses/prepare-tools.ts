@@ -1,30 +1,48 @@
-import type { JSONSchema7, LanguageModelV3FunctionTool, LanguageModelV3ToolChoice } from '@ai-sdk/provider';
+import type { JSONObject, JSONSchema7, LanguageModelV3FunctionTool, LanguageModelV3ProviderTool, LanguageModelV3ToolChoice } from '@ai-sdk/provider';
 import { GatewayError } from '../../core/errors.js';
-import type { FunctionTool, ToolChoice } from './responses-api.js';
+import type { FunctionTool, Tool, ToolChoice, WebSearchTool } from './responses-api.js';
 
 export interface PreparedTools {
-  tools?: LanguageModelV3FunctionTool[];
+  tools?: Array<LanguageModelV3FunctionTool | LanguageModelV3ProviderTool>;
   toolChoice?: LanguageModelV3ToolChoice;
 }
 
 /**
- * Responses function tools and `tool_choice` → V3. Responses tools are flat
- * (`{ type, name, parameters }`), unlike chat's `{ type, function: { … } }`. Built-in tools are
- * refused by the schema: Tollgate runs none.
+ * Responses tools and `tool_choice` → V3. Responses function tools are flat
+ * (`{ type, name, parameters }`), unlike chat's `{ type, function: { … } }`. Web search becomes
+ * the OpenAI provider's own tool, which only an OpenAI upstream runs; other built-in tools are
+ * refused by the schema.
  */
-export function prepareTools(tools: FunctionTool[] | null | undefined, choice: ToolChoice | null | undefined): PreparedTools {
+export function prepareTools(tools: Tool[] | null | undefined, choice: ToolChoice | null | undefined): PreparedTools {
   if (!tools?.length) return {};
-  const prepared: PreparedTools = { tools: tools.map(convertTool) };
+  const prepared: PreparedTools = { tools: tools.map((tool) => (tool.type === 'function' ? convertTool(tool) : convertWebSearch(tool))) };
   if (choice == null) return prepared;
   if (typeof choice === 'string') {
     prepared.toolChoice = { type: choice };
     return prepared;
   }
-  if (!tools.some((tool) => tool.name === choice.name)) {
+  if (!tools.some((tool) => tool.type === 'function' && tool.name === choice.name)) {
     throw new GatewayError('invalid_request', `tool_choice names '${choice.name}', which is not in tools.`, { param: 'tool_choice.name' });
   }
   prepared.toolChoice = { type: 'tool', toolName: choice.name };
   return prepared;
+}
+
+/** The provider tool's arguments, under the names the AI SDK's OpenAI provider reads. */
+function convertWebSearch(tool: WebSearchTool): LanguageModelV3ProviderTool {
+  const args: JSONObject = {};
+  if (tool.search_context_size != null) args.searchContextSize = tool.search_context_size;
+  if (tool.user_location != null) args.userLocation = definedOnly(tool.user_location);
+  if (tool.type === 'web_search' && tool.filters != null) {
+    args.filters = definedOnly({ allowedDomains: tool.filters.allowed_domains, blockedDomains: tool.filters.blocked_domains });
+  }
+  return { type: 'provider', id: `openai.${tool.type}`, name: tool.type, args };
+}
+
+function definedOnly(fields: Record<string, string | string[] | null | undefined>): JSONObject {
+  const out: JSONObject = {};
+  for (const [key, value] of Object.entries(fields)) if (value != null) out[key] = value;
+  return out;
 }
 
 function convertTool(tool: FunctionTool): LanguageModelV3FunctionTool {

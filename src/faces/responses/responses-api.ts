@@ -111,16 +111,36 @@ export type ResolvedInputItem = Exclude<InputItem, ItemReference>;
 // ---- request: tools and output format ----
 
 export const FunctionToolSchema = z.object({
-  type: z.literal('function', {
-    error: (issue) =>
-      `only tools of type 'function' are supported, not '${String(issue.input)}': Tollgate runs no built-in tools (web search, file search, code interpreter, …)`,
-  }),
+  type: z.literal('function'),
   name: z.string().min(1),
   description: z.string().nullish(),
   parameters: z.record(z.string(), z.unknown()).nullish(),
   strict: z.boolean().nullish(),
 });
 export type FunctionTool = z.infer<typeof FunctionToolSchema>;
+
+const UserLocationSchema = z.object({
+  type: z.literal('approximate'),
+  city: z.string().nullish(),
+  region: z.string().nullish(),
+  country: z.string().nullish(),
+  timezone: z.string().nullish(),
+});
+
+/** OpenAI's own web search, which OpenAI runs and bills per call. */
+export const WebSearchToolSchema = z.object({
+  type: z.enum(['web_search', 'web_search_preview']),
+  search_context_size: z.enum(['low', 'medium', 'high']).nullish(),
+  user_location: UserLocationSchema.nullish(),
+  filters: z.object({ allowed_domains: z.array(z.string()).nullish(), blocked_domains: z.array(z.string()).nullish() }).nullish(),
+});
+export type WebSearchTool = z.infer<typeof WebSearchToolSchema>;
+
+export const ToolSchema = z.discriminatedUnion('type', [FunctionToolSchema, WebSearchToolSchema], {
+  error: (issue) =>
+    `only tools of type 'function', 'web_search' and 'web_search_preview' are supported, not '${String((issue.input as { type?: unknown } | null)?.type)}': Tollgate runs no other built-in tools (file search, code interpreter, …)`,
+});
+export type Tool = z.infer<typeof ToolSchema>;
 
 export const ToolChoiceSchema = z.union(
   [z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string() })],
@@ -153,7 +173,7 @@ export const ResponsesRequestSchema = z.object({
     error: 'input must be a string or an array of input items',
   }),
   instructions: z.string().nullish(),
-  tools: z.array(FunctionToolSchema).nullish(),
+  tools: z.array(ToolSchema).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   text: z.object({ format: TextFormatSchema.nullish(), verbosity: z.enum(['low', 'medium', 'high']).nullish() }).nullish(),
@@ -267,7 +287,7 @@ export interface ResponseEcho {
   temperature: number | null;
   text: { format: WireTextFormat };
   tool_choice: 'none' | 'auto' | 'required' | { type: 'function'; name: string };
-  tools: WireFunctionTool[];
+  tools: Array<WireFunctionTool | WebSearchTool>;
   top_p: number | null;
   user: string | null;
   /** Kept for `previous_response_id` and reading back (`store`, default true). */

@@ -203,6 +203,8 @@ interface RawRequest {
   output_tokens: number;
   reasoning_tokens: number;
   cost_nanos: number | null;
+  byok: boolean;
+  cache_hit: boolean;
 }
 
 interface RawAttempt {
@@ -227,7 +229,7 @@ interface RawAttempt {
 
 const COLUMNS = `r.id, r.ts, r.face, r.operation, r.stream, r.key_id, r.key_name, r."user", r.tags, r.requested_model,
   r.served_model, r.provider, r.status, r.error_kind, r.attempts, r.latency_ms, r.ttft_ms, r.input_tokens,
-  r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_nanos`;
+  r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_nanos, r.byok, r.cache_hit`;
 
 async function findInScope(db: pg.Pool, id: string, scope: ReportScope): Promise<RawRequest | undefined> {
   const params = new Params();
@@ -289,6 +291,8 @@ function toRequestRow(row: RawRequest): RequestRow {
       reasoning: row.reasoning_tokens,
     },
     costNanos: row.cost_nanos,
+    byok: row.byok,
+    cacheHit: row.cache_hit,
   };
 }
 

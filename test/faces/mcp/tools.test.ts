@@ -29,7 +29,7 @@ async function call(name: string, args: Record<string, unknown>, options?: typeo
 
 /** The arguments each tool takes: trimming the listing must never drop one. */
 const toolArguments: Record<string, string[]> = {
-  chat: ['model', 'prompt', 'messages', 'system', 'fallback_models', 'max_tokens', 'temperature', 'json_schema'],
+  chat: ['model', 'prompt', 'messages', 'system', 'tools', 'tool_choice', 'image_urls', 'fallback_models', 'max_tokens', 'temperature', 'json_schema'],
   embed: ['model', 'texts', 'dimensions'],
   rerank: ['model', 'query', 'documents', 'top_n'],
   generate_image: ['model', 'prompt', 'n', 'size'],

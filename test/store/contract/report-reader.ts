@@ -8,85 +8,28 @@ import { GatewayError } from '../../../src/core/errors.js';
 import type { ReportRow } from '../../../src/core/types.js';
 import type { AttemptRow, RequestListQuery, RequestRow, Store } from '../../../src/store/types.js';
 import type { StoreBackend, StoreUnderTest } from './backend.js';
+import { attemptRow, requestRow } from './rows.js';
 
 const all = { kind: 'all' } as const;
 const total = (rows: ReportRow[]) => rows[0]!;
 let seq = 0;
 
-function reportRow(fields: Partial<RequestRow> & { ts: string }): RequestRow {
-  return {
-    id: `r${++seq}`,
-    face: 'openai',
-    operation: 'chat',
-    stream: false,
-    keyId: null,
-    keyName: null,
-    user: null,
-    tags: [],
-    requestedModel: 'mock/echo',
-    servedModel: 'mock/echo',
-    provider: 'mock',
-    status: 'ok',
-    errorKind: null,
-    attempts: 1,
-    latencyMs: 5,
-    ttftMs: null,
-    usage: { input: 10, cacheRead: 2, cacheWrite: 1, output: 20, reasoning: 3 },
-    costNanos: 100,
-    ...fields,
-  };
-}
+/** Every token kind non-zero, so a column read into the wrong field shows. */
+const USAGE = { input: 10, cacheRead: 2, cacheWrite: 1, output: 20, reasoning: 3 };
 
-function row(id: string, ts: string, fields: Partial<RequestRow> = {}): RequestRow {
-  return {
-    id,
-    ts,
-    face: 'openai',
-    operation: 'chat',
-    stream: false,
-    keyId: null,
-    keyName: null,
-    user: null,
-    tags: [],
-    requestedModel: 'mock/echo',
-    servedModel: 'mock/echo',
-    provider: 'mock',
-    status: 'ok',
-    errorKind: null,
-    attempts: 1,
-    latencyMs: 12.5,
-    ttftMs: null,
-    usage: { input: 10, cacheRead: 2, cacheWrite: 1, output: 20, reasoning: 3 },
-    costNanos: 100,
-    ...fields,
-  };
-}
+const reportRow = (fields: Partial<RequestRow> & { ts: string }): RequestRow => requestRow({ id: `r${++seq}`, usage: USAGE, ...fields });
 
-function attempt(requestId: string, seq: number, fields: Partial<AttemptRow> = {}): AttemptRow {
-  return {
-    requestId,
-    seq,
-    ts: '2026-11-01T10:00:00.000Z',
-    model: 'mock/echo',
-    provider: 'mock',
-    status: 'ok',
-    errorKind: null,
-    errorMessage: null,
-    upstreamStatus: null,
-    latencyMs: 4,
-    ttftMs: 2,
-    usage: { input: 10, cacheRead: 2, cacheWrite: 1, output: 20, reasoning: 3 },
-    costNanos: 100,
-    ...fields,
-  };
-}
+// A fractional latency: it must read back as recorded.
+const row = (id: string, ts: string, fields: Partial<RequestRow> = {}): RequestRow => requestRow({ id, ts, latencyMs: 12.5, usage: USAGE, ...fields });
+
+const attempt = (requestId: string, seq: number, fields: Partial<AttemptRow> = {}): AttemptRow => attemptRow({ requestId, seq, usage: USAGE, ...fields });
 
 const rows: Array<[RequestRow, AttemptRow[]]> = [
   [row('a1', '2026-11-01T09:00:00.000Z', { keyId: 'k1', keyName: 'ci', user: 'alice' }), [attempt('a1', 1)]],
   // Three rows at the same instant: the id breaks the tie, so paging neither skips nor repeats.
   [row('b1', '2026-11-01T10:00:00.000Z', { keyId: 'k2', keyName: 'web' }), []],
   [row('b2', '2026-11-01T10:00:00.000Z', { keyId: 'k1', keyName: 'ci', servedModel: 'openai/gpt-4o', provider: 'openai' }), []],
-  [row('b3', '2026-11-01T10:00:00.000Z', { user: 'bob' }), []],
+  [row('b3', '2026-11-01T10:00:00.000Z', { user: 'bob', byok: true, cacheHit: true }), []],
   [
     row('c1', '2026-11-01T11:00:00.000Z', {
       requestedModel: 'openai/gpt-4o',
@@ -332,6 +275,11 @@ export function reportReaderContract(backend: StoreBackend): void {
     it('reads back every field as recorded', async () => {
       const [request] = (await store.reports.listRequests({ limit: 1, before: 'b1' }, all)).requests;
       expect(request).toEqual(rows[0]![0]);
+    });
+
+    it('reads back a request made with its own provider keys and answered from the cache as such', async () => {
+      expect((await store.reports.getRequest('b3', all))?.request).toEqual(rows[3]![0]);
+      expect((await store.reports.getRequest('b2', all))?.request).toMatchObject({ byok: false, cacheHit: false });
     });
 
     it('shows a key only its own requests and a user only theirs', async () => {

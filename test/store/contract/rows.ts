@@ -20,6 +20,8 @@ export function requestRow(fields: Partial<RequestRow> & { id: string; ts: strin
     ttftMs: null,
     usage: { input: 10, cacheRead: 0, cacheWrite: 0, output: 20, reasoning: 0 },
     costNanos: 100,
+    byok: false,
+    cacheHit: false,
     ...fields,
   };
 }

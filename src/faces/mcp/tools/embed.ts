@@ -25,7 +25,7 @@ export type EmbedToolOutput = z.infer<typeof EmbedOutputSchema>;
 /** Vectors with more numbers than this are summarised in the text block, not written out. */
 const MAX_NUMBERS_IN_TEXT = 2_000;
 
-const description = `Embedding vectors for texts, for semantic search or similarity (embed query and candidates with one model, compare by cosine). Returns embeddings, usage and cost_usd.`;
+const description = `Embedding vectors for texts, e.g. for semantic search (embed query and candidates with one model; compare by cosine). Returns embeddings, usage and cost_usd.`;
 
 export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

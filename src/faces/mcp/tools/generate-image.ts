@@ -29,7 +29,7 @@ export type GenerateImageToolOutput = z.infer<typeof GenerateImageOutputSchema>;
 /** Larger images are only linked: an inline preview that big would crowd the client's context. */
 export const MAX_INLINE_IMAGE_BYTES = 256 * 1024;
 
-const description = `Images from a text prompt. Returns a tollgate://images/{id} link per image (read it for the bytes), a small inline preview, and cost_usd (often per image).`;
+const description = `Images from a text prompt. Returns a tollgate://images/{id} link per image (read it for the bytes), a small preview, and cost_usd.`;
 
 export function registerGenerateImageTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

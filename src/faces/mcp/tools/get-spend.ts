@@ -73,7 +73,7 @@ export type GetSpendToolOutput = z.infer<typeof GetSpendOutputSchema>;
 
 const MAX_LISTED_GROUPS = 50;
 
-const description = `Spend through this gateway: requests, tokens and USD, in total or per day/hour, user, model, tag, provider or api_key_name, over UTC days, with filters. A virtual key sees its own. Free.`;
+const description = `Spend here: requests, tokens and USD, in total or per day/hour, user, model, tag, provider or api_key_name, over UTC days, filtered. A virtual key sees its own. Free.`;
 
 export function registerGetSpendTool(server: McpServer, gateway: Gateway): void {
   registerAppTool(

@@ -43,7 +43,7 @@ export type ListModelsToolOutput = z.infer<typeof ListModelsOutputSchema>;
 /** Lines of the text listing; the structured content always has every match. */
 const MAX_LISTED = 100;
 
-const description = `Models served here (the \`model\` ids of every tool) with type, context window and prices, cheapest input first; filter to pick the cheapest that fits. Free.`;
+const description = `Models served here with type, context window and prices, cheapest input first; filter to pick the cheapest that fits. Free.`;
 
 export function registerListModelsTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

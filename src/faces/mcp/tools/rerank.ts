@@ -23,7 +23,7 @@ export const RerankOutputSchema = toolOutput({
 });
 export type RerankToolOutput = z.infer<typeof RerankOutputSchema>;
 
-const description = `Rank documents by relevance to a query, e.g. to keep the passages worth reading. Returns them best first with index and score, and cost_usd.`;
+const description = `Rank documents by relevance to a query. Returns them best first with index and score, and cost_usd.`;
 
 export function registerRerankTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

@@ -28,7 +28,7 @@ export type SpeakToolOutput = z.infer<typeof SpeakOutputSchema>;
 /** Larger audio is only linked: inline audio that big would crowd the client's context. */
 export const MAX_INLINE_AUDIO_BYTES = 256 * 1024;
 
-const description = `Text to speech. Returns a tollgate://audio/{id} link (read it, or pass it to transcribe), the audio inline when small, and cost_usd (per character).`;
+const description = `Text to speech. Returns a tollgate://audio/{id} link (read it, or pass it to transcribe), the audio inline when small, and cost_usd.`;
 
 export function registerSpeakTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(

@@ -34,7 +34,7 @@ export const TranscribeOutputSchema = toolOutput({
 });
 export type TranscribeToolOutput = z.infer<typeof TranscribeOutputSchema>;
 
-const description = `Speech to text, from audio_uri or audio_base64 (one of them). Returns text, language, duration, timed segments and cost_usd (often per minute).`;
+const description = `Speech to text from audio_uri or audio_base64. Returns text, language, duration, timed segments and cost_usd.`;
 
 export function registerTranscribeTool(server: McpServer, gateway: Gateway): void {
   server.registerTool(
