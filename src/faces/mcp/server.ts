@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
 import type { Gateway } from '../../core/types.js';
 import { unconfiguredSurface, type McpSurface } from './surface.js';
+import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSpendApp } from './spend-app.js';
 import { registerChatTool } from './tools/chat.js';
@@ -53,13 +54,14 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
     { name: 'tollgate', title: 'Tollgate AI gateway', version: options.version },
     {
       instructions: `${INSTRUCTIONS}${mockNote(surface.mock)}\nRead tollgate://llms.txt for more.`,
-      capabilities: { tools: {}, resources: {}, completions: {} },
+      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} },
       // A tool call's arguments are small JSON; this bounds the work of validating hostile input.
       maxToolInputElements: 100_000,
     },
   );
   for (const name of MCP_TOOL_NAMES) if (surface.tools.includes(name)) registrars[name](server, gateway, surface);
   registerResources(server, gateway, options.llmsTxt);
+  registerPrompts(server, gateway);
   registerSpendApp(server);
   return server;
 }
