@@ -1,7 +1,8 @@
 // `npm run bench`: throughput direct to a loopback upstream, through Tollgate and through
 // Portkey's open-source gateway, in one run; added latency one request at a time; MCP
 // tools/call round trips over stdio and Streamable HTTP; Tollgate's memory with 1,000 open
-// streams; what the access log, metrics and traces cost. Prints one table with the targets and
+// streams; what the access log, metrics and traces cost; reports, /health and start-up on a
+// ledger of 2 million requests. Prints one table with the targets and
 // writes bench/results/latest.json.
 //
 //   npm run bench -- [--quick] [--connections 50,200] [--no-peers] [--only LIST] [--profile] …
@@ -52,6 +53,7 @@ import {
   type ThroughputCase,
 } from './lib/report.js';
 import { runSequential, type SeqResult, type SeqTarget } from './lib/sequential.js';
+import { benchLargeLedger, renderLargeLedger, type LargeLedgerResult } from './lib/large-ledger.js';
 import { benchSharedStore, renderSharedStore, type SharedStoreResult } from './lib/shared-store.js';
 import { benchTelemetry, renderTelemetry, type TelemetryResult } from './lib/telemetry.js';
 import { benchStrategySelection } from './strategy-selection.js';
@@ -59,7 +61,7 @@ import { median } from './lib/stats.js';
 import { openStreams } from './lib/streams.js';
 import { CONTENT_DELTAS, dripModel, FULL_CONTENT, SLOW_MODEL, SLOW_PAUSE_MS, UPSTREAM_API_KEY } from './upstream.js';
 
-const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store', 'telemetry'] as const;
+const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store', 'telemetry', 'large-ledger'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -79,6 +81,7 @@ const HELP = `Usage: npm run bench -- [options]
   --no-peers          do not install or run Portkey's gateway
   --no-floor          do not measure the floor (bench/floor-proxy.ts, a bare Node proxy)
   --floor-workers LIST  processes of each floor side, comma-separated (default 1,2)
+  --ledger-rows N     requests in the large-ledger section's generated ledger (default 2000000; --quick: 200000)
   --quick             short runs, for a smoke check
   --direct-only       bench the upstream alone (no gateways; throughput only)
   --gateway-key K     bearer token to send to Tollgate (default: none; or TOLLGATE_BENCH_KEY)
@@ -110,6 +113,7 @@ interface Options {
   /** Process counts of the floor sides; empty when the floor is not measured. */
   floorWorkers: number[];
   quick: boolean;
+  ledgerRows: number;
   directOnly: boolean;
   gatewayKey: string | undefined;
   cli: string | undefined;
@@ -136,6 +140,7 @@ function parseOptions(): Options {
       'no-floor': { type: 'boolean', default: false },
       'floor-workers': { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'ledger-rows': { type: 'string' },
       'direct-only': { type: 'boolean', default: false },
       'gateway-key': { type: 'string' },
       cli: { type: 'string' },
@@ -189,6 +194,7 @@ function parseOptions(): Options {
     peers: !values['no-peers'] && !values['direct-only'],
     floorWorkers: values['no-floor'] || values['direct-only'] ? [] : floorWorkers.sort((a, b) => a - b),
     quick,
+    ledgerRows: num(values['ledger-rows'], 'ledger-rows', quick ? 200_000 : 2_000_000, 1000, 20_000_000),
     directOnly: values['direct-only'],
     gatewayKey: values['gateway-key'] ?? process.env.TOLLGATE_BENCH_KEY,
     cli: values.cli,
@@ -433,6 +439,7 @@ async function main(): Promise<number> {
     (run.has('streams') ? streamLimitMs / 1000 + 10 : 0) +
     (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
     (run.has('telemetry') ? 5 * (Math.max(2, opts.runs) * (opts.durationS + 35) + 37) + 120 : 0) +
+    (run.has('large-ledger') ? 120 + opts.ledgerRows / 5000 : 0) +
     60;
   const watchdog = setTimeout(() => {
     log(`bench: still running after ${Math.round(budgetS)} s; stopping`);
@@ -890,6 +897,14 @@ async function main(): Promise<number> {
       if (telemetry.status !== 'ran') flags.push(`telemetry: ${telemetry.status}${telemetry.note ? ` (${telemetry.note})` : ''}`);
     }
 
+    // ---- Large ledger -----------------------------------------------------------------------
+    let largeLedger: LargeLedgerResult | null = null;
+    if (run.has('large-ledger') && !opts.directOnly) {
+      phase('large-ledger');
+      largeLedger = await benchLargeLedger({ root, nodeArgs: cli.nodeArgs, tmp, rows: opts.ledgerRows, freePort, log });
+      if (largeLedger.status !== 'ran') flags.push(`large ledger: ${largeLedger.status}${largeLedger.note ? ` (${largeLedger.note})` : ''}`);
+    }
+
     const upStats = await upstreamStats(upOrigin);
     if (upStats.rejected > 0) flags.push(`the upstream rejected ${upStats.rejected} requests (wrong key or body)`);
     const loadAtEnd = os.loadavg()[0];
@@ -972,9 +987,9 @@ async function main(): Promise<number> {
     const outDir = path.join(root, 'bench', 'results');
     await mkdir(outDir, { recursive: true });
     const outFile = path.join(outDir, 'latest.json');
-    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore, telemetry }, null, 2)}\n`);
+    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore, telemetry, largeLedger }, null, 2)}\n`);
 
-    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}${telemetry ? renderTelemetry(telemetry) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
+    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}${telemetry ? renderTelemetry(telemetry) : ''}${largeLedger ? renderLargeLedger(largeLedger) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
     if (opts.profile) {
       // The profile is written when Tollgate exits cleanly, so stop it gently and wait.
       await stopAll(8000);

@@ -37,7 +37,25 @@ export function buildCatalog(config: Config, providers: CatalogProvider[], prici
     }
     for (const model of ids) entries.push(describeModel(config, provider, pricing, model));
   }
-  return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const groups = groupEntries(config, providers, pricing);
+  const grouped = new Set(groups.map((entry) => entry.id));
+  return [...entries.filter((entry) => !grouped.has(entry.id)), ...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * A model group is listed under the name clients send, described by its first deployment (type,
+ * context window, price); a group named like a provider's model stands in for that model, since
+ * requests for the name go to the group.
+ */
+function groupEntries(config: Config, providers: CatalogProvider[], pricing: Pricing): CatalogEntry[] {
+  const entries: CatalogEntry[] = [];
+  for (const [name, group] of Object.entries(config.modelGroups)) {
+    const first = group.deployments[0];
+    const provider = first && providers.find((candidate) => candidate.id === first.provider);
+    if (!first || !provider) continue;
+    entries.push({ ...describeModel(config, provider, pricing, first.model), id: name });
+  }
+  return entries;
 }
 
 /**

@@ -12,7 +12,16 @@ export class AccessLog implements HookSubscriber {
   /** Errors of requests not yet settled, by request id; only those worth a stack are kept. */
   private readonly errors = new Map<string, unknown>();
 
-  constructor(private readonly logger: Logger) {}
+  /**
+   * Lines without an error hold only the fields below, none of them a secret, so they skip the
+   * logger's redaction: matching its wildcard paths costs as much as writing the line. A line
+   * with an error goes through the redacting logger, as the error may carry anything.
+   */
+  private readonly unredacted: Logger;
+
+  constructor(private readonly logger: Logger) {
+    this.unredacted = logger.child({}, { redact: [] });
+  }
 
   error({ requestId, error }: RequestFailed): void {
     if (!(error instanceof GatewayError) || error.kind === 'internal') this.errors.set(requestId, error);
@@ -22,7 +31,7 @@ export class AccessLog implements HookSubscriber {
     const err = this.errors.get(request.id);
     if (err !== undefined) this.errors.delete(request.id);
     if (!this.logger.isLevelEnabled('info')) return;
-    this.logger.info(
+    (err === undefined ? this.unredacted : this.logger).info(
       {
         requestId: request.id,
         face: request.face,

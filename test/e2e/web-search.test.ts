@@ -241,8 +241,8 @@ describe('OpenAI web search on the Responses face', () => {
     expect(openaiUpstream.bodies.map((sent) => sent.path)).toEqual(['/v1/responses']);
     expect(openaiUpstream.bodies[0]!.body.tools).toEqual([{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }]);
     expect(data.output_text).toBe('Tollgate is a self-hosted AI gateway.');
-    const row = searching.requests().find((request) => request.id === response.headers.get('x-request-id'));
-    expect(row).toMatchObject({ input_tokens: 1000, output_tokens: 100, cost_nanos: OPENAI_SEARCH_COST });
+    const row = (await searching.ledger.requests()).find((request) => request.id === response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ usage: { input: 1000, output: 100 }, costNanos: OPENAI_SEARCH_COST });
   });
 
   it('answers 400 in OpenAI shape naming web_search for a deployment that cannot run it', async () => {

@@ -68,6 +68,17 @@ describe('a model group', () => {
     ]);
   });
 
+  it('is listed in /v1/models under the name clients send, described by its first deployment', async () => {
+    const { client } = await gatewayWith({
+      mock: false,
+      providers: { host: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'host-key', models: { 'g0-model': { contextWindow: 32_000, pricing: { input: 1, output: 2 } } } } },
+      modelGroups: { 'team/fast': { deployments: [{ provider: 'host', model: 'g0-model' }, { provider: 'host', model: 'g0-other' }] } },
+    });
+    const listed = (await client.models.list()).data as Array<{ id: string; owned_by: string; context_window?: number; pricing?: object }>;
+    expect(listed.find((model) => model.id === 'team/fast')).toMatchObject({ owned_by: 'host', context_window: 32_000, pricing: { input: '0.000001', output: '0.000002' } });
+    expect((await client.models.retrieve('team/fast')).id).toBe('team/fast');
+  });
+
   it('sends a deployment its own key and base URL', async () => {
     const other = await startUpstream({ apiKeys: ['deployment-key'] });
     try {

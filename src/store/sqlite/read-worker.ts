@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ReadSql } from './report.js';
 
@@ -8,7 +9,8 @@ import type { ReadSql } from './report.js';
  * requests it serves. WAL lets them read while the serving connection writes; a read begins after
  * the caller's commit, so it sees every row recorded before it.
  */
-const WORKERS = 2;
+// At most two, and one fewer than the cores: the event loop keeps a core of its own while reports run.
+const WORKERS = Math.max(1, Math.min(2, availableParallelism() - 1));
 /** How long close() waits for a worker to close its connection. */
 const STOP_WAIT_MS = 10_000;
 
