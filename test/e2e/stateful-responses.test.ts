@@ -1,11 +1,12 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { streamText, type ModelMessage } from 'ai';
+import { generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from 'ai';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 import { manualClock, startGateway, type TestGateway } from '../support/gateway.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
+import { createTestDatabase, PG_HOST, PG_PORT, postgresAvailable, type TestDatabase } from '../support/postgres.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * Stateful Responses: a response is kept (unless `store: false`) for the key that made it, so
@@ -52,8 +53,8 @@ function lastChatMessages(): string[] {
   return body.messages.map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content : m.content.map((p) => p.text ?? '').join(' ')}`);
 }
 
-async function raw(method: 'GET' | 'POST' | 'DELETE', path: string, key: string, body?: object) {
-  const response = await request(`${gateway.url}${path}`, {
+async function raw(method: 'GET' | 'POST' | 'DELETE', path: string, key: string, body?: object, on: TestGateway = gateway) {
+  const response = await request(`${on.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -258,6 +259,22 @@ describe('the AI SDK (@ai-sdk/openai responses model) with store left at its def
     expect(lastChatMessages()).toEqual(['user: first question', 'assistant: Echo: first question', 'user: second question']);
     expect(sent.path).toBe('/v1/chat/completions');
   });
+
+  it('runs a tool loop', async () => {
+    const result = await generateText({
+      model: model(),
+      prompt: 'use the tool',
+      tools: {
+        get_weather: tool({
+          inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }),
+          execute: async ({ city }) => `sunny in ${city}`,
+        }),
+      },
+      stopWhen: stepCountIs(3),
+    });
+    expect(result.steps.map((step) => step.finishReason)).toEqual(['tool-calls', 'stop']);
+    expect(result.text).toBe('Tool said: sunny in Paris');
+  });
 });
 
 describe.skipIf(!postgresAvailable)('two instances on one PostgreSQL', () => {
@@ -291,5 +308,44 @@ describe.skipIf(!postgresAvailable)('two instances on one PostgreSQL', () => {
 
     expect(await onTwo.responses.delete(first.id)).toMatchObject({ deleted: true });
     expect(await onOne.responses.retrieve(first.id).catch((caught: unknown) => caught)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('answers 503 in OpenAI\'s shape when PostgreSQL is out of reach and a response is to be kept; store: false still serves', async () => {
+    const proxy = await startTcpProxy({ host: PG_HOST, port: PG_PORT });
+    const config = {
+      store: { database: database.url(proxy.port) },
+      providers: { up: { kind: 'openai-compatible' as const, baseURL: `${upstream.url}/v1`, apiKey: 'up-key', models: { 'gpt-4o-mini': {} } } },
+    };
+    const cutOff = await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
+    try {
+      const { key } = await cutOff.server.app.store.keys.create({ name: 'cut-off' });
+      // Known to the instance before the outage: its key lookup is remembered for a while.
+      const kept = await raw('POST', '/v1/responses', key, { model: 'up/gpt-4o-mini', input: 'before' }, cutOff);
+      expect(kept.status).toBe(200);
+      await proxy.cut();
+
+      const unkept = await raw('POST', '/v1/responses', key, { model: 'up/gpt-4o-mini', input: 'during', store: false }, cutOff);
+      expect(unkept).toMatchObject({ status: 200, body: { store: false, status: 'completed' } });
+      const outage = {
+        status: 503,
+        body: {
+          error: {
+            message: expect.stringMatching(/^the store \(PostgreSQL at 127\.0\.0\.1:\d+\/tollgate_test_\w+\) is unreachable; try again shortly$/),
+            type: 'api_error',
+            param: null,
+            code: 'store_unavailable',
+          },
+        },
+      };
+      expect(await raw('POST', '/v1/responses', key, { model: 'up/gpt-4o-mini', input: 'during' }, cutOff)).toEqual(outage);
+      expect(await raw('POST', '/v1/responses', key, { model: 'up/gpt-4o-mini', input: 'during', store: false, previous_response_id: kept.body.id }, cutOff)).toEqual(outage);
+      expect(await raw('GET', `/v1/responses/${String(kept.body.id)}`, key, undefined, cutOff)).toEqual(outage);
+
+      await proxy.restore();
+      expect((await raw('GET', `/v1/responses/${String(kept.body.id)}`, key, undefined, cutOff)).status).toBe(200);
+    } finally {
+      await cutOff.close();
+      await proxy.close();
+    }
   });
 });

@@ -57,6 +57,18 @@ class Exchange {
     this.res!.write(sseEvent(message));
   }
 
+  /** The session closed before the answers: a POST still waiting is told its session is gone. */
+  abandon(): void {
+    if (this.done) return;
+    if (this.streaming) {
+      this.res!.end();
+      return;
+    }
+    const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+    this.res!.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    this.res!.end(body);
+  }
+
   answer(id: RequestId, message: JSONRPCMessage): void {
     this.pending.delete(id);
     if (this.done) return;
@@ -159,7 +171,7 @@ export class SessionTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const exchange of new Set(this.exchanges.values())) if (exchange.res && !exchange.done) exchange.res.end();
+    for (const exchange of new Set(this.exchanges.values())) exchange.abandon();
     this.exchanges.clear();
     if (this.standing) {
       clearInterval(this.standing.keepAlive);

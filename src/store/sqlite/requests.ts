@@ -2,11 +2,10 @@
  * The request log over the ledger: requests newest first with filters and a cursor, and one
  * request with its attempts. Reads only the rows a caller's scope allows.
  */
-import type Database from 'better-sqlite3';
 import { GatewayError } from '../../core/errors.js';
 import type { ReportScope } from '../../core/types.js';
 import type { AttemptRow, RequestListQuery, RequestPage, RequestRow, RequestWithAttempts } from '../types.js';
-import { MODEL, scopeFilter } from './report.js';
+import { MODEL, scopeFilter, type ReadSql } from './report.js';
 
 interface RawRequest {
   id: string;
@@ -61,35 +60,25 @@ const COLUMNS = `r.id, r.ts, r.face, r.operation, r.stream, r.key_id, r.key_name
   r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_nanos, r.byok, r.cache_hit`;
 
 export interface RequestLogReader {
-  list(query: RequestListQuery, scope: ReportScope): RequestPage;
-  get(id: string, scope: ReportScope): RequestWithAttempts | undefined;
+  list(query: RequestListQuery, scope: ReportScope): Promise<RequestPage>;
+  get(id: string, scope: ReportScope): Promise<RequestWithAttempts | undefined>;
 }
 
-export function sqliteRequestLog(db: Database.Database): RequestLogReader {
-  const statements = new Map<string, Database.Statement>();
-  const prepare = (sql: string): Database.Statement => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
-  const selectAttempts = db.prepare('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq');
-
-  const findInScope = (id: string, scope: ReportScope): RawRequest | undefined => {
+/** `read` runs the statements (on the store's read workers): a filter that matches few rows may scan many. */
+export function sqliteRequestLog(read: ReadSql): RequestLogReader {
+  const findInScope = async (id: string, scope: ReportScope): Promise<RawRequest | undefined> => {
     const { where, params } = scopeFilter(scope);
     const sql = `SELECT ${COLUMNS} FROM requests r WHERE ${['r.id = @id', ...where].join(' AND ')}`;
-    return prepare(sql).get({ ...params, id }) as RawRequest | undefined;
+    return (await read<RawRequest>(sql, { ...params, id }))[0];
   };
 
   return {
-    list: (query, scope) => {
+    list: async (query, scope) => {
       const { where, params } = scopeFilter(scope);
       if (query.before !== undefined) {
         // The cursor must be a row this caller can see: another caller's ids neither page nor
         // reveal that they exist.
-        const cursor = findInScope(query.before, scope);
+        const cursor = await findInScope(query.before, scope);
         if (!cursor) throw new GatewayError('invalid_request', `before names no request you can see: "${query.before}"`, { param: 'before' });
         where.push('(r.ts, r.id) < (@beforeTs, @beforeId)');
         params.beforeTs = cursor.ts;
@@ -114,14 +103,15 @@ export function sqliteRequestLog(db: Database.Database): RequestLogReader {
       params.limit = query.limit + 1;
       const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const sql = `SELECT ${COLUMNS} FROM requests r ${whereSql} ORDER BY r.ts DESC, r.id DESC LIMIT @limit`;
-      const rows = prepare(sql).all(params) as RawRequest[];
+      const rows = await read<RawRequest>(sql, params);
       const hasMore = rows.length > query.limit;
       return { requests: rows.slice(0, query.limit).map(toRequestRow), hasMore };
     },
-    get: (id, scope) => {
-      const row = findInScope(id, scope);
+    get: async (id, scope) => {
+      const row = await findInScope(id, scope);
       if (!row) return undefined;
-      return { request: toRequestRow(row), attempts: (selectAttempts.all(row.id) as RawAttempt[]).map(toAttemptRow) };
+      const attempts = await read<RawAttempt>('SELECT * FROM attempts WHERE request_id = @id ORDER BY seq', { id: row.id });
+      return { request: toRequestRow(row), attempts: attempts.map(toAttemptRow) };
     },
   };
 }

@@ -165,7 +165,7 @@ function sqliteLedger(
     }
   });
 
-  const requestLog = sqliteRequestLog(db);
+  const requestLog = sqliteRequestLog(read);
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
   // Refusals in this batch, one tally per counter they add to.
   let refusals = new Map<string, RefusalTally>();

@@ -12,6 +12,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { LATEST_PROTOCOL_VERSION, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway } from '../../support/gateway.js';
+import { startUpstream } from '../../support/upstreams/index.js';
 import { startMcpTestServer, textOf, type McpTestServer } from './helpers.js';
 
 let server: McpTestServer;
@@ -183,3 +185,40 @@ describe('requests the transport refuses, each as a JSON-RPC error', () => {
     await expectRefusal(await post(again), 400, -32600, /already initialized/);
   });
 });
+
+describe('a session closed while a call is running', () => {
+  it('answers the waiting POST 404 Session not found, as a JSON-RPC error', async () => {
+    const upstream = await startUpstream();
+    upstream.script('m', { kind: 'hang' });
+    const gateway = await startGateway({ providers: { up: { kind: 'openai-compatible', baseURL: `${upstream.url}/v1`, apiKey: 'k', models: { m: {} } } } });
+    try {
+      const url = `${gateway.url}/mcp`;
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const opened = await request(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      });
+      await opened.body.text();
+      const session = { 'mcp-session-id': opened.headers['mcp-session-id'] as string, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
+      const call = request(url, {
+        method: 'POST',
+        headers: { ...headers, ...session },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'chat', arguments: { model: 'up/m', prompt: 'hi' } } }),
+      });
+      for (let turn = 0; upstream.requests.length === 0 && turn < 100_000; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(upstream.requests).toHaveLength(1);
+
+      const deleted = await request(url, { method: 'DELETE', headers: session });
+      expect(deleted.statusCode).toBe(200);
+      await deleted.body.text();
+      const answer = await call;
+      expect(answer.statusCode).toBe(404);
+      expect(await answer.body.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
