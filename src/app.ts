@@ -14,22 +14,11 @@ import { AccessLog } from './telemetry/access-log.js';
 import { GatewayMetrics, type MetricsSources } from './telemetry/metrics.js';
 import { shareMetricsWithPrimary } from './telemetry/cluster-metrics.js';
 import { LiveRequests } from './telemetry/live-requests.js';
-import { createStore } from './store/create-store.js';
+import { createResponseCache, createStore } from './store/create-store.js';
 import type { Store } from './store/types.js';
-import type { ResponseCacheStore } from './store/response-cache.js';
-import { openSqliteResponseCache } from './store/sqlite/response-cache.js';
-import { redisResponseCache } from './store/redis/response-cache.js';
-import { RedisConnection } from './policy/state/redis/connection.js';
 
 const MEDIA_SWEEP_EVERY_MS = 3_600_000;
 const CACHE_SWEEP_EVERY_MS = 600_000;
-
-/** The response cache's store: Redis, shared by every instance, when config names one; else a file in the data folder. */
-function openResponseCache(config: Config, dataDir: string, logger: Logger): ResponseCacheStore {
-  const { redis, redisKeyPrefix } = config.store;
-  if (redis) return redisResponseCache(new RedisConnection({ url: redis, keyPrefix: redisKeyPrefix, logger }));
-  return openSqliteResponseCache(dataDir, { maxEntries: config.cache.maxEntries });
-}
 
 /** The pieces every way of serving shares: config → providers, prices, store → gateway core. */
 export interface App {
@@ -75,7 +64,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const hooks = new Hooks(logger);
   const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
   hooks.subscribe(live);
-  const responseCache = openResponseCache(options.config, options.dataDir, logger);
+  const responseCache = createResponseCache(options.config, options.dataDir, logger);
   const telemetry = options.config.telemetry;
   if (telemetry.accessLog) hooks.subscribe(new AccessLog(logger));
   const gateway = createGateway({

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { LEDGER_FILE } from '../config/data-home.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import { RedisConnection } from '../policy/state/redis/connection.js';
 import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from './cached-keys.js';
+import { redisResponseCache } from './redis/response-cache.js';
+import type { ResponseCacheStore } from './response-cache.js';
+import { openSqliteResponseCache } from './sqlite/response-cache.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
@@ -62,4 +66,11 @@ async function openPostgres(url: string, dataDir: string, logger: Pick<Logger, '
 export async function openExistingStore(config: Config, dataDir: string, logger: Pick<Logger, 'error' | 'warn' | 'info'>): Promise<Store | undefined> {
   if (!config.store.database && !existsSync(join(dataDir, LEDGER_FILE))) return undefined;
   return createStore(config, dataDir, logger);
+}
+
+/** The response cache's store: Redis, shared by every instance, when config names one; else a file in the data folder. */
+export function createResponseCache(config: Config, dataDir: string, logger: Logger): ResponseCacheStore {
+  const { redis, redisKeyPrefix } = config.store;
+  if (redis) return redisResponseCache(new RedisConnection({ url: redis, keyPrefix: redisKeyPrefix, logger }));
+  return openSqliteResponseCache(dataDir, { maxEntries: config.cache.maxEntries });
 }

@@ -27,6 +27,7 @@ export class GatewayMetrics implements HookSubscriber {
   private readonly cost: Counter;
   private readonly attempts: Counter;
   private readonly fallbacks: Counter;
+  private readonly cacheHits: Counter;
   private readonly inFlight: Gauge;
   private readonly attemptedModels = new Set<string>();
   private readonly servedModels = new Set<string>();
@@ -48,6 +49,7 @@ export class GatewayMetrics implements HookSubscriber {
     this.cost = new Counter({ name: 'tollgate_cost_usd_total', help: 'Spend in USD, by model and provider (unpriced usage counts nothing).', labelNames: ['model', 'provider'], registers });
     this.attempts = new Counter({ name: 'tollgate_upstream_attempts_total', help: 'Upstream attempts, by provider, model and outcome.', labelNames: ['provider', 'model', 'outcome'], registers });
     this.fallbacks = new Counter({ name: 'tollgate_fallbacks_total', help: 'Moves from one model to another within a request.', registers });
+    this.cacheHits = new Counter({ name: 'tollgate_cache_hits_total', help: 'Requests answered from the response cache, with no upstream call, by face and model.', labelNames: ['face', 'model'], registers });
     this.inFlight = new Gauge({ name: 'tollgate_requests_in_flight', help: 'Requests received and not yet settled.', registers });
     const { sources: read, attemptedModels } = this;
     new Gauge({
@@ -98,6 +100,7 @@ export class GatewayMetrics implements HookSubscriber {
     if (this.perKey) labels.key = request.keyName ?? '';
     if (this.perUser) labels.user = request.user ?? '';
     this.requests.inc(labels);
+    if (request.cacheHit) this.cacheHits.inc({ face: request.face, model });
     this.duration.observe({ face: request.face, model }, request.latencyMs / 1000);
     if (request.ttftMs !== null) this.ttft.observe({ model }, request.ttftMs / 1000);
     const usage = request.usage;

@@ -35,6 +35,8 @@ export interface RequestBody {
   ttft_ms: number | null;
   usage: UsageBody;
   cost: number | null;
+  /** Answered from the response cache, with no upstream call (billed 0). */
+  cache_hit: boolean;
 }
 
 export interface AttemptBody {
@@ -92,6 +94,7 @@ export function renderRequest(row: RequestRow): RequestBody {
     ttft_ms: row.ttftMs === null ? null : round(row.ttftMs),
     usage: renderUsage(row.usage),
     cost: fromNanos(row.costNanos),
+    cache_hit: row.cacheHit === true,
   };
 }
 
