@@ -55,13 +55,14 @@ import {
 import { runSequential, type SeqResult, type SeqTarget } from './lib/sequential.js';
 import { benchLargeLedger, renderLargeLedger, type LargeLedgerResult } from './lib/large-ledger.js';
 import { benchSharedStore, renderSharedStore, type SharedStoreResult } from './lib/shared-store.js';
+import { benchCache, renderCache, type CacheBenchResult } from './lib/cache.js';
 import { benchTelemetry, renderTelemetry, type TelemetryResult } from './lib/telemetry.js';
 import { benchStrategySelection } from './strategy-selection.js';
 import { median } from './lib/stats.js';
 import { openStreams } from './lib/streams.js';
 import { CONTENT_DELTAS, dripModel, FULL_CONTENT, SLOW_MODEL, SLOW_PAUSE_MS, UPSTREAM_API_KEY } from './upstream.js';
 
-const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store', 'telemetry', 'large-ledger'] as const;
+const SECTIONS = ['throughput', 'latency', 'mcp', 'streams', 'shared-store', 'cache', 'telemetry', 'large-ledger'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -438,6 +439,7 @@ async function main(): Promise<number> {
     (run.has('mcp') ? 60 + (2 * MCP_LIMIT_MS) / 1000 : 0) +
     (run.has('streams') ? streamLimitMs / 1000 + 10 : 0) +
     (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
+    (run.has('cache') ? 2 * opts.runs * (opts.durationS + 35) + 90 : 0) +
     (run.has('telemetry') ? 5 * (Math.max(2, opts.runs) * (opts.durationS + 35) + 37) + 120 : 0) +
     (run.has('large-ledger') ? 120 + opts.ledgerRows / 5000 : 0) +
     60;
@@ -874,6 +876,27 @@ async function main(): Promise<number> {
       if (sharedStore.status !== 'ran') flags.push(`shared store: ${sharedStore.status}${sharedStore.note ? ` (${sharedStore.note})` : ''}`);
     }
 
+    // ---- Response cache ---------------------------------------------------------------------
+    let cache: CacheBenchResult | null = null;
+    if (run.has('cache') && !opts.directOnly) {
+      phase('cache');
+      cache = await benchCache({
+        root,
+        nodeArgs: cli.nodeArgs,
+        tmp,
+        upOrigin,
+        upstreamApiKey: UPSTREAM_API_KEY,
+        chatBody: chatBody('bench/m', false),
+        check: isCompletion,
+        connections: opts.connections[0] ?? 50,
+        durationS: opts.durationS,
+        runs: opts.runs,
+        freePort,
+        log,
+      });
+      if (cache.status !== 'ran' || cache.note) flags.push(`cache: ${cache.status}${cache.note ? ` (${cache.note})` : ''}`);
+    }
+
     // ---- Telemetry --------------------------------------------------------------------------
     let telemetry: TelemetryResult | null = null;
     if (run.has('telemetry') && !opts.directOnly) {
@@ -987,9 +1010,9 @@ async function main(): Promise<number> {
     const outDir = path.join(root, 'bench', 'results');
     await mkdir(outDir, { recursive: true });
     const outFile = path.join(outDir, 'latest.json');
-    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore, telemetry, largeLedger }, null, 2)}\n`);
+    await writeFile(outFile, `${JSON.stringify({ ...results, sharedStore, cache, telemetry, largeLedger }, null, 2)}\n`);
 
-    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}${telemetry ? renderTelemetry(telemetry) : ''}${largeLedger ? renderLargeLedger(largeLedger) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
+    process.stdout.write(`\n${render(results)}\n${sharedStore ? renderSharedStore(sharedStore) : ''}${cache ? renderCache(cache) : ''}${telemetry ? renderTelemetry(telemetry) : ''}${largeLedger ? renderLargeLedger(largeLedger) : ''}Results: ${path.relative(process.cwd(), outFile)}\n`);
     if (opts.profile) {
       // The profile is written when Tollgate exits cleanly, so stop it gently and wait.
       await stopAll(8000);
