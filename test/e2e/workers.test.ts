@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, waitForUrl } from '../support/cli.js';
+import { createTestDatabase, postgresAvailable } from '../support/postgres.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
@@ -22,6 +23,7 @@ const REQUESTS = 60;
 let upstream: StartedUpstream;
 let work: string;
 const prefix = testPrefix();
+const sharedPrefix = testPrefix();
 
 beforeAll(async () => {
   upstream = await startUpstream();
@@ -31,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await upstream?.close();
   rmSync(work, { recursive: true, force: true });
-  if (redisAvailable) await deletePrefix(prefix);
+  if (redisAvailable) await Promise.all([deletePrefix(prefix), deletePrefix(sharedPrefix)]);
 });
 
 function writeConfig(name: string, extra: Record<string, unknown> = {}): string {
@@ -113,6 +115,58 @@ describe('tollgate serve --workers', () => {
       const { total } = JSON.parse(spend.stdout()) as { total: { total_cost: number; request_count: number } };
       expect(Math.round(total.total_cost * 1e9)).toBeLessThanOrEqual(BUDGET_USD * 1e9 + MAX_REQUEST_NANOS);
       expect(Math.round(total.total_cost * 1e9)).toBe(total.request_count * COST_NANOS);
+    }, 300_000);
+  });
+  const shared = redisAvailable && postgresAvailable;
+  describe.skipIf(!shared)(`on PostgreSQL and Redis${shared ? '' : ' (skipped: needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379)'}`, () => {
+    it('2 workers, 300 concurrent requests under one key total budget: the refused get 402 and never reach the upstream; spend stays within the budget plus one request', async () => {
+      const database = await createTestDatabase();
+      const dataDir = join(work, 'shared');
+      const configFile = writeConfig('shared', { store: { database: database.url(), redis: REDIS_URL, redisKeyPrefix: sharedPrefix } });
+      const server = runCli(['serve', '--port', '0', '--workers', '2', '--config', configFile, '--data-dir', dataDir], {});
+      try {
+        const keys = runCli(['keys', 'create', '--name', 'shared-pg', '--budget', String(BUDGET_USD), '--period', 'total', '--json', '--config', configFile, '--data-dir', dataDir], {});
+        expect(await keys.exited, keys.stderr()).toBe(0);
+        const { key } = JSON.parse(keys.stdout()) as { key: string };
+        const url = await waitForUrl(server, 120_000);
+        expect(server.stderr()).toContain(`listening on ${url} with 2 workers`);
+
+        const calledBefore = upstream.requests.length;
+        const agent = new Agent({ connections: 300 });
+        const outcomes = await Promise.all(
+          Array.from({ length: 300 }, async (_, n) => {
+            const response = await request(`${url}/v1/chat/completions`, {
+              method: 'POST',
+              dispatcher: agent,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+              body: JSON.stringify({ model: 'up/m', max_tokens: 20, messages: [{ role: 'user', content: `request ${n}` }] }),
+            });
+            return { status: response.statusCode, body: await response.body.text() };
+          }),
+        );
+        await agent.close();
+        const served = outcomes.filter((outcome) => outcome.status === 200).length;
+        const refused = outcomes.filter((outcome) => outcome.status === 402);
+        expect(served + refused.length).toBe(300);
+        for (const outcome of refused) expect(JSON.parse(outcome.body)).toMatchObject({ error: { code: 'insufficient_budget', type: 'insufficient_budget' } });
+        // Only the served reached the upstream.
+        expect(upstream.requests.length - calledBefore).toBe(served);
+
+        server.child.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+        const spend = runCli(['spend', '--key', 'shared-pg', '--json', '--config', configFile, '--data-dir', dataDir], {});
+        expect(await spend.exited, spend.stderr()).toBe(0);
+        const { total } = JSON.parse(spend.stdout()) as { total: { total_cost: number; request_count: number } };
+        const spent = Math.round(total.total_cost * 1e9);
+        expect(total.request_count).toBe(served);
+        expect(spent).toBe(served * COST_NANOS);
+        expect(spent).toBeLessThanOrEqual(BUDGET_USD * 1e9 + MAX_REQUEST_NANOS);
+        // Nothing refused that the budget had room for.
+        expect(spent + MAX_REQUEST_NANOS).toBeGreaterThan(BUDGET_USD * 1e9);
+      } finally {
+        await server.stop();
+        await database.drop();
+      }
     }, 300_000);
   });
 });
