@@ -380,8 +380,8 @@ export interface Gateway {
    * each budget in the config and each live key's; for anyone else, those that apply to them.
    */
   watchedBudgets(principal: Principal | undefined): Promise<BudgetStatus[]>;
-  /** Where a face tells what the core cannot see (MCP tool calls). */
-  readonly hooks: Pick<Hooks, 'emit'>;
+  /** Where a face tells what the core cannot see (MCP tool calls), and hears how requests settle. */
+  readonly hooks: Pick<Hooks, 'emit' | 'on'>;
 }
 
 export type { ErrorKind };

@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
 import type { Gateway } from '../../core/types.js';
 import { unconfiguredSurface, type McpSurface } from './surface.js';
+import { registerBudgetResource } from './budget-resource.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSpendApp } from './spend-app.js';
@@ -61,6 +62,7 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
   );
   for (const name of MCP_TOOL_NAMES) if (surface.tools.includes(name)) registrars[name](server, gateway, surface);
   registerResources(server, gateway, options.llmsTxt);
+  registerBudgetResource(server, gateway);
   registerPrompts(server, gateway);
   registerSpendApp(server);
   return server;
