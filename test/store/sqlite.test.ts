@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/create-store.js';
-import { hashKey } from '../../src/store/sqlite/keys.js';
+import { hashKey } from '../../src/store/key-rows.js';
 import type { StoreBackend } from './contract/backend.js';
 import { blobStoreContract } from './contract/blob-store.js';
 import { keyStoreContract } from './contract/key-store.js';

@@ -7,85 +7,32 @@
  */
 import pg from 'pg';
 import { GatewayError } from '../../core/errors.js';
-import { generateKey, hashKey, randomBase62 } from '../sqlite/keys.js';
-import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
+import { DISPLAY_PREFIX_LENGTH, duplicateName, generateKey, hashKey, randomBase62, toKeyColumns, toKeyRecord, type KeyColumnCodec, type KeyRow as SharedKeyRow } from '../key-rows.js';
+import type { KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
 
-const NANOS_PER_USD = 1e9;
-const DISPLAY_PREFIX_LENGTH = 10;
 export const KEYS_CHANNEL = 'tollgate_keys';
 const LISTEN_RETRY_MAX_MS = 1_000;
 
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  updated_at: string;
-  revoked_at: string | null;
-  expires_at: string | null;
-  user: string | null;
-  tags: string[] | null;
-  budget_nanos: number | null;
-  budget_period: string;
-  models: string[] | null;
-  providers: string[] | null;
-  rpm: number | null;
-  tpm: number | null;
-  allow_user_override: boolean;
-  allow_byok: boolean;
-}
+/** Lists as text arrays, flags as booleans: as the record has them. */
+const CODEC: KeyColumnCodec<string[], boolean> = {
+  readList: (value) => value,
+  writeList: (value) => value,
+  readFlag: (value) => value,
+  writeFlag: (value) => value,
+};
+
+type KeyRow = SharedKeyRow<string[], boolean>;
 
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, "user", tags, budget_nanos,
   budget_period, models, providers, rpm, tpm, allow_user_override, allow_byok`;
 
-function toRecord(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revokedAt: row.revoked_at,
-    expiresAt: row.expires_at,
-    user: row.user,
-    tags: row.tags ?? [],
-    budgetUsd: row.budget_nanos === null ? null : row.budget_nanos / NANOS_PER_USD,
-    budgetPeriod: row.budget_period as BudgetPeriod,
-    models: row.models,
-    providers: row.providers,
-    rpm: row.rpm,
-    tpm: row.tpm,
-    allowUserOverride: row.allow_user_override,
-    allowByok: row.allow_byok,
-  };
-}
-
-/** The columns a NewKey or KeyChanges sets. */
-function toColumns(input: KeyChanges): Record<string, unknown> {
-  const columns: Record<string, unknown> = {};
-  if (input.name !== undefined) columns.name = input.name.trim();
-  if (input.user !== undefined) columns.user = input.user;
-  if (input.tags !== undefined) columns.tags = input.tags.length ? input.tags : null;
-  if (input.budgetUsd !== undefined) columns.budget_nanos = input.budgetUsd === null ? null : Math.round(input.budgetUsd * NANOS_PER_USD);
-  if (input.budgetPeriod !== undefined) columns.budget_period = input.budgetPeriod;
-  if (input.models !== undefined) columns.models = input.models;
-  if (input.providers !== undefined) columns.providers = input.providers;
-  if (input.rpm !== undefined) columns.rpm = input.rpm;
-  if (input.tpm !== undefined) columns.tpm = input.tpm;
-  if (input.expiresAt !== undefined) columns.expires_at = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
-  if (input.allowUserOverride !== undefined) columns.allow_user_override = input.allowUserOverride;
-  if (input.allowByok !== undefined) columns.allow_byok = input.allowByok;
-  return columns;
-}
+const toRecord = (row: KeyRow): KeyRecord => toKeyRecord(row, CODEC);
+const toColumns = (input: KeyChanges): Record<string, unknown> => toKeyColumns(input, CODEC);
 
 const quote = (column: string) => (column === 'user' ? '"user"' : column);
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
-}
-
-function duplicateName(name: string): GatewayError {
-  return new GatewayError('invalid_request', `a key named "${name}" already exists; choose another name or revoke that key first`, { param: 'name' });
 }
 
 /** Listens for key changes on a connection of its own (a pool's connections come and go). */

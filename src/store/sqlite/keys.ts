@@ -3,107 +3,31 @@
  * SHA-256 (to find it again) and its first characters (for people to recognise it). Lookups go to
  * the table on every request, so a key revoked by the CLI in another process is refused at once.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../core/errors.js';
-import type { BudgetPeriod, KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
+import { DISPLAY_PREFIX_LENGTH, duplicateName, generateKey, hashKey, randomBase62, toKeyColumns, toKeyRecord, type KeyColumnCodec, type KeyRow as SharedKeyRow } from '../key-rows.js';
+import type { KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
 
-const NANOS_PER_USD = 1e9;
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-export const KEY_PREFIX = 'tg_';
-const KEY_BODY_LENGTH = 40;
-const DISPLAY_PREFIX_LENGTH = 10;
 const NO_KEYS_RECHECK_MS = 100;
 
-/** `length` base62 characters from the CSPRNG, without modulo bias (bytes ≥ 248 are redrawn). */
-export function randomBase62(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
-  }
-  return out;
-}
+/** Lists as JSON text, flags as 0/1. */
+const CODEC: KeyColumnCodec<string, number> = {
+  readList: (value) => (value ? (JSON.parse(value) as string[]) : null),
+  writeList: (value) => JSON.stringify(value),
+  readFlag: (value) => value === 1,
+  writeFlag: (value) => (value ? 1 : 0),
+};
 
-export function generateKey(): string {
-  return KEY_PREFIX + randomBase62(KEY_BODY_LENGTH);
-}
-
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  updated_at: string;
-  revoked_at: string | null;
-  expires_at: string | null;
-  user: string | null;
-  tags: string | null;
-  budget_nanos: number | null;
-  budget_period: string;
-  models: string | null;
-  providers: string | null;
-  rpm: number | null;
-  tpm: number | null;
-  allow_user_override: number;
-  allow_byok: number;
-}
+type KeyRow = SharedKeyRow<string, number>;
 
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, user, tags, budget_nanos,
   budget_period, models, providers, rpm, tpm, allow_user_override, allow_byok`;
 
-function toRecord(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revokedAt: row.revoked_at,
-    expiresAt: row.expires_at,
-    user: row.user,
-    tags: row.tags ? (JSON.parse(row.tags) as string[]) : [],
-    budgetUsd: row.budget_nanos === null ? null : row.budget_nanos / NANOS_PER_USD,
-    budgetPeriod: row.budget_period as BudgetPeriod,
-    models: row.models ? (JSON.parse(row.models) as string[]) : null,
-    providers: row.providers ? (JSON.parse(row.providers) as string[]) : null,
-    rpm: row.rpm,
-    tpm: row.tpm,
-    allowUserOverride: row.allow_user_override === 1,
-    allowByok: row.allow_byok === 1,
-  };
-}
-
-/** The columns a NewKey or KeyChanges sets, as named parameters. */
-function toColumns(input: KeyChanges): Record<string, string | number | null> {
-  const columns: Record<string, string | number | null> = {};
-  if (input.name !== undefined) columns.name = input.name.trim();
-  if (input.user !== undefined) columns.user = input.user;
-  if (input.tags !== undefined) columns.tags = input.tags.length ? JSON.stringify(input.tags) : null;
-  if (input.budgetUsd !== undefined) columns.budget_nanos = input.budgetUsd === null ? null : Math.round(input.budgetUsd * NANOS_PER_USD);
-  if (input.budgetPeriod !== undefined) columns.budget_period = input.budgetPeriod;
-  if (input.models !== undefined) columns.models = input.models === null ? null : JSON.stringify(input.models);
-  if (input.providers !== undefined) columns.providers = input.providers === null ? null : JSON.stringify(input.providers);
-  if (input.rpm !== undefined) columns.rpm = input.rpm;
-  if (input.tpm !== undefined) columns.tpm = input.tpm;
-  if (input.expiresAt !== undefined) columns.expires_at = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
-  if (input.allowUserOverride !== undefined) columns.allow_user_override = input.allowUserOverride ? 1 : 0;
-  if (input.allowByok !== undefined) columns.allow_byok = input.allowByok ? 1 : 0;
-  return columns;
-}
+const toRecord = (row: KeyRow): KeyRecord => toKeyRecord(row, CODEC);
+const toColumns = (input: KeyChanges) => toKeyColumns(input, CODEC) as Record<string, string | number | null>;
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function duplicateName(name: string): GatewayError {
-  return new GatewayError('invalid_request', `a key named "${name}" already exists; choose another name or revoke that key first`, { param: 'name' });
 }
 
 export function sqliteKeyStore(db: Database.Database): KeyStore {
