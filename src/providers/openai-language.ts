@@ -2,7 +2,8 @@ import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provid
 
 /**
  * OpenAI's chat model, which every OpenAI-compatible host also speaks, except for calls that
- * carry OpenAI's own tools (web search): only its Responses API runs those.
+ * carry OpenAI's own tools (web search): only its Responses API runs those. The gateway keeps
+ * conversation state itself and sends every turn whole, so OpenAI is told not to keep a copy.
  */
 export function openaiLanguageModel(chat: LanguageModelV3, responses: LanguageModelV3): LanguageModelV3 {
   const modelFor = (options: LanguageModelV3CallOptions) =>
@@ -12,7 +13,12 @@ export function openaiLanguageModel(chat: LanguageModelV3, responses: LanguageMo
     provider: chat.provider,
     modelId: chat.modelId,
     supportedUrls: chat.supportedUrls,
-    doGenerate: (options) => modelFor(options).doGenerate(options),
-    doStream: (options) => modelFor(options).doStream(options),
+    doGenerate: (options) => (modelFor(options) === chat ? chat.doGenerate(options) : responses.doGenerate(unkept(options))),
+    doStream: (options) => (modelFor(options) === chat ? chat.doStream(options) : responses.doStream(unkept(options))),
   };
+}
+
+function unkept(options: LanguageModelV3CallOptions): LanguageModelV3CallOptions {
+  const openai = options.providerOptions?.openai ?? {};
+  return { ...options, providerOptions: { ...options.providerOptions, openai: { ...openai, store: false } } };
 }

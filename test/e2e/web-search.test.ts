@@ -236,10 +236,11 @@ describe('OpenAI web search on the Responses face', () => {
   it("sends web search to OpenAI's Responses API and bills each search call with the tokens", async () => {
     const openai = new OpenAI({ baseURL: `${searching.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const { data, response } = await openai.responses
-      .create({ model: 'openai/gpt-5', input: 'What is Tollgate?', store: false, tools: [{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }] })
+      .create({ model: 'openai/gpt-5', input: 'What is Tollgate?', tools: [{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }] })
       .withResponse();
     expect(openaiUpstream.bodies.map((sent) => sent.path)).toEqual(['/v1/responses']);
     expect(openaiUpstream.bodies[0]!.body.tools).toEqual([{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }]);
+    expect(openaiUpstream.bodies[0]!.body.store).toBe(false);
     expect(data.output_text).toBe('Tollgate is a self-hosted AI gateway.');
     const row = (await searching.ledger.requests()).find((request) => request.id === response.headers.get('x-request-id'));
     expect(row).toMatchObject({ usage: { input: 1000, output: 100 }, costNanos: OPENAI_SEARCH_COST });
