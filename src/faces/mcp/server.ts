@@ -27,12 +27,12 @@ export interface McpServerOptions {
 }
 
 const registrars: Record<McpToolName, (server: McpServer, gateway: Gateway, surface: McpSurface) => void> = {
-  chat: (server, gateway, surface) => registerChatTool(server, gateway, { defaultModel: surface.chatDefaultModel, fileFetch: surface.fileFetch }),
-  embed: registerEmbedTool,
-  rerank: registerRerankTool,
-  generate_image: registerGenerateImageTool,
-  speak: registerSpeakTool,
-  transcribe: registerTranscribeTool,
+  chat: (server, gateway, surface) => registerChatTool(server, gateway, { defaultModel: surface.defaultModels.language, fileFetch: surface.fileFetch }),
+  embed: (server, gateway, surface) => registerEmbedTool(server, gateway, surface.defaultModels.embedding),
+  rerank: (server, gateway, surface) => registerRerankTool(server, gateway, surface.defaultModels.reranking),
+  generate_image: (server, gateway, surface) => registerGenerateImageTool(server, gateway, surface.defaultModels.image),
+  speak: (server, gateway, surface) => registerSpeakTool(server, gateway, surface.defaultModels.speech),
+  transcribe: (server, gateway, surface) => registerTranscribeTool(server, gateway, surface.defaultModels.transcription),
   list_models: registerListModelsTool,
   get_spend: registerGetSpendTool,
 };

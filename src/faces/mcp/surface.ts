@@ -4,8 +4,8 @@ import { ConfigSchema, MCP_TOOL_NAMES } from '../../config/schema.js';
 
 export interface McpSurface {
   tools: readonly McpToolName[];
-  /** The `chat` tool's model when the caller names none; undefined: the caller must name one. */
-  chatDefaultModel: string | undefined;
+  /** Each tool's model when the caller names none, by kind; undefined: the caller must name one. */
+  defaultModels: DefaultModels;
   /** Whether a mock provider is served, and if so whether it is free or billed at its nominal prices. */
   mock: 'absent' | 'free' | 'nominal';
   /** How the `chat` tool fetches the http(s) image URLs it is given. */
@@ -16,7 +16,7 @@ export function mcpSurface(config: Config): McpSurface {
   const hasMock = Object.values(config.providers).some((provider) => provider.kind === 'mock');
   return {
     tools: config.server.mcp.tools ?? MCP_TOOL_NAMES,
-    chatDefaultModel: chatDefaultModel(config),
+    defaultModels: defaultModels(config),
     mock: !hasMock ? 'absent' : config.mockPricing ? 'nominal' : 'free',
     fileFetch: config.server.fileFetch,
   };
@@ -30,15 +30,32 @@ export function unconfiguredSurface(): McpSurface {
   return unconfigured;
 }
 
+export type DefaultModels = Record<'language' | 'embedding' | 'reranking' | 'image' | 'speech' | 'transcription', string | undefined>;
+
+/** The mock's model of each kind. */
+const MOCK_MODELS: Record<keyof DefaultModels, string> = {
+  language: 'echo',
+  embedding: 'embed',
+  reranking: 'rerank',
+  image: 'image',
+  speech: 'speak',
+  transcription: 'transcribe',
+};
+
 /**
- * The configured `defaultModel`; else the mock's echo model, but only when the mock is the sole
- * provider: with real providers configured, a test model answering by default would mislead.
+ * The configured `defaultModel` for chat; else, for every kind, the mock's model, but only when
+ * the mock is the sole provider: with real providers configured, a test model answering by
+ * default would mislead, so the caller names one.
  */
-function chatDefaultModel(config: Config): string | undefined {
-  if (config.defaultModel) return config.defaultModel;
+function defaultModels(config: Config): DefaultModels {
   const providers = Object.entries(config.providers);
   const [only] = providers;
-  return providers.length === 1 && only![1].kind === 'mock' ? `${only![0]}/echo` : undefined;
+  const mock = providers.length === 1 && only![1].kind === 'mock' ? only![0] : undefined;
+  const defaults = Object.fromEntries(
+    Object.entries(MOCK_MODELS).map(([kind, model]) => [kind, mock ? `${mock}/${model}` : undefined]),
+  ) as DefaultModels;
+  if (config.defaultModel) defaults.language = config.defaultModel;
+  return defaults;
 }
 
 /** `--tools chat,list_models` → the tool names, or a message naming the unknown ones and the known. */

@@ -52,6 +52,17 @@ describe("the chat tool's default model", () => {
         const chat = (await client.listTools()).tools.find((tool) => tool.name === 'chat')!;
         expect(chat.inputSchema.required).toContain('model');
         expect(JSON.stringify(chat.inputSchema.properties!.model)).toMatch(/required: no default is set/);
+        // So do the other tools that call a model, each naming the kind of model it needs.
+        const listing = await client.listTools();
+        expect(Buffer.byteLength(JSON.stringify(listing))).toBeLessThanOrEqual(10_000);
+        for (const [name, type] of [['embed', 'embedding'], ['rerank', 'reranking'], ['generate_image', 'image'], ['speak', 'speech'], ['transcribe', 'transcription']]) {
+          const tool = listing.tools.find((candidate) => candidate.name === name)!;
+          expect(tool.inputSchema.required, name).toContain('model');
+          expect((tool.inputSchema.properties!.model as { description: string }).description).toBe(`list_models type=${type}; required: no default is set`);
+        }
+        const unnamed = await client.callTool({ name: 'embed', arguments: { texts: ['x'] } });
+        expect(unnamed.isError).toBe(true);
+        expect(JSON.stringify(unnamed.content)).toMatch(/model/);
         const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'hi' } });
         expect(refused.isError).toBe(true);
         expect(JSON.stringify(refused.content)).toMatch(/model/);

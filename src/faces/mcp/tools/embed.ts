@@ -4,15 +4,17 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { EmbedResult, Gateway } from '../../../core/types.js';
 import { UsageSchema, formatCost, structuredResult, toUsageOutput, modelCallAnnotations } from '../results.js';
-import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
+import { count, modelArgument, oncePerDefault, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const EmbedInputSchema = toolInput({
-  model: modelArgument('embedding', 'mock/embed'),
-  texts: z.array(z.string()).min(1).max(2048),
-  dimensions: z.number().int().positive().optional().describe('Shorter vectors, where the model supports it.'),
-});
+export const EmbedInputSchema = oncePerDefault((defaultModel) =>
+  toolInput({
+    model: modelArgument('embedding', defaultModel),
+    texts: z.array(z.string()).min(1).max(2048),
+    dimensions: z.number().int().positive().optional().describe('Shorter vectors, where the model supports it.'),
+  }),
+);
 
 export const EmbedOutputSchema = toolOutput({
   embeddings: z.array(z.array(z.number())).describe('One vector per text, in input order.'),
@@ -27,13 +29,13 @@ const MAX_NUMBERS_IN_TEXT = 2_000;
 
 const description = `Embedding vectors for texts, e.g. for semantic search (embed query and candidates with one model; compare by cosine). Returns embeddings, usage and cost_usd.`;
 
-export function registerEmbedTool(server: McpServer, gateway: Gateway): void {
+export function registerEmbedTool(server: McpServer, gateway: Gateway, defaultModel: string | undefined): void {
   server.registerTool(
     'embed',
     {
       title: 'Embed texts',
       description,
-      inputSchema: EmbedInputSchema,
+      inputSchema: EmbedInputSchema(defaultModel),
       outputSchema: EmbedOutputSchema,
       annotations: modelCallAnnotations,
     },

@@ -5,20 +5,22 @@ import { z } from 'zod';
 import type { Gateway, ImageResult } from '../../../core/types.js';
 import { imageUri } from '../image-uri.js';
 import { formatCost, modelCallAnnotations } from '../results.js';
-import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
+import { count, modelArgument, oncePerDefault, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const GenerateImageInputSchema = toolInput({
-  model: modelArgument('image', 'mock/image'),
-  prompt: z.string().min(1),
-  n: z.number().int().min(1).max(4).default(1),
-  size: z
-    .string()
-    .regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'size must look like 1024x1024')
-    .optional()
-    .describe('WIDTHxHEIGHT, e.g. 1024x1024.'),
-});
+export const GenerateImageInputSchema = oncePerDefault((defaultModel) =>
+  toolInput({
+    model: modelArgument('image', defaultModel),
+    prompt: z.string().min(1),
+    n: z.number().int().min(1).max(4).default(1),
+    size: z
+      .string()
+      .regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'size must look like 1024x1024')
+      .optional()
+      .describe('WIDTHxHEIGHT, e.g. 1024x1024.'),
+  }),
+);
 
 export const GenerateImageOutputSchema = toolOutput({
   images: z.array(z.object({ id: z.string(), uri: z.string(), media_type: z.string(), bytes: count })).describe('Each {id, uri, media_type, bytes}.'),
@@ -31,13 +33,13 @@ export const MAX_INLINE_IMAGE_BYTES = 256 * 1024;
 
 const description = `Images from a text prompt. Returns a tollgate://images/{id} link per image (read it for the bytes), a small preview, and cost_usd.`;
 
-export function registerGenerateImageTool(server: McpServer, gateway: Gateway): void {
+export function registerGenerateImageTool(server: McpServer, gateway: Gateway, defaultModel: string | undefined): void {
   server.registerTool(
     'generate_image',
     {
       title: 'Generate images',
       description,
-      inputSchema: GenerateImageInputSchema,
+      inputSchema: GenerateImageInputSchema(defaultModel),
       outputSchema: GenerateImageOutputSchema,
       annotations: modelCallAnnotations,
     },

@@ -4,16 +4,18 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Gateway, RerankResult } from '../../../core/types.js';
 import { formatCost, structuredResult, modelCallAnnotations } from '../results.js';
-import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
+import { count, modelArgument, oncePerDefault, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const RerankInputSchema = toolInput({
-  model: modelArgument('reranking', 'mock/rerank'),
-  query: z.string().min(1),
-  documents: z.array(z.string()).min(1).max(1000),
-  top_n: z.number().int().positive().optional().describe('Return only the best N.'),
-});
+export const RerankInputSchema = oncePerDefault((defaultModel) =>
+  toolInput({
+    model: modelArgument('reranking', defaultModel),
+    query: z.string().min(1),
+    documents: z.array(z.string()).min(1).max(1000),
+    top_n: z.number().int().positive().optional().describe('Return only the best N.'),
+  }),
+);
 
 export const RerankOutputSchema = toolOutput({
   results: z
@@ -25,13 +27,13 @@ export type RerankToolOutput = z.infer<typeof RerankOutputSchema>;
 
 const description = `Rank documents by relevance to a query. Returns them best first with index and score, and cost_usd.`;
 
-export function registerRerankTool(server: McpServer, gateway: Gateway): void {
+export function registerRerankTool(server: McpServer, gateway: Gateway, defaultModel: string | undefined): void {
   server.registerTool(
     'rerank',
     {
       title: 'Rerank documents',
       description,
-      inputSchema: RerankInputSchema,
+      inputSchema: RerankInputSchema(defaultModel),
       outputSchema: RerankOutputSchema,
       annotations: modelCallAnnotations,
     },

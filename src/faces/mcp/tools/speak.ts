@@ -5,18 +5,20 @@ import { z } from 'zod';
 import type { Gateway, SpeechResult } from '../../../core/types.js';
 import { audioUri } from '../audio-uri.js';
 import { formatCost, modelCallAnnotations } from '../results.js';
-import { count, modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
+import { count, modelArgument, oncePerDefault, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { toolErrorResult } from '../tool-errors.js';
 
-export const SpeakInputSchema = toolInput({
-  model: modelArgument('speech', 'mock/speak'),
-  text: z.string().min(1).max(4096),
-  voice: z.string().min(1).optional().describe('e.g. alloy, nova, coral (OpenAI).'),
-  format: z.enum(['mp3', 'wav', 'opus', 'aac', 'flac', 'pcm']).optional(),
-  speed: z.number().min(0.25).max(4).optional(),
-  instructions: z.string().min(1).optional().describe('How to speak, e.g. calm and slow.'),
-});
+export const SpeakInputSchema = oncePerDefault((defaultModel) =>
+  toolInput({
+    model: modelArgument('speech', defaultModel),
+    text: z.string().min(1).max(4096),
+    voice: z.string().min(1).optional().describe('e.g. alloy, nova, coral (OpenAI).'),
+    format: z.enum(['mp3', 'wav', 'opus', 'aac', 'flac', 'pcm']).optional(),
+    speed: z.number().min(0.25).max(4).optional(),
+    instructions: z.string().min(1).optional().describe('How to speak, e.g. calm and slow.'),
+  }),
+);
 
 export const SpeakOutputSchema = toolOutput({
   audio: z.object({ id: z.string(), uri: z.string(), media_type: z.string(), bytes: count }).describe('{id, uri, media_type, bytes}'),
@@ -30,13 +32,13 @@ export const MAX_INLINE_AUDIO_BYTES = 256 * 1024;
 
 const description = `Text to speech. Returns a tollgate://audio/{id} link (read it, or pass it to transcribe), the audio inline when small, and cost_usd.`;
 
-export function registerSpeakTool(server: McpServer, gateway: Gateway): void {
+export function registerSpeakTool(server: McpServer, gateway: Gateway, defaultModel: string | undefined): void {
   server.registerTool(
     'speak',
     {
       title: 'Text to speech',
       description,
-      inputSchema: SpeakInputSchema,
+      inputSchema: SpeakInputSchema(defaultModel),
       outputSchema: SpeakOutputSchema,
       annotations: modelCallAnnotations,
     },

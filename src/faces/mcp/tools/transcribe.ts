@@ -8,22 +8,24 @@ import type { Gateway, TranscribeRequest, TranscribeResult } from '../../../core
 import type { Principal } from '../../../policy/types.js';
 import { storedIdOf } from '../audio-uri.js';
 import { formatCost, structuredResult, modelCallAnnotations } from '../results.js';
-import { modelArgument, servedBy, toolInput, toolOutput } from '../tool-schema.js';
+import { modelArgument, oncePerDefault, servedBy, toolInput, toolOutput } from '../tool-schema.js';
 import { toRequestContext } from '../request-context.js';
 import { invalidArgumentsResult, toolErrorResult } from '../tool-errors.js';
 
-export const TranscribeInputSchema = toolInput({
-  model: modelArgument('transcription', 'mock/transcribe'),
-  audio_uri: z.string().min(1).optional().describe('tollgate://audio/{id} (from speak).'),
-  audio_base64: z.string().min(1).optional().describe('The file, base64.'),
-  media_type: z
-    .string()
-    .regex(/^(audio|video)\/[\w.+-]+$/, 'media_type must look like audio/mpeg')
-    .optional()
-    .describe('Of audio_base64, unless WAV, MP3, OGG, FLAC, WebM or MP4.'),
-  language: z.string().regex(/^[a-z]{2,3}$/i, 'language must be an ISO-639-1 code such as en').optional().describe('ISO-639-1, e.g. en.'),
-  prompt: z.string().min(1).optional().describe('Terms that guide the transcript.'),
-});
+export const TranscribeInputSchema = oncePerDefault((defaultModel) =>
+  toolInput({
+    model: modelArgument('transcription', defaultModel),
+    audio_uri: z.string().min(1).optional().describe('tollgate://audio/{id} (from speak).'),
+    audio_base64: z.string().min(1).optional().describe('The file, base64.'),
+    media_type: z
+      .string()
+      .regex(/^(audio|video)\/[\w.+-]+$/, 'media_type must look like audio/mpeg')
+      .optional()
+      .describe('Of audio_base64, unless WAV, MP3, OGG, FLAC, WebM or MP4.'),
+    language: z.string().regex(/^[a-z]{2,3}$/i, 'language must be an ISO-639-1 code such as en').optional().describe('ISO-639-1, e.g. en.'),
+    prompt: z.string().min(1).optional().describe('Terms that guide the transcript.'),
+  }),
+);
 
 export const TranscribeOutputSchema = toolOutput({
   text: z.string(),
@@ -36,13 +38,13 @@ export type TranscribeToolOutput = z.infer<typeof TranscribeOutputSchema>;
 
 const description = `Speech to text from audio_uri or audio_base64. Returns text, language, duration, timed segments and cost_usd.`;
 
-export function registerTranscribeTool(server: McpServer, gateway: Gateway): void {
+export function registerTranscribeTool(server: McpServer, gateway: Gateway, defaultModel: string | undefined): void {
   server.registerTool(
     'transcribe',
     {
       title: 'Speech to text',
       description,
-      inputSchema: TranscribeInputSchema,
+      inputSchema: TranscribeInputSchema(defaultModel),
       outputSchema: TranscribeOutputSchema,
       annotations: modelCallAnnotations,
     },
