@@ -19,4 +19,12 @@ describe('newRequestId', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newRequestId(1_800_000_000_000)));
     expect(ids.size).toBe(1000);
   });
+
+  it('sorts ids of one millisecond in the order they were made, and after a clock step back', () => {
+    const sameMs = Array.from({ length: 300 }, () => newRequestId(1_900_000_000_000));
+    expect([...sameMs].sort()).toEqual(sameMs);
+    const afterStepBack = newRequestId(1_899_999_999_000);
+    expect(afterStepBack > sameMs.at(-1)!).toBe(true);
+    expect(afterStepBack).toMatch(UUID_V7);
+  });
 });
