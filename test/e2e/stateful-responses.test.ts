@@ -7,6 +7,7 @@ import { startUpstream, type StartedUpstream } from '../support/upstreams/index.
 import { manualClock, startGateway, type TestGateway } from '../support/gateway.js';
 import { createTestDatabase, PG_HOST, PG_PORT, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 
 /**
  * Stateful Responses: a response is kept (unless `store: false`) for the key that made it, so
@@ -318,7 +319,11 @@ describe.skipIf(!postgresAvailable)('two instances on one PostgreSQL', () => {
     };
     const cutOff = await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
     try {
+      // The instance hears of its own new key (LISTEN/NOTIFY) and forgets its lookups then: wait
+      // for that, so the lookup below is the one it remembers through the outage.
+      const heard = (cutOff.server.app.store as PostgresStore).keysChanged();
       const { key } = await cutOff.server.app.store.keys.create({ name: 'cut-off' });
+      await heard;
       // Known to the instance before the outage: its key lookup is remembered for a while.
       const kept = await raw('POST', '/v1/responses', key, { model: 'up/gpt-4o-mini', input: 'before' }, cutOff);
       expect(kept.status).toBe(200);
