@@ -19,6 +19,16 @@ export interface RawReportRow {
   unpriced_request_count: number;
 }
 
+/** The sums of a report over rollup rows aliased `h`, in SQL both backends speak, named as `RawReportRow`. */
+export const ROLLUP_SUMS = `coalesce(sum(h.request_count), 0) AS request_count,
+  coalesce(sum(h.cost_nanos), 0) AS cost_nanos,
+  coalesce(sum(h.input_tokens), 0) AS input_tokens,
+  coalesce(sum(h.output_tokens), 0) AS output_tokens,
+  coalesce(sum(h.cache_read_tokens), 0) AS cached_input_tokens,
+  coalesce(sum(h.cache_write_tokens), 0) AS cache_creation_input_tokens,
+  coalesce(sum(h.reasoning_tokens), 0) AS reasoning_tokens,
+  coalesce(sum(h.unpriced_request_count), 0) AS unpriced_request_count`;
+
 export interface ReportGrouping {
   field: ReportGroupField;
   /** Time buckets read best in time order; other groups most expensive first. */

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { GatewayError } from '../../core/errors.js';
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
 import { addDays } from '../../core/utc-date.js';
-import { toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
+import { ROLLUP_SUMS, toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
 import type { AttemptRow, RefusalCount, RequestListQuery, RequestPage, RequestRow, RequestWithAttempts, SpendFilter } from '../types.js';
 import { partialHour } from '../spend-hours.js';
 import { Params, whereClause } from './sql.js';
@@ -71,15 +71,6 @@ function filterOf(query: ReportQuery, scope: ReportScope, params: Params): strin
   return where;
 }
 
-const METRICS = `coalesce(sum(h.request_count), 0) AS request_count,
-  coalesce(sum(h.cost_nanos), 0) AS cost_nanos,
-  coalesce(sum(h.input_tokens), 0) AS input_tokens,
-  coalesce(sum(h.output_tokens), 0) AS output_tokens,
-  coalesce(sum(h.cache_read_tokens), 0) AS cached_input_tokens,
-  coalesce(sum(h.cache_write_tokens), 0) AS cache_creation_input_tokens,
-  coalesce(sum(h.reasoning_tokens), 0) AS reasoning_tokens,
-  coalesce(sum(h.unpriced_request_count), 0) AS unpriced_request_count`;
-
 /** Refusal counters keep the minute, key and user only: the groupings they can answer. */
 function refusalGroupingOf(query: ReportQuery): string | null | undefined {
   switch (query.groupBy) {
@@ -115,13 +106,13 @@ export async function postgresReport(db: pg.Pool, query: ReportQuery, scope: Rep
   const where = whereClause(filterOf(query, scope, params));
   let sql: string;
   if (!grouping) {
-    sql = `SELECT ${METRICS} FROM ${table} h ${where}`;
+    sql = `SELECT ${ROLLUP_SUMS} FROM ${table} h ${where}`;
   } else {
     const join = grouping.field === 'tag' ? 'LEFT JOIN LATERAL unnest(h.tags) AS t(value) ON true' : '';
     const order = grouping.chronological
       ? 'grp COLLATE "C" NULLS FIRST'
       : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp COLLATE "C"';
-    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${METRICS} FROM ${table} h ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
+    sql = `SELECT * FROM (SELECT ${grouping.expression} AS grp, ${ROLLUP_SUMS} FROM ${table} h ${join} ${where} GROUP BY 1) g ORDER BY ${order}`;
   }
   const refusalGrouping = refusalGroupingOf(query);
   const refusalParams = new Params();

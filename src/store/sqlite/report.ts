@@ -7,7 +7,7 @@
  */
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
 import { addDays } from '../../core/utc-date.js';
-import { toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
+import { ROLLUP_SUMS, toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
 import { partialHour } from '../spend-hours.js';
 import type { SpendFilter } from '../types.js';
 
@@ -110,15 +110,6 @@ function filterOf(query: ReportQuery, scope: ReportScope): Filter {
   return { where, params };
 }
 
-const METRICS = `coalesce(sum(h.request_count), 0) AS request_count,
-  coalesce(sum(h.cost_nanos), 0) AS cost_nanos,
-  coalesce(sum(h.input_tokens), 0) AS input_tokens,
-  coalesce(sum(h.output_tokens), 0) AS output_tokens,
-  coalesce(sum(h.cache_read_tokens), 0) AS cached_input_tokens,
-  coalesce(sum(h.cache_write_tokens), 0) AS cache_creation_input_tokens,
-  coalesce(sum(h.reasoning_tokens), 0) AS reasoning_tokens,
-  coalesce(sum(h.unpriced_request_count), 0) AS unpriced_request_count`;
-
 /** Refusal counters keep the minute, key and user only: the groupings they can answer. */
 function refusalGroupingOf(query: ReportQuery): string | null | undefined {
   switch (query.groupBy) {
@@ -166,11 +157,11 @@ export async function sqliteReport(read: ReadSql, query: ReportQuery, scope: Rep
   const { where, params } = filterOf(query, scope);
   let sql: string;
   if (!grouping) {
-    sql = `SELECT ${METRICS} FROM ${table} h ${whereSql(where)}`;
+    sql = `SELECT ${ROLLUP_SUMS} FROM ${table} h ${whereSql(where)}`;
   } else {
     const join = grouping.field === 'tag' ? 'LEFT JOIN json_each(h.tags) t' : '';
     const order = grouping.chronological ? 'grp' : 'cost_nanos DESC, request_count DESC, grp IS NULL, grp';
-    sql = `SELECT ${grouping.expression} AS grp, ${METRICS} FROM ${table} h ${join} ${whereSql(where)} GROUP BY grp ORDER BY ${order}`;
+    sql = `SELECT ${grouping.expression} AS grp, ${ROLLUP_SUMS} FROM ${table} h ${join} ${whereSql(where)} GROUP BY grp ORDER BY ${order}`;
   }
   const refusalGrouping = refusalGroupingOf(query);
   const refusalFilter = refusalFilterOf(query, scope);
