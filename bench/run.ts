@@ -853,25 +853,30 @@ async function main(): Promise<number> {
       }
     }
 
+    // What each section that starts its own Tollgates is given.
+    const gatewaySection = {
+      root,
+      nodeArgs: cli.nodeArgs,
+      tmp,
+      upOrigin,
+      upstreamApiKey: UPSTREAM_API_KEY,
+      check: isCompletion,
+      connections: opts.connections[0] ?? 50,
+      durationS: opts.durationS,
+      runs: opts.runs,
+      freePort,
+      log,
+    };
+
     // ---- Shared store -----------------------------------------------------------------------
     let sharedStore: SharedStoreResult | null = null;
     if (run.has('shared-store') && !opts.directOnly) {
       phase('shared-store');
       sharedStore = await benchSharedStore({
-        root,
-        nodeArgs: cli.nodeArgs,
-        tmp,
-        upOrigin,
-        upstreamApiKey: UPSTREAM_API_KEY,
+        ...gatewaySection,
         chatBody: chatBody('bench/m', false),
-        check: isCompletion,
-        connections: opts.connections[0] ?? 50,
-        durationS: opts.durationS,
-        runs: opts.runs,
         warmup: opts.warmup,
         requests: Math.min(opts.requests, 1000),
-        freePort,
-        log,
       });
       if (sharedStore.status !== 'ran') flags.push(`shared store: ${sharedStore.status}${sharedStore.note ? ` (${sharedStore.note})` : ''}`);
     }
@@ -880,20 +885,7 @@ async function main(): Promise<number> {
     let cache: CacheBenchResult | null = null;
     if (run.has('cache') && !opts.directOnly) {
       phase('cache');
-      cache = await benchCache({
-        root,
-        nodeArgs: cli.nodeArgs,
-        tmp,
-        upOrigin,
-        upstreamApiKey: UPSTREAM_API_KEY,
-        chatBody: chatBody('bench/m', false),
-        check: isCompletion,
-        connections: opts.connections[0] ?? 50,
-        durationS: opts.durationS,
-        runs: opts.runs,
-        freePort,
-        log,
-      });
+      cache = await benchCache({ ...gatewaySection, chatBody: chatBody('bench/m', false) });
       if (cache.status !== 'ran' || cache.note) flags.push(`cache: ${cache.status}${cache.note ? ` (${cache.note})` : ''}`);
     }
 
@@ -903,19 +895,10 @@ async function main(): Promise<number> {
       phase('telemetry');
       // Two runs at least: the sides alternate their order from one run to the next.
       telemetry = await benchTelemetry({
-        root,
-        nodeArgs: cli.nodeArgs,
-        tmp,
-        upOrigin,
-        upstreamApiKey: UPSTREAM_API_KEY,
+        ...gatewaySection,
         floorScript: fileURLToPath(new URL('./floor-proxy.ts', import.meta.url)),
         chatBody: (model) => chatBody(model, false),
-        check: isCompletion,
-        connections: opts.connections[0] ?? 50,
-        durationS: opts.durationS,
         runs: Math.max(2, opts.runs),
-        freePort,
-        log,
       });
       if (telemetry.status !== 'ran') flags.push(`telemetry: ${telemetry.status}${telemetry.note ? ` (${telemetry.note})` : ''}`);
     }

@@ -4,24 +4,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runLoad, type LoadResult } from './load.js';
-import { spawnGateway, stopChild, waitForHealth } from './procs.js';
+import { spawnGateway, stopChild, waitForHealth, type GatewaySectionOptions } from './procs.js';
 import { median } from './stats.js';
 
-export interface CacheBenchOptions {
-  root: string;
-  /** How to run the Tollgate CLI (`dist/cli.js`, or through tsx). */
-  nodeArgs: string[];
-  tmp: string;
-  upOrigin: string;
-  upstreamApiKey: string;
+export interface CacheBenchOptions extends GatewaySectionOptions {
   /** A chat-completions body for the model `bench/m`. */
   chatBody: string;
-  check: (body: string) => boolean;
-  connections: number;
-  durationS: number;
-  runs: number;
-  freePort: () => Promise<number>;
-  log: (line: string) => void;
 }
 
 export interface CacheBenchResult {

@@ -402,3 +402,19 @@ export function isLoopbackAddress(a: string): boolean {
 export function isAlive(c: ChildProcess): boolean {
   return alive(c);
 }
+
+/** What every section that starts its own Tollgates against the bench's upstream is given. */
+export interface GatewaySectionOptions {
+  root: string;
+  /** How to run the Tollgate CLI (`dist/cli.js`, or through tsx). */
+  nodeArgs: string[];
+  tmp: string;
+  upOrigin: string;
+  upstreamApiKey: string;
+  check: (body: string) => boolean;
+  connections: number;
+  durationS: number;
+  runs: number;
+  freePort: () => Promise<number>;
+  log: (line: string) => void;
+}

@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { runLoad, type LoadResult } from './load.js';
-import { spawnGateway, stopChild, waitForHealth } from './procs.js';
+import { spawnGateway, stopChild, waitForHealth, type GatewaySectionOptions } from './procs.js';
 import { runSequential, type SeqResult } from './sequential.js';
 import { median } from './stats.js';
 
@@ -19,22 +19,10 @@ export const SHARED_STORE_TARGETS = { throughputRatio: 0.8, p50AddedMs: 1 };
 const PG_ADMIN_URL = process.env.TOLLGATE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TOLLGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export interface SharedStoreOptions {
-  root: string;
-  /** How to run the Tollgate CLI (`dist/cli.js`, or through tsx). */
-  nodeArgs: string[];
-  tmp: string;
-  upOrigin: string;
-  upstreamApiKey: string;
+export interface SharedStoreOptions extends GatewaySectionOptions {
   chatBody: string;
-  check: (body: string) => boolean;
-  connections: number;
-  durationS: number;
-  runs: number;
   warmup: number;
   requests: number;
-  freePort: () => Promise<number>;
-  log: (line: string) => void;
 }
 
 export interface SharedStoreResult {

@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
 import { runLoad, type LoadResult, type Target } from './load.js';
-import { cpuMs, spawnGateway, startUpstream, stopChild, waitForHealth } from './procs.js';
+import { cpuMs, spawnGateway, startUpstream, stopChild, waitForHealth, type GatewaySectionOptions } from './procs.js';
 import { median } from './stats.js';
 
 /** Throughput with log+metrics at least this share of the same without them. */
@@ -25,22 +25,10 @@ type GatewaySide = (typeof GATEWAY_SIDES)[number];
 type TelemetrySide = GatewaySide | 'direct' | 'floor';
 const LABEL: Record<TelemetrySide, string> = { off: 'off', logMetrics: 'log+metrics', tracing: 'log+metrics+tracing', direct: 'direct', floor: 'floor ×1' };
 
-export interface TelemetryOptions {
-  root: string;
-  /** How to run the Tollgate CLI (`dist/cli.js`, or through tsx). */
-  nodeArgs: string[];
-  tmp: string;
-  upOrigin: string;
-  upstreamApiKey: string;
+export interface TelemetryOptions extends GatewaySectionOptions {
   floorScript: string;
   /** The request body for direct (`m`) and through a gateway (`bench/m`). */
   chatBody: (model: string) => string;
-  check: (body: string) => boolean;
-  connections: number;
-  durationS: number;
-  runs: number;
-  freePort: () => Promise<number>;
-  log: (line: string) => void;
 }
 
 export interface TelemetrySideResult {
