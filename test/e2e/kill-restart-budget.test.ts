@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatBurst } from '../support/chat-burst.js';
 import { runCli, waitForUrl } from '../support/cli.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
@@ -32,23 +32,7 @@ afterAll(async () => {
 });
 
 async function burst(url: string, key: string, count: number): Promise<number[]> {
-  const agent = new Agent({ connections: count });
-  try {
-    return await Promise.all(
-      Array.from({ length: count }, async (_, n) => {
-        const response = await request(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({ model: 'up/m', max_tokens: 20, messages: [{ role: 'user', content: `request ${n}` }] }),
-        });
-        await response.body.text();
-        return response.statusCode;
-      }),
-    );
-  } finally {
-    await agent.close();
-  }
+  return (await chatBurst(url, key, count)).map((outcome) => outcome.status);
 }
 
 describe('a total budget across kill -9 and a restart', () => {

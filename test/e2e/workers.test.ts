@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatBurst } from '../support/chat-burst.js';
 import { runCli, waitForUrl } from '../support/cli.js';
 import { createTestDatabase, postgresAvailable } from '../support/postgres.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
@@ -83,20 +83,7 @@ describe('tollgate serve --workers', () => {
         const children = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8').trim().split(/\s+/);
         expect(children).toHaveLength(2);
 
-        const agent = new Agent({ connections: REQUESTS });
-        const outcomes = await Promise.all(
-          Array.from({ length: REQUESTS }, async (_, n) => {
-            const response = await request(`${url}/v1/chat/completions`, {
-              method: 'POST',
-              dispatcher: agent,
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-              body: JSON.stringify({ model: 'up/m', max_tokens: 20, messages: [{ role: 'user', content: `request ${n}` }] }),
-            });
-            await response.body.text();
-            return response.statusCode;
-          }),
-        );
-        await agent.close();
+        const outcomes = (await chatBurst(url, key, REQUESTS)).map((outcome) => outcome.status);
         expect(outcomes.filter((status) => status !== 200 && status !== 402)).toEqual([]);
         const served = outcomes.filter((status) => status === 200).length;
         expect(served).toBeGreaterThanOrEqual(1);
@@ -132,19 +119,7 @@ describe('tollgate serve --workers', () => {
         expect(server.stderr()).toContain(`listening on ${url} with 2 workers`);
 
         const calledBefore = upstream.requests.length;
-        const agent = new Agent({ connections: 300 });
-        const outcomes = await Promise.all(
-          Array.from({ length: 300 }, async (_, n) => {
-            const response = await request(`${url}/v1/chat/completions`, {
-              method: 'POST',
-              dispatcher: agent,
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-              body: JSON.stringify({ model: 'up/m', max_tokens: 20, messages: [{ role: 'user', content: `request ${n}` }] }),
-            });
-            return { status: response.statusCode, body: await response.body.text() };
-          }),
-        );
-        await agent.close();
+        const outcomes = await chatBurst(url, key, 300);
         const served = outcomes.filter((outcome) => outcome.status === 200).length;
         const refused = outcomes.filter((outcome) => outcome.status === 402);
         expect(served + refused.length).toBe(300);
