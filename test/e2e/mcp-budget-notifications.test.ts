@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { startServer } from '../../src/server.js';
 import { runCli } from '../support/cli.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { recordResourceUpdates } from '../support/mcp-notifications.js';
+import { budgetUpdate, recordResourceUpdates } from '../support/mcp-notifications.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
@@ -51,15 +51,7 @@ const patchKey = (gateway: { url: string }, id: string, changes: Record<string, 
     expect(response.statusCode).toBe(200);
     await response.body.dump();
   });
-const state = (limitUsd: number, crossedPercent: number, rpm: number | null = null) => ({
-  uri: 'tollgate://budget',
-  _meta: {
-    'tollgate/budget': {
-      budgets: [{ scope: 'key', scope_id: 'watched', period: 'total', limit_usd: limitUsd, crossed_percent: crossedPercent }],
-      rate_limits: { requests_per_minute: rpm, tokens_per_minute: null },
-    },
-  },
-});
+const state = (limitUsd: number, crossedPercent: number, rpm: number | null = null) => budgetUpdate('watched', limitUsd, crossedPercent, rpm);
 
 
 describe.skipIf(!available)(`tollgate://budget subscriptions across instances${skipped}`, () => {
