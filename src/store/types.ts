@@ -290,6 +290,11 @@ export interface Store {
   /** Responses API responses kept for `previous_response_id`. */
   responses: ResponseStore;
   webhooks: WebhookDeliveryStore;
+  /**
+   * Hears each key created, changed or revoked, by this process or (PostgreSQL) any other; the
+   * id is missing when changes may have been missed.
+   */
+  onKeyChange(listener: (keyId: string | undefined) => void): void;
   /** Where the ledger's rows are going, for `/health`. */
   health(): StoreHealth;
   /** Commits what is queued, then closes the connections. */

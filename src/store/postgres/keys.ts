@@ -44,7 +44,8 @@ export interface KeyChangeListener {
 
 export interface KeyChangeListenerOptions {
   url: string;
-  onChange: () => void;
+  /** The id of the key that changed; none after a reconnect, when changes may have been missed. */
+  onChange: (keyId?: string) => void;
   /** Timers of the reconnects. */
   setTimer?: (run: () => void, ms: number) => { unref?(): unknown };
 }
@@ -56,8 +57,8 @@ export async function listenForKeyChanges(options: KeyChangeListenerOptions): Pr
   let closed = false;
   let retryMs = 50;
   let waiters: Array<() => void> = [];
-  const heard = () => {
-    options.onChange();
+  const heard = (notification: pg.Notification) => {
+    options.onChange(notification.payload || undefined);
     const waiting = waiters;
     waiters = [];
     for (const resolve of waiting) resolve();

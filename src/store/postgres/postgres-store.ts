@@ -119,6 +119,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     blobs: guardAll(postgresBlobs(pool)),
     responses: guardAll(postgresResponses(pool)),
     webhooks: guardAll(postgresWebhookDeliveries(pool)),
+    onKeyChange: keys.onChange,
     health: () => ledger.health(),
     keysChanged: () => {
       if (!listener) throw new Error('keysChanged: the store is not ready yet (await ready())');
@@ -131,7 +132,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         } catch (error) {
           if (!isUnreachable(error)) throw error;
         }
-        listener = await listenForKeyChanges({ url: options.url, onChange: () => keys.forget() });
+        listener = await listenForKeyChanges({ url: options.url, onChange: (keyId) => keys.changed(keyId) });
         await ledger.drainSpool();
       })();
       return started;

@@ -43,6 +43,8 @@ async function mount(limits: { maxSessions?: number; sessionIdleMs?: number }): 
   handler = createMcpHttpHandler(tollgate.gateway, {
     llmsTxt: '# test',
     version: '0.0.0',
+    bus: tollgate.app.bus,
+    budgetSignals: tollgate.app.budgetSignals,
     ...limits,
     clock: () => now,
     scheduleSweep: (run, intervalMs) => {
