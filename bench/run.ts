@@ -444,7 +444,7 @@ async function main(): Promise<number> {
     (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
     (run.has('cache') ? 2 * opts.runs * (opts.durationS + 35) + 90 : 0) +
     (run.has('telemetry') ? 5 * (Math.max(2, opts.runs) * (opts.durationS + 35) + 37) + 120 : 0) +
-    (run.has('large-ledger') ? 120 + opts.ledgerRows / 5000 : 0) +
+    (run.has('large-ledger') ? 2 * (120 + opts.ledgerRows / 5000) /* SQLite, PostgreSQL */ : 0) +
     60;
   const watchdog = setTimeout(() => {
     log(`bench: still running after ${Math.round(budgetS)} s; stopping`);

@@ -4,6 +4,8 @@ import { createGateway, type GatewayCore } from './core/gateway.js';
 import { createPricing } from './core/pricing.js';
 import { createLogger, type Logger } from './logger.js';
 import { createWebhookSink, type WebhookSink } from './policy/webhooks/index.js';
+import { BudgetSignals } from './policy/budget-signals.js';
+import { createNotificationBus, type NotificationBus } from './policy/state/bus/index.js';
 import { createPolicyState } from './policy/state/create.js';
 import { StoreOutage } from './policy/state/outage.js';
 import type { PolicyState } from './policy/state/types.js';
@@ -34,6 +36,10 @@ export interface App {
   outage: StoreOutage;
   /** What the core tells about each request; telemetry subscribes here. */
   hooks: Hooks;
+  /** Messages between the instances (Redis pub/sub), or within this one. */
+  bus: NotificationBus;
+  /** Crossed budget thresholds and changed keys, from every instance: what budget watchers hear. */
+  budgetSignals: BudgetSignals;
   /** The Prometheus metrics, unless config turns them off. */
   metrics?: GatewayMetrics;
   /** Stops webhook retries, then closes the stores. */
@@ -60,6 +66,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const state = options.state ?? createPolicyState(options.config, { dataDir: options.dataDir, logger, ...(options.clock ? { now: options.clock().getTime() } : {}) });
   const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
+  const bus = createNotificationBus(options.config, logger);
+  const budgetSignals = new BudgetSignals(bus, store, logger);
   const clock = options.clock;
   const hooks = new Hooks(logger);
   const live = new LiveRequests(clock ? () => clock().getTime() : Date.now);
@@ -73,7 +81,12 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     pricing: createPricing(options.config),
     store,
     logger,
-    events,
+    events: {
+      emit: (event) => {
+        events.emit(event);
+        budgetSignals.announce(event);
+      },
+    },
     state,
     outage,
     hooks,
@@ -106,12 +119,16 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     state,
     outage,
     hooks,
+    bus,
+    budgetSignals,
     ...(metrics ? { metrics } : {}),
     close: async () => {
       clearInterval(mediaSweeper);
       clearInterval(cacheSweeper);
       await responseCache.close();
       await events.close();
+      await budgetSignals.close();
+      await bus.close();
       if (!options.state) await state.close();
       await store.close();
     },

@@ -136,7 +136,7 @@ const commands: Record<string, Command> = {
       throw error;
     });
     process.stderr.write(`tollgate ${version} MCP on stdio${caller.first.keyName ? `, acting as key ${caller.first.keyName}` : ''}\n${describeProviders(config)}`);
-    await serveStdio(app.gateway, { llmsTxt, version, surface: mcpSurface(config) }, caller.current);
+    await serveStdio(app.gateway, { llmsTxt, version, surface: mcpSurface(config), bus: app.bus, budgetSignals: app.budgetSignals }, caller.current);
     await app.close();
     process.exit(0);
   },

@@ -129,6 +129,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     llmsTxt,
     version,
     surface: mcpSurface(config),
+    bus: app.bus,
+    budgetSignals: app.budgetSignals,
     maxBodyBytes: config.server.maxBodyBytes,
     maxSessions: config.server.mcp.maxSessions,
     maxSessionsPerKey: config.server.mcp.maxSessionsPerKey,

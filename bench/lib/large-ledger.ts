@@ -1,8 +1,9 @@
-// The large-ledger section: a Tollgate on a SQLite ledger of 2 million generated requests (30
-// days at under one a second). How long it takes from start to a healthy /health; how long
-// 30-day reports and /v1/credits take; and how much a running report delays other requests
-// (/health one at a time while 30-day reports by hour, the longest, run back to back, against
-// /health alone).
+// The large-ledger section: a Tollgate on a ledger of 2 million generated requests (30 days at
+// under one a second), on SQLite and on PostgreSQL (a database of its own) in turn. How long it
+// takes from start to a healthy /health; how long 30-day reports and /v1/credits take; and how
+// much a running report delays other requests (/health one at a time while 30-day reports by
+// hour, the longest, run back to back, against /health alone).
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
@@ -11,8 +12,9 @@ import { parseConfig } from '../../src/config/load.js';
 import { addDays } from '../../src/core/utc-date.js';
 import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/create-store.js';
-import { GENERATED_DAYS, GENERATED_START, generateSqliteLedger } from './generated-ledger.js';
+import { GENERATED_DAYS, GENERATED_START, generatePostgresLedger, generateSqliteLedger } from './generated-ledger.js';
 import { spawnGateway, stopChild } from './procs.js';
+import { PG_ADMIN_URL, pgAdmin } from './shared-store.js';
 import { median } from './stats.js';
 
 export const LARGE_LEDGER_TARGETS = { reportMs: 50, healthDelayMs: 5, startupMs: 1000 };
@@ -26,8 +28,18 @@ export interface LargeLedgerOptions {
   log: (line: string) => void;
 }
 
+export type LedgerBackend = 'SQLite' | 'PostgreSQL';
+
+/** Both backends' runs; `failed` when either failed. */
 export interface LargeLedgerResult {
   status: 'ran' | 'failed';
+  note?: string;
+  runs: LargeLedgerRun[];
+}
+
+export interface LargeLedgerRun {
+  backend: LedgerBackend;
+  status: 'ran' | 'skipped' | 'failed';
   note?: string;
   rows?: number;
   generateS?: number;
@@ -53,16 +65,62 @@ async function timed(url: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** A ledger to bench: made and filled before Tollgate starts, and what Tollgate is told to use it. */
+interface LedgerSetup {
+  /** Environment for `tollgate serve`. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function sqliteLedger(dataDir: string, rows: number): Promise<LedgerSetup> {
+  await (await createStore(parseConfig({}, {}), dataDir, createLogger('silent'))).close();
+  generateSqliteLedger(path.join(dataDir, LEDGER_FILE), rows);
+  return { env: { TOLLGATE_DATABASE_URL: '' }, drop: async () => undefined };
+}
+
+async function postgresLedger(dataDir: string, rows: number): Promise<LedgerSetup | string> {
+  const database = `tollgate_bench_${randomBytes(6).toString('hex')}`;
+  try {
+    await pgAdmin((client) => client.query(`CREATE DATABASE ${database}`));
+  } catch (error) {
+    return `PostgreSQL does not answer at ${new URL(PG_ADMIN_URL).host} (${(error as Error).message})`;
+  }
+  const drop = async () => {
+    await pgAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => undefined);
+  };
+  try {
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${database}`;
+    await (await createStore(parseConfig({ store: { database: url.toString() } }, {}), dataDir, createLogger('silent'))).close();
+    await generatePostgresLedger(url.toString(), rows);
+    return { env: { TOLLGATE_DATABASE_URL: url.toString() }, drop };
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+}
+
 export async function benchLargeLedger(opts: LargeLedgerOptions): Promise<LargeLedgerResult> {
-  const dir = path.join(opts.tmp, 'large-ledger');
+  const runs: LargeLedgerRun[] = [];
+  for (const backend of ['SQLite', 'PostgreSQL'] as const) runs.push(await benchOneLedger(backend, opts));
+  const failed = runs.filter((run) => run.status === 'failed');
+  return failed.length
+    ? { status: 'failed', note: failed.map((run) => `${run.backend}: ${run.note}`).join('; '), runs }
+    : { status: 'ran', runs };
+}
+
+async function benchOneLedger(backend: LedgerBackend, opts: LargeLedgerOptions): Promise<LargeLedgerRun> {
+  const dir = path.join(opts.tmp, `large-ledger-${backend.toLowerCase()}`);
   const dataDir = path.join(dir, 'data');
   let child: ReturnType<typeof spawnGateway> | undefined;
+  let ledger: LedgerSetup | undefined;
   try {
     await mkdir(dataDir, { recursive: true });
-    opts.log(`bench: large ledger: generating ${opts.rows.toLocaleString('en')} requests`);
+    opts.log(`bench: large ledger (${backend}): generating ${opts.rows.toLocaleString('en')} requests`);
     const generating = performance.now();
-    await (await createStore(parseConfig({}, {}), dataDir, createLogger('silent'))).close();
-    generateSqliteLedger(path.join(dataDir, LEDGER_FILE), opts.rows);
+    const setup = backend === 'SQLite' ? await sqliteLedger(dataDir, opts.rows) : await postgresLedger(dataDir, opts.rows);
+    if (typeof setup === 'string') return { backend, status: 'skipped', note: setup };
+    ledger = setup;
     const generateS = (performance.now() - generating) / 1000;
 
     const configPath = path.join(dir, 'config.json');
@@ -72,7 +130,7 @@ export async function benchLargeLedger(opts: LargeLedgerOptions): Promise<LargeL
     const spawned = performance.now();
     child = spawnGateway(opts.root, [...opts.nodeArgs, 'serve', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir], {
       ...process.env,
-      TOLLGATE_DATABASE_URL: '',
+      ...ledger.env,
       TOLLGATE_REDIS_URL: '',
     });
     let startupMs: number | undefined;
@@ -87,7 +145,7 @@ export async function benchLargeLedger(opts: LargeLedgerOptions): Promise<LargeL
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     }
-    opts.log(`bench: large ledger: healthy ${startupMs.toFixed(0)} ms after spawn`);
+    opts.log(`bench: large ledger (${backend}): healthy ${startupMs.toFixed(0)} ms after spawn`);
 
     const range = `start_date=${GENERATED_START}&end_date=${addDays(GENERATED_START, GENERATED_DAYS - 1)}`;
     const urls = {
@@ -97,14 +155,14 @@ export async function benchLargeLedger(opts: LargeLedgerOptions): Promise<LargeL
       byModel: `${origin}/v1/report?${range}&group_by=model`,
       credits: `${origin}/v1/credits`,
     };
-    const reports = {} as NonNullable<LargeLedgerResult['reports']>;
+    const reports = {} as NonNullable<LargeLedgerRun['reports']>;
     for (const [name, url] of Object.entries(urls) as Array<[keyof typeof urls, string]>) {
       // The first call starts a read worker and warms its page cache: not what is measured.
       await timed(url);
       const times: number[] = [];
       for (let index = 0; index < 20; index++) times.push(await timed(url));
       reports[name] = { p50: median(times), max: Math.max(...times) };
-      opts.log(`bench: large ledger: ${name} p50 ${reports[name].p50.toFixed(1)} ms, max ${reports[name].max.toFixed(1)} ms`);
+      opts.log(`bench: large ledger (${backend}): ${name} p50 ${reports[name].p50.toFixed(1)} ms, max ${reports[name].max.toFixed(1)} ms`);
     }
 
     const healthTimes = async (count: number) => {
@@ -133,8 +191,9 @@ export async function benchLargeLedger(opts: LargeLedgerOptions): Promise<LargeL
       addedP99Ms: percentile(during, 0.99) - percentile(alone, 0.99),
       addedMaxMs: Math.max(...during) - median(alone),
     };
-    opts.log(`bench: large ledger: /health p99 ${health.alone.p99.toFixed(2)} ms alone, ${health.duringReports.p99.toFixed(2)} ms during ${reportsRun} reports`);
+    opts.log(`bench: large ledger (${backend}): /health p99 ${health.alone.p99.toFixed(2)} ms alone, ${health.duringReports.p99.toFixed(2)} ms during ${reportsRun} reports`);
     return {
+      backend,
       status: 'ran',
       rows: opts.rows,
       generateS,
@@ -148,20 +207,25 @@ export async function benchLargeLedger(opts: LargeLedgerOptions): Promise<LargeL
       },
     };
   } catch (error) {
-    return { status: 'failed', note: (error as Error).message.split('\n')[0] };
+    return { backend, status: 'failed', note: (error as Error).message.split('\n')[0] };
   } finally {
     if (child) await stopChild(child.child);
+    await ledger?.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 export function renderLargeLedger(result: LargeLedgerResult): string {
-  if (result.status !== 'ran') return `Large ledger: ${result.status}${result.note ? ` (${result.note})` : ''}\n`;
-  const { reports, health, met, startupMs, rows, generateS } = result as Required<LargeLedgerResult>;
+  return result.runs.map(renderRun).join('');
+}
+
+function renderRun(run: LargeLedgerRun): string {
+  if (run.status !== 'ran') return `Large ledger (${run.backend}): ${run.status}${run.note ? ` (${run.note})` : ''}\n`;
+  const { reports, health, met, startupMs, rows, generateS } = run as Required<LargeLedgerRun>;
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const line = (name: string, r: { p50: number; max: number }) => `${name} p50 ${r.p50.toFixed(1)} ms (max ${r.max.toFixed(1)})`;
   return [
-    `Large ledger (${rows.toLocaleString('en')} requests over ${GENERATED_DAYS} days, SQLite, generated in ${generateS.toFixed(0)} s):`,
+    `Large ledger (${rows.toLocaleString('en')} requests over ${GENERATED_DAYS} days, ${run.backend}, generated in ${generateS.toFixed(0)} s):`,
     `  start-up to /health: ${startupMs.toFixed(0)} ms (target < ${LARGE_LEDGER_TARGETS.startupMs} ms: ${mark(met.startup)})`,
     `  30-day report: ${line('by day', reports.byDay)} (target ≤ ${LARGE_LEDGER_TARGETS.reportMs} ms: ${mark(met.report)}); ${line('by hour', reports.byHour)}; ${line('by tag', reports.byTag)}; ${line('by model', reports.byModel)}`,
     `  /v1/credits: ${line('', reports.credits).trim()}`,

@@ -16,7 +16,7 @@ import { median } from './stats.js';
 
 export const SHARED_STORE_TARGETS = { throughputRatio: 0.8, p50AddedMs: 1 };
 
-const PG_ADMIN_URL = process.env.TOLLGATE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL = process.env.TOLLGATE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TOLLGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface SharedStoreOptions extends GatewaySectionOptions {
@@ -52,7 +52,7 @@ function redisAnswers(url: string): Promise<boolean> {
   });
 }
 
-async function pgAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function pgAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   await client.connect();

@@ -22,27 +22,41 @@ function isStoreOutage(error: unknown): boolean {
 }
 
 export interface CachedKeyStore extends KeyStore {
-  /** Drops every remembered lookup: another instance changed a key (PostgreSQL told us). */
-  forget(): void;
+  /**
+   * A key changed elsewhere (PostgreSQL told us; no id when changes may have been missed): drops
+   * every remembered lookup and tells the listeners.
+   */
+  changed(keyId?: string): void;
+  /** Hears each key created, changed or revoked through this store or heard of by `changed`. */
+  onChange(listener: KeyChangeListener): void;
 }
+
+export type KeyChangeListener = (keyId: string | undefined) => void;
 
 export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: () => number = Date.now): CachedKeyStore {
   // By digest: the map must not be a list of live keys in the clear.
   const lookups = new Map<string, Lookup>();
   let anyKey: { value: boolean; at: number } | undefined;
-  const forget = <T>(result: T): T => {
+  const listeners: KeyChangeListener[] = [];
+  const changed = (keyId: string | undefined): void => {
     lookups.clear();
-    return result;
+    for (const listener of listeners) listener(keyId);
+  };
+  const changedRecord = (record: KeyRecord): KeyRecord => {
+    changed(record.id);
+    return record;
   };
   return {
-    forget: () => {
-      lookups.clear();
+    changed: (keyId) => {
       if (anyKey && !anyKey.value) anyKey = undefined;
+      changed(keyId);
     },
+    onChange: (listener) => void listeners.push(listener),
     create: async (input) => {
       const created = await keys.create(input);
       anyKey = { value: true, at: now() };
-      return forget(created);
+      changedRecord(created.record);
+      return created;
     },
     list: (options) => keys.list(options),
     get: (idOrName) => keys.get(idOrName),
@@ -67,8 +81,8 @@ export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: 
       if (record?.expiresAt != null && Date.parse(record.expiresAt) <= at.getTime()) return undefined;
       return record;
     },
-    update: async (idOrName, changes) => forget(await keys.update(idOrName, changes)),
-    revoke: async (idOrName) => forget(await keys.revoke(idOrName)),
+    update: async (idOrName, changes) => changedRecord(await keys.update(idOrName, changes)),
+    revoke: async (idOrName) => changedRecord(await keys.revoke(idOrName)),
     hasActiveKeys: async () => {
       // Keys are never deleted: once there is one, the answer stays true.
       if (anyKey && (anyKey.value || now() - anyKey.at < ttlMs)) return anyKey.value;

@@ -4,7 +4,6 @@ import { LEDGER_FILE } from '../config/data-home.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { RedisConnection } from '../policy/state/redis/connection.js';
-import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from './cached-keys.js';
 import { redisResponseCache } from './redis/response-cache.js';
 import type { ResponseCacheStore } from './response-cache.js';
 import { openSqliteResponseCache } from './sqlite/response-cache.js';
@@ -25,11 +24,11 @@ export interface CreateStoreOptions {
  */
 export async function createStore(config: Config, dataDir: string, logger: Pick<Logger, 'error' | 'warn' | 'info'>, options: CreateStoreOptions = {}): Promise<Store> {
   if (config.store.database) return openPostgres(config.store.database, dataDir, logger, options.now);
-  const store = openSqliteStore(dataDir, {
+  return openSqliteStore(dataDir, {
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
     ...(options.busy ? { busy: options.busy } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
-  return { ...store, keys: cacheKeyLookups(store.keys, KEY_LOOKUP_TTL_MS, options.now) };
 }
 
 /**
@@ -46,7 +45,7 @@ async function openPostgres(url: string, dataDir: string, logger: Pick<Logger, '
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
     onDegraded: (degraded, error) => {
       const where = `PostgreSQL at ${store.description}`;
-      if (degraded) logger.warn({ err: error }, `ledger database unreachable (${where}): rows go to the local spool until it answers`);
+      if (degraded) logger.warn({ err: error }, `ledger database unreachable (${where}): rows wait in the local spool until it answers`);
       else logger.info(`ledger database reachable again (${where}): the local spool has drained`);
     },
   });

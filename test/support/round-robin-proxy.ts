@@ -13,16 +13,21 @@ export interface Routed {
   headers: IncomingHttpHeaders;
   /** The request body, as text. */
   body: string;
+  /** Resolves with the backend's status once its answer's headers have come (a stream is then open). */
+  answered: Promise<number>;
 }
 
 export interface RoundRobinProxy {
   url: string;
   routed: Routed[];
+  /** The first request routed (or, if none yet, the next) that `matches`. */
+  waitFor(matches: (routed: Routed) => boolean): Promise<Routed>;
   close(): Promise<void>;
 }
 
 export async function startRoundRobinProxy(backends: string[]): Promise<RoundRobinProxy> {
   const routed: Routed[] = [];
+  const waiting: Array<{ matches: (routed: Routed) => boolean; resolve: (routed: Routed) => void }> = [];
   let next = 0;
   const server = createServer((req, res) => {
     const backend = next++ % backends.length;
@@ -31,8 +36,15 @@ export async function startRoundRobinProxy(backends: string[]): Promise<RoundRob
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      routed.push({ method: req.method ?? 'GET', backend, headers: req.headers, body: body.toString() });
+      let answered!: (status: number) => void;
+      const entry: Routed = { method: req.method ?? 'GET', backend, headers: req.headers, body: body.toString(), answered: new Promise((resolve) => (answered = resolve)) };
+      routed.push(entry);
+      for (const waiter of waiting.filter((candidate) => candidate.matches(entry))) {
+        waiting.splice(waiting.indexOf(waiter), 1);
+        waiter.resolve(entry);
+      }
       const upstream = forward(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+        answered(answer.statusCode ?? 502);
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
@@ -46,6 +58,10 @@ export async function startRoundRobinProxy(backends: string[]): Promise<RoundRob
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     routed,
+    waitFor: (matches) => {
+      const found = routed.find(matches);
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiting.push({ matches, resolve }));
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

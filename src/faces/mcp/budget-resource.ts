@@ -1,23 +1,37 @@
 /**
  * `tollgate://budget`: the caller's budgets, rate limits and spend, as JSON. A client that
  * subscribes to it (`resources/subscribe`) is sent `notifications/resources/updated` when one of
- * the caller's budgets crosses 50 %, 80 % or 100 % of its limit, or a limit changes: checked as
- * each of the caller's requests settles, so an agent can watch its money without polling.
+ * the caller's budgets crosses 50 %, 80 % or 100 % of its limit, or one of its limits changes,
+ * whichever instance the spend or the change happened on; so an agent can watch its money
+ * without polling. The notification's `_meta['tollgate/budget']` says where things now stand.
+ *
+ * A subscription is watched on the instance that took it; a later subscribe or unsubscribe of the
+ * same session on another instance tells it over the bus to stop.
  */
+import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestSettled } from '../../core/hooks.js';
 import type { BudgetStatus, Gateway } from '../../core/types.js';
 import { utcDate } from '../../core/utc-date.js';
 import { seesEverything } from '../../policy/auth/caller-id.js';
+import type { BudgetSignal, BudgetSignals } from '../../policy/budget-signals.js';
+import type { NotificationBus } from '../../policy/state/bus/types.js';
 import type { Principal } from '../../policy/types.js';
 import { principalFrom } from './auth-info.js';
 
 export const BUDGET_URI = 'tollgate://budget';
 /** Shares of a limit whose crossing is announced. */
 export const BUDGET_THRESHOLDS = [0.5, 0.8, 1] as const;
+/** Where a notification says what the caller's budgets and limits now are. */
+export const BUDGET_UPDATE_META_KEY = 'tollgate/budget';
 
-export function registerBudgetResource(server: McpServer, gateway: Gateway, now: () => Date = () => new Date()): void {
+export interface BudgetWatch {
+  bus: NotificationBus;
+  signals: BudgetSignals;
+}
+
+export function registerBudgetResource(server: McpServer, gateway: Gateway, watch: BudgetWatch, now: () => Date = () => new Date()): void {
   server.registerResource(
     'budget',
     BUDGET_URI,
@@ -33,18 +47,24 @@ export function registerBudgetResource(server: McpServer, gateway: Gateway, now:
   );
 
   let watcher: Watcher | undefined;
+  const subscriptions = subscriptionsOf(watch.bus);
   server.server.registerCapabilities({ resources: { subscribe: true } });
   server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     if (request.params.uri !== BUDGET_URI) throw new McpError(ErrorCode.InvalidParams, `Only ${BUDGET_URI} can be subscribed to.`);
     watcher?.stop();
-    watcher = new Watcher(gateway, principalFrom(extra.authInfo), () => server.server.sendResourceUpdated({ uri: BUDGET_URI }));
-    await watcher.start();
+    const started = new Watcher(gateway, watch.signals, principalFrom(extra.authInfo), (state) =>
+      server.server.sendResourceUpdated({ uri: BUDGET_URI, _meta: { [BUDGET_UPDATE_META_KEY]: state } }),
+    );
+    watcher = started;
+    if (extra.sessionId) await subscriptions.claim(extra.sessionId, () => started.stop());
+    await started.start();
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
     if (request.params.uri === BUDGET_URI) {
       watcher?.stop();
       watcher = undefined;
+      if (extra.sessionId) await subscriptions.release(extra.sessionId);
     }
     return {};
   });
@@ -80,86 +100,160 @@ export async function budgetView(gateway: Gateway, principal: Principal | undefi
   };
 }
 
+/** What a notification tells: each budget's limit and the highest threshold its spend has crossed, and the rate limits. */
+interface WatchedState {
+  budgets: Array<{ scope: string; scope_id: string; period: string; limit_usd: number; crossed_percent: number }>;
+  rate_limits: { requests_per_minute: number | null; tokens_per_minute: number | null };
+}
+
 /**
- * One session's subscription. The gateway's `settled` hook has one listener per gateway (hooks
- * cannot be removed), which hands each settled request to the watchers of that gateway.
+ * One session's subscription: it hears crossed thresholds and changed keys (budget-signals.ts),
+ * and looks at the caller's budgets when one may concern it. Looks run one at a time, so
+ * notifications go out in the order things happened.
  */
 class Watcher {
   private last = '';
+  /** `scope:scopeId` of the budgets watched: crossings elsewhere are not looked at. */
+  private scopes = new Set<string>();
   private stopped = false;
+  private stopListening: (() => void) | undefined;
+  private looks: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly gateway: Gateway,
-    private readonly principal: Principal | undefined,
-    private readonly announce: () => Promise<void>,
+    private readonly signals: BudgetSignals,
+    private principal: Principal | undefined,
+    private readonly announce: (state: WatchedState) => Promise<void>,
   ) {}
 
+  /** Resolves once it listens and knows where things stand. */
   async start(): Promise<void> {
-    this.last = await this.state();
-    watchersOf(this.gateway).add(this);
+    let ready!: () => void;
+    // What is heard before the first look waits for it, and is compared with it.
+    this.looks = new Promise<void>((resolve) => (ready = resolve));
+    try {
+      const stop = await this.signals.listen((signal) => this.heard(signal));
+      if (this.stopped) return stop();
+      this.stopListening = stop;
+      this.remember(await this.state());
+    } finally {
+      ready();
+    }
   }
 
   stop(): void {
     this.stopped = true;
-    watchersOf(this.gateway).delete(this);
+    this.stopListening?.();
   }
 
-  concerns(request: RequestSettled['request']): boolean {
-    const principal = this.principal;
-    if (seesEverything(principal)) return true;
-    return (principal?.keyId != null && request.keyId === principal.keyId) || (principal?.user != null && request.user === principal.user);
+  private heard(signal: BudgetSignal): void {
+    if (this.stopped) return;
+    if (signal.kind === 'spend') {
+      if (seesEverything(this.principal) || this.scopes.has(`${signal.scope}:${signal.scopeId}`)) this.look(() => this.check());
+      return;
+    }
+    const keyId = this.principal?.kind === 'key' ? this.principal.keyId : null;
+    if (keyId === null || (signal.keyId !== null && signal.keyId !== keyId)) return;
+    this.look(async () => {
+      const principal = await this.signals.keyPrincipal(keyId);
+      // A revoked key's session is refused from now on: there is nothing left to watch.
+      if (!principal) return this.stop();
+      this.principal = principal;
+      await this.check();
+    });
   }
 
-  /** Whether the state changed, and so was announced. */
-  async check(): Promise<boolean> {
+  private look(run: () => Promise<void>): void {
+    this.looks = this.looks.then(() => (this.stopped ? undefined : run())).catch(() => undefined);
+  }
+
+  private async check(): Promise<void> {
     const state = await this.state();
-    if (this.stopped || state === this.last) return false;
-    this.last = state;
-    await this.announce();
+    if (this.stopped || !this.remember(state)) return;
+    await this.announce(state);
+  }
+
+  /** Whether the state differs from the last one. */
+  private remember(state: WatchedState): boolean {
+    const text = JSON.stringify(state);
+    if (text === this.last) return false;
+    this.last = text;
+    this.scopes = new Set(state.budgets.map((budget) => `${budget.scope}:${budget.scope_id}`));
     return true;
   }
 
-  /**
-   * Checks after a request of the caller settled. The hook runs as its ledger row is written;
-   * its cost reaches the budget counters a moment later (a store round trip), so look again a
-   * few times until the change shows.
-   */
-  checkSoon(delays: readonly number[] = RECHECK_MS): void {
-    const [delay, ...rest] = delays;
-    if (delay === undefined || this.stopped) return;
-    setTimeout(() => {
-      this.check().then(
-        (changed) => changed || this.checkSoon(rest),
-        () => undefined,
-      );
-    }, delay).unref();
-  }
-
-  /** What a notification is about: each budget's limit and how many thresholds its spend has crossed. */
-  private async state(): Promise<string> {
+  private async state(): Promise<WatchedState> {
     const budgets = await this.gateway.budgetStatus(this.principal);
-    return budgets.map((budget) => `${budget.scope}:${budget.scopeId}:${budget.period}:${budget.limitUsd}:${crossed(budget)}`).join('|');
+    return {
+      budgets: budgets
+        .map((budget) => ({ scope: budget.scope, scope_id: budget.scopeId, period: budget.period, limit_usd: budget.limitUsd, crossed_percent: crossedPercent(budget) }))
+        .sort((a, b) => `${a.scope}:${a.scope_id}:${a.period}`.localeCompare(`${b.scope}:${b.scope_id}:${b.period}`)),
+      rate_limits: { requests_per_minute: this.principal?.limits.rpm ?? null, tokens_per_minute: this.principal?.limits.tpm ?? null },
+    };
   }
 }
 
-function crossed(budget: BudgetStatus): number {
-  return BUDGET_THRESHOLDS.filter((threshold) => budget.spentUsd >= threshold * budget.limitUsd).length;
+/** The highest threshold the budget's spend has reached, in percent (0 below the first). */
+function crossedPercent(budget: BudgetStatus): number {
+  const reached = BUDGET_THRESHOLDS.filter((threshold) => budget.spentUsd >= threshold * budget.limitUsd);
+  return reached.length ? Math.round(reached[reached.length - 1]! * 100) : 0;
 }
 
-/** When to look at the budgets after a settled request, each delay after the previous look. */
-const RECHECK_MS = [0, 20, 100, 500, 2_000];
+const SUBSCRIPTIONS_CHANNEL = 'mcp-budget-subscriptions';
+const Claim = z.object({ sessionId: z.string(), instance: z.string() });
 
-const watchers = new WeakMap<Gateway, Set<Watcher>>();
+/**
+ * Which instance watches each session's subscription. A session's requests may land on any
+ * instance: the one that takes a subscribe or an unsubscribe says so on the bus, and any other
+ * instance watching for that session stops, so a session is watched once, and not after it
+ * unsubscribed.
+ */
+class SessionSubscriptions {
+  private readonly instance = randomUUID();
+  private readonly watching = new Map<string, () => void>();
+  private listening: Promise<unknown> | undefined;
 
-function watchersOf(gateway: Gateway): Set<Watcher> {
-  let set = watchers.get(gateway);
-  if (!set) {
-    const created = new Set<Watcher>();
-    watchers.set(gateway, created);
-    gateway.hooks.on('settled', ({ request }) => {
-      for (const watcher of created) if (watcher.concerns(request)) watcher.checkSoon();
-    });
-    set = created;
+  constructor(private readonly bus: NotificationBus) {}
+
+  async claim(sessionId: string, stop: () => void): Promise<void> {
+    await this.tell(sessionId);
+    this.watching.set(sessionId, stop);
   }
-  return set;
+
+  async release(sessionId: string): Promise<void> {
+    this.watching.delete(sessionId);
+    await this.tell(sessionId);
+  }
+
+  private async tell(sessionId: string): Promise<void> {
+    this.listening ??= this.bus.subscribe(SUBSCRIPTIONS_CHANNEL, (message) => this.heard(message));
+    try {
+      await this.listening;
+    } catch (error) {
+      this.listening = undefined;
+      throw error;
+    }
+    await this.bus.publish(SUBSCRIPTIONS_CHANNEL, JSON.stringify({ sessionId, instance: this.instance }));
+  }
+
+  private heard(message: string): void {
+    let claim: z.infer<typeof Claim>;
+    try {
+      claim = Claim.parse(JSON.parse(message));
+    } catch {
+      return;
+    }
+    if (claim.instance === this.instance) return;
+    const stop = this.watching.get(claim.sessionId);
+    this.watching.delete(claim.sessionId);
+    stop?.();
+  }
+}
+
+const registries = new WeakMap<NotificationBus, SessionSubscriptions>();
+
+function subscriptionsOf(bus: NotificationBus): SessionSubscriptions {
+  let registry = registries.get(bus);
+  if (!registry) registries.set(bus, (registry = new SessionSubscriptions(bus)));
+  return registry;
 }

@@ -27,6 +27,7 @@ import { readJsonBody } from './read-json-body.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 import { MemorySessionRecords, RedisSessionRecords, type SessionRecord, type SessionRecords } from './session-records.js';
 import { SessionTransport } from './session-transport.js';
+import { streamRelay } from './stream-relay.js';
 
 export interface McpHttpHandlerOptions extends McpServerOptions {
   /**
@@ -109,6 +110,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
     ? new RedisSessionRecords(new RedisConnection(options.redis), idleMs)
     : new MemorySessionRecords(idleMs, now);
   const sessions = new Map<string, Session>();
+  const relay = streamRelay(options.bus);
   let closed = false;
 
   /** Drops the session here; `forget` also ends it everywhere (its record goes). */
@@ -172,7 +174,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   /** A live session for `id`: a new one, or one this instance revives from its record. */
   const open = async (id: string, owner: string): Promise<Session> => {
     if (!(await makeRoom(owner))) throw new Refusal(503, SERVER_ERROR, 'Too many open MCP sessions; try again later.');
-    const transport = new SessionTransport(id);
+    const transport = new SessionTransport(id, relay);
     const session: Session = { id, owner, transport, server: createMcpServer(gateway, options), open: 0, lastActive: now() };
     transport.onclose = () => {
       if (sessions.get(id) === session) sessions.delete(id);
@@ -232,7 +234,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
       if (!accepts(req, 'text/event-stream')) throw new Refusal(406, SERVER_ERROR, 'Not Acceptable: Client must accept text/event-stream');
       if (session.transport.hasStandingStream) throw new Refusal(409, SERVER_ERROR, 'Conflict: Only one SSE stream is allowed per session');
       track(session, res);
-      session.transport.openStandingStream(res);
+      await session.transport.openStandingStream(res);
       return;
     }
     checkPostHeaders(req);

@@ -2,6 +2,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_TOOL_NAMES, type McpToolName } from '../../config/schema.js';
 import type { Gateway } from '../../core/types.js';
+import type { BudgetSignals } from '../../policy/budget-signals.js';
+import type { NotificationBus } from '../../policy/state/bus/types.js';
 import { unconfiguredSurface, type McpSurface } from './surface.js';
 import { registerBudgetResource } from './budget-resource.js';
 import { registerPrompts } from './prompts.js';
@@ -24,6 +26,10 @@ export interface McpServerOptions {
   version: string;
   /** The tools offered and their settings; every tool, no default model when absent. */
   surface?: McpSurface;
+  /** Carries messages to the instance holding a session's stream, and budget subscriptions between instances. */
+  bus: NotificationBus;
+  /** What `tollgate://budget` subscribers are told about. */
+  budgetSignals: BudgetSignals;
 }
 
 const registrars: Record<McpToolName, (server: McpServer, gateway: Gateway, surface: McpSurface) => void> = {
@@ -62,7 +68,7 @@ export function createMcpServer(gateway: Gateway, options: McpServerOptions): Mc
   );
   for (const name of MCP_TOOL_NAMES) if (surface.tools.includes(name)) registrars[name](server, gateway, surface);
   registerResources(server, gateway, options.llmsTxt);
-  registerBudgetResource(server, gateway);
+  registerBudgetResource(server, gateway, { bus: options.bus, signals: options.budgetSignals });
   registerPrompts(server, gateway);
   registerSpendApp(server);
   return server;

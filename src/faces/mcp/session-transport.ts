@@ -8,12 +8,14 @@
  * A POST's requests are answered on that POST: as one JSON body when nothing else is sent for
  * them, or as an SSE stream from the moment the server sends a message about them first (progress,
  * logging), ending once every request of the POST has its response. Messages about no request
- * (list changes, resource updates) go to the session's standing GET stream, if one is open.
+ * (list changes, resource updates) go to the session's standing GET stream: written here when it
+ * is open here, else handed to the relay, which finds the instance where it is open.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamRelay } from './stream-relay.js';
 
 /** Comment frames on a standing stream, so proxies do not take it for a dead connection. */
 const KEEP_ALIVE_MS = 15_000;
@@ -83,10 +85,13 @@ export class SessionTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   private readonly exchanges = new Map<RequestId, Exchange>();
-  private standing: { res: ServerResponse; keepAlive: NodeJS.Timeout } | undefined;
+  private standing: { res: ServerResponse; keepAlive?: NodeJS.Timeout; stopRelay?: () => void } | undefined;
   private closed = false;
 
-  constructor(readonly sessionId: string) {}
+  constructor(
+    readonly sessionId: string,
+    private readonly relay?: StreamRelay,
+  ) {}
 
   async start(): Promise<void> {}
 
@@ -127,19 +132,32 @@ export class SessionTransport implements Transport {
     this.onmessage?.(message, {});
   }
 
-  /** Opens the standing stream; false when one is open already. */
-  openStandingStream(res: ServerResponse): boolean {
+  /**
+   * Opens the standing stream; false when one is open already. Its headers go out once the relay
+   * listens for the session, so a client that sees the stream open misses nothing sent after.
+   */
+  async openStandingStream(res: ServerResponse): Promise<boolean> {
     if (this.standing) return false;
+    const standing: NonNullable<SessionTransport['standing']> = { res };
+    this.standing = standing;
+    const ended = () => {
+      clearInterval(standing.keepAlive);
+      standing.stopRelay?.();
+      if (this.standing === standing) this.standing = undefined;
+    };
+    res.once('close', ended);
+    try {
+      if (this.relay) standing.stopRelay = await this.relay.receive(this.sessionId, (message) => this.writeStanding(message));
+    } catch (error) {
+      res.off('close', ended);
+      ended();
+      throw error;
+    }
+    if (res.destroyed) return true;
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     res.flushHeaders();
-    const keepAlive = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
-    keepAlive.unref();
-    const standing = { res, keepAlive };
-    this.standing = standing;
-    res.once('close', () => {
-      clearInterval(keepAlive);
-      if (this.standing === standing) this.standing = undefined;
-    });
+    standing.keepAlive = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+    standing.keepAlive.unref();
     return true;
   }
 
@@ -158,7 +176,13 @@ export class SessionTransport implements Transport {
       this.exchanges.get(related)?.event(message);
       return;
     }
-    if (this.standing && !this.standing.res.writableEnded) this.standing.res.write(sseEvent(message));
+    if (this.standing) this.writeStanding(message);
+    else this.relay?.forward(this.sessionId, message);
+  }
+
+  private writeStanding(message: JSONRPCMessage): void {
+    const res = this.standing?.res;
+    if (res?.headersSent && !res.writableEnded) res.write(sseEvent(message));
   }
 
   async close(): Promise<void> {
@@ -168,6 +192,7 @@ export class SessionTransport implements Transport {
     this.exchanges.clear();
     if (this.standing) {
       clearInterval(this.standing.keepAlive);
+      this.standing.stopRelay?.();
       this.standing.res.end();
       this.standing = undefined;
     }

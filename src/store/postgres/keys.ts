@@ -14,7 +14,7 @@ export const KEYS_CHANNEL = 'tollgate_keys';
 const LISTEN_RETRY_MAX_MS = 1_000;
 
 /** Lists as text arrays, flags as booleans: as the record has them. */
-const CODEC: KeyColumnCodec<string[], boolean> = {
+export const COLUMN_CODEC: KeyColumnCodec<string[], boolean> = {
   readList: (value) => value,
   writeList: (value) => value,
   readFlag: (value) => value,
@@ -26,8 +26,8 @@ type KeyRow = SharedKeyRow<string[], boolean>;
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, "user", tags, budget_nanos,
   budget_period, models, providers, rpm, tpm, allow_user_override, allow_byok`;
 
-const toRecord = (row: KeyRow): KeyRecord => toKeyRecord(row, CODEC);
-const toColumns = (input: KeyChanges): Record<string, unknown> => toKeyColumns(input, CODEC);
+const toRecord = (row: KeyRow): KeyRecord => toKeyRecord(row, COLUMN_CODEC);
+const toColumns = (input: KeyChanges): Record<string, unknown> => toKeyColumns(input, COLUMN_CODEC);
 
 const quote = (column: string) => (column === 'user' ? '"user"' : column);
 
@@ -44,7 +44,8 @@ export interface KeyChangeListener {
 
 export interface KeyChangeListenerOptions {
   url: string;
-  onChange: () => void;
+  /** The id of the key that changed; none after a reconnect, when changes may have been missed. */
+  onChange: (keyId?: string) => void;
   /** Timers of the reconnects. */
   setTimer?: (run: () => void, ms: number) => { unref?(): unknown };
 }
@@ -56,8 +57,8 @@ export async function listenForKeyChanges(options: KeyChangeListenerOptions): Pr
   let closed = false;
   let retryMs = 50;
   let waiters: Array<() => void> = [];
-  const heard = () => {
-    options.onChange();
+  const heard = (notification: pg.Notification) => {
+    options.onChange(notification.payload || undefined);
     const waiting = waiters;
     waiters = [];
     for (const resolve of waiting) resolve();

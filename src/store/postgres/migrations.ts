@@ -7,6 +7,7 @@ const ROLLUP_DIMENSIONS = `substr(ts, 1, 13) AS hour,
 const ROLLUP_SUMS = `count(*), coalesce(sum(cost_nanos), 0), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
   sum(cache_write_tokens), sum(reasoning_tokens), count(*) FILTER (WHERE cost_nanos IS NULL AND served_model IS NOT NULL)`;
 const ROLLUP_GROUPS = `GROUP BY substr(ts, 1, 13), key_id, key_name, "user", coalesce(served_model, requested_model), provider, tags`;
+const HOURS_FROM_REQUESTS = `INSERT INTO rollup_hours SELECT ${ROLLUP_DIMENSIONS}, ${ROLLUP_SUMS} FROM requests ${ROLLUP_GROUPS};`;
 
 /**
  * Hourly sums of the ledger, one row per hour and combination of what reports group and filter
@@ -36,7 +37,7 @@ const ROLLUPS = `CREATE TABLE rollup_hours (
    );
    CREATE INDEX rollup_hours_key ON rollup_hours (key_id, hour);
    CREATE INDEX rollup_hours_user ON rollup_hours ("user", hour);
-   INSERT INTO rollup_hours SELECT ${ROLLUP_DIMENSIONS}, ${ROLLUP_SUMS} FROM requests ${ROLLUP_GROUPS};
+   ${HOURS_FROM_REQUESTS}
    CREATE FUNCTION tollgate_rollup_requests() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
      INSERT INTO rollup_hours AS h
@@ -56,6 +57,15 @@ const ROLLUPS = `CREATE TABLE rollup_hours (
      FOR EACH STATEMENT EXECUTE FUNCTION tollgate_rollup_requests();`;
 
 const SUMS = ['request_count', 'cost_nanos', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'unpriced_request_count'];
+
+const DAYS_FROM_HOURS = `INSERT INTO rollup_days
+     SELECT substr(hour, 1, 10), dims, key_id, key_name, "user", model, provider, tags, ${SUMS.map((sum) => `sum(${sum})`).join(', ')}
+     FROM rollup_hours GROUP BY 1, dims, key_id, key_name, "user", model, provider, tags;`;
+
+/** Sums both rollups again from the request rows (the migrations did so once; bulk loads without the trigger do it after). */
+export const REFILL_ROLLUPS = `TRUNCATE rollup_hours, rollup_days;
+   ${HOURS_FROM_REQUESTS}
+   ${DAYS_FROM_HOURS}`;
 
 /** A batch's sums into the rollup `table`, whose period is `period` (the first `length` characters of `ts`), in key order. */
 function addBatch(table: string, period: string, length: number): string {
@@ -94,9 +104,7 @@ const ROLLUP_DAYS = `CREATE TABLE rollup_days (
    );
    CREATE INDEX rollup_days_key ON rollup_days (key_id, day);
    CREATE INDEX rollup_days_user ON rollup_days ("user", day);
-   INSERT INTO rollup_days
-     SELECT substr(hour, 1, 10), dims, key_id, key_name, "user", model, provider, tags, ${SUMS.map((sum) => `sum(${sum})`).join(', ')}
-     FROM rollup_hours GROUP BY 1, dims, key_id, key_name, "user", model, provider, tags;
+   ${DAYS_FROM_HOURS}
    CREATE OR REPLACE FUNCTION tollgate_rollup_requests() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
      ${addBatch('rollup_hours', 'hour', 13)}

@@ -14,7 +14,7 @@ import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from '../cached-keys.js';
 import { listenForKeyChanges, postgresKeyStore, type KeyChangeListener } from './keys.js';
 import { postgresLedger, type PostgresLedger } from './ledger-writer.js';
 import { migrate } from './migrations.js';
-import { postgresCostSince, postgresGetRequest, postgresListRequests, postgresRefusals, postgresReport } from './report.js';
+import { postgresCostSince, postgresRefusals, postgresReport, postgresRequestLog } from './report.js';
 import { postgresResponses } from './responses.js';
 import { LedgerSpool } from './spool.js';
 import { postgresWebhookDeliveries } from './webhook-deliveries.js';
@@ -92,6 +92,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     })();
   const blobs = postgresBlobs(pool);
   const webhooks = postgresWebhookDeliveries(pool);
+  const requests = postgresRequestLog(pool);
   let started: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -102,8 +103,8 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     spend: { costSince: (filter) => read(() => postgresCostSince(pool, filter)) },
     reports: {
       report: (query, scope) => read(() => postgresReport(pool, query, scope)),
-      listRequests: (query, scope) => read(() => postgresListRequests(pool, query, scope)),
-      getRequest: (id, scope) => read(() => postgresGetRequest(pool, id, scope)),
+      listRequests: (query, scope) => read(() => requests.list(query, scope)),
+      getRequest: (id, scope) => read(() => requests.get(id, scope)),
       listRefusals: () => read(() => postgresRefusals(pool)),
     },
     keys: {
@@ -118,6 +119,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     blobs: guardAll(postgresBlobs(pool)),
     responses: guardAll(postgresResponses(pool)),
     webhooks: guardAll(postgresWebhookDeliveries(pool)),
+    onKeyChange: keys.onChange,
     health: () => ledger.health(),
     keysChanged: () => {
       if (!listener) throw new Error('keysChanged: the store is not ready yet (await ready())');
@@ -130,7 +132,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         } catch (error) {
           if (!isUnreachable(error)) throw error;
         }
-        listener = await listenForKeyChanges({ url: options.url, onChange: () => keys.forget() });
+        listener = await listenForKeyChanges({ url: options.url, onChange: (keyId) => keys.changed(keyId) });
         await ledger.drainSpool();
       })();
       return started;

@@ -2,10 +2,10 @@
 export class Params {
   readonly values: unknown[] = [];
 
-  add(value: unknown): string {
+  readonly add = (value: unknown): string => {
     this.values.push(value);
     return `$${this.values.length}`;
-  }
+  };
 }
 
 export function whereClause(conditions: string[]): string {

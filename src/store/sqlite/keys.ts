@@ -11,7 +11,7 @@ import type { KeyChanges, KeyRecord, KeyStore, NewKey } from '../types.js';
 const NO_KEYS_RECHECK_MS = 100;
 
 /** Lists as JSON text, flags as 0/1. */
-const CODEC: KeyColumnCodec<string, number> = {
+export const COLUMN_CODEC: KeyColumnCodec<string, number> = {
   readList: (value) => (value ? (JSON.parse(value) as string[]) : null),
   writeList: (value) => JSON.stringify(value),
   readFlag: (value) => value === 1,
@@ -23,8 +23,8 @@ type KeyRow = SharedKeyRow<string, number>;
 const COLUMNS = `id, name, prefix, created_at, updated_at, revoked_at, expires_at, user, tags, budget_nanos,
   budget_period, models, providers, rpm, tpm, allow_user_override, allow_byok`;
 
-const toRecord = (row: KeyRow): KeyRecord => toKeyRecord(row, CODEC);
-const toColumns = (input: KeyChanges) => toKeyColumns(input, CODEC) as Record<string, string | number | null>;
+const toRecord = (row: KeyRow): KeyRecord => toKeyRecord(row, COLUMN_CODEC);
+const toColumns = (input: KeyChanges) => toKeyColumns(input, COLUMN_CODEC) as Record<string, string | number | null>;
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';

@@ -11,12 +11,6 @@ import { ROLLUP_SUMS, toReportRow, withRefusals, type RawReportRow, type Refused
 import { partialHour } from '../spend-hours.js';
 import type { SpendFilter } from '../types.js';
 
-/**
- * The served model; a failed request never had one, so it counts under the model it asked for.
- * An index on this very expression (requests_model_ts) serves filters by model.
- */
-export const MODEL = 'coalesce(r.served_model, r.requested_model)';
-
 /** Runs one read-only statement with named parameters; where it runs is the caller's choice. */
 export type ReadSql = <T>(sql: string, params: Record<string, string | number>) => Promise<T[]>;
 

@@ -3,6 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LEDGER_FILE } from '../../config/data-home.js';
+import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from '../cached-keys.js';
 import type {
   AttemptRow,
   BlobStore,
@@ -36,6 +37,8 @@ export interface SqliteStoreOptions {
   onWriteError?: (error: unknown) => void;
   /** True while other requests are in flight, whose rows may share the next commit. */
   busy?: () => boolean;
+  /** The clock key lookups are remembered by (tests move it past the cache's time). */
+  now?: () => number;
 }
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
@@ -81,11 +84,13 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     options.busy ?? (() => false),
     () => afterWrite(),
   );
+  const keys = cacheKeyLookups(sqliteKeyStore(db), KEY_LOOKUP_TTL_MS, options.now);
   return {
     ledger: ledger.writer,
     spend: ledger.spend,
     reports: ledger.reports,
-    keys: sqliteKeyStore(db),
+    keys,
+    onKeyChange: keys.onChange,
     blobs: sqliteBlobs(db, () => afterWrite(true)),
     responses: sqliteResponses(db, () => afterWrite(true)),
     webhooks: sqliteWebhookDeliveries(db),
@@ -233,6 +238,9 @@ function sqliteLedger(
         durable = { promise, resolve };
       }
       return durable.promise;
+    },
+    settled: async () => {
+      await writer.whenDurable();
     },
   };
   return {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { App } from '../../../src/app.js';
 import type { Gateway } from '../../../src/core/types.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { startServer } from '../../../src/server.js';
@@ -20,6 +21,8 @@ export interface McpTestServer {
   mcpUrl: URL;
   /** The server's real gateway, for mounting the MCP handler again with other options. */
   gateway: Gateway;
+  /** The server's app: its bus and budget signals, for mounting the MCP handler again. */
+  app: Pick<App, 'bus' | 'budgetSignals'>;
   connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }>;
   close(): Promise<void>;
 }
@@ -35,6 +38,7 @@ export async function startMcpTestServer(): Promise<McpTestServer> {
     url: server.url,
     mcpUrl,
     gateway: server.gateway,
+    app: server.app,
     async connect() {
       const client = new Client({ name: 'tollgate-test', version: '1.0.0' });
       const transport = new StreamableHTTPClientTransport(mcpUrl);

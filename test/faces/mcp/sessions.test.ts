@@ -43,6 +43,8 @@ async function mount(limits: { maxSessions?: number; sessionIdleMs?: number }): 
   handler = createMcpHttpHandler(tollgate.gateway, {
     llmsTxt: '# test',
     version: '0.0.0',
+    bus: tollgate.app.bus,
+    budgetSignals: tollgate.app.budgetSignals,
     ...limits,
     clock: () => now,
     scheduleSweep: (run, intervalMs) => {
@@ -106,6 +108,26 @@ describe('the session map', () => {
     const response = await rawInitialize();
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/Too many/) } });
+  });
+
+  it('an SDK client opening one session past the cap is told why (503), and gets in once a session ends', async () => {
+    await mount({ maxSessions: 3 });
+    const held = [await connect(), await connect(), await connect()];
+    await until(() => standingStreams === 3);
+
+    const refused = new Client({ name: 'one-too-many', version: '1.0.0' });
+    const error = await refused.connect(new StreamableHTTPClientTransport(mcpUrl)).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ code: 503, message: expect.stringContaining('Too many open MCP sessions') });
+    expect(handler.sessionCount).toBe(3);
+
+    await held[0]!.transport.terminateSession();
+    expect(handler.sessionCount).toBe(2);
+    const { client } = await connect();
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    expect(handler.sessionCount).toBe(3);
   });
 
   it('makes room by closing the least recently active idle session', async () => {
