@@ -29,17 +29,64 @@ export function createLogger(level: string, options: { pretty?: boolean } = {}):
   );
 }
 
-/** Lines wait at most this long to be written when too few come to fill a block. */
+/** A block is written once it holds this many characters… */
+const BLOCK_CHARS = 32 * 1024;
+/** …or once its first line has waited this long. */
 const GATHER_MS = 100;
 
 /**
- * JSON lines are gathered and written in blocks, not one write per line: under load a write per
- * access-log line cost more CPU than the rest of the log and metrics together (each is a hand-off
- * to the thread pool). A block is written once it holds 32 KiB, and whatever is gathered every 100 ms; what is still
- * gathered is written when the process exits.
+ * JSON lines are gathered and written to stderr in blocks, not one write per line: under load a
+ * write per access-log line cost more CPU than the rest of the log and metrics together (each is
+ * a hand-off to the thread pool). Lines are kept in a list until a block is due, as appending
+ * each to one growing string made the writer measure that whole string again for every line.
+ * What is still gathered is written when the process exits. Every logger of the process shares
+ * this one, so lines keep their order.
  */
+class GatheredStderr implements DestinationStream {
+  private readonly out = pino.destination({ fd: 2, sync: false });
+  private lines: string[] = [];
+  private chars = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    // No event loop is left at exit: what is queued and what is gathered are written at once.
+    process.once('exit', () => {
+      this.out.flushSync();
+      if (this.chars > 0) pino.destination({ fd: 2, sync: true }).write(this.take());
+    });
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.chars += line.length;
+    if (this.chars >= BLOCK_CHARS) this.pass();
+    else this.timer ??= setTimeout(() => this.pass(), GATHER_MS).unref();
+  }
+
+  /** pino's `logger.flush()`: writes what is gathered. */
+  flush(callback?: (error?: Error) => void): void {
+    this.pass();
+    this.out.flush(callback);
+  }
+
+  private pass(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.chars > 0) this.out.write(this.take());
+  }
+
+  private take(): string {
+    const block = this.lines.join('');
+    this.lines = [];
+    this.chars = 0;
+    return block;
+  }
+}
+
+let stderrLines: GatheredStderr | undefined;
+
 function gatheredStderr(): DestinationStream {
-  return pino.destination({ fd: 2, sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024, periodicFlush: GATHER_MS });
+  return (stderrLines ??= new GatheredStderr());
 }
 
 /** pino-pretty in this thread (no worker), loaded only when wanted. */

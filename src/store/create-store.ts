@@ -45,7 +45,7 @@ async function openPostgres(url: string, dataDir: string, logger: Pick<Logger, '
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
     onDegraded: (degraded, error) => {
       const where = `PostgreSQL at ${store.description}`;
-      if (degraded) logger.warn({ err: error }, `ledger database unreachable (${where}): rows go to the local spool until it answers`);
+      if (degraded) logger.warn({ err: error }, `ledger database unreachable (${where}): rows wait in the local spool until it answers`);
       else logger.info(`ledger database reachable again (${where}): the local spool has drained`);
     },
   });

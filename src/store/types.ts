@@ -70,11 +70,17 @@ export interface LedgerWriter {
    */
   countRefusal(refusal: Refusal): void;
   /**
-   * Resolves once every row recorded so far is committed; null when every row already is. A
-   * store may commit on the spot when nothing else is in flight; callers that must not answer
-   * before the commit wait on the promise otherwise.
+   * Resolves once every row recorded so far is durable (it would outlive a crash of this
+   * process); null when every row already is. A store may make them durable on the spot when
+   * nothing else is in flight; callers that must not answer before that wait on the promise.
    */
   whenDurable(): Promise<void> | null;
+  /**
+   * Resolves once every row recorded so far is readable by every store on the same data (or,
+   * while that store is out of reach, durable). Later than whenDurable where rows reach the
+   * shared store in the background.
+   */
+  settled(): Promise<void>;
 }
 
 /** Which ledger rows count against a budget. */

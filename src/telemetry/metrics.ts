@@ -15,20 +15,56 @@ export interface MetricsSources {
   circuitState(model: string): Promise<'closed' | 'open' | 'half-open'>;
 }
 
+/**
+ * A counter's totals by label values, kept here and written into the prom-client counter when it
+ * is scraped: prom-client builds, checks and hashes a label string on every `inc`, which cost
+ * more per request than the rest of the metrics together.
+ */
+class Tally {
+  private readonly series = new Map<string, { labels: Record<string, string>; total: number }>();
+
+  constructor(
+    private readonly labelNames: readonly string[],
+    /** How many units counted here make one of the counter's (nanos are summed exactly, then shown in USD). */
+    private readonly perUnit = 1,
+  ) {}
+
+  /** `values` in the order of the label names. */
+  add(values: readonly string[], by = 1): void {
+    const key = values.join('\u0000');
+    const found = this.series.get(key);
+    if (found) found.total += by;
+    else this.series.set(key, { labels: Object.fromEntries(this.labelNames.map((name, index) => [name, values[index]!])), total: by });
+  }
+
+  /** A counter that shows these totals: emptied, then set, at each scrape. */
+  counter(configuration: { name: string; help: string; registers: Registry[] }): Counter {
+    const { series, perUnit } = this;
+    return new Counter({
+      ...configuration,
+      labelNames: this.labelNames,
+      collect() {
+        this.reset();
+        for (const { labels, total } of series.values()) this.inc(labels, total / perUnit);
+      },
+    });
+  }
+}
+
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 0.5, open: 1 } as const;
 
 export class GatewayMetrics implements HookSubscriber {
   readonly registry = new Registry();
-  private readonly requests: Counter;
+  private readonly requests: Tally;
   private readonly duration: Histogram;
   private readonly ttft: Histogram;
-  private readonly tokens: Counter;
-  private readonly cost: Counter;
-  private readonly attempts: Counter;
-  private readonly fallbacks: Counter;
-  private readonly cacheHits: Counter;
-  private readonly inFlight: Gauge;
+  private readonly tokens = new Tally(['model', 'type']);
+  private readonly costNanos = new Tally(['model', 'provider'], 1e9);
+  private readonly attempts = new Tally(['provider', 'model', 'outcome']);
+  private readonly fallbacks = new Tally([]);
+  private readonly cacheHits = new Tally(['face', 'model']);
+  private inFlight = 0;
   private readonly attemptedModels = new Set<string>();
   private readonly servedModels = new Set<string>();
   private readonly perKey: boolean;
@@ -42,15 +78,24 @@ export class GatewayMetrics implements HookSubscriber {
     this.perUser = telemetry.metricsPerUser;
     const registers = [this.registry];
     const requestLabels = ['face', 'model', 'provider', 'status', 'error_kind', ...(this.perKey ? ['key'] : []), ...(this.perUser ? ['user'] : [])];
-    this.requests = new Counter({ name: 'tollgate_requests_total', help: 'Requests settled, by face, served model, provider, status and error kind.', labelNames: requestLabels, registers });
+    this.requests = new Tally(requestLabels);
+    this.requests.counter({ name: 'tollgate_requests_total', help: 'Requests settled, by face, served model, provider, status and error kind.', registers });
     this.duration = new Histogram({ name: 'tollgate_request_duration_seconds', help: 'Time from receiving a request to settling it.', labelNames: ['face', 'model'], buckets: DURATION_BUCKETS, registers });
     this.ttft = new Histogram({ name: 'tollgate_time_to_first_token_seconds', help: 'Time from receiving a streamed request to its first generated output.', labelNames: ['model'], buckets: DURATION_BUCKETS, registers });
-    this.tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens billed, by model and type.', labelNames: ['model', 'type'], registers });
-    this.cost = new Counter({ name: 'tollgate_cost_usd_total', help: 'Spend in USD, by model and provider (unpriced usage counts nothing).', labelNames: ['model', 'provider'], registers });
-    this.attempts = new Counter({ name: 'tollgate_upstream_attempts_total', help: 'Upstream attempts, by provider, model and outcome.', labelNames: ['provider', 'model', 'outcome'], registers });
-    this.fallbacks = new Counter({ name: 'tollgate_fallbacks_total', help: 'Moves from one model to another within a request.', registers });
-    this.cacheHits = new Counter({ name: 'tollgate_cache_hits_total', help: 'Requests answered from the response cache, with no upstream call, by face and model.', labelNames: ['face', 'model'], registers });
-    this.inFlight = new Gauge({ name: 'tollgate_requests_in_flight', help: 'Requests received and not yet settled.', registers });
+    this.tokens.counter({ name: 'tollgate_tokens_total', help: 'Tokens billed, by model and type.', registers });
+    this.costNanos.counter({ name: 'tollgate_cost_usd_total', help: 'Spend in USD, by model and provider (unpriced usage counts nothing).', registers });
+    this.attempts.counter({ name: 'tollgate_upstream_attempts_total', help: 'Upstream attempts, by provider, model and outcome.', registers });
+    this.fallbacks.counter({ name: 'tollgate_fallbacks_total', help: 'Moves from one model to another within a request.', registers });
+    this.cacheHits.counter({ name: 'tollgate_cache_hits_total', help: 'Requests answered from the response cache, with no upstream call, by face and model.', registers });
+    const inFlight = () => this.inFlight;
+    new Gauge({
+      name: 'tollgate_requests_in_flight',
+      help: 'Requests received and not yet settled.',
+      registers,
+      collect() {
+        this.set(inFlight());
+      },
+    });
     const { sources: read, attemptedModels } = this;
     new Gauge({
       name: 'tollgate_budget_remaining_usd',
@@ -77,45 +122,39 @@ export class GatewayMetrics implements HookSubscriber {
   }
 
   requestReceived(_event: RequestReceived): void {
-    this.inFlight.inc();
+    this.inFlight += 1;
   }
 
   attemptEnded(event: AttemptEnded): void {
     this.attemptedModels.add(event.model);
-    this.attempts.inc({ provider: event.provider, model: event.model, outcome: event.errorKind ?? event.outcome });
+    this.attempts.add([event.provider, event.model, event.errorKind ?? event.outcome]);
   }
 
   settled({ request, attempts }: RequestSettled): void {
     // A refusal counted before any hold was taken was received too: both end here.
-    this.inFlight.dec();
+    this.inFlight -= 1;
     if (request.servedModel) this.servedModels.add(request.servedModel);
     const model = request.servedModel ?? (this.servedModels.has(request.requestedModel) ? request.requestedModel : 'other');
-    const labels: Record<string, string> = {
-      face: request.face,
-      model,
-      provider: request.provider ?? '',
-      status: request.status,
-      error_kind: request.errorKind ?? '',
-    };
-    if (this.perKey) labels.key = request.keyName ?? '';
-    if (this.perUser) labels.user = request.user ?? '';
-    this.requests.inc(labels);
-    if (request.cacheHit) this.cacheHits.inc({ face: request.face, model });
+    const values = [request.face, model, request.provider ?? '', request.status, request.errorKind ?? ''];
+    if (this.perKey) values.push(request.keyName ?? '');
+    if (this.perUser) values.push(request.user ?? '');
+    this.requests.add(values);
+    if (request.cacheHit) this.cacheHits.add([request.face, model]);
     this.duration.observe({ face: request.face, model }, request.latencyMs / 1000);
     if (request.ttftMs !== null) this.ttft.observe({ model }, request.ttftMs / 1000);
     const usage = request.usage;
-    if (usage.input) this.tokens.inc({ model, type: 'input' }, usage.input);
-    if (usage.output) this.tokens.inc({ model, type: 'output' }, usage.output);
-    if (usage.cacheRead) this.tokens.inc({ model, type: 'cached' }, usage.cacheRead);
-    if (usage.reasoning) this.tokens.inc({ model, type: 'reasoning' }, usage.reasoning);
+    if (usage.input) this.tokens.add([model, 'input'], usage.input);
+    if (usage.output) this.tokens.add([model, 'output'], usage.output);
+    if (usage.cacheRead) this.tokens.add([model, 'cached'], usage.cacheRead);
+    if (usage.reasoning) this.tokens.add([model, 'reasoning'], usage.reasoning);
     // Failed attempts may be billed too: each attempt's cost goes to its own model.
     let moves = 0;
     for (let index = 0; index < attempts.length; index++) {
       const attempt = attempts[index]!;
-      if (attempt.costNanos) this.cost.inc({ model: attempt.model, provider: attempt.provider }, attempt.costNanos / 1e9);
+      if (attempt.costNanos) this.costNanos.add([attempt.model, attempt.provider], attempt.costNanos);
       if (index > 0 && attempt.model !== attempts[index - 1]!.model) moves += 1;
     }
-    if (moves) this.fallbacks.inc(moves);
+    if (moves) this.fallbacks.add([], moves);
   }
 
   /** The text format Prometheus scrapes. */

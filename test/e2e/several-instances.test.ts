@@ -119,7 +119,7 @@ describe.skipIf(!available)(`three instances on one PostgreSQL and one Redis${sk
     const { key } = JSON.parse(created.stdout) as { key: string };
     upstream.script('m', { kind: 'usage', usage: { inputTokens: 10, outputTokens: 1000 } });
     expect((await chat(one!, key)).status).toBe(200);
-    await one!.server.app.store.ledger.whenDurable();
+    await one!.server.app.store.ledger.settled();
     const spend = await cli('spend', '--by', 'key', '--json');
     expect(spend.code, spend.stderr).toBe(0);
     expect(spend.stdout).toContain('"api_key_name": "from-cli"');

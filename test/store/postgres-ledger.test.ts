@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { applyBatch, newBatch } from '../../src/store/postgres/ledger-batch.js';
+import { applyBatches, newBatch } from '../../src/store/postgres/ledger-batch.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { RequestRow } from '../../src/store/types.js';
@@ -89,20 +89,65 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
     }
   });
 
-  it('writes a batch of requests with their attempts in one statement, and never applies a batch twice', async () => {
+  it('writes batches of requests with their attempts in one statement, and never applies a batch twice', async () => {
     const store = open();
     await store.ready();
     const rows = [row(), row(), row()];
-    const batch = newBatch(rows.map((r) => [r, attemptOf(r)]), [
-      { refusal: { ts: rows[0]!.ts, keyId: 'k1', keyName: 'ci', user: null, kind: 'insufficient_budget' }, count: 3 },
-    ]);
-    expect(await applyBatch(store.pool, batch)).toBe(true);
-    // The same batch again, as after a commit whose acknowledgment was lost.
-    expect(await applyBatch(store.pool, batch)).toBe(false);
+    const refused = (count: number, keyName: string) => ({ refusal: { ts: rows[0]!.ts, keyId: 'k1', keyName, user: null, kind: 'insufficient_budget' as const }, count });
+    const batch = newBatch(rows.slice(0, 2).map((r) => [r, attemptOf(r)]), [refused(3, 'ci')]);
+    expect(await applyBatches(store.pool, [batch])).toBe(1);
+    // The same batch again, as after a commit whose acknowledgment was lost, with one sent for the first time.
+    const next = newBatch([[rows[2]!, attemptOf(rows[2]!)]], [refused(2, 'renamed')]);
+    expect(await applyBatches(store.pool, [batch, next])).toBe(1);
+    expect(await applyBatches(store.pool, [batch, next])).toBe(0);
     const ids = rows.map((r) => r.id);
     expect(await count(store, 'SELECT count(*) AS n FROM requests WHERE id = ANY($1)', [ids])).toBe(3);
     expect(await count(store, 'SELECT count(*) AS n FROM attempts WHERE request_id = ANY($1)', [ids])).toBe(3);
-    expect(await count(store, `SELECT sum(count) AS n FROM refusals WHERE key_id = 'k1'`)).toBe(3);
+    expect(await count(store, `SELECT sum(count) AS n FROM refusals WHERE key_id = 'k1'`)).toBe(5);
+  });
+
+  it('sums the refusal counters of several batches sent in one statement, keeping the latest key name', async () => {
+    const store = open();
+    await store.ready();
+    const refused = (count: number, keyName: string) => ({ refusal: { ts: '2026-11-02T00:00:00.000Z', keyId: 'k-sum', keyName, user: null, kind: 'rate_limited' as const }, count });
+    expect(await applyBatches(store.pool, [newBatch([], [refused(1, 'old')]), newBatch([], [refused(4, 'new')])])).toBe(2);
+    const { rows } = await store.pool.query<{ count: number; key_name: string }>(`SELECT count, key_name FROM refusals WHERE key_id = 'k-sum'`);
+    expect(rows).toEqual([{ count: 5, key_name: 'new' }]);
+  });
+
+  it('ends answers once their rows are synced to the spool, ships them to PostgreSQL behind, and keeps no spool file after close', async () => {
+    const dataDir = newDir();
+    const store = open(db.url(), dataDir);
+    await store.ready();
+    const rows = Array.from({ length: 3 }, () => row({ keyId: 'shipped' }));
+    for (const request of rows) store.ledger.record(request, attemptOf(request));
+    await store.ledger.whenDurable();
+    const files = readdirSync(join(dataDir, 'ledger-spool')).filter((name) => name.endsWith('.jsonl'));
+    expect(files).toHaveLength(1);
+    await store.ledger.settled();
+    expect(store.health()).toEqual({ ledger: 'ok', spooled: 0 });
+    expect(await count(store, 'SELECT count(*) AS n FROM requests WHERE id = ANY($1)', [rows.map((r) => r.id)])).toBe(3);
+    await store.close();
+    expect(readdirSync(join(dataDir, 'ledger-spool'))).toEqual([]);
+  });
+
+  it('keeps its spool file while it is short, and starts a new one once the drained file has grown long', async () => {
+    const dataDir = newDir();
+    const store = open(db.url(), dataDir);
+    await store.ready();
+    const spoolFiles = () => readdirSync(join(dataDir, 'ledger-spool')).filter((name) => name.endsWith('.jsonl'));
+    const seen = new Set<string>();
+    for (let round = 0; round < 100; round++) {
+      const request = row({ keyId: 'rotate', tags: ['x'.repeat(1_000)] });
+      store.ledger.record(request, attemptOf(request));
+      await store.ledger.settled();
+      for (const name of spoolFiles()) seen.add(name);
+      expect(spoolFiles().length).toBeLessThanOrEqual(1);
+    }
+    // Over 1 KB a batch: 100 batches fill more than one 64 KiB file, and fewer than ten.
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+    expect(seen.size).toBeLessThan(10);
+    expect(await store.spend.costSince({ keyId: 'rotate' })).toBe(100_000);
   });
 
   it('keeps a request whose id repeats (a client reusing x-request-id) under a suffixed id, with its attempts', async () => {
@@ -132,7 +177,7 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
       await store.ready();
       const before = row();
       store.ledger.record(before, attemptOf(before));
-      await store.ledger.whenDurable();
+      await store.ledger.settled();
       expect(store.health()).toEqual({ ledger: 'ok', spooled: 0 });
 
       await proxy.cut();
@@ -142,13 +187,14 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
       for (const request of during.slice(10)) store.ledger.record(request, attemptOf(request));
       // Durable means on disk in the spool: the answers holding these rows may end now.
       await store.ledger.whenDurable();
+      // Shipping them fails: the ledger says so, and keeps them.
+      await store.ledger.settled();
       expect(store.health()).toEqual({ ledger: 'degraded', spooled: 25 });
       expect(readdirSync(join(dataDir, 'ledger-spool')).filter((name) => name.endsWith('.jsonl'))).toHaveLength(1);
 
       await proxy.restore();
       await store.ledger.drainSpool();
       expect(store.health()).toEqual({ ledger: 'ok', spooled: 0 });
-      expect(readdirSync(join(dataDir, 'ledger-spool'))).toEqual([]);
       const ids = during.map((r) => r.id);
       expect(await count(store, 'SELECT count(*) AS n FROM requests WHERE id = ANY($1)', [ids])).toBe(25);
       expect(await count(store, 'SELECT count(*) AS n FROM attempts WHERE request_id = ANY($1)', [ids])).toBe(25);
@@ -167,8 +213,8 @@ describe.skipIf(!postgresAvailable)(`PostgreSQL store${postgresAvailable ? '' : 
       await first.ready();
       await proxy.cut();
       for (const request of rows) first.ledger.record(request, attemptOf(request));
-      await first.ledger.whenDurable();
-      expect(first.health().spooled).toBe(5);
+      await first.ledger.settled();
+      expect(first.health()).toEqual({ ledger: 'degraded', spooled: 5 });
     } finally {
       await proxy.close();
     }

@@ -150,6 +150,21 @@ describe('access log and metrics', () => {
     expect(after).toMatch(/tollgate_circuit_state\{model="up\/primary"\} 0/);
   });
 
+  it('a request held upstream counts in flight until it ends', async () => {
+    rig.upstream.script('held', { kind: 'hang' });
+    const abort = new AbortController();
+    const pending = fetch(`${rig.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'up/held', messages: [{ role: 'user', content: 'wait' }] }),
+      signal: abort.signal,
+    }).catch((error: unknown) => error);
+    await eventually(async () => expect(sample(await scrape(rig.gateway.url), 'tollgate_requests_in_flight')).toBe(1));
+    abort.abort();
+    await pending;
+    await eventually(async () => expect(sample(await scrape(rig.gateway.url), 'tollgate_requests_in_flight')).toBe(0));
+  });
+
   it('an unknown model is labelled other, not by the name the client made up', async () => {
     const response = await fetch(`${rig.gateway.url}/v1/chat/completions`, {
       method: 'POST',

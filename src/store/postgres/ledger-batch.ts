@@ -1,6 +1,6 @@
 /**
- * One batch of ledger rows as it is sent to PostgreSQL and, while PostgreSQL is out of reach, kept
- * in the spool: plain JSON, applied in one statement.
+ * Batches of ledger rows as the spool keeps them (plain JSON, one line each) and sends them to
+ * PostgreSQL: several at once in one statement, each applied at most once by its id.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -29,51 +29,59 @@ export function minuteOf(ts: string): string {
   return ts.slice(0, 16);
 }
 
-/** The statement's parameters: the rows as JSON documents, one per table. */
-function parameters(batch: LedgerBatch): [string, string, string, string] {
+/** The statement's parameters: the batch ids, and the rows as JSON documents, one per table, each row tagged with its batch. */
+function parameters(batches: LedgerBatch[]): [string[], string, string, string] {
   const requests: unknown[] = [];
   const attempts: unknown[] = [];
-  batch.requests.forEach(([r, rowAttempts], n) => {
-    const u = r.usage;
-    requests.push({
-      n, id: r.id, ts: r.ts, face: r.face, operation: r.operation, stream: r.stream, key_id: r.keyId, key_name: r.keyName,
-      user: r.user, tags: r.tags.length ? r.tags : null, requested_model: r.requestedModel, served_model: r.servedModel,
-      provider: r.provider, status: r.status, error_kind: r.errorKind, attempts: r.attempts, latency_ms: r.latencyMs,
-      ttft_ms: r.ttftMs, input_tokens: u.input, cache_read_tokens: u.cacheRead, cache_write_tokens: u.cacheWrite,
-      output_tokens: u.output, reasoning_tokens: u.reasoning, cost_nanos: r.costNanos, byok: r.byok === true, cache_hit: r.cacheHit ?? false,
-    });
-    for (const a of rowAttempts) {
-      const au = a.usage;
-      attempts.push({
-        n, seq: a.seq, ts: a.ts, model: a.model, provider: a.provider, status: a.status, error_kind: a.errorKind,
-        error_message: a.errorMessage, upstream_status: a.upstreamStatus, latency_ms: a.latencyMs, ttft_ms: a.ttftMs,
-        input_tokens: au?.input ?? null, cache_read_tokens: au?.cacheRead ?? null, cache_write_tokens: au?.cacheWrite ?? null,
-        output_tokens: au?.output ?? null, reasoning_tokens: au?.reasoning ?? null, cost_nanos: a.costNanos,
+  const refusals: unknown[] = [];
+  let n = 0;
+  for (const batch of batches) {
+    const b = batch.id;
+    for (const [r, rowAttempts] of batch.requests) {
+      n += 1;
+      const u = r.usage;
+      requests.push({
+        b, n, id: r.id, ts: r.ts, face: r.face, operation: r.operation, stream: r.stream, key_id: r.keyId, key_name: r.keyName,
+        user: r.user, tags: r.tags.length ? r.tags : null, requested_model: r.requestedModel, served_model: r.servedModel,
+        provider: r.provider, status: r.status, error_kind: r.errorKind, attempts: r.attempts, latency_ms: r.latencyMs,
+        ttft_ms: r.ttftMs, input_tokens: u.input, cache_read_tokens: u.cacheRead, cache_write_tokens: u.cacheWrite,
+        output_tokens: u.output, reasoning_tokens: u.reasoning, cost_nanos: r.costNanos, byok: r.byok === true, cache_hit: r.cacheHit ?? false,
       });
+      for (const a of rowAttempts) {
+        const au = a.usage;
+        attempts.push({
+          n, seq: a.seq, ts: a.ts, model: a.model, provider: a.provider, status: a.status, error_kind: a.errorKind,
+          error_message: a.errorMessage, upstream_status: a.upstreamStatus, latency_ms: a.latencyMs, ttft_ms: a.ttftMs,
+          input_tokens: au?.input ?? null, cache_read_tokens: au?.cacheRead ?? null, cache_write_tokens: au?.cacheWrite ?? null,
+          output_tokens: au?.output ?? null, reasoning_tokens: au?.reasoning ?? null, cost_nanos: a.costNanos,
+        });
+      }
     }
-  });
-  const refusals = batch.refusals.map(({ refusal: f, count }) => ({
-    minute: minuteOf(f.ts), key_id: f.keyId ?? '', key_name: f.keyName, user: f.user ?? '', kind: f.kind, count,
-  }));
-  return [batch.id, JSON.stringify(requests), JSON.stringify(attempts), JSON.stringify(refusals)];
+    for (const { refusal: f, count } of batch.refusals) {
+      n += 1;
+      refusals.push({ b, n, minute: minuteOf(f.ts), key_id: f.keyId ?? '', key_name: f.keyName, user: f.user ?? '', kind: f.kind, count });
+    }
+  }
+  return [batches.map((batch) => batch.id), JSON.stringify(requests), JSON.stringify(attempts), JSON.stringify(refusals)];
 }
 
 /**
- * The whole batch in one statement, so it commits whole or not at all. The batch's id goes in
- * first: a batch already applied inserts nothing. A request id may be the client's own
+ * The batches in one statement, so they commit whole or not at all. Their ids go in first: the
+ * rows of a batch applied already are left out. Refusal counters of several batches are summed
+ * first (one statement may update a counter once). A request id may be the client's own
  * `x-request-id`, so it can repeat (in the ledger or within the batch); a repeat is kept under a
  * suffixed id rather than lost, as the SQLite ledger keeps it.
  */
 const APPLY = `WITH batch AS (
-    INSERT INTO ledger_batches (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id
+    INSERT INTO ledger_batches (id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING id
   ),
   incoming AS (
     SELECT u.*, row_number() OVER (PARTITION BY u.id ORDER BY u.n) AS nth
-    FROM jsonb_to_recordset($2::jsonb) AS u(n int, id text, ts text, face text, operation text, stream boolean,
+    FROM jsonb_to_recordset($2::jsonb) AS u(b uuid, n int, id text, ts text, face text, operation text, stream boolean,
       key_id text, key_name text, "user" text, tags jsonb, requested_model text, served_model text, provider text,
       status text, error_kind text, attempts int, latency_ms float8, ttft_ms float8, input_tokens bigint,
       cache_read_tokens bigint, cache_write_tokens bigint, output_tokens bigint, reasoning_tokens bigint, cost_nanos bigint, byok boolean, cache_hit boolean)
-    WHERE EXISTS (SELECT 1 FROM batch)
+    WHERE u.b IN (SELECT id FROM batch)
   ),
   planned AS MATERIALIZED (
     SELECT i.*, CASE WHEN i.nth > 1 OR EXISTS (SELECT 1 FROM requests r WHERE r.id = i.id)
@@ -105,9 +113,10 @@ const APPLY = `WITH batch AS (
   ),
   ref AS (
     INSERT INTO refusals (minute, key_id, key_name, "user", kind, count)
-    SELECT f.minute, f.key_id, f.key_name, f."user", f.kind, f.count
-    FROM jsonb_to_recordset($4::jsonb) AS f(minute text, key_id text, key_name text, "user" text, kind text, count bigint)
-    WHERE EXISTS (SELECT 1 FROM batch)
+    SELECT f.minute, f.key_id, (array_agg(f.key_name ORDER BY f.n DESC))[1], f."user", f.kind, sum(f.count)
+    FROM jsonb_to_recordset($4::jsonb) AS f(b uuid, n int, minute text, key_id text, key_name text, "user" text, kind text, count bigint)
+    WHERE f.b IN (SELECT id FROM batch)
+    GROUP BY f.minute, f.key_id, f."user", f.kind
     ON CONFLICT (minute, key_id, "user", kind) DO UPDATE SET count = refusals.count + excluded.count, key_name = excluded.key_name
     RETURNING 1
   )
@@ -118,13 +127,13 @@ const APPLY = `WITH batch AS (
 const UNIQUE_VIOLATION = '23505';
 const CONFLICT_RETRIES = 3;
 
-/** Applies the batch; false when it had been applied already. */
-export async function applyBatch(db: pg.Pool | pg.PoolClient, batch: LedgerBatch): Promise<boolean> {
-  const values = parameters(batch);
+/** Applies the batches in one transaction; how many of them had not been applied before. */
+export async function applyBatches(db: pg.Pool | pg.PoolClient, batches: LedgerBatch[]): Promise<number> {
+  const values = parameters(batches);
   for (let attempt = 1; ; attempt++) {
     try {
-      const { rows } = await db.query<{ applied: number }>({ text: APPLY, values, name: 'tollgate_ledger_batch' });
-      return rows[0]!.applied === 1;
+      const { rows } = await db.query<{ applied: string }>({ text: APPLY, values, name: 'tollgate_ledger_batches' });
+      return Number(rows[0]!.applied);
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION || attempt >= CONFLICT_RETRIES) throw error;
     }

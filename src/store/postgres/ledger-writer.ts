@@ -1,15 +1,22 @@
 /**
- * Ledger rows into PostgreSQL, in batches: rows recorded while a batch is on its way go in the
- * next one, so batches grow with load and a quiet gateway writes each row at once. One batch is
- * in flight at a time, so they commit in the order they were recorded.
+ * Ledger rows into PostgreSQL through the local spool: each batch of rows is appended to the
+ * spool (durable: the answers holding those rows may end), and a shipper sends the spool on to
+ * PostgreSQL in the background, several batches per statement, in order. An answer waits for a
+ * local file write, not for a PostgreSQL round trip; while PostgreSQL is out of reach the spool
+ * simply grows, and it drains once PostgreSQL answers again.
  *
- * While PostgreSQL is out of reach, batches go to the local spool instead, and so does every
- * batch after them until the spool has drained (in order) into PostgreSQL again.
+ * Durable means what it means for the SQLite ledger (WAL, synchronous NORMAL): a row outlives a
+ * crash of the process at once, and an OS crash only in the moment before PostgreSQL commits it
+ * (milliseconds). While PostgreSQL is out of reach, when the spool is the only copy for longer,
+ * each batch is also synced to disk before its answers end.
+ *
+ * Rows recorded while a batch is being synced go in the next one, so batches grow with load and
+ * a quiet gateway writes each row at once.
  */
 import type pg from 'pg';
 import type { AttemptRow, LedgerWriter, RequestRow, StoreHealth } from '../types.js';
 import { isUnreachable } from './connection.js';
-import { applyBatch, minuteOf, newBatch, type LedgerBatch, type RefusalTally } from './ledger-batch.js';
+import { applyBatches, minuteOf, newBatch, type LedgerBatch, type RefusalTally } from './ledger-batch.js';
 import type { LedgerSpool } from './spool.js';
 
 /** How soon, and at most how seldom, a degraded ledger tries PostgreSQL again. */
@@ -17,9 +24,9 @@ const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 1_000;
 
 export interface PostgresLedgerOptions {
-  /** A batch that PostgreSQL refused (not for being out of reach): it is reported and dropped. */
+  /** Batches that PostgreSQL refused (not for being out of reach): they are reported and dropped. */
   onWriteError: (error: unknown) => void;
-  /** Told once when the ledger starts spooling and once when it has drained. */
+  /** Told once when PostgreSQL is found out of reach and once when the spool has drained into it again. */
   onDegraded?: (degraded: boolean, error?: unknown) => void;
   /** Resolves once the tables exist (migrations ran); a batch waits for it. */
   schemaReady: () => Promise<void>;
@@ -29,9 +36,7 @@ export interface PostgresLedgerOptions {
 
 export interface PostgresLedger extends LedgerWriter {
   health(): StoreHealth;
-  /** Resolves once every row recorded so far is committed or spooled. */
-  settled(): Promise<void>;
-  /** Tries to empty the spool now (at start, and in tests). */
+  /** Tries to empty the spool now, this process's and what earlier ones left (at start, and in tests). */
   drainSpool(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,18 +45,27 @@ export function postgresLedger(pool: pg.Pool, spool: LedgerSpool, options: Postg
   const setTimer = options.setTimer ?? ((run, ms) => setTimeout(run, ms));
   let pending: Array<[RequestRow, AttemptRow[]]> = [];
   let refusals = new Map<string, RefusalTally>();
-  /** Rows recorded, and rows committed or spooled, counted from the start; waiters by the count they need. */
+  /** Rows recorded, and rows spooled, counted from the start; waiters by the count they need. */
   let recorded = 0;
   let durable = 0;
   const waiters: Array<{ upTo: number; resolve: () => void }> = [];
   let writing: Promise<void> | null = null;
+  let shipping: Promise<void> | null = null;
+  let shipAgain = false;
   let degraded = false;
   let retryMs = RETRY_FIRST_MS;
   let retryTimer: { unref?(): unknown } | null = null;
   let closed = false;
-  const apply = async (batch: LedgerBatch): Promise<void> => {
+
+  const apply = async (batches: LedgerBatch[]): Promise<void> => {
     await options.schemaReady();
-    await applyBatch(pool, batch);
+    try {
+      await applyBatches(pool, batches);
+    } catch (error) {
+      // Refused for what they hold, they would be refused again: reported, they make way for the rest.
+      if (isUnreachable(error)) throw error;
+      options.onWriteError(error);
+    }
   };
 
   const release = () => {
@@ -63,53 +77,57 @@ export function postgresLedger(pool: pg.Pool, spool: LedgerSpool, options: Postg
   const setDegraded = (next: boolean, error?: unknown) => {
     if (degraded === next) return;
     degraded = next;
+    // Batches appended before the outage showed were not synced: they are now.
+    if (next) void spool.sync().catch((syncError: unknown) => options.onWriteError(syncError));
     options.onDegraded?.(next, error);
   };
 
-  const tryDrain = async (): Promise<void> => {
-    retryTimer = null;
-    if (closed) return;
-    try {
-      await spool.drain(apply);
-      if (!spool.pending) {
-        retryMs = RETRY_FIRST_MS;
-        setDegraded(false);
-        return;
-      }
-    } catch (error) {
-      if (!isUnreachable(error)) options.onWriteError(error);
-    }
-    scheduleDrain();
-  };
-
-  const scheduleDrain = () => {
+  const scheduleRetry = () => {
     if (retryTimer || closed) return;
     const wait = retryMs;
     retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-    retryTimer = setTimer(() => void tryDrain(), wait);
+    retryTimer = setTimer(() => {
+      retryTimer = null;
+      if (!closed) void ship();
+    }, wait);
     retryTimer.unref?.();
+  };
+
+  /** Sends the spool to PostgreSQL until it has caught up; one shipment at a time, so batches stay in order. */
+  const ship = (): Promise<void> => {
+    if (shipping) {
+      shipAgain = true;
+      return shipping;
+    }
+    shipping = (async () => {
+      try {
+        do {
+          shipAgain = false;
+          await spool.drain(apply);
+        } while (shipAgain);
+        retryMs = RETRY_FIRST_MS;
+        setDegraded(false);
+      } catch (error) {
+        if (isUnreachable(error)) setDegraded(true, error);
+        else options.onWriteError(error);
+        scheduleRetry();
+      } finally {
+        shipping = null;
+      }
+    })();
+    return shipping;
   };
 
   const write = async (batch: LedgerBatch, upTo: number): Promise<void> => {
     try {
-      // Behind spooled rows, new ones queue in the spool too: the ledger keeps their order.
-      if (degraded || spool.pending) {
-        await spool.append(batch);
-        scheduleDrain();
-      } else {
-        try {
-          await apply(batch);
-        } catch (error) {
-          if (!isUnreachable(error)) throw error;
-          // It may have committed before the connection broke: the batch's id keeps a second
-          // application from counting it again.
-          await spool.append(batch);
-          setDegraded(true, error);
-          scheduleDrain();
-        }
-      }
-    } catch (error) {
-      options.onWriteError(error);
+      await spool.append(batch, degraded);
+      // While PostgreSQL is out of reach, the retry timer ships: not every batch knocking in vain.
+      if (degraded) scheduleRetry();
+      else void ship();
+    } catch (spoolError) {
+      // The spool cannot be written (disk full): the batch goes straight to PostgreSQL rather than nowhere.
+      options.onWriteError(spoolError);
+      await apply([batch]).catch((error: unknown) => options.onWriteError(error));
     } finally {
       // Waiters are released either way: a failed write is reported, not a reason to hang answers.
       durable = upTo;
@@ -143,6 +161,7 @@ export function postgresLedger(pool: pg.Pool, spool: LedgerSpool, options: Postg
 
   const settled = async (): Promise<void> => {
     for (let round = 0; round < 1_000 && (writing || pending.length || refusals.size); round++) await flush();
+    if (!degraded && (shipping || spool.pending)) await ship();
   };
 
   return {
@@ -169,20 +188,17 @@ export function postgresLedger(pool: pg.Pool, spool: LedgerSpool, options: Postg
         waiters.push({ upTo, resolve });
       });
     },
-    health: () => ({ ledger: degraded || spool.pending ? 'degraded' : 'ok', spooled: spool.depth }),
     settled,
+    health: () => ({ ledger: degraded ? 'degraded' : 'ok', spooled: spool.depth }),
     drainSpool: async () => {
       await spool.adoptOrphans();
-      if (spool.pending) {
-        setDegraded(true);
-        await tryDrain();
-      }
+      if (spool.pending) await ship();
     },
     close: async () => {
       await settled();
       closed = true;
       // What is still spooled stays on disk: the next process on this data folder sends it.
-      await spool.drain(apply).catch(() => undefined);
+      if (spool.pending) await ship();
       await spool.close();
     },
   };

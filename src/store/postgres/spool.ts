@@ -1,9 +1,10 @@
 /**
- * The ledger's durable local spool: while PostgreSQL is out of reach, batches of ledger rows are
- * appended to a file of this process's own under `<data>/ledger-spool`, synced to disk before the
- * answers they hold end, and sent to PostgreSQL in the order they came once it answers again.
- * Each batch carries its id, and PostgreSQL applies an id once: a batch sent twice (its commit
- * was cut before the acknowledgment, or a process died mid-drain) is never counted twice.
+ * The ledger's durable local spool: every batch of ledger rows is appended to a file of this
+ * process's own under `<data>/ledger-spool` before the answers it holds end (and, while
+ * PostgreSQL is out of reach, synced to disk first); a shipper sends the batches to PostgreSQL in
+ * the order they came, at once while PostgreSQL answers and once it is back while it does not. Each batch carries its id, and PostgreSQL
+ * applies an id once: a batch sent twice (its commit was cut before the acknowledgment, or a
+ * process died mid-drain) is never counted twice.
  *
  * Files of processes that are gone (crashed, killed) are drained by the next process that opens
  * the folder; a live process's file is left to it.
@@ -20,6 +21,16 @@ const openHere = new Set<string>();
 const FILE_PATTERN = /^ledger-(\d+)-([0-9a-f-]+)\.jsonl$/;
 /** How much of a spool file a drain step reads at once. */
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Batches sent to PostgreSQL in one statement, at most. */
+const BATCHES_PER_APPLY = 200;
+/**
+ * A drained file of this process's is deleted (and the next append starts a new one) once it is
+ * this long: not at every catch-up, which would cost a file per request on a quiet gateway, and
+ * not much later, as a crashed process's file is sent again whole (its batches skipped by id).
+ */
+const ROTATE_BYTES = 64 * 1024;
+
+type ApplyBatches = (batches: LedgerBatch[]) => Promise<void>;
 
 interface SpoolFile {
   path: string;
@@ -79,8 +90,11 @@ export class LedgerSpool {
     });
   }
 
-  /** Appends a batch and syncs it to disk; the batch's rows are durable once this resolves. */
-  async append(batch: LedgerBatch): Promise<void> {
+  /**
+   * Appends a batch: once this resolves its rows outlive a crash of this process (the file is
+   * written; the OS holds it). With `sync` they are also synced to disk, to outlive an OS crash.
+   */
+  async append(batch: LedgerBatch, sync: boolean): Promise<void> {
     const line = Buffer.from(`${JSON.stringify(batch)}\n`);
     return this.serial(async () => {
       if (!this.own) {
@@ -88,38 +102,53 @@ export class LedgerSpool {
         const path = join(this.dir, `ledger-${process.pid}-${randomUUID()}.jsonl`);
         const file: SpoolFile = { path, drained: 0, written: 0, rows: 0, own: true };
         this.own = { file, handle: await open(path, 'a') };
+        await syncDirectory(this.dir);
         openHere.add(path);
         this.files.push(file);
       }
       const { file, handle } = this.own;
       await handle.write(line);
-      await handle.datasync();
+      if (sync) await handle.datasync();
       file.written += line.length;
       file.rows += batch.requests.length;
     });
   }
 
+  /** Syncs what this process has appended so far to disk. */
+  async sync(): Promise<void> {
+    return this.serial(async () => {
+      await this.own?.handle.datasync();
+    });
+  }
+
   /**
-   * Sends the spooled batches to `apply` in order, each once it is acknowledged moving on; stops
-   * at the first failure (thrown). Every file emptied is deleted. Appends go on meanwhile: a
-   * drain ends only when it has caught up with them.
+   * Sends the spooled batches to `apply` in order, several at a time, moving on once they are
+   * acknowledged; stops at the first failure (thrown). Every file of another process emptied is
+   * deleted, and this process's own once it has grown long. Appends go on meanwhile: a drain
+   * ends only when it has caught up with them.
    */
-  drain(apply: (batch: LedgerBatch) => Promise<void>): Promise<void> {
+  drain(apply: ApplyBatches): Promise<void> {
     this.draining ??= this.drainAll(apply).finally(() => {
       this.draining = undefined;
     });
     return this.draining;
   }
 
+  /** Closes this process's file, and deletes it when everything in it has been sent. */
   async close(): Promise<void> {
     await this.serial(async () => {
-      if (this.own) openHere.delete(this.own.file.path);
-      await this.own?.handle.close();
+      if (!this.own) return;
+      const { file, handle } = this.own;
+      openHere.delete(file.path);
+      await handle.close();
       this.own = undefined;
+      if (file.drained < file.written) return;
+      this.files = this.files.filter((other) => other !== file);
+      await unlink(file.path).catch(() => undefined);
     });
   }
 
-  private async drainAll(apply: (batch: LedgerBatch) => Promise<void>): Promise<void> {
+  private async drainAll(apply: ApplyBatches): Promise<void> {
     for (let round = 0; round < 10_000_000; round++) {
       const file = this.files[0];
       if (!file) return;
@@ -127,10 +156,10 @@ export class LedgerSpool {
         await this.drainChunk(file, apply);
         continue;
       }
-      // Emptied, unless an append landed meanwhile (appends and this run one at a time). A file
-      // of this process's is started afresh at the next outage.
+      // Emptied, unless an append landed meanwhile (appends and this run one at a time).
       const more = await this.serial(async () => {
         if (file.drained < file.written) return true;
+        if (file.own && file.written < ROTATE_BYTES) return false;
         if (file.own) {
           openHere.delete(file.path);
           await this.own?.handle.close();
@@ -145,7 +174,7 @@ export class LedgerSpool {
   }
 
   /** Sends the whole lines of the next chunk of the file. */
-  private async drainChunk(file: SpoolFile, apply: (batch: LedgerBatch) => Promise<void>): Promise<void> {
+  private async drainChunk(file: SpoolFile, apply: ApplyBatches): Promise<void> {
     const handle = await open(file.path, 'r');
     let chunk: Buffer;
     try {
@@ -157,24 +186,28 @@ export class LedgerSpool {
       await handle.close();
     }
     let consumed = 0;
+    let lines: Buffer[] = [];
     for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, consumed)) {
-      await this.applyLine(file, chunk.subarray(consumed, end), apply);
+      lines.push(chunk.subarray(consumed, end));
       consumed = end + 1;
+      if (lines.length === BATCHES_PER_APPLY) {
+        await this.applyLines(file, lines, apply);
+        lines = [];
+      }
     }
+    if (lines.length) await this.applyLines(file, lines, apply);
     // A line longer than a chunk: read it whole. (Files end with a whole line: `written` stops there.)
     if (consumed === 0) await this.drainLongLine(file, apply);
   }
 
-  private async applyLine(file: SpoolFile, line: Buffer, apply: (batch: LedgerBatch) => Promise<void>): Promise<void> {
-    const batch = parseBatch(line.toString('utf8'));
-    if (batch) {
-      await apply(batch);
-      file.rows = Math.max(0, file.rows - batch.requests.length);
-    }
-    file.drained += line.length + 1;
+  private async applyLines(file: SpoolFile, lines: Buffer[], apply: ApplyBatches): Promise<void> {
+    const batches = lines.map((line) => parseBatch(line.toString('utf8'))).filter((batch) => batch !== undefined);
+    if (batches.length) await apply(batches);
+    for (const batch of batches) file.rows = Math.max(0, file.rows - batch.requests.length);
+    for (const line of lines) file.drained += line.length + 1;
   }
 
-  private async drainLongLine(file: SpoolFile, apply: (batch: LedgerBatch) => Promise<void>): Promise<void> {
+  private async drainLongLine(file: SpoolFile, apply: ApplyBatches): Promise<void> {
     const handle = await open(file.path, 'r');
     let rest: Buffer;
     try {
@@ -184,7 +217,7 @@ export class LedgerSpool {
       await handle.close();
     }
     const end = rest.indexOf(10);
-    await this.applyLine(file, rest.subarray(0, end === -1 ? rest.length : end), apply);
+    await this.applyLines(file, [rest.subarray(0, end === -1 ? rest.length : end)], apply);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -211,6 +244,16 @@ async function countRows(path: string): Promise<{ rows: number; size: number }> 
     const whole = text.slice(0, text.lastIndexOf('\n') + 1);
     for (const line of whole.split('\n')) if (line) rows += parseBatch(line)?.requests.length ?? 0;
     return { rows, size: Buffer.byteLength(whole) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a new file's name durable: syncing the file alone does not sync its directory entry. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
   } finally {
     await handle.close();
   }

@@ -239,6 +239,9 @@ function sqliteLedger(
       }
       return durable.promise;
     },
+    settled: async () => {
+      await writer.whenDurable();
+    },
   };
   return {
     writer,

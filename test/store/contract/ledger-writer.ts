@@ -16,12 +16,12 @@ export function ledgerWriterContract(backend: StoreBackend): void {
     });
     afterEach(() => opened.dispose());
 
-    it('commits a request with its attempts: another store on the same data reads them once whenDurable resolves', async () => {
+    it('commits a request with its attempts: another store on the same data reads them once settled resolves', async () => {
       store.ledger.record(requestRow({ id: 'w1', ts: '2026-11-01T10:00:00.000Z', attempts: 2, costNanos: 300 }), [
         attemptRow({ requestId: 'w1', seq: 1, status: 'error', errorKind: 'upstream_overloaded', upstreamStatus: 503, usage: null, costNanos: null }),
         attemptRow({ requestId: 'w1', seq: 2, costNanos: 300 }),
       ]);
-      await store.ledger.whenDurable();
+      await store.ledger.settled();
       const other = await opened.openAnother();
       try {
         const found = await other.reports.getRequest('w1', all);
