@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { runLoad, type LoadResult, type Target } from './lib/load.js';
-import { benchMcpHttp, benchMcpStdio, type McpRun } from './lib/mcp.js';
+import { benchChatHttp, benchMcpHttp, benchMcpStdio, type McpRun } from './lib/mcp.js';
 import { ensurePortkey, PORTKEY_VERSION, portkeyHeaders, startPortkey, type RunningPortkey } from './lib/portkey.js';
 import { renderProfile, summariseProfile } from './lib/profile.js';
 import {
@@ -73,6 +73,8 @@ const HELP = `Usage: npm run bench -- [options]
   --requests N        one-at-a-time requests per side (default 2000; --quick: 300)
   --warmup N          one-at-a-time warm-up requests per side (default 300; --quick: 100)
   --mcp-calls N       MCP tools/call round trips per transport (default 2000; --quick: 200)
+  --mcp-warmup N      calls per transport before those measured, so the JIT has compiled the
+                      path (default 2000; --quick: 20)
   --streams N         streams held open at once through Tollgate (default 1000)
   --stream-events N   events per open stream, one per --stream-interval ms (default 40; --quick: 20)
   --stream-interval MS  pause between the events of an open stream (default 200)
@@ -131,6 +133,7 @@ function parseOptions(): Options {
       requests: { type: 'string' },
       warmup: { type: 'string' },
       'mcp-calls': { type: 'string' },
+      'mcp-warmup': { type: 'string' },
       streams: { type: 'string' },
       'stream-events': { type: 'string' },
       'stream-interval': { type: 'string' },
@@ -185,7 +188,7 @@ function parseOptions(): Options {
     requests: num(values.requests, 'requests', quick ? 300 : 2000, 10, 100_000),
     warmup: num(values.warmup, 'warmup', quick ? 100 : 300, 0, 10_000),
     mcpCalls: num(values['mcp-calls'], 'mcp-calls', quick ? 200 : 2000, 10, 100_000),
-    mcpWarmup: quick ? 20 : 200,
+    mcpWarmup: num(values['mcp-warmup'], 'mcp-warmup', quick ? 20 : 2000, 0, 100_000),
     streams,
     streamEvents: num(values['stream-events'], 'stream-events', quick ? 20 : 40, 1, 1000),
     streamIntervalMs: num(values['stream-interval'], 'stream-interval', 200, 10, 5000),
@@ -436,7 +439,7 @@ async function main(): Promise<number> {
     60 /* checks */ +
     (run.has('throughput') ? opts.modes.length * opts.connections.length * sides * (opts.runs * (opts.durationS + 35) + Math.min(2, opts.durationS) + 35) : 0) +
     (run.has('latency') ? (2 * SEQ_LIMIT_MS) / 1000 : 0) +
-    (run.has('mcp') ? 60 + (2 * MCP_LIMIT_MS) / 1000 : 0) +
+    (run.has('mcp') ? 60 + (3 * MCP_LIMIT_MS) / 1000 : 0) +
     (run.has('streams') ? streamLimitMs / 1000 + 10 : 0) +
     (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
     (run.has('cache') ? 2 * opts.runs * (opts.durationS + 35) + 90 : 0) +
@@ -817,7 +820,7 @@ async function main(): Promise<number> {
     }
 
     // ---- MCP --------------------------------------------------------------------------------
-    const mcp: BenchResults['mcp'] = { stdio: null, http: null, errors: [] };
+    const mcp: BenchResults['mcp'] = { stdio: null, http: null, chatHttp: null, errors: [] };
     if (run.has('mcp') && gw) {
       phase('mcp');
       const callOpts = { warmup: opts.mcpWarmup, calls: opts.mcpCalls, timeLimitMs: MCP_LIMIT_MS, tool: 'chat', args: { prompt: 'hi', model: 'mock/echo' } };
@@ -849,6 +852,16 @@ async function main(): Promise<number> {
         log(`bench:   ${Math.round(r.callsPerSec)} calls/s, p50 ${(r.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(r.latencyUs.p99 / 1000).toFixed(2)} ms`);
       } catch (e) {
         mcp.errors.push(`MCP over Streamable HTTP failed: ${(e as Error).message}`);
+        log(`bench: ${mcp.errors.at(-1)}`);
+      }
+      log(`bench: the same chat on ${tgOrigin}${chatPath}: ${opts.mcpWarmup} warm-up + ${opts.mcpCalls} requests`);
+      try {
+        const body = JSON.stringify({ model: callOpts.args.model, messages: [{ role: 'user', content: callOpts.args.prompt }] });
+        const r = await benchChatHttp(`${tgOrigin}${chatPath}`, tollgateHeaders, body, callOpts, gw.pid);
+        mcp.chatHttp = r;
+        if (r.errors) flags.push(`chat on the HTTP API (MCP comparison): ${r.errors} failed requests; first: ${r.firstError ?? ''}`);
+      } catch (e) {
+        mcp.errors.push(`chat on the HTTP API (MCP comparison) failed: ${(e as Error).message}`);
         log(`bench: ${mcp.errors.at(-1)}`);
       }
     }
@@ -964,6 +977,7 @@ async function main(): Promise<number> {
         warmup: opts.warmup,
         requests: opts.requests,
         mcpCalls: opts.mcpCalls,
+        mcpWarmup: opts.mcpWarmup,
         streams: opts.streams,
         quick: opts.quick,
         only: [...run],

@@ -1,6 +1,6 @@
 // The plain-text table and the JSON record of a bench run.
 import type { LoadResult } from './load.js';
-import type { McpRun } from './mcp.js';
+import type { McpRun, TimedCalls } from './mcp.js';
 import type { SeqResult } from './sequential.js';
 import type { OpenStreamsResult } from './streams.js';
 
@@ -109,6 +109,7 @@ export interface BenchResults {
     warmup: number;
     requests: number;
     mcpCalls: number;
+    mcpWarmup: number;
     streams: number;
     quick: boolean;
     only: string[];
@@ -136,7 +137,8 @@ export interface BenchResults {
   };
   sequential: SeqReport | null;
   ttfb: SeqReport | null;
-  mcp: { stdio: McpRun | null; http: McpRun | null; errors: string[] };
+  /** `chatHttp`: the tool's chat request sent to the OpenAI HTTP API of the same server, the same way. */
+  mcp: { stdio: McpRun | null; http: McpRun | null; chatHttp: TimedCalls | null; errors: string[] };
   streams: StreamsPhase | null;
   checks: Check[];
   flags: string[];
@@ -317,26 +319,29 @@ export function render(r: BenchResults): string {
   seq('Added latency, one at a time, non-streaming (µs)', r.sequential, 'total', { p50: 'added latency p50', p99: 'added latency p99' });
   seq('Added time to first SSE byte, one at a time (µs)', r.ttfb, 'firstByte', { p50: 'added TTFB p50' });
 
-  const mcp = (label: string, m: McpRun | null) => {
+  const timed = (label: string, m: TimedCalls | null, unit: string, extra: () => void = () => {}) => {
     if (!m) return;
-    rows.push([`  ${label} calls/s`, '', n(m.callsPerSec), '', '', '', '']);
-    rows.push([
-      '    round trip p50 / p99 ms',
-      '',
-      `${n(m.latencyUs.p50 / 1000, 2)} / ${n(m.latencyUs.p99 / 1000, 2)}`,
-      '',
-      '',
-      '',
-      '',
-    ]);
-    rows.push(['    server CPU µs per call', '', n(m.cpuUsPerCall), '', '', '', '']);
-    rows.push(['    tools/list size, bytes', '', n(m.toolsListBytes), '', '', '', '']);
-    blank(`    ${m.measured} calls after ${m.warmup} warm-up${m.truncated ? ' (stopped early)' : ''}; failed ${m.errors}; session up in ${m.connectMs} ms`);
+    rows.push([`  ${label} ${unit}/s`, '', n(m.callsPerSec), '', '', '', '']);
+    rows.push(['    round trip p50 / p99 ms', '', `${n(m.latencyUs.p50 / 1000, 2)} / ${n(m.latencyUs.p99 / 1000, 2)}`, '', '', '', '']);
+    rows.push([`    server CPU µs per ${unit === 'calls' ? 'call' : 'request'}`, '', n(m.cpuUsPerCall), '', '', '', '']);
+    rows.push(['      during the warm-up (JIT compiling)', '', n(m.warmupCpuUsPerCall), '', '', '', '']);
+    extra();
+    blank(`    ${m.measured} measured after ${m.warmup} warm-up${m.truncated ? ' (stopped early)' : ''}; failed ${m.errors}`);
   };
+  const mcp = (label: string, m: McpRun | null) =>
+    timed(label, m, 'calls', () => {
+      if (!m) return;
+      rows.push(['    tools/list size, bytes', '', n(m.toolsListBytes), '', '', '', '']);
+      blank(`    session up in ${m.connectMs} ms`);
+    });
   if (r.mcp.stdio || r.mcp.http || r.mcp.errors.length) {
     blank("MCP tools/call `chat` (mock/echo, prompt 'hi'), one at a time");
     mcp('stdio (tollgate mcp)', r.mcp.stdio);
     mcp('Streamable HTTP (/mcp)', r.mcp.http);
+    timed('the same chat on /v1/chat/completions', r.mcp.chatHttp, 'requests');
+    const h = r.mcp.http?.cpuUsPerCall;
+    const c = r.mcp.chatHttp?.cpuUsPerCall;
+    if (h != null && c != null) blank(`  Streamable HTTP tools/call: ${n(h)} µs of server CPU, ${signed(h - c)} µs against the chat request alone`);
     for (const err of r.mcp.errors) blank(`  ! ${err.split('\n')[0]?.slice(0, 150) ?? ''}`);
   }
 

@@ -14,14 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type MessageExtraInfo,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest, JSONRPCResponse, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { StreamRelay } from './stream-relay.js';
 
 /** Comment frames on a standing stream, so proxies do not take it for a dead connection. */
@@ -110,7 +103,7 @@ export class SessionTransport implements Transport {
   /** Delivers a POST's messages; its answer is written once the server has answered them. */
   post(req: IncomingMessage, res: ServerResponse, messages: JSONRPCMessage[], authInfo: AuthInfo | undefined): void {
     const requestInfo = { headers: req.headers };
-    const requests = messages.filter(isJSONRPCRequest);
+    const requests = messages.filter(isRequest);
     if (requests.length === 0) {
       for (const message of messages) this.onmessage?.(message, { authInfo, requestInfo });
       res.writeHead(202, { 'mcp-session-id': this.sessionId });
@@ -131,7 +124,7 @@ export class SessionTransport implements Transport {
 
   /** Hands the server a message whose answer nobody reads: a session revived on this process replays its handshake. */
   replay(message: JSONRPCMessage): void {
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       const exchange = new Exchange(null, this.sessionId);
       exchange.pending.add(message.id);
       this.exchanges.set(message.id, exchange);
@@ -170,7 +163,7 @@ export class SessionTransport implements Transport {
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) return;
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+    if (isResponse(message)) {
       const id = message.id;
       const exchange = id === undefined ? undefined : this.exchanges.get(id);
       if (id === undefined || !exchange) return;
@@ -205,6 +198,16 @@ export class SessionTransport implements Transport {
     }
     this.onclose?.();
   }
+}
+
+// The messages are valid JSON-RPC already (checked on the way in, or the server's own), so their
+// kind is told by their members alone, without parsing them again against the SDK's schemas.
+function isRequest(message: JSONRPCMessage): message is JSONRPCRequest {
+  return 'method' in message && 'id' in message;
+}
+
+function isResponse(message: JSONRPCMessage): message is JSONRPCResponse {
+  return 'result' in message || 'error' in message;
 }
 
 function sseEvent(message: JSONRPCMessage): string {
