@@ -32,6 +32,11 @@ const skipped = available ? '' : ' (skipped: needs PostgreSQL on 127.0.0.1:5432 
  * $1 per million tokens: each answer reports 100 in + 1,000 out, $0.0011, a little more than it
  * was held at (max_tokens 1000 and a short prompt), so ten requests fit $0.011 exactly.
  */
+async function pricedUpstream(): Promise<StartedUpstream> {
+  const upstream = await startUpstream();
+  upstream.script('m', { kind: 'usage', usage: { inputTokens: 100, outputTokens: 1000 } });
+  return upstream;
+}
 const providers = (url: string) => ({ up: { kind: 'openai-compatible' as const, baseURL: `${url}/v1`, apiKey: 'k', models: { m: { pricing: { input: 1, output: 1 } } } } });
 
 const chat = (gateway: { url: string }, key: string) =>
@@ -68,8 +73,7 @@ describe.skipIf(!available)(`tollgate://budget subscriptions across instances${s
   beforeAll(async () => {
     database = await createTestDatabase();
     prefix = testPrefix();
-    upstream = await startUpstream();
-    upstream.script('m', { kind: 'usage', usage: { inputTokens: 100, outputTokens: 1000 } });
+    upstream = await pricedUpstream();
     const config = { store: { database: database.url(), redis: REDIS_URL, redisKeyPrefix: prefix }, providers: providers(upstream.url), mock: false };
     instances = [];
     for (let index = 0; index < 3; index++) instances.push(await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } }));
@@ -126,9 +130,13 @@ describe.skipIf(!available)(`tollgate://budget subscriptions across instances${s
 });
 
 describe('tollgate://budget subscriptions across the processes of one data folder, without Redis', () => {
+  let upstream: StartedUpstream;
+  beforeAll(async () => {
+    upstream = await pricedUpstream();
+  });
+  afterAll(() => upstream?.close());
+
   it('spend by another serve on the folder and a key changed by the CLI reach the subscriber, in order', async () => {
-    const upstream = await startUpstream();
-    upstream.script('m', { kind: 'usage', usage: { inputTokens: 100, outputTokens: 1000 } });
     const config = { providers: providers(upstream.url), mock: false };
     const first = await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
     const second = await startServer({ config: parseConfig(config, {}), dataDir: first.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
@@ -153,13 +161,10 @@ describe('tollgate://budget subscriptions across the processes of one data folde
       await client.close();
       await second.close();
       await first.close();
-      await upstream.close();
     }
   });
 
   it('tollgate mcp (stdio) on the folder of a running serve hears the spend made through the serve', async () => {
-    const upstream = await startUpstream();
-    upstream.script('m', { kind: 'usage', usage: { inputTokens: 100, outputTokens: 1000 } });
     const config = { providers: providers(upstream.url), mock: false };
     const gateway = await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
     const configFile = join(gateway.dataDir, 'upstream.json');
@@ -180,7 +185,6 @@ describe('tollgate://budget subscriptions across the processes of one data folde
     } finally {
       await client.close();
       await gateway.close();
-      await upstream.close();
     }
   });
 });
