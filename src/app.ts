@@ -66,7 +66,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const events = createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
   const state = options.state ?? createPolicyState(options.config, { dataDir: options.dataDir, logger, ...(options.clock ? { now: options.clock().getTime() } : {}) });
   const outage = new StoreOutage(options.config.limits.onStoreOutage, logger);
-  const bus = createNotificationBus(options.config, logger);
+  const bus = createNotificationBus(options.config, { dataDir: options.dataDir, logger });
   const budgetSignals = new BudgetSignals(bus, store, logger);
   const clock = options.clock;
   const hooks = new Hooks(logger);

@@ -12,6 +12,8 @@ import { createLogger } from '../logger.js';
 import { withKeyEvents } from '../policy/key-events.js';
 import { createWebhookSink, type WebhookSink } from '../policy/webhooks/index.js';
 import { createStore } from '../store/create-store.js';
+import { BudgetSignals } from '../policy/budget-signals.js';
+import { createNotificationBus, type NotificationBus } from '../policy/state/bus/index.js';
 import type { Store } from '../store/types.js';
 
 export const keysUsage = `Usage:
@@ -77,10 +79,15 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
   }
   let store: Store | undefined;
   let events: WebhookSink | undefined;
+  let bus: NotificationBus | undefined;
+  let signals: BudgetSignals | undefined;
   const logger = createLogger(options.config.logLevel === 'info' ? 'warn' : options.config.logLevel);
-  // Key changes made here are announced to the configured webhooks, as through the admin API.
+  // Key changes made here are announced to the configured webhooks, as through the admin API, and
+  // to the gateways on the same store, whose budget subscribers hear of a changed limit.
   const keys = async (): Promise<KeyStore> => {
     store ??= await createStore(options.config, options.dataDir, logger);
+    bus ??= createNotificationBus(options.config, { dataDir: options.dataDir, logger });
+    signals ??= new BudgetSignals(bus, store, logger);
     events ??= createWebhookSink({ webhooks: options.config.webhooks, deliveries: store.webhooks, logger });
     return withKeyEvents(store.keys, events);
   };
@@ -116,6 +123,8 @@ export async function runKeysCommand(args: string[], options: KeysCommandOptions
       await Promise.race([events.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await events.close();
     }
+    await signals?.close();
+    await bus?.close();
     await store?.close();
   }
 }

@@ -24,6 +24,8 @@ export interface AdmissionRequest {
   user: string | null;
   tags: string[];
   estimate: () => RequestEstimate;
+  /** Told the first candidate before the holds are sent, so that a read it starts travels with them. */
+  onFirstCandidate?: (candidate: Candidate) => void;
 }
 
 /** What a request could be billed at most on one candidate, in the units settlement prices. */
@@ -79,6 +81,7 @@ export class Admission {
     const worstCase = (candidate: Candidate) => this.worstCase(candidate, estimate());
     const outputCap = (candidate: Candidate) =>
       scopes.length > 0 && estimate().maxOutputTokens === undefined ? this.outputCapOf(candidate) : undefined;
+    request.onFirstCandidate?.(candidates[0]!);
 
     const rateRules: RateRule[] = [];
     if (principal?.keyId && (principal.limits.rpm || principal.limits.tpm)) {

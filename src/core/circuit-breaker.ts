@@ -46,11 +46,13 @@ export class CircuitBreakers {
 
   /**
    * May a request go to this candidate now? A yes in half-open state claims the one trial, for
-   * at most `trialMs` (the attempt's deadline) should its process never report back.
+   * at most `trialMs` (the attempt's deadline) should its process never report back. `known` is
+   * the state read a moment ago (alongside the request's budget holds, in the same round trip to
+   * a shared store); it is read now otherwise.
    */
-  async allow(id: string, trialMs: number): Promise<boolean> {
+  async allow(id: string, trialMs: number, known?: Promise<CircuitState>): Promise<boolean> {
     try {
-      const state = await this.state(id);
+      const state = await (known ?? this.state(id));
       if (state === 'closed') return true;
       if (state === 'open') return false;
       return await this.states.claimTrial(id, this.clock(), trialMs);

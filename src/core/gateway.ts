@@ -25,7 +25,7 @@ import { seesEverything } from '../policy/auth/caller-id.js';
 import type { EventSink, Principal } from '../policy/types.js';
 import { StoreOutage } from '../policy/state/outage.js';
 import type { PolicyState } from '../policy/state/types.js';
-import { CircuitBreakers } from './circuit-breaker.js';
+import { CircuitBreakers, type CircuitState } from './circuit-breaker.js';
 import { Hooks } from './hooks.js';
 import type { LiveSnapshot, LiveView } from './live-view.js';
 import { healthId } from './candidates.js';
@@ -181,6 +181,7 @@ class GatewayImpl implements GatewayCore {
     const failures: AttemptRow[] = [];
     if (gateway?.byok) meta.byok = true;
     let admitted: Admitted;
+    let circuitAhead: { id: string; state: Promise<CircuitState> } | undefined;
     try {
       admitted = await this.admission.admit({
         model,
@@ -189,6 +190,13 @@ class GatewayImpl implements GatewayCore {
         user: meta.context.user ?? null,
         tags: meta.context.tags ?? [],
         estimate,
+        onFirstCandidate: (candidate) => {
+          const id = healthId(candidate);
+          const state = this.breakers.state(id);
+          // Read by the router, or by nobody when admission refuses: a failure is the router's to handle.
+          state.catch(() => undefined);
+          circuitAhead = { id, state };
+        },
       });
     } catch (error) {
       this.settler.refused(meta, error);
@@ -208,6 +216,7 @@ class GatewayImpl implements GatewayCore {
           keepAttemptOpen,
           redact: withByokRedaction(this.redact, gateway?.byok),
           breakers: this.breakers,
+          ...(circuitAhead ? { circuitAhead } : {}),
           ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
           clock: this.now,
           contextWindowOf: (candidate) => this.describe(candidate.id)?.context_window,

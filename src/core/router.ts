@@ -6,7 +6,7 @@ import type { AttemptWatch } from './deployment-figures.js';
 import type { KeyPools } from './key-pools.js';
 import { classifyUpstreamError } from './classify-error.js';
 import { GatewayError } from './errors.js';
-import type { CircuitBreakers } from './circuit-breaker.js';
+import type { CircuitBreakers, CircuitState } from './circuit-breaker.js';
 import type { Redact } from './redact.js';
 import { attemptEndedOf, type Hooks } from './hooks.js';
 import { withUpstreamHeaders } from './upstream-headers.js';
@@ -53,6 +53,8 @@ export interface RouteOptions {
   redact: Redact;
   /** Candidates whose circuit is open are skipped. */
   breakers: CircuitBreakers;
+  /** A candidate's circuit, read ahead (with the budget holds): the router reads it again only for other candidates. */
+  circuitAhead?: { id: string; state: Promise<CircuitState> };
   /**
    * The catalog's context window of a candidate, when known. After a candidate refuses the
    * prompt as too long, only candidates known to have a larger window are tried.
@@ -94,10 +96,13 @@ export async function route<T>(
   const paused: string[] = [];
   const full: { id: string; retryAfterSeconds: number }[] = [];
   const context = new ContextFloor(options.contextWindowOf);
+  let ahead = options.circuitAhead;
   for (const pooled of candidates) {
     if (!context.mayFit(pooled)) continue;
     const health = healthId(pooled);
-    if (!(await options.breakers.allow(health, pooled.provider.config.timeoutMs))) {
+    const known = ahead?.id === health ? ahead.state : undefined;
+    if (known) ahead = undefined;
+    if (!(await options.breakers.allow(health, pooled.provider.config.timeoutMs, known))) {
       paused.push(pooled.id);
       continue;
     }

@@ -27,29 +27,30 @@ export interface CachedKeyStore extends KeyStore {
    * every remembered lookup and tells the listeners.
    */
   changed(keyId?: string): void;
-  /** Hears each key created, changed or revoked through this store or heard of by `changed`. */
+  /** Hears each key created, changed or revoked through this store, or heard of by `changed`. */
   onChange(listener: KeyChangeListener): void;
 }
 
-export type KeyChangeListener = (keyId: string | undefined) => void;
+/** `here`: made through this store; `elsewhere`: heard of (another process or instance). */
+export type KeyChangeListener = (keyId: string | undefined, origin: 'here' | 'elsewhere') => void;
 
 export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: () => number = Date.now): CachedKeyStore {
   // By digest: the map must not be a list of live keys in the clear.
   const lookups = new Map<string, Lookup>();
   let anyKey: { value: boolean; at: number } | undefined;
   const listeners: KeyChangeListener[] = [];
-  const changed = (keyId: string | undefined): void => {
+  const changed = (keyId: string | undefined, origin: 'here' | 'elsewhere'): void => {
     lookups.clear();
-    for (const listener of listeners) listener(keyId);
+    for (const listener of listeners) listener(keyId, origin);
   };
   const changedRecord = (record: KeyRecord): KeyRecord => {
-    changed(record.id);
+    changed(record.id, 'here');
     return record;
   };
   return {
     changed: (keyId) => {
       if (anyKey && !anyKey.value) anyKey = undefined;
-      changed(keyId);
+      changed(keyId, 'elsewhere');
     },
     onChange: (listener) => void listeners.push(listener),
     create: async (input) => {

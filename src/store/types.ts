@@ -297,10 +297,10 @@ export interface Store {
   responses: ResponseStore;
   webhooks: WebhookDeliveryStore;
   /**
-   * Hears each key created, changed or revoked, by this process or (PostgreSQL) any other; the
-   * id is missing when changes may have been missed.
+   * Hears each key created, changed or revoked: `here` through this store, `elsewhere` by another
+   * instance or process (PostgreSQL tells); the id is missing when changes may have been missed.
    */
-  onKeyChange(listener: (keyId: string | undefined) => void): void;
+  onKeyChange(listener: (keyId: string | undefined, origin: 'here' | 'elsewhere') => void): void;
   /** Where the ledger's rows are going, for `/health`. */
   health(): StoreHealth;
   /** Commits what is queued, then closes the connections. */

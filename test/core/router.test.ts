@@ -1,8 +1,8 @@
 import { APICallError } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import type { Candidate } from '../../src/core/candidates.js';
-import { CircuitBreakers } from '../../src/core/circuit-breaker.js';
+import { healthId, type Candidate } from '../../src/core/candidates.js';
+import { CircuitBreakers, type CircuitState } from '../../src/core/circuit-breaker.js';
 import { GatewayError } from '../../src/core/errors.js';
 import { route, type AttemptHandle, type Sleep } from '../../src/core/router.js';
 import { MemoryBreakerStates } from '../../src/policy/state/memory/breaker-states.js';
@@ -44,7 +44,7 @@ const status = (statusCode: number, headers: Record<string, string> = {}) =>
 type Answer = Error | 'ok';
 
 /** Routes over `ids`, each candidate answering from its script in turn; records every sleep asked for. */
-async function routeScripted(ids: string[], scripts: Record<string, Answer[]>, options: { clientSignal?: AbortSignal; sleep?: Sleep; breakers?: CircuitBreakers; clock?: () => number } = {}) {
+async function routeScripted(ids: string[], scripts: Record<string, Answer[]>, options: { clientSignal?: AbortSignal; sleep?: Sleep; breakers?: CircuitBreakers; clock?: () => number; circuitAhead?: { id: string; state: Promise<CircuitState> } } = {}) {
   const sleeps: number[] = [];
   const tried: string[] = [];
   const failures: AttemptRow[] = [];
@@ -71,6 +71,7 @@ async function routeScripted(ids: string[], scripts: Record<string, Answer[]>, o
       sleep,
       clock: options.clock ?? (() => NOW),
       ...(options.clientSignal ? { clientSignal: options.clientSignal } : {}),
+      ...(options.circuitAhead ? { circuitAhead: options.circuitAhead } : {}),
     },
     run,
   ).then(
@@ -187,5 +188,20 @@ describe('router backoff', () => {
     expect(paused.tried).toEqual([]);
     now += 30_000;
     expect((await routeScripted(['a/m'], {}, { breakers })).tried).toEqual(['a/m']);
+  });
+
+  it('takes the first candidate’s circuit as read alongside the budget holds, and reads every other one itself', async () => {
+    const ahead = (id: string, state: Promise<CircuitState>) => ({ id: healthId(candidate(id)), state });
+    // Read ahead as open (another instance opened it a moment ago); this instance's own state is closed.
+    expect((await routeScripted(['a/m', 'b/m'], {}, { circuitAhead: ahead('a/m', Promise.resolve('open')) })).tried).toEqual(['b/m']);
+    // Read ahead for a candidate tried later: the first is read afresh, the later one takes the read.
+    const later = await routeScripted(['a/m', 'b/m'], { 'a/m': [status(500), status(500), status(500), status(500)] }, { circuitAhead: ahead('b/m', Promise.resolve('open')) });
+    expect(later.tried[0]).toBe('a/m');
+    expect(later.tried).not.toContain('b/m');
+    expect(later.error).toBeDefined();
+    // A read ahead that failed (the store out of reach) counts as closed, as a read now would.
+    const unread = Promise.reject(new Error('redis is gone'));
+    unread.catch(() => undefined);
+    expect((await routeScripted(['a/m'], {}, { circuitAhead: ahead('a/m', unread) })).tried).toEqual(['a/m']);
   });
 });

@@ -193,8 +193,10 @@ describe('keys made by the CLI while the server runs', () => {
 
   it('the keys exist only as hashes: no key string appears anywhere in the data folder', async () => {
     const made = await createKey(gateway.dataDir, '--name', 'needle');
-    const bytes = readdirSync(gateway.dataDir)
-      .map((file) => readFileSync(join(gateway.dataDir, file)).toString('latin1'))
+    // Every file, in sub-folders too; sockets (the bus's) hold nothing at rest.
+    const bytes = readdirSync(gateway.dataDir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(join(entry.parentPath, entry.name)).toString('latin1'))
       .join('');
     for (const secret of [key, made.key]) {
       expect(bytes).not.toContain(secret);

@@ -3,14 +3,18 @@
  * Redis, the MCP SDK's client behind a round-robin balancer, so its standing GET stream, its
  * subscribe and the spend each land on a different instance. The subscriber hears 50, 80 and
  * 100 % of spend made over the OpenAI API on another instance, and a limit changed by the admin
- * API, each once and in order; nothing once it unsubscribed.
+ * API, each once and in order; nothing once it unsubscribed. Without Redis, two processes on one
+ * data folder: spend by the other `serve` and a key changed by the CLI reach the subscriber.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { startServer } from '../../src/server.js';
+import { runCli } from '../support/cli.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { recordResourceUpdates } from '../support/mcp-notifications.js';
+import { budgetUpdate, recordResourceUpdates } from '../support/mcp-notifications.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../support/redis.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
@@ -25,6 +29,30 @@ const skipped = available ? '' : ' (skipped: needs PostgreSQL on 127.0.0.1:5432 
  * was held at (max_tokens 1000 and a short prompt), so ten requests fit $0.011 exactly.
  */
 const providers = (url: string) => ({ up: { kind: 'openai-compatible' as const, baseURL: `${url}/v1`, apiKey: 'k', models: { m: { pricing: { input: 1, output: 1 } } } } });
+
+const chat = (gateway: { url: string }, key: string) =>
+  request(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'up/m', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }),
+  }).then(async (response) => {
+    await response.body.dump();
+    return response.statusCode;
+  });
+const spend = async (gateway: { url: string }, key: string, requests: number) => {
+  for (let index = 0; index < requests; index++) expect(await chat(gateway, key)).toBe(200);
+};
+const patchKey = (gateway: { url: string }, id: string, changes: Record<string, unknown>) =>
+  request(`${gateway.url}/v1/admin/keys/${id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify(changes),
+  }).then(async (response) => {
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+  });
+const state = (limitUsd: number, crossedPercent: number, rpm: number | null = null) => budgetUpdate('watched', limitUsd, crossedPercent, rpm);
+
 
 describe.skipIf(!available)(`tollgate://budget subscriptions across instances${skipped}`, () => {
   let database: TestDatabase;
@@ -49,37 +77,6 @@ describe.skipIf(!available)(`tollgate://budget subscriptions across instances${s
     await upstream?.close();
     if (prefix) await deletePrefix(prefix);
     await database?.drop();
-  });
-
-  const chat = (gateway: TestGateway, key: string) =>
-    request(`${gateway.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model: 'up/m', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }),
-    }).then(async (response) => {
-      await response.body.dump();
-      return response.statusCode;
-    });
-  const spend = async (gateway: TestGateway, key: string, requests: number) => {
-    for (let index = 0; index < requests; index++) expect(await chat(gateway, key)).toBe(200);
-  };
-  const patchKey = (gateway: TestGateway, id: string, changes: Record<string, unknown>) =>
-    request(`${gateway.url}/v1/admin/keys/${id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-      body: JSON.stringify(changes),
-    }).then(async (response) => {
-      expect(response.statusCode).toBe(200);
-      await response.body.dump();
-    });
-  const state = (limitUsd: number, crossedPercent: number, rpm: number | null = null) => ({
-    uri: 'tollgate://budget',
-    _meta: {
-      'tollgate/budget': {
-        budgets: [{ scope: 'key', scope_id: 'watched', period: 'total', limit_usd: limitUsd, crossed_percent: crossedPercent }],
-        rate_limits: { requests_per_minute: rpm, tokens_per_minute: null },
-      },
-    },
   });
 
   it('the GET stream on one instance hears 50, 80 and 100 % of spend made on another, then limit changes, in order; nothing once unsubscribed', async () => {
@@ -121,5 +118,38 @@ describe.skipIf(!available)(`tollgate://budget subscriptions across instances${s
     expect(await updates.next()).toEqual(state(0.022, 80, 300));
     expect(updates.received).toHaveLength(6);
     await client.close();
+  });
+});
+
+describe('tollgate://budget subscriptions across the processes of one data folder, without Redis', () => {
+  it('spend by another serve on the folder and a key changed by the CLI reach the subscriber, in order', async () => {
+    const upstream = await startUpstream();
+    upstream.script('m', { kind: 'usage', usage: { inputTokens: 100, outputTokens: 1000 } });
+    const config = { providers: providers(upstream.url), mock: false };
+    const first = await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
+    const second = await startServer({ config: parseConfig(config, {}), dataDir: first.dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
+    const client = new Client({ name: 'budget-watch', version: '1.0.0' });
+    try {
+      const { key } = await first.server.app.store.keys.create({ name: 'watched', budgetUsd: 0.011, budgetPeriod: 'total' });
+      const updates = recordResourceUpdates(client);
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', first.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+      await client.subscribeResource({ uri: 'tollgate://budget' });
+
+      await spend(second, key, 5); // 50 %
+      expect(await updates.next()).toEqual(state(0.011, 50));
+      const cli = runCli(['keys', 'update', 'watched', '--budget', '0.022', '--data-dir', first.dataDir], {});
+      expect(await cli.exited).toBe(0);
+      expect(await updates.next()).toEqual(state(0.022, 0));
+      await spend(second, key, 5); // 50 % of the new limit
+      expect(await updates.next()).toEqual(state(0.022, 50));
+      await spend(second, key, 6); // 80 %
+      expect(await updates.next()).toEqual(state(0.022, 80));
+      expect(updates.received).toHaveLength(4);
+    } finally {
+      await client.close();
+      await second.close();
+      await first.close();
+      await upstream.close();
+    }
   });
 });

@@ -27,3 +27,16 @@ export function recordResourceUpdates(client: Client): ResourceUpdates {
     },
   };
 }
+
+/** The update a key's sole budget (period `total`) sends: its limit, the threshold reached, its rate limit. */
+export function budgetUpdate(keyName: string, limitUsd: number, crossedPercent: number, rpm: number | null = null) {
+  return {
+    uri: 'tollgate://budget',
+    _meta: {
+      'tollgate/budget': {
+        budgets: [{ scope: 'key', scope_id: keyName, period: 'total', limit_usd: limitUsd, crossed_percent: crossedPercent }],
+        rate_limits: { requests_per_minute: rpm, tokens_per_minute: null },
+      },
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
-import { recordResourceUpdates } from '../../support/mcp-notifications.js';
+import { budgetUpdate, recordResourceUpdates } from '../../support/mcp-notifications.js';
 import { startUpstream, type StartedUpstream } from '../../support/upstreams/index.js';
 
 /**
@@ -73,15 +73,7 @@ describe('tollgate://budget', () => {
     const updates = recordResourceUpdates(client);
     await client.subscribeResource({ uri: 'tollgate://budget' });
     expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true);
-    const state = (limitUsd: number, crossedPercent: number, rpm: number | null = null) => ({
-      uri: 'tollgate://budget',
-      _meta: {
-        'tollgate/budget': {
-          budgets: [{ scope: 'key', scope_id: 'watched', period: 'total', limit_usd: limitUsd, crossed_percent: crossedPercent }],
-          rate_limits: { requests_per_minute: rpm, tokens_per_minute: null },
-        },
-      },
-    });
+    const state = (limitUsd: number, crossedPercent: number, rpm: number | null = null) => budgetUpdate('watched', limitUsd, crossedPercent, rpm);
     const spend = async (calls: number) => {
       for (let i = 0; i < calls; i++) expect((await paid(client)).isError).toBeFalsy();
     };

@@ -11,6 +11,9 @@ import type { NotificationBus, Unsubscribe } from './types.js';
 
 type Listener = (message: string) => void;
 
+/** As the policy store's commands: a subscription not confirmed within this fails as an outage. */
+const COMMAND_TIMEOUT_MS = 2_000;
+
 /** The part of node-redis's client the listening side uses. */
 interface Subscriber {
   subscribe(channel: string, listener: Listener): Promise<void>;
@@ -49,10 +52,20 @@ export class RedisNotificationBus implements NotificationBus {
     // node-redis keeps one entry per function and channel: each subscription gets its own.
     const entry: Listener = (message) => listener(message);
     const name = this.channel(channel);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await subscriber.subscribe(name, entry);
+      // While a lost connection is not yet noticed, node-redis queues the command: give up as any command does.
+      await Promise.race([
+        subscriber.subscribe(name, entry),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer')), COMMAND_TIMEOUT_MS);
+        }),
+      ]);
     } catch (error) {
+      void subscriber.unsubscribe(name, entry).catch(() => undefined);
       throw new StateUnavailableError(`the notification bus (${this.description}) is unreachable (${(error as Error).message})`);
+    } finally {
+      clearTimeout(timer);
     }
     return async () => {
       if (!this.closed) await subscriber.unsubscribe(name, entry).catch(() => undefined);
@@ -84,7 +97,7 @@ export class RedisNotificationBus implements NotificationBus {
     const { createClient } = await import('redis');
     const client = createClient({
       url: this.options.url,
-      socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000) },
+      socket: { connectTimeout: COMMAND_TIMEOUT_MS, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000) },
     }) as unknown as Subscriber;
     client.on('error', () => {
       this.down = true;
