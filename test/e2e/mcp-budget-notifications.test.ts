@@ -4,15 +4,19 @@
  * subscribe and the spend each land on a different instance. The subscriber hears 50, 80 and
  * 100 % of spend made over the OpenAI API on another instance, and a limit changed by the admin
  * API, each once and in order; nothing once it unsubscribed. Without Redis, two processes on one
- * data folder: spend by the other `serve` and a key changed by the CLI reach the subscriber.
+ * data folder: spend by the other `serve` and a key changed by the CLI reach the subscriber, and
+ * a `tollgate mcp` an MCP host started hears the spend of the `serve` beside it.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { startServer } from '../../src/server.js';
-import { runCli } from '../support/cli.js';
+import { cleanEnv, cliCommand, repoRoot, runCli } from '../support/cli.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { budgetUpdate, recordResourceUpdates } from '../support/mcp-notifications.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
@@ -149,6 +153,33 @@ describe('tollgate://budget subscriptions across the processes of one data folde
       await client.close();
       await second.close();
       await first.close();
+      await upstream.close();
+    }
+  });
+
+  it('tollgate mcp (stdio) on the folder of a running serve hears the spend made through the serve', async () => {
+    const upstream = await startUpstream();
+    upstream.script('m', { kind: 'usage', usage: { inputTokens: 100, outputTokens: 1000 } });
+    const config = { providers: providers(upstream.url), mock: false };
+    const gateway = await startGateway(config, { env: { TOLLGATE_ADMIN_KEY: ADMIN_KEY } });
+    const configFile = join(gateway.dataDir, 'upstream.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const { key } = await gateway.server.app.store.keys.create({ name: 'watched', budgetUsd: 0.011, budgetPeriod: 'total' });
+    const { command, args } = cliCommand(['mcp', '--config', configFile]);
+    const env = cleanEnv({ TOLLGATE_DATA_DIR: gateway.dataDir, TOLLGATE_API_KEY: key }) as Record<string, string>;
+    const client = new Client({ name: 'stdio-budget-watch', version: '1.0.0' });
+    try {
+      const updates = recordResourceUpdates(client);
+      await client.connect(new StdioClientTransport({ command, args, cwd: repoRoot, env, stderr: 'pipe' }));
+      await client.subscribeResource({ uri: 'tollgate://budget' });
+      await spend(gateway, key, 5); // 50 %
+      expect(await updates.next()).toEqual(state(0.011, 50));
+      await spend(gateway, key, 3); // 80 %
+      expect(await updates.next()).toEqual(state(0.011, 80));
+      expect(updates.received).toHaveLength(2);
+    } finally {
+      await client.close();
+      await gateway.close();
       await upstream.close();
     }
   });
