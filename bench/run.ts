@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { runLoad, type LoadResult, type Target } from './lib/load.js';
-import { benchChatHttp, benchMcpHttp, benchMcpStdio, type McpRun } from './lib/mcp.js';
+import { benchMcpHttp, benchMcpStdio, chatHttpCaller } from './lib/mcp.js';
 import { ensurePortkey, PORTKEY_VERSION, portkeyHeaders, startPortkey, type RunningPortkey } from './lib/portkey.js';
 import { renderProfile, summariseProfile } from './lib/profile.js';
 import {
@@ -430,7 +430,7 @@ async function main(): Promise<number> {
 
   // Everything the phases can take, plus room to start up: past this, something is wedged.
   const SEQ_LIMIT_MS = 120_000;
-  const MCP_LIMIT_MS = 90_000;
+  const MCP_LIMIT_MS = 180_000;
   const streamLimitMs = 60_000 + opts.streamEvents * opts.streamIntervalMs;
   const sides = (opts.directOnly ? 1 : opts.peers ? 3 : 2) + opts.floorWorkers.length;
   const budgetS =
@@ -439,7 +439,7 @@ async function main(): Promise<number> {
     60 /* checks */ +
     (run.has('throughput') ? opts.modes.length * opts.connections.length * sides * (opts.runs * (opts.durationS + 35) + Math.min(2, opts.durationS) + 35) : 0) +
     (run.has('latency') ? (2 * SEQ_LIMIT_MS) / 1000 : 0) +
-    (run.has('mcp') ? 60 + (3 * MCP_LIMIT_MS) / 1000 : 0) +
+    (run.has('mcp') ? 60 + (2 * MCP_LIMIT_MS) / 1000 : 0) +
     (run.has('streams') ? streamLimitMs / 1000 + 10 : 0) +
     (run.has('shared-store') ? 2 * opts.runs * (opts.durationS + 35) + 120 + 90 : 0) +
     (run.has('cache') ? 2 * opts.runs * (opts.durationS + 35) + 90 : 0) +
@@ -842,26 +842,19 @@ async function main(): Promise<number> {
         mcp.errors.push(`MCP over stdio failed: ${(e as Error).message}`);
         log(`bench: ${mcp.errors.at(-1)}`);
       }
-      log(`bench: MCP over Streamable HTTP (${tgOrigin}/mcp): ${opts.mcpWarmup} warm-up + ${opts.mcpCalls} tools/call chat`);
+      log(`bench: MCP over Streamable HTTP (${tgOrigin}/mcp) and the same chat on ${chatPath}, blocks alternating: ${opts.mcpWarmup} warm-up + ${opts.mcpCalls} each`);
       try {
         const headers: Record<string, string> = { 'user-agent': BENCH_UA };
         if (opts.gatewayKey) headers.authorization = `Bearer ${opts.gatewayKey}`;
-        const r: McpRun = await benchMcpHttp(`${tgOrigin}/mcp`, headers, callOpts, gw.pid);
+        const chatRequest = JSON.stringify({ model: callOpts.args.model, messages: [{ role: 'user', content: callOpts.args.prompt }] });
+        const { mcp: r, alongside } = await benchMcpHttp(`${tgOrigin}/mcp`, headers, callOpts, gw.pid, chatHttpCaller(`${tgOrigin}${chatPath}`, tollgateHeaders, chatRequest));
         mcp.http = r;
+        mcp.chatHttp = alongside;
         if (r.errors) flags.push(`MCP Streamable HTTP: ${r.errors} failed calls; first: ${r.firstError ?? ''}`);
+        if (alongside.errors) flags.push(`chat on the HTTP API (MCP comparison): ${alongside.errors} failed requests; first: ${alongside.firstError ?? ''}`);
         log(`bench:   ${Math.round(r.callsPerSec)} calls/s, p50 ${(r.latencyUs.p50 / 1000).toFixed(2)} ms, p99 ${(r.latencyUs.p99 / 1000).toFixed(2)} ms`);
       } catch (e) {
         mcp.errors.push(`MCP over Streamable HTTP failed: ${(e as Error).message}`);
-        log(`bench: ${mcp.errors.at(-1)}`);
-      }
-      log(`bench: the same chat on ${tgOrigin}${chatPath}: ${opts.mcpWarmup} warm-up + ${opts.mcpCalls} requests`);
-      try {
-        const body = JSON.stringify({ model: callOpts.args.model, messages: [{ role: 'user', content: callOpts.args.prompt }] });
-        const r = await benchChatHttp(`${tgOrigin}${chatPath}`, tollgateHeaders, body, callOpts, gw.pid);
-        mcp.chatHttp = r;
-        if (r.errors) flags.push(`chat on the HTTP API (MCP comparison): ${r.errors} failed requests; first: ${r.firstError ?? ''}`);
-      } catch (e) {
-        mcp.errors.push(`chat on the HTTP API (MCP comparison) failed: ${(e as Error).message}`);
         log(`bench: ${mcp.errors.at(-1)}`);
       }
     }

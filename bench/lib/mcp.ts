@@ -55,89 +55,104 @@ function textOf(result: unknown): string {
   return (content ?? []).map((c) => (c.type === 'text' ? c.text ?? '' : `[${c.type}]`)).join(' ');
 }
 
-/** Runs `call` (which returns a sample of the answer, or throws) one at a time; the server's CPU is read around the measured calls. */
-export async function timeCalls(call: () => Promise<string>, opts: CallOptions, serverPid: number | null): Promise<TimedCalls> {
-  const samples: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  let sample: string | undefined;
-  let truncated = false;
+/** Calls in a block: each caller's blocks alternate, so all see the same machine and the same JIT. */
+const BLOCK = 100;
+
+interface Tally {
+  samples: number[];
+  errors: number;
+  firstError?: string;
+  sample?: string;
+  warmupCpuMs: number;
+  cpuMs: number;
+  ns: bigint;
+  stopped: boolean;
+}
+
+/**
+ * Runs each of `calls` (each returns a sample of its answer, or throws) one at a time, the callers'
+ * blocks of calls alternating; the serving process's CPU is read around each block.
+ */
+export async function timeCalls(calls: Array<() => Promise<string>>, opts: CallOptions, serverPid: number | null): Promise<TimedCalls[]> {
+  const tallies: Tally[] = calls.map(() => ({ samples: [], errors: 0, warmupCpuMs: 0, cpuMs: 0, ns: 0n, stopped: false }));
   const deadline = Date.now() + opts.timeLimitMs;
-  const cpuAtStart = serverPid ? cpuMs(serverPid) : 0;
-  let measureStart = 0n;
-  let cpuStart = 0;
-  const total = opts.warmup + opts.calls;
-  for (let i = 0; i < total; i++) {
-    if (Date.now() > deadline) {
-      truncated = true;
-      break;
-    }
-    if (i === opts.warmup) {
-      measureStart = process.hrtime.bigint();
-      cpuStart = serverPid ? cpuMs(serverPid) : 0;
-    }
-    const start = process.hrtime.bigint();
-    try {
-      const answer = await call();
-      const us = usSince(start);
-      sample ??= answer.slice(0, 200);
-      if (i >= opts.warmup) samples.push(us);
-    } catch (e) {
-      errors++;
-      firstError ??= (e as Error).message;
-      if (errors > 20 && errors > i / 2) {
-        truncated = true;
-        break;
+  let truncated = false;
+  for (const [phase, count] of [['warmup', opts.warmup], ['measured', opts.calls]] as const) {
+    for (let done = 0; done < count && !truncated; done += BLOCK) {
+      const size = Math.min(BLOCK, count - done);
+      for (const [index, call] of calls.entries()) {
+        const t = tallies[index]!;
+        if (t.stopped) continue;
+        const cpuBefore = serverPid ? cpuMs(serverPid) : 0;
+        const blockStart = process.hrtime.bigint();
+        for (let i = 0; i < size; i++) {
+          if (Date.now() > deadline) {
+            truncated = true;
+            break;
+          }
+          const start = process.hrtime.bigint();
+          try {
+            const answer = await call();
+            const us = usSince(start);
+            t.sample ??= answer.slice(0, 200);
+            if (phase === 'measured') t.samples.push(us);
+          } catch (e) {
+            t.errors++;
+            t.firstError ??= (e as Error).message;
+            if (t.errors > 20 && t.errors > (done + i) / 2) {
+              t.stopped = true;
+              break;
+            }
+          }
+        }
+        const cpu = serverPid ? cpuMs(serverPid) - cpuBefore : 0;
+        if (phase === 'warmup') t.warmupCpuMs += cpu;
+        else {
+          t.cpuMs += cpu;
+          t.ns += process.hrtime.bigint() - blockStart;
+        }
       }
     }
   }
-  const elapsedS = measureStart === 0n ? 0 : Number(process.hrtime.bigint() - measureStart) / 1e9;
-  const cpuUsPerCall = serverPid && measureStart !== 0n && samples.length ? ((cpuMs(serverPid) - cpuStart) * 1000) / samples.length : null;
-  const warmupCpuUsPerCall = serverPid && measureStart !== 0n && opts.warmup > 0 ? ((cpuStart - cpuAtStart) * 1000) / opts.warmup : null;
-  return {
+  return tallies.map((t) => ({
     warmup: opts.warmup,
     requested: opts.calls,
-    measured: samples.length,
-    errors,
-    ...(firstError ? { firstError } : {}),
-    truncated,
-    callsPerSec: elapsedS > 0 ? samples.length / elapsedS : 0,
-    latencyUs: summarise(samples),
-    cpuUsPerCall,
-    warmupCpuUsPerCall,
-    ...(sample !== undefined ? { sample } : {}),
+    measured: t.samples.length,
+    errors: t.errors,
+    ...(t.firstError ? { firstError: t.firstError } : {}),
+    truncated: truncated || t.stopped,
+    callsPerSec: t.ns > 0n ? t.samples.length / (Number(t.ns) / 1e9) : 0,
+    latencyUs: summarise(t.samples),
+    cpuUsPerCall: serverPid && t.samples.length ? (t.cpuMs * 1000) / t.samples.length : null,
+    warmupCpuUsPerCall: serverPid && opts.warmup > 0 ? (t.warmupCpuMs * 1000) / opts.warmup : null,
+    ...(t.sample !== undefined ? { sample: t.sample } : {}),
+  }));
+}
+
+/** `tools/call` of the tool asked for, through `client`; throws on a tool error. */
+function toolCaller(client: Client, opts: McpCallOptions): () => Promise<string> {
+  return async () => {
+    const result = await client.callTool({ name: opts.tool, arguments: opts.args }, undefined, { timeout: CALL_TIMEOUT_MS });
+    if (result.isError) throw new Error(`tool error: ${textOf(result).slice(0, 300)}`);
+    return textOf(result);
   };
 }
 
-async function measure(client: Client, transport: McpRun['transport'], connectMs: number, opts: McpCallOptions, serverPid: number | null): Promise<McpRun> {
-  const toolsListBytes = Buffer.byteLength(JSON.stringify(await client.listTools()));
-  const timed = await timeCalls(
-    async () => {
-      const result = await client.callTool({ name: opts.tool, arguments: opts.args }, undefined, { timeout: CALL_TIMEOUT_MS });
-      if (result.isError) throw new Error(`tool error: ${textOf(result).slice(0, 300)}`);
-      return textOf(result);
-    },
-    opts,
-    serverPid,
-  );
-  return { transport, connectMs, ...timed, toolsListBytes };
+async function toolsListBytes(client: Client): Promise<number> {
+  return Buffer.byteLength(JSON.stringify(await client.listTools()));
 }
 
 /**
  * The chat request a `tools/call chat` makes, sent straight to the OpenAI HTTP API of the same
- * server one at a time: the cost of the request itself, against which the MCP face's is read.
+ * server: the cost of the request itself, against which the MCP face's is read.
  */
-export async function benchChatHttp(url: string, headers: Record<string, string>, body: string, opts: CallOptions, serverPid: number): Promise<TimedCalls> {
-  return timeCalls(
-    async () => {
-      const res = await request(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body, headersTimeout: CALL_TIMEOUT_MS, bodyTimeout: CALL_TIMEOUT_MS });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
-      return text;
-    },
-    opts,
-    serverPid,
-  );
+export function chatHttpCaller(url: string, headers: Record<string, string>, body: string): () => Promise<string> {
+  return async () => {
+    const res = await request(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body, headersTimeout: CALL_TIMEOUT_MS, bodyTimeout: CALL_TIMEOUT_MS });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+    return text;
+  };
 }
 
 /** Closes the client, bounded in time: a wedged server must not hold the bench. */
@@ -169,8 +184,10 @@ export async function benchMcpStdio(
     adopt(transport.pid);
     await connecting;
     adopt(transport.pid);
-    const run = await measure(client, 'stdio', Date.now() - start, opts, transport.pid);
-    return { ...run, stderrTail: stderr.toString().slice(-2000) };
+    const connectMs = Date.now() - start;
+    const listBytes = await toolsListBytes(client);
+    const [timed] = await timeCalls([toolCaller(client, opts)], opts, transport.pid);
+    return { transport: 'stdio', connectMs, ...timed!, toolsListBytes: listBytes, stderrTail: stderr.toString().slice(-2000) };
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${stderr.toString().slice(-2000)}`);
   } finally {
@@ -178,14 +195,26 @@ export async function benchMcpStdio(
   }
 }
 
-/** Streamable HTTP against a running server's `/mcp`. */
-export async function benchMcpHttp(url: string, headers: Record<string, string>, opts: McpCallOptions, serverPid: number): Promise<McpRun> {
+/**
+ * Streamable HTTP against a running server's `/mcp`, its blocks of calls alternating with those
+ * of `alongside` (the same chat on the HTTP API), timed the same way.
+ */
+export async function benchMcpHttp(
+  url: string,
+  headers: Record<string, string>,
+  opts: McpCallOptions,
+  serverPid: number,
+  alongside: () => Promise<string>,
+): Promise<{ mcp: McpRun; alongside: TimedCalls }> {
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
   const client = new Client({ name: 'tollgate-bench', version: '1.0.0' });
   const start = Date.now();
   try {
     await client.connect(transport, { timeout: 30_000 });
-    return await measure(client, 'streamable-http', Date.now() - start, opts, serverPid);
+    const connectMs = Date.now() - start;
+    const listBytes = await toolsListBytes(client);
+    const [mcp, other] = await timeCalls([toolCaller(client, opts), alongside], opts, serverPid);
+    return { mcp: { transport: 'streamable-http', connectMs, ...mcp!, toolsListBytes: listBytes }, alongside: other! };
   } finally {
     await closeBounded(client, transport);
   }
