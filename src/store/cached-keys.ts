@@ -2,7 +2,9 @@
  * Key lookups on the request path, remembered for a moment. Every request presents a key; asking
  * the database each time would put a round trip (PostgreSQL) in front of every answer. A lookup
  * is trusted for `ttlMs`, so a change made elsewhere (the CLI, another instance) is in force
- * within that time; a change made through this store is in force at once.
+ * within that time; a change made through this store is in force at once. Lookups of one key made
+ * while one is on its way share it, so a burst of first requests is one query, not a queue for
+ * the connection pool.
  */
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../core/errors.js';
@@ -37,15 +39,42 @@ export type KeyChangeListener = (keyId: string | undefined, origin: 'here' | 'el
 export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: () => number = Date.now): CachedKeyStore {
   // By digest: the map must not be a list of live keys in the clear.
   const lookups = new Map<string, Lookup>();
+  const onTheirWay = new Map<string, Promise<KeyRecord | undefined>>();
+  // A lookup that a change overtook answers its waiters but is not remembered.
+  let generation = 0;
   let anyKey: { value: boolean; at: number } | undefined;
   const listeners: KeyChangeListener[] = [];
   const changed = (keyId: string | undefined, origin: 'here' | 'elsewhere'): void => {
+    generation++;
     lookups.clear();
+    onTheirWay.clear();
     for (const listener of listeners) listener(keyId, origin);
   };
   const changedRecord = (record: KeyRecord): KeyRecord => {
     changed(record.id, 'here');
     return record;
+  };
+  const lookUp = (key: string, digest: string): Promise<KeyRecord | undefined> => {
+    const shared = onTheirWay.get(digest);
+    if (shared) return shared;
+    const startedIn = generation;
+    // Looked up without `at`: expiry is checked by each caller, against the time of its request.
+    const lookup = keys.findByKey(key, new Date(0)).then(
+      (record) => {
+        if (onTheirWay.get(digest) === lookup) onTheirWay.delete(digest);
+        if (generation === startedIn) {
+          if (lookups.size >= MAX_REMEMBERED) [...lookups.keys()].slice(0, MAX_REMEMBERED / 2).forEach((old) => lookups.delete(old));
+          lookups.set(digest, { record, at: now() });
+        }
+        return record;
+      },
+      (error: unknown) => {
+        if (onTheirWay.get(digest) === lookup) onTheirWay.delete(digest);
+        throw error;
+      },
+    );
+    onTheirWay.set(digest, lookup);
+    return lookup;
   };
   return {
     changed: (keyId) => {
@@ -69,10 +98,7 @@ export function cacheKeyLookups(keys: KeyStore, ttlMs = KEY_LOOKUP_TTL_MS, now: 
         record = remembered.record;
       } else {
         try {
-          // Looked up without `at`: expiry is checked below, against the time of each request.
-          record = await keys.findByKey(key, new Date(0));
-          if (lookups.size >= MAX_REMEMBERED) [...lookups.keys()].slice(0, MAX_REMEMBERED / 2).forEach((old) => lookups.delete(old));
-          lookups.set(digest, { record, at: now() });
+          record = await lookUp(key, digest);
         } catch (error) {
           // The database is out of reach: the last answer stands until it is back.
           if (!remembered || !isStoreOutage(error)) throw error;
