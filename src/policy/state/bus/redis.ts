@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { StateUnavailableError } from '../types.js';
-import { describeRedisUrl, RedisConnection } from '../redis/connection.js';
+import { describeRedisUrl, RedisConnection, type RedisClientLifecycle } from '../redis/connection.js';
 import type { NotificationBus, Unsubscribe } from './types.js';
 
 type Listener = (message: string) => void;
@@ -15,14 +15,9 @@ type Listener = (message: string) => void;
 const COMMAND_TIMEOUT_MS = 2_000;
 
 /** The part of node-redis's client the listening side uses. */
-interface Subscriber {
+interface Subscriber extends RedisClientLifecycle {
   subscribe(channel: string, listener: Listener): Promise<void>;
   unsubscribe(channel: string, listener: Listener): Promise<void>;
-  connect(): Promise<unknown>;
-  close(): Promise<unknown>;
-  destroy(): void;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  readonly isReady: boolean;
 }
 
 export interface RedisBusOptions {

@@ -14,14 +14,18 @@ export function script(source: string): Script {
 
 type Arg = string | Buffer;
 
-/** The part of node-redis this module uses. */
-interface Client {
-  sendCommand(args: Arg[], options?: { timeout?: number; typeMapping?: object }): Promise<unknown>;
+/** How a node-redis client is opened, watched and closed, whatever it is used for. */
+export interface RedisClientLifecycle {
   connect(): Promise<unknown>;
   close(): Promise<unknown>;
   destroy(): void;
   on(event: string, listener: (...args: never[]) => void): unknown;
   readonly isReady: boolean;
+}
+
+/** The part of node-redis this module uses. */
+interface Client extends RedisClientLifecycle {
+  sendCommand(args: Arg[], options?: { timeout?: number; typeMapping?: object }): Promise<unknown>;
 }
 
 export interface RedisConnectionOptions {
