@@ -46,7 +46,7 @@ export interface McpHttpHandlerOptions extends McpServerOptions {
   /** The clock idle time is measured by (tests move it). */
   clock?: () => number;
   /** Runs the idle sweep every `intervalMs`; returns what stops it (tests run the sweep themselves). */
-  scheduleSweep?: (sweep: () => void, intervalMs: number) => () => void;
+  scheduleSweep?: (sweep: () => Promise<void>, intervalMs: number) => () => void;
   /** Largest JSON-RPC body read by this handler (when the caller did not parse it already). */
   maxBodyBytes?: number;
   /** Session records in Redis, shared with the other instances on the same URL and key prefix. */
@@ -121,12 +121,21 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   };
 
   // A session with a stream or request open here is in use: its record is kept alive meanwhile.
-  const sweep = (): void => {
+  // One idle here may be in use on another instance (its standing stream, say, while this one
+  // watches its subscription): it stays while its record lives, and goes with it.
+  const sweep = async (): Promise<void> => {
     const cutoff = now() - idleMs;
+    const looks: Array<Promise<unknown>> = [];
     for (const session of sessions.values()) {
-      if (session.open !== 0) void records.use(session.id).catch(() => undefined);
-      else if (session.lastActive < cutoff) void closeSession(session, false);
+      if (session.open !== 0) looks.push(records.use(session.id).catch(() => undefined));
+      else if (session.lastActive < cutoff) looks.push(closeIfGone(session));
     }
+    await Promise.all(looks);
+  };
+  const closeIfGone = async (session: Session): Promise<void> => {
+    const alive = await records.alive(session.id).catch(() => false);
+    if (alive) session.lastActive = now();
+    else await closeSession(session, false);
   };
   const stopSweeping = (options.scheduleSweep ?? sweepOnTimer)(sweep, Math.max(10, Math.min(idleMs / 2, 30_000)));
 
@@ -302,8 +311,8 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   };
 }
 
-function sweepOnTimer(sweep: () => void, intervalMs: number): () => void {
-  const timer = setInterval(sweep, intervalMs);
+function sweepOnTimer(sweep: () => Promise<void>, intervalMs: number): () => void {
+  const timer = setInterval(() => void sweep(), intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

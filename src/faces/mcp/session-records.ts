@@ -21,6 +21,8 @@ export interface SessionRecords {
   create(id: string, record: SessionRecord): Promise<void>;
   /** The record, its lifetime renewed; undefined when unknown or expired. */
   use(id: string): Promise<SessionRecord | undefined>;
+  /** Whether the record is still alive (used within its lifetime, by any instance); renews nothing. */
+  alive(id: string): Promise<boolean>;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,6 +52,11 @@ export class MemorySessionRecords implements SessionRecords {
     }
     entry.expiresAt = now + this.ttlMs;
     return entry.record;
+  }
+
+  async alive(id: string): Promise<boolean> {
+    const entry = this.records.get(id);
+    return entry !== undefined && entry.expiresAt > this.now();
   }
 
   async delete(id: string): Promise<void> {
@@ -86,6 +93,10 @@ export class RedisSessionRecords implements SessionRecords {
     if (typeof text !== 'string') return undefined;
     const parsed = SessionRecord.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
+  }
+
+  async alive(id: string): Promise<boolean> {
+    return (await this.redis.command(['EXISTS', this.key(id)])) === 1;
   }
 
   async delete(id: string): Promise<void> {
