@@ -192,6 +192,9 @@ export function postgresLedger(pool: pg.Pool, spool: LedgerSpool, options: Postg
     health: () => ({ ledger: degraded ? 'degraded' : 'ok', spooled: spool.depth }),
     drainSpool: async () => {
       await spool.adoptOrphans();
+      // A shipment on its way may have set out before PostgreSQL was back and fail for that:
+      // this try starts after it.
+      if (shipping) await shipping;
       if (spool.pending) await ship();
     },
     close: async () => {
