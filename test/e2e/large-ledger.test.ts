@@ -19,21 +19,12 @@ import { addDays } from '../../src/core/utc-date.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createStore } from '../../src/store/create-store.js';
+import type { RawReportRow } from '../../src/store/report-rows.js';
 
 const ROWS = 2_000_000;
 const END_DATE = addDays(GENERATED_START, GENERATED_DAYS - 1);
 
-interface DaySums {
-  day: string;
-  request_count: number;
-  cost_nanos: number;
-  input_tokens: number;
-  output_tokens: number;
-  cached_input_tokens: number;
-  cache_creation_input_tokens: number;
-  reasoning_tokens: number;
-  unpriced_request_count: number;
-}
+type DaySums = Omit<RawReportRow, 'grp'> & { day: string };
 
 describe(`a ledger of ${ROWS.toLocaleString('en')} requests`, () => {
   let dataDir: string;
