@@ -6,7 +6,7 @@
  * one standing GET stream, and the requests the transport refuses.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -103,6 +103,7 @@ describe('the official MCP conformance suite against `tollgate serve`', () => {
   let suite: Awaited<ReturnType<typeof runSuite>>;
 
   beforeAll(async () => {
+    if (!existsSync(suiteCli)) throw new Error(`the conformance suite is not installed (${suiteCli}): run npm ci`);
     dataDir = mkdtempSync(join(tmpdir(), 'tollgate-conformance-data-'));
     outputDir = mkdtempSync(join(tmpdir(), 'tollgate-conformance-'));
     serve = runCli(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {});
