@@ -128,33 +128,34 @@ describe('the official MCP conformance suite against `tollgate serve`', () => {
   }
 });
 
+let server: McpTestServer;
+let client: Client;
+let transport: StreamableHTTPClientTransport;
+
+beforeAll(async () => {
+  server = await startMcpTestServer();
+  ({ client, transport } = await server.connect());
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A raw POST in the session, as the suite's own fetches send it. */
+function post(body: unknown, headers: Record<string, string> = {}) {
+  return request(server.mcpUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream, application/json',
+      'mcp-session-id': transport.sessionId!,
+      'mcp-protocol-version': '2025-03-26',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 describe('what the suite does not check', () => {
-  let server: McpTestServer;
-  let client: Client;
-  let transport: StreamableHTTPClientTransport;
-
-  beforeAll(async () => {
-    server = await startMcpTestServer();
-    ({ client, transport } = await server.connect());
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  /** A raw POST in the session, as the suite's own fetches send it. */
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    request(server.mcpUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream, application/json',
-        'mcp-session-id': transport.sessionId!,
-        'mcp-protocol-version': '2025-03-26',
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
-
   it('the handshake names the server, the latest protocol and the capabilities', () => {
     expect(client.getServerVersion()).toMatchObject({ name: 'tollgate', version: expect.any(String) });
     expect(transport.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
