@@ -16,6 +16,7 @@ import { ListenAddressError, resolveListenAddress } from './cli/listen-address.j
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags.js';
 import { UnsafeBindError } from './policy/auth/bind.js';
 import { parseToolList } from './faces/mcp/surface.js';
+import { describeDatabaseUrl } from './store/database-url.js';
 import { version } from './version.js';
 
 function fail(message: string, code: number): never {
@@ -47,7 +48,6 @@ async function announceDataHome(flags: GlobalFlags, config: Config): Promise<Dat
 /** `; ledger and keys: PostgreSQL at host:port/db`, or nothing on SQLite. */
 async function describeDatabase(config: Config): Promise<string> {
   if (!config.store.database) return '';
-  const { describeDatabaseUrl } = await import('./store/postgres/connection.js');
   return `; ledger and keys: PostgreSQL at ${describeDatabaseUrl(config.store.database)}`;
 }
 
