@@ -17,7 +17,7 @@ import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/create-store.js';
 import { requestLog } from '../../src/store/request-rows.js';
 import { COLUMN_CODEC } from '../../src/store/sqlite/keys.js';
-import { ATTEMPTS_WITHOUT_ROWID_VERSION, PARTIAL_LOG_INDEXES_VERSION } from '../../src/store/sqlite/schema.js';
+import { ATTEMPT_COLUMNS, ATTEMPTS_WITHOUT_ROWID_VERSION, PARTIAL_LOG_INDEXES_VERSION } from '../../src/store/sqlite/schema.js';
 import type { RequestListQuery, RequestRow, Store } from '../../src/store/types.js';
 import { costFromRows, generatedLedger, reportFromRows, reportQueries, SPEND_FILTERS, withoutRefused } from './contract/rollup-reads.js';
 import { attemptRow } from './contract/rows.js';
@@ -26,26 +26,7 @@ const config = parseConfig({}, {});
 const logger = createLogger('silent');
 
 /** The schema before: every row in each of the four indexes, attempts with a rowid and an index of their key. */
-const SCHEMA_BEFORE = `CREATE TABLE attempts_with_rowid (
-    request_id TEXT NOT NULL REFERENCES requests (id),
-    seq INTEGER NOT NULL,
-    ts TEXT NOT NULL,
-    model TEXT NOT NULL,
-    provider TEXT NOT NULL,
-    status TEXT NOT NULL,
-    error_kind TEXT,
-    error_message TEXT,
-    upstream_status INTEGER,
-    latency_ms REAL NOT NULL,
-    ttft_ms REAL,
-    input_tokens INTEGER,
-    cache_read_tokens INTEGER,
-    cache_write_tokens INTEGER,
-    output_tokens INTEGER,
-    reasoning_tokens INTEGER,
-    cost_nanos INTEGER,
-    PRIMARY KEY (request_id, seq)
-  );
+const SCHEMA_BEFORE = `CREATE TABLE attempts_with_rowid (${ATTEMPT_COLUMNS});
   INSERT INTO attempts_with_rowid SELECT * FROM attempts;
   DROP TABLE attempts;
   ALTER TABLE attempts_with_rowid RENAME TO attempts;

@@ -1,5 +1,25 @@
 import type Database from 'better-sqlite3';
 
+/** The attempts table's columns and key: as first made (with a rowid), and as kept since (without). */
+export const ATTEMPT_COLUMNS = `request_id TEXT NOT NULL REFERENCES requests (id),
+     seq INTEGER NOT NULL,
+     ts TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     status TEXT NOT NULL,
+     error_kind TEXT,
+     error_message TEXT,
+     upstream_status INTEGER,
+     latency_ms REAL NOT NULL,
+     ttft_ms REAL,
+     input_tokens INTEGER,
+     cache_read_tokens INTEGER,
+     cache_write_tokens INTEGER,
+     output_tokens INTEGER,
+     reasoning_tokens INTEGER,
+     cost_nanos INTEGER,
+     PRIMARY KEY (request_id, seq)`;
+
 /**
  * Hourly sums of the ledger, one row per hour and combination of what reports group and filter
  * by (key, key name, user, model, provider, tag set), so reports and budgets read a few rows per
@@ -131,28 +151,9 @@ const PARTIAL_LOG_INDEXES = `DROP INDEX requests_key_ts;
  * a second page for each commit to write. Copied in key order, so the copy only appends.
  */
 const ATTEMPTS_WITHOUT_ROWID = `CREATE TABLE attempts_by_key (
-     request_id TEXT NOT NULL REFERENCES requests (id),
-     seq INTEGER NOT NULL,
-     ts TEXT NOT NULL,
-     model TEXT NOT NULL,
-     provider TEXT NOT NULL,
-     status TEXT NOT NULL,
-     error_kind TEXT,
-     error_message TEXT,
-     upstream_status INTEGER,
-     latency_ms REAL NOT NULL,
-     ttft_ms REAL,
-     input_tokens INTEGER,
-     cache_read_tokens INTEGER,
-     cache_write_tokens INTEGER,
-     output_tokens INTEGER,
-     reasoning_tokens INTEGER,
-     cost_nanos INTEGER,
-     PRIMARY KEY (request_id, seq)
+     ${ATTEMPT_COLUMNS}
    ) WITHOUT ROWID;
-   INSERT INTO attempts_by_key SELECT request_id, seq, ts, model, provider, status, error_kind, error_message, upstream_status,
-     latency_ms, ttft_ms, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos
-   FROM attempts ORDER BY request_id, seq;
+   INSERT INTO attempts_by_key SELECT * FROM attempts ORDER BY request_id, seq;
    DROP TABLE attempts;
    ALTER TABLE attempts_by_key RENAME TO attempts;`;
 
@@ -185,24 +186,7 @@ const migrations: string[] = [
    CREATE INDEX requests_ts ON requests (ts);
    CREATE INDEX requests_key_ts ON requests (key_id, ts);
    CREATE TABLE attempts (
-     request_id TEXT NOT NULL REFERENCES requests (id),
-     seq INTEGER NOT NULL,
-     ts TEXT NOT NULL,
-     model TEXT NOT NULL,
-     provider TEXT NOT NULL,
-     status TEXT NOT NULL,
-     error_kind TEXT,
-     error_message TEXT,
-     upstream_status INTEGER,
-     latency_ms REAL NOT NULL,
-     ttft_ms REAL,
-     input_tokens INTEGER,
-     cache_read_tokens INTEGER,
-     cache_write_tokens INTEGER,
-     output_tokens INTEGER,
-     reasoning_tokens INTEGER,
-     cost_nanos INTEGER,
-     PRIMARY KEY (request_id, seq)
+     ${ATTEMPT_COLUMNS}
    );
    CREATE TABLE images (
      id TEXT PRIMARY KEY,
