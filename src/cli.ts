@@ -33,19 +33,27 @@ function load(configFile: string | undefined): Config {
 }
 
 /**
- * The data folder of this run, announced on stderr, with a warning for a stranded `./.tollgate`
- * (unless the command reports that itself).
+ * The data folder of this run, announced on stderr in one line (with the PostgreSQL database
+ * that holds the ledger and keys instead, when one is configured), with a warning for a
+ * stranded `./.tollgate`.
  */
-function announceDataHome(flags: GlobalFlags, options: { legacyWarning?: boolean } = {}): DataHome {
+async function announceDataHome(flags: GlobalFlags, config: Config): Promise<DataHome> {
   const home = resolveDataHome({ flag: flags.dataDir });
-  const warning = options.legacyWarning === false ? undefined : legacyDataDirWarning(home);
-  process.stderr.write(`${describeDataHome(home)}\n${warning ? `${warning}\n` : ''}`);
+  const warning = legacyDataDirWarning(home);
+  process.stderr.write(`${describeDataHome(home)}${await describeDatabase(config)}\n${warning ? `${warning}\n` : ''}`);
   return home;
 }
 
+/** `; ledger and keys: PostgreSQL at host:port/db`, or nothing on SQLite. */
+async function describeDatabase(config: Config): Promise<string> {
+  if (!config.store.database) return '';
+  const { describeDatabaseUrl } = await import('./store/postgres/connection.js');
+  return `; ledger and keys: PostgreSQL at ${describeDatabaseUrl(config.store.database)}`;
+}
+
 /** A data folder that can be written, or exit 2 naming it. */
-function usableDataDir(flags: GlobalFlags): string {
-  const { dir } = announceDataHome(flags);
+async function usableDataDir(flags: GlobalFlags, config: Config): Promise<string> {
+  const { dir } = await announceDataHome(flags, config);
   try {
     ensureDataDir(dir);
   } catch (error) {
@@ -95,7 +103,7 @@ const commands: Record<string, Command> = {
     const workers = await workerCount(values.workers, config);
     const { default: cluster } = await import('node:cluster');
     // A worker's data folder was announced and checked by the primary.
-    const dataDir = cluster.isWorker ? resolveDataHome({ flag: flags.dataDir }).dir : usableDataDir(flags);
+    const dataDir = cluster.isWorker ? resolveDataHome({ flag: flags.dataDir }).dir : await usableDataDir(flags, config);
     if (workers > 1 && cluster.isPrimary) {
       const { runPrimary } = await import('./cli/workers.js');
       // /metrics on any worker shows the sum over all of them, gathered here.
@@ -127,7 +135,7 @@ const commands: Record<string, Command> = {
   async mcp(flags) {
     const values = await parseOwnFlags('mcp', flags.rest, { tools: { type: 'string' } });
     const config = withToolsFlag(load(flags.config), values.tools);
-    const dataDir = usableDataDir(flags);
+    const dataDir = await usableDataDir(flags, config);
     const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio, mcpSurface }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
     const app = await createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
@@ -144,7 +152,7 @@ const commands: Record<string, Command> = {
   async keys(flags) {
     const config = load(flags.config);
     // Without a subcommand there is only the usage to print: no data folder to touch.
-    const dataDir = flags.rest.length ? usableDataDir(flags) : '';
+    const dataDir = flags.rest.length ? await usableDataDir(flags, config) : '';
     const { runKeysCommand } = await import('./cli/keys.js');
     process.exitCode = await runKeysCommand(flags.rest, { dataDir, config });
   },
@@ -152,7 +160,7 @@ const commands: Record<string, Command> = {
   async spend(flags) {
     const config = load(flags.config);
     // A report reads: it must not create the data folder, only say when it cannot be used.
-    const { dir } = announceDataHome(flags);
+    const { dir } = await announceDataHome(flags, config);
     const problem = dataDirProblem(dir);
     if (problem) fail(problem, 2);
     const { runSpendCommand } = await import('./cli/spend.js');
@@ -161,7 +169,9 @@ const commands: Record<string, Command> = {
 
   async doctor(flags) {
     const values = await parseOwnFlags('doctor', flags.rest, { port: { type: 'string' }, host: { type: 'string' }, timeout: { type: 'string' } });
-    const home = announceDataHome(flags, { legacyWarning: false });
+    // The config is the doctor's first check (every problem of it), so the line names the folder only.
+    const home = resolveDataHome({ flag: flags.dataDir });
+    process.stderr.write(`${describeDataHome(home)}\n`);
     const { runDoctorCommand } = await import('./cli/doctor.js');
     process.exitCode = await runDoctorCommand({ ...values, configFile: flags.config, home });
   },
@@ -310,8 +320,11 @@ async function main(argv: string[]): Promise<void> {
   if (first === '--version' || first === '-v' || first === 'version') return void process.stdout.write(`${version}\n`);
   if (first === undefined) return void process.stdout.write(globalUsage());
   if (first === 'help' || first === '--help' || first === '-h') {
-    const text = await helpText(rest);
-    if (text === undefined) fail(`no help for "${rest.join(' ')}"; the commands are serve, mcp, keys, spend and doctor`, 2);
+    // `tollgate help --help` is help on `help`; `tollgate help keys --help` the same as `tollgate help keys`.
+    const named = rest.filter((arg) => arg !== '--help' && arg !== '-h');
+    const topic = first === 'help' && named.length === 0 && rest.length > 0 ? ['help'] : named;
+    const text = await helpText(topic);
+    if (text === undefined) fail(`no help for "${topic.join(' ')}"; the commands are serve, mcp, keys, spend and doctor`, 2);
     return void process.stdout.write(text);
   }
   const command = Object.hasOwn(commands, first) ? commands[first]! : undefined;
@@ -332,4 +345,7 @@ async function main(argv: string[]): Promise<void> {
   await command(flags);
 }
 
-await main(process.argv.slice(2));
+await main(process.argv.slice(2)).catch(async (error: unknown) => {
+  if (error instanceof (await import('./store/store-open-error.js')).StoreOpenError) fail(error.message, 2);
+  throw error;
+});

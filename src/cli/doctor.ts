@@ -120,7 +120,8 @@ interface KeysSeen {
 }
 
 async function checkDataFolder(home: DataHome, config: Config, cwd: string | undefined, report: (check: Check) => void): Promise<KeysSeen | undefined> {
-  const where = `${home.dir} (${home.source === 'default' ? 'default' : home.source === 'env' ? 'from TOLLGATE_DATA_DIR' : 'from --data-dir'})`;
+  const folder = `${home.dir} (${home.source === 'default' ? 'default' : home.source === 'env' ? 'from TOLLGATE_DATA_DIR' : 'from --data-dir'})`;
+  const where = config.store.database ? `${folder}, ledger and keys in PostgreSQL at ${(await import('../store/postgres/connection.js')).describeDatabaseUrl(config.store.database)}` : folder;
   const problem = dataDirProblem(home.dir);
   if (problem) {
     report({ status: 'fail', name: 'data', message: problem });

@@ -47,8 +47,49 @@ export function loadConfig(options: { file?: string; env?: Env } = {}): Config {
 
 export function parseConfig(raw: unknown, env: Env = process.env): Config {
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
-  const config = parsed.data;
+  if (!parsed.success) throw new ConfigError([...describeIssues(parsed.error), ...problemsBeside(raw, parsed.error, env)]);
+  return checkParsed(parsed.data, env);
+}
+
+/**
+ * The problems the checks after the schema find in the parts of a config the schema took, so
+ * that one run lists every problem: the sections with schema errors (and providers, one by one)
+ * are left out, and so is what refers to a provider left out.
+ */
+function problemsBeside(raw: unknown, error: z.ZodError, env: Env): string[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const rest: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const left: string[] = [];
+  const providersLeft: string[] = [];
+  for (const [section, id] of error.issues.map((issue) => issue.path.map(String))) {
+    if (section === undefined) return [];
+    const providers = rest.providers;
+    if (section === 'providers' && id !== undefined && providers && typeof providers === 'object' && !Array.isArray(providers)) {
+      const { [id]: _dropped, ...others } = providers as Record<string, unknown>;
+      rest.providers = others;
+      left.push(`providers.${id}.`);
+      providersLeft.push(id);
+    } else {
+      delete rest[section];
+      left.push(`${section}.`, `${section}:`);
+      if (section === 'providers') providersLeft.push('');
+    }
+  }
+  const salvaged = ConfigSchema.safeParse(rest);
+  if (!salvaged.success) return [];
+  try {
+    checkParsed(salvaged.data, env);
+    return [];
+  } catch (problem) {
+    if (!(problem instanceof ConfigError)) throw problem;
+    return problem.problems.filter(
+      (text) => !left.some((prefix) => text.startsWith(prefix)) && !providersLeft.some((id) => (id ? text.includes(`no provider "${id}" is configured`) : /no provider ".*" is configured/.test(text))),
+    );
+  }
+}
+
+/** The checks the schema cannot make: secrets, references between sections, URLs. */
+function checkParsed(config: Config, env: Env): Config {
   const problems: string[] = [];
   const rulesProblem = validateRules(config.rules);
   if (rulesProblem) problems.push(rulesProblem);

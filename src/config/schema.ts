@@ -295,7 +295,7 @@ export const ConfigSchema = z
      * Without a match, a name that exactly one configured provider serves goes to it.
      */
     defaultProviders: z.record(z.string().min(1), z.string().min(1)).default({}),
-    /** Model groups keyed by the id clients send (`anthropic/claude-sonnet-4-5`, or a bare name). */
+    /** Model groups keyed by the id clients send (`anthropic/claude-sonnet-4-6`, or a bare name). */
     modelGroups: z.record(z.string().min(1), ModelGroupConfig).default({}),
     routing: z
       .object({

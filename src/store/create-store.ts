@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { RedisConnection } from '../policy/state/redis/connection.js';
 import { redisResponseCache } from './redis/response-cache.js';
 import type { ResponseCacheStore } from './response-cache.js';
+import { StoreOpenError } from './store-open-error.js';
 import { openSqliteResponseCache } from './sqlite/response-cache.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
@@ -53,7 +54,7 @@ async function openPostgres(url: string, dataDir: string, logger: Pick<Logger, '
     await store.ready();
   } catch (error) {
     await store.close().catch(() => undefined);
-    throw new Error(`the ledger database (PostgreSQL at ${store.description}) refused to open: ${(error as Error).message}`);
+    throw new StoreOpenError(`the ledger database (PostgreSQL at ${store.description}) refused to open: ${(error as Error).message}`);
   }
   return store;
 }

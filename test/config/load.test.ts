@@ -41,6 +41,31 @@ describe('config problems', () => {
     ]);
   });
 
+  it('lists the problems found after the schema beside the schema issues, leaving out what refers to a broken part', () => {
+    const problems = problemsOf({
+      server: { port: 'abc' },
+      providers: {
+        broken: { kind: 'nope' },
+        nobase: { kind: 'openai-compatible' },
+        keyed: { kind: 'openai', apiKey: 'env:UNSET_KEY' },
+      },
+      defaultProviders: { 'x-*': 'broken', 'y-*': 'ghost' },
+      routing: { retries: -1 },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^server\.port: /),
+      expect.stringMatching(/^providers\.broken\.kind: /),
+      expect.stringMatching(/^routing\.retries: /),
+      'providers.nobase.baseURL: an openai-compatible provider needs a baseURL',
+      'providers.keyed.apiKey: environment variable UNSET_KEY is not set',
+      'defaultProviders.y-*: no provider "ghost" is configured',
+    ]);
+    expect(problemsOf({ providers: 5, defaultProviders: { 'x-*': 'ghost' }, store: { database: 'mysql://x' } })).toEqual([
+      expect.stringMatching(/^providers: /),
+      'store.database: must be a postgres:// or postgresql:// URL',
+    ]);
+  });
+
   it('says one problem on one line, several under a count', () => {
     expect(() => parseConfig({ logLevel: 'loud' }, {})).toThrow(/^invalid config at logLevel: /);
     expect(() => parseConfig({ logLevel: 'loud', mock: 1 }, {})).toThrow(/^invalid config \(2 problems\):\n {2}mock: .*\n {2}logLevel: /);

@@ -164,6 +164,8 @@ describe('tollgate help, --help and --version', () => {
       [['spend', '--help'], /^Usage:\n {2}tollgate spend /],
       [['keys', 'create', '--help'], /^Usage: tollgate keys create --name NAME[\s\S]*--budget USD/],
       [['keys', 'help', 'revoke'], /^Usage: tollgate keys revoke ID\|NAME/],
+      [['help', '--help'], /^Usage: tollgate help \[COMMAND \[SUBCOMMAND\]\]/],
+      [['help', 'keys', '--help'], /^Usage:\n {2}tollgate keys create /],
     ];
     const runs = cases.map(([args]) => runCli(args, env));
     const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

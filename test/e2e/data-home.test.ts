@@ -140,3 +140,18 @@ describe('a data folder that cannot be used', () => {
     expect(mcp.stderr).toContain(`the data folder ${dir} cannot be used: permission denied`);
   }, 120_000);
 });
+
+describe('a ledger database that refuses', () => {
+  it('stops serve, mcp, keys and spend with code 2, naming the database (never its password) on the data line and in the reason, without a stack', async () => {
+    // A database PostgreSQL answers for but does not have.
+    const db = `tollgate_absent_${process.pid}_${Date.now()}`;
+    const env = { TOLLGATE_DATA_DIR: join(work, 'pg-refused'), TOLLGATE_DATABASE_URL: `postgres://postgres:pw-canary@127.0.0.1:5432/${db}` };
+    for (const args of [['serve', '--port', '0'], ['mcp'], ['keys', 'list'], ['spend']]) {
+      const result = await run(args, env, work);
+      expect(result.code, `${args[0]}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(`data: ${env.TOLLGATE_DATA_DIR} (from TOLLGATE_DATA_DIR); ledger and keys: PostgreSQL at 127.0.0.1:5432/${db}\n`);
+      expect(result.stderr).toContain(`tollgate: the ledger database (PostgreSQL at 127.0.0.1:5432/${db}) refused to open: database "${db}" does not exist`);
+      expect(result.stderr).not.toMatch(/pw-canary|\n\s+at /);
+    }
+  }, 120_000);
+});

@@ -1,6 +1,7 @@
 /**
- * Hourly rollups on both backends: a ledger written before they existed is summed in by the
- * migration that adds them, and reports and budgets read them, not the request rows.
+ * Hourly and daily rollups on both backends: a ledger written before they existed is summed in
+ * by the migration that adds them, and reports and budgets read them, not the request rows;
+ * spend over whole days reads the daily ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ interface Backend {
   dropRollups(): Promise<void>;
   /** Removes every request row and attempt, leaving the rollups. */
   deleteRequestRows(): Promise<void>;
+  /** Removes the hourly rollups of `day` and the days after, leaving the daily ones. */
+  deleteHoursFrom(day: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ function sqliteBackend(): Backend {
         db.pragma(`user_version = ${SQLITE_ROLLUPS_VERSION - 1}`);
       }),
     deleteRequestRows: async () => raw((db) => db.exec('DELETE FROM attempts; DELETE FROM requests;')),
+    deleteHoursFrom: async (day) => raw((db) => db.prepare('DELETE FROM rollup_hours WHERE hour >= ?').run(day)),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -75,6 +79,7 @@ function postgresBackend(database: TestDatabase): Backend {
       raw(`DROP TRIGGER requests_rollup ON requests; DROP FUNCTION tollgate_rollup_requests(); DROP TABLE rollup_hours; DROP TABLE rollup_days;
         DELETE FROM tollgate_migrations WHERE version >= ${POSTGRES_ROLLUPS_VERSION}`),
     deleteRequestRows: () => raw('DELETE FROM attempts; DELETE FROM requests;'),
+    deleteHoursFrom: (day) => raw('DELETE FROM rollup_hours WHERE hour >= $1', [day]),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -114,6 +119,18 @@ function rollupSuite(makeBackend: () => Backend): void {
       store.ledger.record(later, []);
       expect(withoutRefused(await store.reports.report(query, scope))).toEqual(reportFromRows([...ledger, later], query, scope));
       expect(await store.spend.costSince({ keyId: 'k1', since: '2026-10-31T00:00:00.000Z' })).toBe(costFromRows([...ledger, later], { keyId: 'k1', since: '2026-10-31T00:00:00.000Z' }));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('spend over whole days reads the daily rollups: it stands when their hourly ones are gone', async () => {
+    const rows = [...ledger, requestRow({ id: 'later', ts: '2026-11-01T05:30:00.000Z', keyId: 'k1', servedModel: 'openai/gpt-4o', costNanos: 5 })];
+    await backend.deleteHoursFrom('2026-10-31');
+    const store = await backend.open();
+    try {
+      const filters = [{}, { keyId: 'k1' }, { since: '2026-10-30T14:00:00.000Z' }, { since: '2026-10-31T00:00:00.000Z', tag: 'a' }];
+      for (const filter of filters) expect(await store.spend.costSince(filter), JSON.stringify(filter)).toBe(costFromRows(rows, filter));
     } finally {
       await store.close();
     }

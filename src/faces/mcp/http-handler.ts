@@ -6,7 +6,8 @@
  * instance can serve any request of a session: one that has not seen it yet revives it by
  * replaying its handshake. Each instance keeps the sessions it serves live in a bounded map: at
  * most `maxSessions`, at most `maxSessionsPerKey` per caller, and one with no open request or
- * stream for `sessionIdleMs` is dropped here (its record expires after that long unused).
+ * stream for `sessionIdleMs` is dropped here (its record expires after that long unused). A
+ * session deleted or evicted on one instance ends on all of them at once (session-ends.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,6 +27,7 @@ import { principalFrom } from './auth-info.js';
 import { readJsonBody } from './read-json-body.js';
 import { createMcpServer, type McpServerOptions } from './server.js';
 import { MemorySessionRecords, RedisSessionRecords, type SessionRecord, type SessionRecords } from './session-records.js';
+import { sessionEnds } from './session-ends.js';
 import { SessionTransport } from './session-transport.js';
 import { streamRelay } from './stream-relay.js';
 
@@ -116,8 +118,16 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   /** Drops the session here; `forget` also ends it everywhere (its record goes). */
   const closeSession = async (session: Session, forget: boolean): Promise<void> => {
     if (sessions.get(session.id) === session) sessions.delete(session.id);
-    if (forget) await records.delete(session.id).catch(() => undefined);
+    if (forget) await endEverywhere(session.id).catch(() => undefined);
     await session.server.close().catch(() => undefined);
+  };
+  const ends = sessionEnds(options.bus, (id) => {
+    const session = sessions.get(id);
+    if (session) void closeSession(session, false);
+  });
+  const endEverywhere = async (id: string): Promise<void> => {
+    await records.delete(id);
+    await ends.announce(id);
   };
 
   // A session with a stream or request open here is in use: its record is kept alive meanwhile.
@@ -183,6 +193,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
   /** A live session for `id`: a new one, or one this instance revives from its record. */
   const open = async (id: string, owner: string): Promise<Session> => {
     if (!(await makeRoom(owner))) throw new Refusal(503, SERVER_ERROR, 'Too many open MCP sessions; try again later.');
+    await ends.listen();
     const transport = new SessionTransport(id, relay);
     const session: Session = { id, owner, transport, server: createMcpServer(gateway, options), open: 0, lastActive: now() };
     transport.onclose = () => {
@@ -234,7 +245,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
     if (req.method === 'DELETE') {
       const session = sessions.get(sessionId);
       if (session) await closeSession(session, true);
-      else await records.delete(sessionId);
+      else await endEverywhere(sessionId);
       res.writeHead(200).end();
       return;
     }
@@ -306,6 +317,7 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
       stopSweeping();
       await Promise.all([...sessions.values()].map((session) => closeSession(session, false)));
       sessions.clear();
+      await ends.close();
       await records.close();
     },
   };

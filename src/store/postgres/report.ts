@@ -10,7 +10,7 @@ import { addDays } from '../../core/utc-date.js';
 import { ROLLUP_SUMS, toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
 import { requestLog, scopeConditions, type RequestLogReader } from '../request-rows.js';
 import type { RefusalCount, SpendFilter } from '../types.js';
-import { partialHour } from '../spend-hours.js';
+import { hasPartialDay, spendPeriod } from '../spend-hours.js';
 import { COLUMN_CODEC } from './keys.js';
 import { Params, whereClause } from './sql.js';
 
@@ -125,8 +125,9 @@ export async function postgresReport(db: pg.Pool, query: ReportQuery, scope: Rep
 }
 
 /**
- * Known costs since a time: whole hours from the rollups, and the rows of the hour `since` falls
- * inside (budget periods start on the hour, so usually none) from the ledger itself.
+ * Known costs since a time: whole days from the daily rollups, the rest of the day `since` falls
+ * inside from the hourly ones, and the rows of the hour it falls inside (budget periods start on
+ * the hour, so usually none) from the ledger itself.
  */
 export async function postgresCostSince(db: pg.Pool, filter: SpendFilter): Promise<number> {
   const params = new Params();
@@ -134,16 +135,13 @@ export async function postgresCostSince(db: pg.Pool, filter: SpendFilter): Promi
   if (filter.keyId) where.push(`key_id = ${params.add(filter.keyId)}`);
   if (filter.user) where.push(`"user" = ${params.add(filter.user)}`);
   if (filter.tag) where.push(`tags @> ARRAY[${params.add(filter.tag)}::text]`);
-  const partial = filter.since === undefined ? undefined : partialHour(filter.since);
-  const rollupWhere = partial ? [...where, `hour >= ${params.add(partial.fromHour)}`] : where;
-  let sql = `SELECT coalesce(sum(cost_nanos), 0) FROM rollup_hours ${whereClause(rollupWhere)}`;
-  if (partial?.until) {
-    const rawWhere = [...where, 'cost_nanos IS NOT NULL', `ts >= ${params.add(filter.since)}`, `ts < ${params.add(partial.until)}`];
-    sql = `(${sql}) + (SELECT coalesce(sum(cost_nanos), 0) FROM requests ${whereClause(rawWhere)})`;
-  } else {
-    sql = `(${sql})`;
-  }
-  const { rows } = await db.query<{ total: number }>(`SELECT ${sql} AS total`, params.values);
+  const sum = (table: string, period: string[]) => `(SELECT coalesce(sum(cost_nanos), 0) FROM ${table} ${whereClause([...where, ...period])})`;
+  const period = filter.since === undefined ? undefined : spendPeriod(filter.since);
+  const fromDay = period && params.add(period.fromDay);
+  const sums = [sum('rollup_days', fromDay ? [`day >= ${fromDay}`] : [])];
+  if (period && hasPartialDay(period)) sums.push(sum('rollup_hours', [`hour >= ${params.add(period.fromHour)}`, `hour < ${fromDay}`]));
+  if (period?.rowsUntil) sums.push(sum('requests', ['cost_nanos IS NOT NULL', `ts >= ${params.add(filter.since)}`, `ts < ${params.add(period.rowsUntil)}`]));
+  const { rows } = await db.query<{ total: number }>(`SELECT ${sums.join(' + ')} AS total`, params.values);
   return rows[0]!.total;
 }
 

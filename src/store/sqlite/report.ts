@@ -8,7 +8,7 @@
 import type { ReportGroupField, ReportQuery, ReportRow, ReportScope } from '../../core/types.js';
 import { addDays } from '../../core/utc-date.js';
 import { ROLLUP_SUMS, toReportRow, withRefusals, type RawReportRow, type RefusedGroup, type ReportGrouping } from '../report-rows.js';
-import { partialHour } from '../spend-hours.js';
+import { hasPartialDay, spendPeriod } from '../spend-hours.js';
 import type { SpendFilter } from '../types.js';
 
 /** Runs one read-only statement with named parameters; where it runs is the caller's choice. */
@@ -175,8 +175,9 @@ export async function sqliteReport(read: ReadSql, query: ReportQuery, scope: Rep
 }
 
 /**
- * Known costs since a time: whole hours from the rollups, and the rows of the hour `since` falls
- * inside (budget periods start on the hour, so usually none) from the ledger itself.
+ * Known costs since a time: whole days from the daily rollups, the rest of the day `since` falls
+ * inside from the hourly ones, and the rows of the hour it falls inside (budget periods start on
+ * the hour, so usually none) from the ledger itself.
  */
 export async function sqliteCostSince(read: ReadSql, filter: SpendFilter): Promise<number> {
   const where: string[] = [];
@@ -193,14 +194,12 @@ export async function sqliteCostSince(read: ReadSql, filter: SpendFilter): Promi
     where.push('EXISTS (SELECT 1 FROM json_each(tags) WHERE value = @tag)');
     params.tag = filter.tag;
   }
-  const partial = filter.since === undefined ? undefined : partialHour(filter.since);
-  const rollupWhere = partial ? [...where, 'hour >= @fromHour'] : where;
-  const rollupParams = partial ? { ...params, fromHour: partial.fromHour } : params;
-  const sums = [read<{ total: number }>(`SELECT coalesce(sum(cost_nanos), 0) AS total FROM rollup_hours ${whereSql(rollupWhere)}`, rollupParams)];
-  if (partial?.until) {
-    const rawWhere = [...where, 'cost_nanos IS NOT NULL', 'ts >= @since', 'ts < @until'];
-    sums.push(read<{ total: number }>(`SELECT coalesce(sum(cost_nanos), 0) AS total FROM requests ${whereSql(rawWhere)}`, { ...params, since: filter.since!, until: partial.until }));
-  }
+  const sum = (table: string, period: string[], periodParams: Record<string, string>) =>
+    read<{ total: number }>(`SELECT coalesce(sum(cost_nanos), 0) AS total FROM ${table} ${whereSql([...where, ...period])}`, { ...params, ...periodParams });
+  const period = filter.since === undefined ? undefined : spendPeriod(filter.since);
+  const sums = [period ? sum('rollup_days', ['day >= @fromDay'], { fromDay: period.fromDay }) : sum('rollup_days', [], {})];
+  if (period && hasPartialDay(period)) sums.push(sum('rollup_hours', ['hour >= @fromHour', 'hour < @fromDay'], { fromHour: period.fromHour, fromDay: period.fromDay }));
+  if (period?.rowsUntil) sums.push(sum('requests', ['cost_nanos IS NOT NULL', 'ts >= @since', 'ts < @until'], { since: filter.since!, until: period.rowsUntil }));
   const totals = await Promise.all(sums);
-  return totals.reduce((sum, [row]) => sum + row!.total, 0);
+  return totals.reduce((total, [row]) => total + row!.total, 0);
 }

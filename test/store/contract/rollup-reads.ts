@@ -169,6 +169,10 @@ export const SPEND_FILTERS: SpendFilter[] = [
   { since: '2026-11-01T10:17:23.456Z' },
   { since: '2026-11-02T23:59:59.999Z', keyId: 'k2' },
   { since: '2026-10-31T05:00:00.001Z', user: 'alice', tag: 'a' },
+  // From mid-day over several days: part of an hour from rows, the rest of that day by the hour, then whole days.
+  { since: '2026-10-30T13:42:10.500Z', keyId: 'k1' },
+  { since: '2026-10-30T06:00:00.000Z', tag: 'a' },
+  { since: '2026-10-31T23:15:00.000Z' },
 ];
 
 /** Without refusals, every row reads `refused_count: 0` where refusals can be counted: not what this compares. */
