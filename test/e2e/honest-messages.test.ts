@@ -1,5 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createGateway, GatewayInvalidRequestError } from '@ai-sdk/gateway';
+import { generateText } from 'ai';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +204,36 @@ describe('sampling settings out of range are refused by each face, naming the fi
     const refused = await post(gateway, '/v1/responses', { model: 'mock/echo', input: 'hi', temperature: 3 });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body.error)).toMatch(/temperature/);
+  });
+
+  it('AI SDK gateway (/v3/ai): temperature 5 and topP 1.5 → the client raises GatewayInvalidRequestError naming the field', async () => {
+    const gatewayProvider = createGateway({ baseURL: `${gateway.url}/v3/ai`, apiKey: 'unused' });
+    const before = (await gateway.ledger.requests()).length;
+    for (const [field, settings] of [
+      ['temperature', { temperature: 5 }],
+      ['topP', { topP: 1.5 }],
+    ] as const) {
+      const refused = await generateText({ model: gatewayProvider('mock/echo'), prompt: 'hi', maxRetries: 0, ...settings }).catch((error: unknown) => error);
+      expect(GatewayInvalidRequestError.isInstance(refused), String(refused)).toBe(true);
+      expect((refused as Error).message).toContain(field);
+    }
+    expect((await gateway.ledger.requests()).length).toBe(before);
+    const served = await generateText({ model: gatewayProvider('mock/echo'), prompt: 'hi', temperature: 2, topP: 1 });
+    expect(served.text).toBe('Echo: hi');
+  });
+
+  it('MCP chat tool: temperature 5 → an error naming temperature, and nothing is served', async () => {
+    const client = new Client({ name: 'range-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`)));
+    try {
+      const before = (await gateway.ledger.requests()).length;
+      const refused = await client.callTool({ name: 'chat', arguments: { prompt: 'hi', temperature: 5 } }).catch((error: unknown) => ({ isError: true, content: [{ type: 'text', text: String(error) }] }));
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toMatch(/temperature/);
+      expect((await gateway.ledger.requests()).length).toBe(before);
+    } finally {
+      await client.close();
+    }
   });
 
   it('Anthropic messages: temperature 1.5 (its range is 0 to 1) → 400 invalid_request_error on temperature', async () => {

@@ -39,9 +39,19 @@ const MessageSchema = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('tool'), content: z.array(PartSchema) }),
 ]);
 
+/**
+ * The V3 call settings leave ranges to the provider; these are the widest any provider takes
+ * (OpenAI's), so a value no provider accepts is a 400 naming it instead of a call upstream.
+ */
 export const LanguageModelBodySchema = z.looseObject({
   prompt: z.array(MessageSchema),
   providerOptions: ProviderOptionsSchema.nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  topP: z.number().min(0).max(1).nullish(),
+  topK: z.number().int().min(1).nullish(),
+  presencePenalty: z.number().min(-2).max(2).nullish(),
+  frequencyPenalty: z.number().min(-2).max(2).nullish(),
+  maxOutputTokens: z.number().int().min(1).nullish(),
 });
 export type LanguageModelBody = z.infer<typeof LanguageModelBodySchema>;
 

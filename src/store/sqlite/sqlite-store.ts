@@ -53,6 +53,10 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   // Checkpoints run off the event loop (see checkpointer.ts); this connection's own are a backstop.
   db.pragma(`wal_autocheckpoint = ${WAL_FRAMES_LIMIT}`);
   db.pragma('foreign_keys = ON');
+  // A ledger row's insert (its trigger writes the rollups) keeps a statement journal of every page
+  // it changes; past 64 KiB, a page split or two, SQLite spills it to a temporary file it creates
+  // and deletes within the commit. In memory, that costs no system call.
+  db.pragma('temp_store = MEMORY');
   migrate(db);
   // The worker costs a V8 isolate (about 8 MB), and it copies nothing until the WAL holds
   // CHECKPOINT_START_FRAMES: it starts once the WAL has grown to half that, so an idle server,
