@@ -254,7 +254,13 @@ export function createMcpHttpHandler(gateway: Gateway, options: McpHttpHandlerOp
       if (!accepts(req, 'text/event-stream')) throw new Refusal(406, SERVER_ERROR, 'Not Acceptable: Client must accept text/event-stream');
       if (session.transport.hasStandingStream) throw new Refusal(409, SERVER_ERROR, 'Conflict: Only one SSE stream is allowed per session');
       track(session, res);
-      await session.transport.openStandingStream(res);
+      try {
+        await session.transport.openStandingStream(res);
+      } catch (error) {
+        // The stream opens once this instance hears what other instances send the session: it cannot without the bus.
+        if (error instanceof StateUnavailableError) throw new Refusal(503, SERVER_ERROR, `The session's stream cannot open: the notification bus (${options.bus.description}) cannot be reached; try again shortly.`);
+        throw error;
+      }
       return;
     }
     checkPostHeaders(req);

@@ -34,7 +34,8 @@ export function sessionEnds(bus: NotificationBus, ended: (sessionId: string) => 
     async close() {
       const stop = await listening;
       listening = undefined;
-      await stop?.().catch(() => undefined);
+      // Not awaited: a bus that is down would hold the shutdown until it is back.
+      void stop?.().catch(() => undefined);
     },
   };
 }

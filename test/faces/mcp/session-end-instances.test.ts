@@ -1,7 +1,9 @@
 /**
- * Two MCP handlers on one Redis (session records and the bus, each its own connections), as two
- * gateway instances behind a balancer. A session deleted on one ends at once on the other, which
- * holds its standing stream and its `tollgate://budget` subscription: no idle sweep runs here.
+ * MCP handlers on one Redis (session records and the bus, each its own connections), as gateway
+ * instances behind a balancer. A session deleted on one ends at once on the other, which holds
+ * its standing stream and its `tollgate://budget` subscription: no idle sweep runs here. A
+ * standing stream cannot open while the bus cannot listen (the records still answer): 503,
+ * leaving nothing behind.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +14,7 @@ import { RedisNotificationBus } from '../../../src/policy/state/bus/redis.js';
 import type { NotificationBus } from '../../../src/policy/state/bus/types.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
 import { deletePrefix, REDIS_URL, redisAvailable, testPrefix } from '../../support/redis.js';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { startUpstream, type StartedUpstream } from '../../support/upstreams/index.js';
 
 interface Instance {
@@ -20,7 +23,7 @@ interface Instance {
   close(): Promise<void>;
 }
 
-async function instance(gateway: TestGateway, bus: NotificationBus, prefix: string): Promise<Instance> {
+async function instance(gateway: Pick<TestGateway, 'server'>, bus: NotificationBus, prefix: string): Promise<Instance> {
   const handler = createMcpHttpHandler(gateway.server.gateway, {
     llmsTxt: '# test',
     version: '0.0.0',
@@ -192,5 +195,57 @@ describe.skipIf(!redisAvailable)('an MCP session ended on one instance', () => {
     expect(gone.status).toBe(404);
     expect(await gone.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
     expect(second.handler.sessionCount).toBe(1);
+  });
+});
+
+describe.skipIf(!redisAvailable)('a standing stream while the bus cannot listen', () => {
+  let prefix: string;
+  let gateway: TestGateway;
+  let proxy: TcpProxy;
+  let bus: RedisNotificationBus;
+  let mcp: Instance;
+
+  beforeAll(async () => {
+    prefix = testPrefix();
+    gateway = await startGateway({ store: { redis: REDIS_URL, redisKeyPrefix: prefix } });
+    // Only the bus goes through the proxy: cut, the session records still answer.
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    bus = new RedisNotificationBus({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
+    mcp = await instance(gateway, bus, prefix);
+  });
+
+  afterAll(async () => {
+    // Closed while the bus is still cut: a shutdown does not wait for it.
+    await mcp?.close();
+    await bus?.close();
+    await proxy?.close();
+    await gateway?.close();
+    if (prefix) await deletePrefix(prefix);
+  });
+
+  it('is refused 503 naming the bus, as a JSON-RPC error; the session stays usable, with no stream left open', async () => {
+    const sessionId = await initialize(mcp.url);
+    await proxy.cut();
+    const { accept: _, ...rest } = headers(sessionId);
+    const refusal = {
+      jsonrpc: '2.0',
+      error: { code: -32000, message: `The session's stream cannot open: the notification bus (${bus.description}) cannot be reached; try again shortly.` },
+      id: null,
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // The second GET is refused as the first, not 409: the first left no stream behind.
+      const stream = await fetch(mcp.url, { headers: { ...rest, accept: 'text/event-stream' } });
+      expect(stream.status).toBe(503);
+      expect(stream.headers.get('content-type')).toBe('application/json');
+      expect(await stream.json()).toEqual(refusal);
+    }
+    expect(mcp.handler.sessionCount).toBe(1);
+    const ping = await post(mcp.url, { jsonrpc: '2.0', id: 3, method: 'ping' }, sessionId);
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toEqual({ jsonrpc: '2.0', id: 3, result: {} });
+    // Ending the session needs no bus either.
+    const ended = await fetch(mcp.url, { method: 'DELETE', headers: headers(sessionId) });
+    expect(ended.status).toBe(200);
+    expect(mcp.handler.sessionCount).toBe(0);
   });
 });
