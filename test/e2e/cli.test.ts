@@ -6,7 +6,10 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
-import { runCli, waitForUrl } from '../support/cli.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { cleanEnv, cliCommand, runCli, waitForUrl } from '../support/cli.js';
 
 /** The `tollgate` command as a user runs it: config errors, start-up, and secrets kept secret. */
 let work: string;
@@ -149,6 +152,44 @@ describe('tollgate serve: where it listens', () => {
       await new Promise((resolve) => taken.close(resolve));
     }
   });
+});
+
+describe('--tools: the MCP tools offered', () => {
+  it('serve --tools and mcp --tools list only those tools, over the config; an unknown name exits 2 listing the tools', async () => {
+    const file = join(work, 'tools.json');
+    writeFileSync(file, JSON.stringify({ server: { mcp: { tools: ['embed'] } } }));
+    const data = { TOLLGATE_DATA_DIR: join(work, 'tools') };
+    const names = async (client: Client) => (await client.listTools()).tools.map((tool) => tool.name);
+
+    const server = runCli(['serve', '--port', '0', '--config', file, '--tools', 'chat,get_spend'], data);
+    try {
+      const url = await waitForUrl(server);
+      const client = new Client({ name: 'tools-flag', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+      expect(await names(client)).toEqual(['chat', 'get_spend']);
+      await client.close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+
+    const { command, args } = cliCommand(['mcp', '--config', file, '--tools', 'list_models,chat']);
+    const stdio = new Client({ name: 'tools-flag', version: '1.0.0' });
+    await stdio.connect(new StdioClientTransport({ command, args, env: cleanEnv(data) as Record<string, string>, stderr: 'pipe' }));
+    expect(await names(stdio)).toEqual(['chat', 'list_models']);
+    await stdio.close();
+
+    const fromConfig = new Client({ name: 'tools-config', version: '1.0.0' });
+    const plain = cliCommand(['mcp', '--config', file]);
+    await fromConfig.connect(new StdioClientTransport({ command: plain.command, args: plain.args, env: cleanEnv(data) as Record<string, string>, stderr: 'pipe' }));
+    expect(await names(fromConfig)).toEqual(['embed']);
+    await fromConfig.close();
+
+    for (const sub of [['serve', '--port', '0'], ['mcp']]) {
+      const bad = runCli([...sub, '--tools', 'chat,bogus'], data);
+      expect(await bad.exited, sub[0]).toBe(2);
+      expect(bad.stderr()).toMatch(/unknown tool bogus; the tools are chat, embed, rerank/);
+    }
+  }, 120_000);
 });
 
 describe('tollgate help, --help and --version', () => {
