@@ -16,6 +16,7 @@ import { ListenAddressError, resolveListenAddress } from './cli/listen-address.j
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags.js';
 import { UnsafeBindError } from './policy/auth/bind.js';
 import { parseToolList } from './faces/mcp/surface.js';
+import { describeDatabaseUrl } from './store/database-url.js';
 import { version } from './version.js';
 
 function fail(message: string, code: number): never {
@@ -47,7 +48,6 @@ async function announceDataHome(flags: GlobalFlags, config: Config): Promise<Dat
 /** `; ledger and keys: PostgreSQL at host:port/db`, or nothing on SQLite. */
 async function describeDatabase(config: Config): Promise<string> {
   if (!config.store.database) return '';
-  const { describeDatabaseUrl } = await import('./store/postgres/connection.js');
   return `; ledger and keys: PostgreSQL at ${describeDatabaseUrl(config.store.database)}`;
 }
 
@@ -140,7 +140,7 @@ const commands: Record<string, Command> = {
     const app = await createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
       await app.close();
-      if (error instanceof GatewayError) fail(`${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);
+      if (error instanceof GatewayError) fail(error.kind === 'unauthorized' ? stdioKeyProblem(config) : `${error.message} (tollgate mcp reads the key from TOLLGATE_API_KEY)`, 2);
       throw error;
     });
     process.stderr.write(`tollgate ${version} MCP on stdio${caller.first.keyName ? `, acting as key ${caller.first.keyName}` : ''}\n${describeProviders(config)}`);
@@ -305,6 +305,19 @@ async function stdioCaller(app: App, config: Config): Promise<StandingCaller> {
   const [{ createAuthenticator }, { standingCaller }] = await Promise.all([import('./policy/auth/authenticate.js'), import('./policy/auth/standing-caller.js')]);
   const auth = createAuthenticator({ keys: app.store.keys, config, env: process.env });
   return standingCaller(auth, app.store.keys, process.env.TOLLGATE_API_KEY);
+}
+
+/**
+ * Why `tollgate mcp` has no caller, in the terms of an MCP host's config (an `env` entry), not
+ * of an HTTP header.
+ */
+function stdioKeyProblem(config: Config): string {
+  const create = 'create one with `tollgate keys create --name NAME` on this data folder';
+  if (!process.env.TOLLGATE_API_KEY) {
+    return `this gateway requires a key, and tollgate mcp reads it from TOLLGATE_API_KEY, which is not set: put "TOLLGATE_API_KEY": "tg_…" in the "env" of this server in the MCP host's config (${create})`;
+  }
+  const where = config.store.database ? 'the ledger database' : 'this data folder';
+  return `the key in TOLLGATE_API_KEY is unknown to ${where}, revoked or expired: give tollgate mcp a live key (\`tollgate keys list\` shows them; ${create})`;
 }
 
 /** `serve --help` → [serve]; `keys create --help` and `keys help create` → [keys, create]; else none. */

@@ -11,6 +11,7 @@ import { createRedactor } from '../core/redact.js';
 import { isLoopbackHost } from '../policy/auth/bind.js';
 import { createLogger } from '../logger.js';
 import { openExistingStore } from '../store/create-store.js';
+import { describeDatabaseUrl } from '../store/database-url.js';
 import type { Store } from '../store/types.js';
 import { ListenAddressError, resolveListenAddress, type ListenAddress } from './listen-address.js';
 import { checkProvider, type CheckStatus } from './provider-check.js';
@@ -121,7 +122,7 @@ interface KeysSeen {
 
 async function checkDataFolder(home: DataHome, config: Config, cwd: string | undefined, report: (check: Check) => void): Promise<KeysSeen | undefined> {
   const folder = `${home.dir} (${home.source === 'default' ? 'default' : home.source === 'env' ? 'from TOLLGATE_DATA_DIR' : 'from --data-dir'})`;
-  const where = config.store.database ? `${folder}, ledger and keys in PostgreSQL at ${(await import('../store/postgres/connection.js')).describeDatabaseUrl(config.store.database)}` : folder;
+  const where = config.store.database ? `${folder}, ledger and keys in PostgreSQL at ${describeDatabaseUrl(config.store.database)}` : folder;
   const problem = dataDirProblem(home.dir);
   if (problem) {
     report({ status: 'fail', name: 'data', message: problem });

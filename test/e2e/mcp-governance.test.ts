@@ -76,11 +76,13 @@ describe('tollgate mcp (stdio) with a virtual key', () => {
   it('refuses to start without a key once keys exist, and with an unknown key, saying where the key goes', async () => {
     const missing = runCli(['mcp'], { TOLLGATE_DATA_DIR: dataDir });
     expect(await missing.exited).toBe(2);
-    expect(missing.stderr()).toMatch(/TOLLGATE_API_KEY/);
+    expect(missing.stderr()).toContain('tollgate mcp reads it from TOLLGATE_API_KEY, which is not set: put "TOLLGATE_API_KEY": "tg_…" in the "env" of this server');
+    expect(missing.stderr()).not.toMatch(/Authorization|\n\s+at /);
     expect(missing.stdout()).toBe('');
     const wrong = runCli(['mcp'], { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_API_KEY: 'tg_not-a-real-key-000000000000000000000000' });
     expect(await wrong.exited).toBe(2);
-    expect(wrong.stderr()).not.toContain('tg_not-a-real-key');
+    expect(wrong.stderr()).toContain('tollgate: the key in TOLLGATE_API_KEY is unknown to this data folder, revoked or expired');
+    expect(wrong.stderr()).not.toMatch(/tg_not-a-real-key|Authorization/);
   });
 });
 

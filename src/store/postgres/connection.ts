@@ -33,17 +33,6 @@ export function openPool(options: PoolOptions): pg.Pool {
   return pool;
 }
 
-/** `postgres://user:secret@host:5433/db` → `host:5433/db`: what messages name, never credentials. */
-export function describeDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const db = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${db ? `/${db}` : ''}`;
-  } catch {
-    return 'an invalid URL';
-  }
-}
-
 /**
  * Did the query fail because the database could not be reached (refused, cut, timed out, shut
  * down), rather than because of what it asked? Only then is it worth trying again later.

@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import type pg from 'pg';
 import { GatewayError } from '../../core/errors.js';
-import { describeDatabaseUrl, isUnreachable, openPool } from './connection.js';
+import { describeDatabaseUrl } from '../database-url.js';
+import { isUnreachable, openPool } from './connection.js';
 import type { Store } from '../types.js';
 import { postgresBlobs } from './blobs.js';
 import { cacheKeyLookups, KEY_LOOKUP_TTL_MS } from '../cached-keys.js';
