@@ -47,6 +47,7 @@ export function registerBudgetResource(server: McpServer, gateway: Gateway, watc
   );
 
   let watcher: Watcher | undefined;
+  let claimed: { sessionId: string; stop: () => void } | undefined;
   const subscriptions = subscriptionsOf(watch.bus);
   server.server.registerCapabilities({ resources: { subscribe: true } });
   server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
@@ -56,7 +57,10 @@ export function registerBudgetResource(server: McpServer, gateway: Gateway, watc
       server.server.sendResourceUpdated({ uri: BUDGET_URI, _meta: { [BUDGET_UPDATE_META_KEY]: state } }),
     );
     watcher = started;
-    if (extra.sessionId) await subscriptions.claim(extra.sessionId, () => started.stop());
+    if (extra.sessionId) {
+      claimed = { sessionId: extra.sessionId, stop: () => started.stop() };
+      await subscriptions.claim(claimed.sessionId, claimed.stop);
+    }
     await started.start();
     return {};
   });
@@ -71,6 +75,8 @@ export function registerBudgetResource(server: McpServer, gateway: Gateway, watc
   const closed = server.server.onclose;
   server.server.onclose = () => {
     watcher?.stop();
+    // The entry's stop would otherwise keep this closed session's server alive for good.
+    if (claimed) subscriptions.forget(claimed.sessionId, claimed.stop);
     closed?.();
   };
 }
@@ -225,6 +231,18 @@ class SessionSubscriptions {
     await this.tell(sessionId);
   }
 
+  /**
+   * Drops a closed copy's entry here, telling no one: the session's other copies close on their
+   * own. A newer copy of the session on this instance keeps its own entry.
+   */
+  forget(sessionId: string, stop: () => void): void {
+    if (this.watching.get(sessionId) === stop) this.watching.delete(sessionId);
+  }
+
+  get size(): number {
+    return this.watching.size;
+  }
+
   private async tell(sessionId: string): Promise<void> {
     this.listening ??= this.bus.subscribe(SUBSCRIPTIONS_CHANNEL, (message) => this.heard(message));
     try {
@@ -256,4 +274,9 @@ function subscriptionsOf(bus: NotificationBus): SessionSubscriptions {
   let registry = registries.get(bus);
   if (!registry) registries.set(bus, (registry = new SessionSubscriptions(bus)));
   return registry;
+}
+
+/** Sessions whose `tollgate://budget` subscription is watched in this process through `bus`, for tests. */
+export function watchedBudgetSessions(bus: NotificationBus): number {
+  return registries.get(bus)?.size ?? 0;
 }

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchedBudgetSessions } from '../../../src/faces/mcp/budget-resource.js';
 import { createMcpHttpHandler, type McpHttpHandler } from '../../../src/faces/mcp/index.js';
 import { RedisNotificationBus } from '../../../src/policy/state/bus/redis.js';
 import type { NotificationBus } from '../../../src/policy/state/bus/types.js';
@@ -179,6 +180,7 @@ describe.skipIf(!redisAvailable)('an MCP session ended on one instance', () => {
     const keptStream = await openStream(second.url, kept);
     await subscribe(second.url, kept);
     expect([first.handler.sessionCount, second.handler.sessionCount]).toEqual([1, 2]);
+    expect(watchedBudgetSessions(gateway.server.app.bus)).toBe(2);
 
     const ended = await fetch(first.url, { method: 'DELETE', headers: headers(deleted) });
     expect(ended.status).toBe(200);
@@ -186,6 +188,8 @@ describe.skipIf(!redisAvailable)('an MCP session ended on one instance', () => {
     // The second instance closes its copy as soon as it hears: its stream ends.
     expect(await deletedStream.ended()).toEqual([]);
     expect(second.handler.sessionCount).toBe(1);
+    // Nothing of the closed session stays behind in the instance's subscriptions.
+    expect(watchedBudgetSessions(gateway.server.app.bus)).toBe(1);
 
     for (let index = 0; index < 5; index++) expect(await chat(gateway)).toBe(200); // 50 %
     const update = await keptStream.next();
