@@ -126,6 +126,36 @@ const PARTIAL_LOG_INDEXES = `DROP INDEX requests_key_ts;
    DROP INDEX requests_status_ts;
    CREATE INDEX requests_status_ts ON requests (status, ts) WHERE status <> 'ok';`;
 
+/**
+ * Attempts keyed by their primary key alone, with no rowid: the key's index was a second b-tree,
+ * a second page for each commit to write. Copied in key order, so the copy only appends.
+ */
+const ATTEMPTS_WITHOUT_ROWID = `CREATE TABLE attempts_by_key (
+     request_id TEXT NOT NULL REFERENCES requests (id),
+     seq INTEGER NOT NULL,
+     ts TEXT NOT NULL,
+     model TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     status TEXT NOT NULL,
+     error_kind TEXT,
+     error_message TEXT,
+     upstream_status INTEGER,
+     latency_ms REAL NOT NULL,
+     ttft_ms REAL,
+     input_tokens INTEGER,
+     cache_read_tokens INTEGER,
+     cache_write_tokens INTEGER,
+     output_tokens INTEGER,
+     reasoning_tokens INTEGER,
+     cost_nanos INTEGER,
+     PRIMARY KEY (request_id, seq)
+   ) WITHOUT ROWID;
+   INSERT INTO attempts_by_key SELECT request_id, seq, ts, model, provider, status, error_kind, error_message, upstream_status,
+     latency_ms, ttft_ms, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos
+   FROM attempts ORDER BY request_id, seq;
+   DROP TABLE attempts;
+   ALTER TABLE attempts_by_key RENAME TO attempts;`;
+
 /** Ordered migrations; `user_version` records how many have run. */
 const migrations: string[] = [
   `CREATE TABLE requests (
@@ -251,12 +281,15 @@ const migrations: string[] = [
   ROLLUPS,
   ROLLUP_DAYS,
   PARTIAL_LOG_INDEXES,
+  ATTEMPTS_WITHOUT_ROWID,
 ];
 
 /** The schema version that added the rollups (tests take a ledger back to the one before). */
 export const ROLLUPS_VERSION = migrations.indexOf(ROLLUPS) + 1;
 /** The schema version that made the request log's key, user and status indexes partial. */
 export const PARTIAL_LOG_INDEXES_VERSION = migrations.indexOf(PARTIAL_LOG_INDEXES) + 1;
+/** The schema version that keyed attempts by their primary key alone. */
+export const ATTEMPTS_WITHOUT_ROWID_VERSION = migrations.indexOf(ATTEMPTS_WITHOUT_ROWID) + 1;
 
 /**
  * Brings the schema to the newest version. Several processes may open a new data folder at once

@@ -1,8 +1,9 @@
 /**
- * The request log's key, user, key-name and status indexes on SQLite hold only the rows those
- * filters can find (a row without a key or user, or a successful one, costs its commit no page of
- * them). A ledger written before is upgraded with every row, report and log page as it was; and
- * every filter of the log still runs on an index, newest first, not by sorting the ledger.
+ * What a SQLite ledger commit writes: the request log's key, user, key-name and status indexes
+ * hold only the rows those filters can find (a row without a key or user, or a successful one,
+ * costs its commit no page of them), and attempts are one b-tree, keyed by request and order. A
+ * ledger written before is upgraded with every row, report and log page as it was; and every
+ * filter of the log still runs on an index, newest first, not by sorting the ledger.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/create-store.js';
 import { requestLog } from '../../src/store/request-rows.js';
 import { COLUMN_CODEC } from '../../src/store/sqlite/keys.js';
-import { PARTIAL_LOG_INDEXES_VERSION } from '../../src/store/sqlite/schema.js';
+import { ATTEMPTS_WITHOUT_ROWID_VERSION, PARTIAL_LOG_INDEXES_VERSION } from '../../src/store/sqlite/schema.js';
 import type { RequestListQuery, RequestRow, Store } from '../../src/store/types.js';
 import { costFromRows, generatedLedger, reportFromRows, reportQueries, SPEND_FILTERS, withoutRefused } from './contract/rollup-reads.js';
 import { attemptRow } from './contract/rows.js';
@@ -24,8 +25,31 @@ import { attemptRow } from './contract/rows.js';
 const config = parseConfig({}, {});
 const logger = createLogger('silent');
 
-/** The four indexes as the schema before made them: every row in each. */
-const FULL_INDEXES = `DROP INDEX requests_key_ts;
+/** The schema before: every row in each of the four indexes, attempts with a rowid and an index of their key. */
+const SCHEMA_BEFORE = `CREATE TABLE attempts_with_rowid (
+    request_id TEXT NOT NULL REFERENCES requests (id),
+    seq INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error_kind TEXT,
+    error_message TEXT,
+    upstream_status INTEGER,
+    latency_ms REAL NOT NULL,
+    ttft_ms REAL,
+    input_tokens INTEGER,
+    cache_read_tokens INTEGER,
+    cache_write_tokens INTEGER,
+    output_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    cost_nanos INTEGER,
+    PRIMARY KEY (request_id, seq)
+  );
+  INSERT INTO attempts_with_rowid SELECT * FROM attempts;
+  DROP TABLE attempts;
+  ALTER TABLE attempts_with_rowid RENAME TO attempts;
+  DROP INDEX requests_key_ts;
   CREATE INDEX requests_key_ts ON requests (key_id, ts);
   DROP INDEX requests_user_ts;
   CREATE INDEX requests_user_ts ON requests (user, ts);
@@ -101,10 +125,10 @@ describe('the request log indexes on SQLite', () => {
       db.close();
     }
   };
-  const indexSql = () =>
+  const schemaSql = () =>
     raw((db) =>
       Object.fromEntries(
-        (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>).map(
+        (db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('requests', 'attempts') AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>).map(
           ({ name, sql }) => [name, sql],
         ),
       ),
@@ -118,12 +142,13 @@ describe('the request log indexes on SQLite', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('leave out the rows their filters cannot find', () => {
-    const indexes = indexSql();
+  it('leave out the rows their filters cannot find, and attempts have no second b-tree', () => {
+    const indexes = schemaSql();
     expect(indexes.requests_key_ts).toMatch(/WHERE key_id IS NOT NULL$/);
     expect(indexes.requests_user_ts).toMatch(/WHERE user IS NOT NULL$/);
     expect(indexes.requests_key_name_ts).toMatch(/WHERE key_name IS NOT NULL$/);
     expect(indexes.requests_status_ts).toMatch(/WHERE status <> 'ok'$/);
+    expect(indexes.attempts).toMatch(/\) WITHOUT ROWID$/);
   });
 
   it('a ledger from before is upgraded with every row, log page, request, report and spend as they were', async () => {
@@ -143,15 +168,21 @@ describe('the request log indexes on SQLite', () => {
     SPEND_FILTERS.forEach((filter, index) => expect(before.spend[index]).toBe(costFromRows(rows, filter)));
 
     raw((db) => {
-      db.exec(FULL_INDEXES);
+      db.exec(SCHEMA_BEFORE);
       db.pragma(`user_version = ${PARTIAL_LOG_INDEXES_VERSION - 1}`);
     });
-    expect(indexSql().requests_status_ts).not.toMatch(/WHERE/);
+    expect(schemaSql().requests_status_ts).not.toMatch(/WHERE/);
+    expect(schemaSql().attempts).not.toMatch(/WITHOUT ROWID/);
+    const attemptsBefore = raw((db) => db.prepare('SELECT * FROM attempts ORDER BY request_id, seq').all());
+    expect(attemptsBefore.length).toBeGreaterThan(20);
     store = await createStore(config, dir, logger);
     try {
-      expect(indexSql().requests_status_ts).toMatch(/WHERE status <> 'ok'$/);
-      expect(raw((db) => db.pragma('user_version', { simple: true }))).toBe(PARTIAL_LOG_INDEXES_VERSION);
+      expect(schemaSql().requests_status_ts).toMatch(/WHERE status <> 'ok'$/);
+      expect(schemaSql().attempts).toMatch(/WITHOUT ROWID$/);
+      expect(raw((db) => db.pragma('user_version', { simple: true }))).toBe(ATTEMPTS_WITHOUT_ROWID_VERSION);
       expect(raw((db) => db.prepare('SELECT count(*) AS n FROM requests').get())).toEqual({ n: rows.length });
+      expect(raw((db) => db.prepare('SELECT * FROM attempts ORDER BY request_id, seq').all())).toEqual(attemptsBefore);
+      expect(raw((db) => [db.pragma('integrity_check', { simple: true }), db.pragma('foreign_key_check')])).toEqual(['ok', []]);
       expect(await everyLogPage(store)).toEqual(before.pages);
       expect(await Promise.all(rows.map((row) => store.reports.getRequest(row.id, { kind: 'all' })))).toEqual(before.requests);
       expect(await Promise.all(reportQueries().map(([query, scope]) => store.reports.report(query, scope)))).toEqual(before.reports);
