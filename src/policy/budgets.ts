@@ -253,9 +253,9 @@ export class Budgets {
     const message =
       spentNanos >= scope.limitNanos
         ? `budget exhausted for ${name}: ${usd(spentNanos)} spent of ${usd(scope.limitNanos)} (${period}); raise the budget or wait for it to reset`
-        : `budget too small for this request (${name}): its worst case (${usd(neededNanos)}, from max_tokens and the prompt) is more than what is left ` +
+        : `budget too small for this request (${name}): its worst case (${usd(neededNanos)}, from the prompt and max_tokens, or the model's output cap without it) is more than what is left ` +
           `(${usd(remainingNanos)} of ${usd(scope.limitNanos)} ${period}${reservedNanos > 0 ? `; ${usd(reservedNanos)} more is held by requests in flight` : ''}); ` +
-          'lower max_tokens, pick a cheaper model, or raise the budget';
+          'set or lower max_tokens, pick a cheaper model, or raise the budget';
     return new GatewayError('insufficient_budget', message, {
       budget: { scope: scope.scope, scopeId: scope.scopeId, limitUsd: scope.limitNanos / NANOS, remainingUsd: remainingNanos / NANOS, resetsAt },
     });

@@ -98,7 +98,7 @@ describe('a 402 says why the request did not fit', () => {
       expect(refused.status).toBe(402);
       expect(refused.body.error.code).toBe('insufficient_budget');
       expect(refused.body.error.message).toMatch(
-        /^budget too small for this request \(key "fresh"\): its worst case \(\$0\.008\d*, from max_tokens and the prompt\) is more than what is left \(\$0\.0001 of \$0\.0001 total budget, never resets\); lower max_tokens, pick a cheaper model, or raise the budget$/,
+        /^budget too small for this request \(key "fresh"\): its worst case \(\$0\.008\d*, from the prompt and max_tokens, or the model's output cap without it\) is more than what is left \(\$0\.0001 of \$0\.0001 total budget, never resets\); set or lower max_tokens, pick a cheaper model, or raise the budget$/,
       );
       expect(refused.body.error.message).not.toMatch(/exhausted/);
       // The advice works: the same prompt with a small max_tokens fits.

@@ -59,7 +59,7 @@ describe('tollgate mcp (stdio) with a virtual key', () => {
       expect(refusal).toBeDefined();
       const message = (refusal!.content as Array<{ text: string }>)[0]!.text;
       // The last calls fit no longer: the message names their worst case and what is left.
-      expect(message).toMatch(/budget too small for this request \(key "agent-1"\): its worst case \(\$[\d.]+, from max_tokens and the prompt\) is more than what is left \(\$[\d.]+ of \$0\.0002 per day, resets \d{4}-\d{2}-\d{2}T00:00:00\.000Z\)/);
+      expect(message).toMatch(/budget too small for this request \(key "agent-1"\): its worst case \(\$[\d.]+, from the prompt and max_tokens, or the model's output cap without it\) is more than what is left \(\$[\d.]+ of \$0\.0002 per day, resets \d{4}-\d{2}-\d{2}T00:00:00\.000Z\)/);
     } finally {
       await client.close();
     }

@@ -74,8 +74,8 @@ export function budgetCountersContract(makeBackend: () => Backend): void {
     const refused = await refusalOf(budgets.reserve([scope], 2 * UNIT));
     expect(refused.kind).toBe('insufficient_budget');
     expect(refused.message).toBe(
-      'budget too small for this request (global "gateway"): its worst case ($0.002, from max_tokens and the prompt) is more than what is left ' +
-        '($0.001 of $0.003 per day, resets 2026-03-11T00:00:00.000Z; $0.002 more is held by requests in flight); lower max_tokens, pick a cheaper model, or raise the budget',
+      'budget too small for this request (global "gateway"): its worst case ($0.002, from the prompt and max_tokens, or the model\'s output cap without it) is more than what is left ' +
+        '($0.001 of $0.003 per day, resets 2026-03-11T00:00:00.000Z; $0.002 more is held by requests in flight); set or lower max_tokens, pick a cheaper model, or raise the budget',
     );
     expect(refused.details.budget).toEqual({ scope: 'global', scopeId: 'gateway', limitUsd: 0.003, remainingUsd: 0.001, resetsAt: '2026-03-11T00:00:00.000Z' });
 
