@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { McpServer, type McpServerOptions, type RegisteredTool, type ToolCallback } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { getParseErrorMessage, normalizeObjectSchema, safeParse, type AnySchema, type ZodRawShapeCompat } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -22,6 +23,8 @@ import {
   type CallToolRequest,
   type CallToolResult,
   type Implementation,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
   type ServerNotification,
   type ServerRequest,
   type ServerResult,
@@ -69,6 +72,24 @@ export class GatewayMcpServer extends McpServer {
     return tool;
   }
 
+  /**
+   * The protocol layer tells a message's kind by parsing it against each kind's schema in turn,
+   * responses first: a request fails two strict schemas before it matches, which costs more
+   * than the rest of routing it. The transports here hand over only valid JSON-RPC messages
+   * (Streamable HTTP checks each against the SDK's JSONRPCMessageSchema in http-handler.ts, the
+   * SDK's stdio transport does too), whose kinds are strict objects told apart by their members,
+   * so they are routed by those members.
+   */
+  override async connect(transport: Transport): Promise<void> {
+    await super.connect(transport);
+    const protocol = this.server as unknown as MessageRouting;
+    transport.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+      if (!('method' in message)) protocol._onresponse(message);
+      else if ('id' in message) protocol._onrequest(message, extra);
+      else protocol._onnotification(message);
+    };
+  }
+
   private async callTool(request: CallToolRequest, extra: ToolExtra): Promise<CallToolResult> {
     const { name, arguments: args } = request.params;
     const tool = this.tools.get(name);
@@ -109,6 +130,13 @@ export class GatewayMcpServer extends McpServer {
     }
     return result;
   }
+}
+
+/** The protocol layer's own routing of each kind of message (private in its types, stable in the pinned SDK). */
+interface MessageRouting {
+  _onrequest(request: JSONRPCMessage, extra?: MessageExtraInfo): void;
+  _onnotification(notification: JSONRPCMessage): void;
+  _onresponse(response: JSONRPCMessage): void;
 }
 
 function toolError(error: McpError): CallToolResult {
