@@ -157,6 +157,7 @@ describe('MCP host entries of the README and mcp.json, as written', { timeout: 2
       'README tollgate (http, key)',
       'README tollgate (stdio, key)',
       'mcp.json tollgate (stdio)',
+      'mcp.json tollgate-with-key (stdio, key)',
       'mcp.json tollgate-from-clone (stdio)',
       'mcp.json tollgate-http (http)',
       'mcp.json tollgate-http-with-key (http, key)',
