@@ -153,5 +153,9 @@ describe('a ledger database that refuses', () => {
       expect(result.stderr).toContain(`tollgate: the ledger database (PostgreSQL at 127.0.0.1:5432/${db}) refused to open: database "${db}" does not exist`);
       expect(result.stderr).not.toMatch(/pw-canary|\n\s+at /);
     }
+    const doctor = await run(['doctor', '--port', '0'], env, work);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`fail  data      ${env.TOLLGATE_DATA_DIR} (from TOLLGATE_DATA_DIR), ledger and keys in PostgreSQL at 127.0.0.1:5432/${db}: the ledger cannot be opened`);
+    expect(doctor.stdout + doctor.stderr).not.toMatch(/pw-canary/);
   }, 120_000);
 });
