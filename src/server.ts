@@ -73,6 +73,8 @@ export interface RunningServer {
   drain(deadlineMs: number): Promise<DrainSummary>;
   /** Ends a drain in progress now, as at its deadline. */
   cutDrain(): void;
+  /** Requests being answered, standing MCP streams not counted: while there are several, ledger commits are batched. */
+  requestsInFlight(): number;
 }
 
 /** The HTTP server: OpenAI-compatible API, /mcp (Streamable HTTP), /llms.txt and /health. */
@@ -169,14 +171,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ServerResponse: ObservedResponse,
     },
     (req, res) => {
-      inFlight += 1;
-      res.once('close', () => {
-        inFlight -= 1;
-      });
+      // A standing GET /mcp stream has no end of its own: a drain does not wait for it, and an
+      // agent listening on one does not make the gateway busy (its ledger commits would wait).
+      const standing = req.method === 'GET' && (req.url === '/mcp' || req.url?.startsWith('/mcp?') === true);
+      if (!standing) {
+        inFlight += 1;
+        res.once('close', () => {
+          inFlight -= 1;
+        });
+      }
       if (draining) closeAfterAnswer(res);
       const handled = dispatch(req, res);
-      // A standing GET /mcp stream has no end of its own: a drain does not wait for it.
-      if (!(req.method === 'GET' && (req.url === '/mcp' || req.url?.startsWith('/mcp?')))) inFlightRequests.track(res, handled);
+      if (!standing) inFlightRequests.track(res, handled);
     },
   );
 
@@ -307,6 +313,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return summary;
     },
     cutDrain: () => inFlightRequests.cut(),
+    requestsInFlight: () => inFlight,
   };
 }
 
