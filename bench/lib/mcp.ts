@@ -4,7 +4,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { request } from 'undici';
 import { adopt, cpuMs, Tail } from './procs.js';
 import { summarise, usSince, type Percentiles } from './stats.js';
@@ -196,6 +196,26 @@ export async function benchMcpStdio(
 }
 
 /**
+ * The SDK's client hands one transport-wide abort signal to every fetch, and Node's fetch leaves
+ * a listener on it per request until it is collected: thousands of calls pile them up in this
+ * process (and warn). Each POST gets a signal of its own, tied to the transport's while it runs;
+ * the standing GET stream keeps the transport's, which closing it aborts.
+ */
+const fetchWithOwnSignal: FetchLike = async (url, init) => {
+  const outer = init?.signal;
+  if (!outer || init?.method === 'GET') return fetch(url, init);
+  const inner = new AbortController();
+  const onAbort = () => inner.abort(outer.reason);
+  if (outer.aborted) inner.abort(outer.reason);
+  else outer.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await fetch(url, { ...init, signal: inner.signal });
+  } finally {
+    outer.removeEventListener('abort', onAbort);
+  }
+};
+
+/**
  * Streamable HTTP against a running server's `/mcp`, its blocks of calls alternating with those
  * of `alongside` (the same chat on the HTTP API), timed the same way.
  */
@@ -206,7 +226,7 @@ export async function benchMcpHttp(
   serverPid: number,
   alongside: () => Promise<string>,
 ): Promise<{ mcp: McpRun; alongside: TimedCalls }> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: fetchWithOwnSignal });
   const client = new Client({ name: 'tollgate-bench', version: '1.0.0' });
   const start = Date.now();
   try {
