@@ -27,6 +27,8 @@ export async function createStore(config: Config, dataDir: string, logger: Pick<
   if (config.store.database) return openPostgres(config.store.database, dataDir, logger, options.now);
   return openSqliteStore(dataDir, {
     onWriteError: (error) => logger.error({ err: error }, 'ledger rows could not be written'),
+    onUpgrade: (from, to) =>
+      logger.info({ from, to }, `upgrading the ledger's schema (version ${from} to ${to}) in ${dataDir}; on a large ledger this takes a while, about 15 s per million requests`),
     ...(options.busy ? { busy: options.busy } : {}),
     ...(options.now ? { now: options.now } : {}),
   });

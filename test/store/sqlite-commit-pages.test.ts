@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportScope } from '../../src/core/types.js';
 import { LEDGER_FILE } from '../../src/config/data-home.js';
 import { parseConfig } from '../../src/config/load.js';
+import { pino } from 'pino';
 import { createLogger } from '../../src/logger.js';
 import { createStore } from '../../src/store/create-store.js';
 import { requestLog } from '../../src/store/request-rows.js';
@@ -156,8 +157,14 @@ describe('the request log indexes on SQLite', () => {
     expect(schemaSql().attempts).not.toMatch(/WITHOUT ROWID/);
     const attemptsBefore = raw((db) => db.prepare('SELECT * FROM attempts ORDER BY request_id, seq').all());
     expect(attemptsBefore.length).toBeGreaterThan(20);
-    store = await createStore(config, dir, logger);
+    // The upgrade says so before it starts: on a large ledger it takes a while.
+    const said: Array<{ msg: string; from?: number; to?: number }> = [];
+    const listening = pino({ level: 'info' }, { write: (line: string) => void said.push(JSON.parse(line)) });
+    store = await createStore(config, dir, listening);
     try {
+      expect(said).toEqual([
+        expect.objectContaining({ from: PARTIAL_LOG_INDEXES_VERSION - 1, to: ATTEMPTS_WITHOUT_ROWID_VERSION, msg: expect.stringMatching(/^upgrading the ledger's schema .* takes a while/) }),
+      ]);
       expect(schemaSql().requests_status_ts).toMatch(/WHERE status <> 'ok'$/);
       expect(schemaSql().attempts).toMatch(/WITHOUT ROWID$/);
       expect(raw((db) => db.pragma('user_version', { simple: true }))).toBe(ATTEMPTS_WITHOUT_ROWID_VERSION);

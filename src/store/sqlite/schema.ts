@@ -280,9 +280,15 @@ export const ATTEMPTS_WITHOUT_ROWID_VERSION = migrations.indexOf(ATTEMPTS_WITHOU
  * (a server, `tollgate mcp`, the CLI): the write lock is taken before the version is read, so one
  * migrates while the others wait, then find nothing left to do.
  */
-export function migrate(db: Database.Database): void {
+/**
+ * Brings the ledger's schema to the current version. `upgrading` hears of an existing ledger
+ * being upgraded before the work starts: some versions rewrite a table or an index, which takes
+ * seconds per million rows, and a server that says nothing meanwhile looks hung.
+ */
+export function migrate(db: Database.Database, upgrading?: (from: number, to: number) => void): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > 0 && version < migrations.length) upgrading?.(version, migrations.length);
     for (let index = version; index < migrations.length; index++) {
       db.exec(migrations[index]!);
       db.pragma(`user_version = ${index + 1}`);

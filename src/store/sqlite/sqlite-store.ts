@@ -39,6 +39,8 @@ export interface SqliteStoreOptions {
   busy?: () => boolean;
   /** The clock key lookups are remembered by (tests move it past the cache's time). */
   now?: () => number;
+  /** Called before an existing ledger's schema is upgraded, which can take a while on a large one. */
+  onUpgrade?: (from: number, to: number) => void;
 }
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
@@ -57,7 +59,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   // it changes; past 64 KiB, a page split or two, SQLite spills it to a temporary file it creates
   // and deletes within the commit. In memory, that costs no system call.
   db.pragma('temp_store = MEMORY');
-  migrate(db);
+  migrate(db, options.onUpgrade);
   // The worker costs a V8 isolate (about 8 MB), and it copies nothing until the WAL holds
   // CHECKPOINT_START_FRAMES: it starts once the WAL has grown to half that, so an idle server,
   // the CLI, or a gateway that has served little never pays for it. Null: it could not start.
