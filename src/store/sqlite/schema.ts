@@ -278,12 +278,9 @@ export const ATTEMPTS_WITHOUT_ROWID_VERSION = migrations.indexOf(ATTEMPTS_WITHOU
 /**
  * Brings the schema to the newest version. Several processes may open a new data folder at once
  * (a server, `tollgate mcp`, the CLI): the write lock is taken before the version is read, so one
- * migrates while the others wait, then find nothing left to do.
- */
-/**
- * Brings the ledger's schema to the current version. `upgrading` hears of an existing ledger
- * being upgraded before the work starts: some versions rewrite a table or an index, which takes
- * seconds per million rows, and a server that says nothing meanwhile looks hung.
+ * migrates while the others wait, then find nothing left to do. `upgrading` hears of an existing
+ * ledger being upgraded before the work starts: some versions rebuild a table or an index, which
+ * takes seconds per million rows, and a server that says nothing meanwhile looks hung.
  */
 export function migrate(db: Database.Database, upgrading?: (from: number, to: number) => void): void {
   db.transaction(() => {
