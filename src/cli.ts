@@ -17,6 +17,7 @@ import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags.js';
 import { UnsafeBindError } from './policy/auth/bind.js';
 import { parseToolList } from './faces/mcp/surface.js';
 import { describeDatabaseUrl } from './store/database-url.js';
+import { StoreOpenError } from './store/store-open-error.js';
 import { version } from './version.js';
 
 function fail(message: string, code: number): never {
@@ -38,22 +39,22 @@ function load(configFile: string | undefined): Config {
  * that holds the ledger and keys instead, when one is configured), with a warning for a
  * stranded `./.tollgate`.
  */
-async function announceDataHome(flags: GlobalFlags, config: Config): Promise<DataHome> {
+function announceDataHome(flags: GlobalFlags, config: Config): DataHome {
   const home = resolveDataHome({ flag: flags.dataDir });
   const warning = legacyDataDirWarning(home);
-  process.stderr.write(`${describeDataHome(home)}${await describeDatabase(config)}\n${warning ? `${warning}\n` : ''}`);
+  process.stderr.write(`${describeDataHome(home)}${describeDatabase(config)}\n${warning ? `${warning}\n` : ''}`);
   return home;
 }
 
 /** `; ledger and keys: PostgreSQL at host:port/db`, or nothing on SQLite. */
-async function describeDatabase(config: Config): Promise<string> {
+function describeDatabase(config: Config): string {
   if (!config.store.database) return '';
   return `; ledger and keys: PostgreSQL at ${describeDatabaseUrl(config.store.database)}`;
 }
 
 /** A data folder that can be written, or exit 2 naming it. */
-async function usableDataDir(flags: GlobalFlags, config: Config): Promise<string> {
-  const { dir } = await announceDataHome(flags, config);
+function usableDataDir(flags: GlobalFlags, config: Config): string {
+  const { dir } = announceDataHome(flags, config);
   try {
     ensureDataDir(dir);
   } catch (error) {
@@ -103,7 +104,7 @@ const commands: Record<string, Command> = {
     const workers = await workerCount(values.workers, config);
     const { default: cluster } = await import('node:cluster');
     // A worker's data folder was announced and checked by the primary.
-    const dataDir = cluster.isWorker ? resolveDataHome({ flag: flags.dataDir }).dir : await usableDataDir(flags, config);
+    const dataDir = cluster.isWorker ? resolveDataHome({ flag: flags.dataDir }).dir : usableDataDir(flags, config);
     if (workers > 1 && cluster.isPrimary) {
       const { runPrimary } = await import('./cli/workers.js');
       // /metrics on any worker shows the sum over all of them, gathered here.
@@ -135,7 +136,7 @@ const commands: Record<string, Command> = {
   async mcp(flags) {
     const values = await parseOwnFlags('mcp', flags.rest, { tools: { type: 'string' } });
     const config = withToolsFlag(load(flags.config), values.tools);
-    const dataDir = await usableDataDir(flags, config);
+    const dataDir = usableDataDir(flags, config);
     const [{ createApp, llmsTxt }, { GatewayError }, { serveStdio, mcpSurface }] = await Promise.all([import('./app.js'), import('./core/errors.js'), import('./faces/mcp/index.js')]);
     const app = await createApp({ config, dataDir });
     const caller = await stdioCaller(app, config).catch(async (error: unknown) => {
@@ -152,7 +153,7 @@ const commands: Record<string, Command> = {
   async keys(flags) {
     const config = load(flags.config);
     // Without a subcommand there is only the usage to print: no data folder to touch.
-    const dataDir = flags.rest.length ? await usableDataDir(flags, config) : '';
+    const dataDir = flags.rest.length ? usableDataDir(flags, config) : '';
     const { runKeysCommand } = await import('./cli/keys.js');
     process.exitCode = await runKeysCommand(flags.rest, { dataDir, config });
   },
@@ -160,7 +161,7 @@ const commands: Record<string, Command> = {
   async spend(flags) {
     const config = load(flags.config);
     // A report reads: it must not create the data folder, only say when it cannot be used.
-    const { dir } = await announceDataHome(flags, config);
+    const { dir } = announceDataHome(flags, config);
     const problem = dataDirProblem(dir);
     if (problem) fail(problem, 2);
     const { runSpendCommand } = await import('./cli/spend.js');
@@ -358,7 +359,7 @@ async function main(argv: string[]): Promise<void> {
   await command(flags);
 }
 
-await main(process.argv.slice(2)).catch(async (error: unknown) => {
-  if (error instanceof (await import('./store/store-open-error.js')).StoreOpenError) fail(error.message, 2);
+await main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof StoreOpenError) fail(error.message, 2);
   throw error;
 });
