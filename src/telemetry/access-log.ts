@@ -10,8 +10,20 @@ import { fromNanos } from '../core/usage.js';
 import { jsonLines, type JsonLines } from '../logger.js';
 import type { AttemptRow, RequestRow } from '../store/types.js';
 
-/** A string field as JSON; null stays null. */
-const text = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+/**
+ * A string field as JSON; null stays null. Most are short and need no escape, and checking that
+ * costs less than JSON.stringify; any other goes through it (quotes, backslashes, control
+ * characters, and surrogates, so that a lone one is escaped rather than written broken).
+ */
+function text(value: string | null): string {
+  if (value === null) return 'null';
+  if (value.length > 64) return JSON.stringify(value);
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code < 32 || code === 34 || code === 92 || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
+}
 /** A number as pino writes it: one that is not finite becomes null. */
 const num = (value: number | null): string => (value !== null && Number.isFinite(value) ? String(value) : 'null');
 
