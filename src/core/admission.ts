@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Budgets, Reservation } from '../policy/budgets.js';
 import { matchesAny } from '../policy/glob.js';
-import type { RateLimiter, RateRule, RateTicket } from '../policy/rate-limits.js';
+import type { RateLimiter, RatePlan, RateRule, RateTicket } from '../policy/rate-limits.js';
 import { applyRules } from '../policy/rules.js';
 import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -93,17 +93,19 @@ export class Admission {
       return { candidates, rateLimit: undefined, settle: () => undefined, release: () => undefined, outputCap, worstCase };
     }
 
+    let rate: RatePlan | undefined;
+    if (rateRules.length) {
+      const { usage } = worstCase(candidates[0]!);
+      rate = this.rateLimiter.plan(rateRules, usage.input + usage.output);
+    }
     let reservation: Reservation | undefined;
-    if (scopes.length) reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()), { webSearches: estimate().webSearches ?? 0 });
     let ticket: RateTicket | undefined;
-    try {
-      if (rateRules.length) {
-        const { usage } = worstCase(candidates[0]!);
-        ticket = await this.rateLimiter.admit(rateRules, usage.input + usage.output);
-      }
-    } catch (error) {
-      reservation?.release();
-      throw error;
+    // With a budget, the rate windows are taken with the hold: one trip to the store, not two.
+    if (scopes.length) {
+      reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()), rate, { webSearches: estimate().webSearches ?? 0 });
+      ticket = reservation.ticket;
+    } else if (rate) {
+      ticket = await this.rateLimiter.take(rate);
     }
     return {
       candidates,

@@ -4,7 +4,8 @@ import { GatewayError } from '../core/errors.js';
 import type { BudgetStatus } from '../core/types.js';
 import { periodEnd, periodStart } from './budget-period.js';
 import type { StoreOutage } from './state/outage.js';
-import type { BudgetCounters, CounterReading, CounterRef } from './state/types.js';
+import type { RatePlan, RateTicket } from './rate-limits.js';
+import type { BudgetCounters, CounterReading, CounterRef, HoldRequest } from './state/types.js';
 import type { EventSink, Principal } from './types.js';
 import type { BudgetPeriod, SpendFilter } from '../store/types.js';
 
@@ -23,6 +24,8 @@ export interface WorstCaseParts {
 
 export interface Reservation {
   readonly nanos: number;
+  /** The rate windows taken with the hold, when a plan was given. */
+  readonly ticket: RateTicket | undefined;
   /** Replaces the hold with the real cost (null cost: nothing is charged). Never rejects. */
   settle(costNanos: number | null): Promise<void>;
   /** Drops the hold: the request failed or was never sent. Never rejects. */
@@ -107,23 +110,29 @@ export class Budgets {
   }
 
   /**
-   * Holds `nanos` against every scope, or refuses with the first one that cannot fit it; `parts`
-   * says what the worst case counts besides tokens, for the refusal to name.
+   * Holds `nanos` against every scope, or refuses with the first one that cannot fit it. With a
+   * rate plan, its windows are taken in the same trip to the store, both or neither: a request
+   * over budget takes no rate slot, one over its rate limit (429) leaves no hold. `parts` says
+   * what the worst case counts besides tokens, for a refusal to name.
    */
-  async reserve(scopes: BudgetScope[], nanos: number, parts: WorstCaseParts = {}): Promise<Reservation> {
+  async reserve(scopes: BudgetScope[], nanos: number, rate?: RatePlan, parts: WorstCaseParts = {}): Promise<Reservation> {
     const now = this.clock();
     const held = scopes.map((scope) => counterOf(scope, now));
-    const hold = { id: randomUUID(), nanos, counters: held, limits: scopes.map((scope) => scope.limitNanos) };
+    const hold: HoldRequest = { id: randomUUID(), nanos, counters: held, limits: scopes.map((scope) => scope.limitNanos), ...(rate ? { windows: rate.windows } : {}) };
     try {
       await this.repairStale(held, now);
       for (let round = 0; round < RESERVE_ROUNDS; round++) {
         const outcome = await this.counters.reserve(hold, now.getTime());
         if (outcome.kind === 'held') {
           this.options.outage.checked();
-          return this.reservation(scopes, held, hold.id, nanos);
+          return this.reservation(scopes, held, hold.id, nanos, rate?.admitted(outcome.counts, now.getTime()));
         }
         if (outcome.kind === 'refused') {
           throw this.exhausted(scopes[outcome.counter]!, held[outcome.counter]!, outcome.spentNanos, outcome.reservedNanos, nanos, parts);
+        }
+        if (outcome.kind === 'rate-limited') {
+          this.options.outage.checked();
+          throw rate!.refusal(outcome.window, outcome.counts, now.getTime());
         }
         await Promise.all(outcome.counters.map((index) => this.load(scopes[index]!, held[index]!, now)));
       }
@@ -131,7 +140,7 @@ export class Budgets {
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       this.options.outage.checkFailed(error, 'the budget');
-      return { nanos, settle: async () => undefined, release: async () => undefined };
+      return { nanos, ticket: rate?.unchecked(), settle: async () => undefined, release: async () => undefined };
     }
   }
 
@@ -172,10 +181,11 @@ export class Budgets {
       .sort((a, b) => a.remainingUsd - b.remainingUsd);
   }
 
-  private reservation(scopes: BudgetScope[], held: PeriodCounter[], holdId: string, nanos: number): Reservation {
+  private reservation(scopes: BudgetScope[], held: PeriodCounter[], holdId: string, nanos: number, ticket: RateTicket | undefined): Reservation {
     let open = true;
     return {
       nanos,
+      ticket,
       release: async () => {
         if (!open) return;
         open = false;
