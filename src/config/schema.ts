@@ -379,6 +379,11 @@ export const ConfigSchema = z
         onStoreOutage: z.enum(['deny', 'allow']).default('deny'),
         /** A budget hold never settled (its process died) is dropped after this long; longer than any request. */
         holdTtlMs: z.number().int().positive().default(600_000),
+        /**
+         * The `max_uses` given to a provider web search tool that sets none (Anthropic's tool, and
+         * OpenAI's `max_tool_calls`): without one the provider's searches have no limit, and each is billed.
+         */
+        webSearchMaxUses: z.number().int().positive().max(100).default(5),
       })
       .strict()
       .prefault({}),

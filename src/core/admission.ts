@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Budgets, Reservation } from '../policy/budgets.js';
 import { matchesAny } from '../policy/glob.js';
-import type { RateLimiter, RateRule, RateTicket } from '../policy/rate-limits.js';
+import type { RateLimiter, RatePlan, RateRule, RateTicket } from '../policy/rate-limits.js';
 import { applyRules } from '../policy/rules.js';
 import type { Principal } from '../policy/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -93,17 +93,19 @@ export class Admission {
       return { candidates, rateLimit: undefined, settle: () => undefined, release: () => undefined, outputCap, worstCase };
     }
 
+    let rate: RatePlan | undefined;
+    if (rateRules.length) {
+      const { usage } = worstCase(candidates[0]!);
+      rate = this.rateLimiter.plan(rateRules, usage.input + usage.output);
+    }
     let reservation: Reservation | undefined;
-    if (scopes.length) reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()));
     let ticket: RateTicket | undefined;
-    try {
-      if (rateRules.length) {
-        const { usage } = worstCase(candidates[0]!);
-        ticket = await this.rateLimiter.admit(rateRules, usage.input + usage.output);
-      }
-    } catch (error) {
-      reservation?.release();
-      throw error;
+    // With a budget, the rate windows are taken with the hold: one trip to the store, not two.
+    if (scopes.length) {
+      reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()), rate, { webSearches: estimate().webSearches ?? 0 });
+      ticket = reservation.ticket;
+    } else if (rate) {
+      ticket = await this.rateLimiter.take(rate);
     }
     return {
       candidates,
@@ -131,10 +133,14 @@ export class Admission {
     const priced = candidates.filter((candidate) => this.worstCaseNanos(candidate, estimate()) !== null);
     if (priced.length > 0) return priced;
     const names = candidates.map((candidate) => candidate.id).join(', ');
+    const searches = estimate().webSearches ?? 0;
+    // Tokens priced but searches not: the setting to name is the search price.
+    const searchesUnpriced = searches > 0 && candidates.some((candidate) => this.worstCaseNanos(candidate, { ...estimate(), webSearches: 0 }) !== null);
+    const setting = searchesUnpriced ? `models["${candidates[0]!.id}"].pricing.webSearchesPerThousand` : `models["${candidates[0]!.id}"].pricing`;
     throw new GatewayError(
       'unpriced_model',
-      `${names} ${candidates.length > 1 ? 'have' : 'has'} no known price for this request, and a budget applies to this caller: ` +
-        `set a price in the config (models["${candidates[0]!.id}"].pricing), pick a priced model, or set budgets.unpricedModels to "allow"`,
+      `${names} ${candidates.length > 1 ? 'have' : 'has'} no known price for this request${searchesUnpriced ? ` (its ${searches === 1 ? 'web search' : `up to ${searches} web searches`})` : ''}, ` +
+        `and a budget applies to this caller: set a price in the config (${setting}), pick a priced model, or set budgets.unpricedModels to "allow"`,
       { model: candidates[0]!.id },
     );
   }
@@ -176,6 +182,7 @@ export class Admission {
         ? images * (estimate.imageOutputTokens ?? 0)
         : (estimate.maxOutputTokens ?? this.outputCapOf(candidate)) + (estimate.extraOutputTokens ?? 0);
     const usage: TokenUsage = { input, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 };
+    if (estimate.webSearches) usage.webSearches = estimate.webSearches;
     if (estimate.characters !== undefined) return { usage, images, media: { unit: 'characters', amount: estimate.characters } };
     if (estimate.audioSeconds !== undefined) return { usage, images, media: { unit: 'audioSeconds', amount: estimate.audioSeconds } };
     return { usage, images };

@@ -1,6 +1,7 @@
-import type { LanguageModelV3CallOptions, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV3CallOptions, SharedV3ProviderMetadata, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { streamAnswer, type CallAttempt, type StreamAnswer, type StreamRules, type WholeAnswer } from './routed-call.js';
 import { GatewayError } from './errors.js';
+import { isGoogleSearch } from './estimate/web-searches.js';
 import { readToCommit, type StreamItemFacts } from './stream-commit.js';
 import type { TokenUsage } from './types.js';
 import { billedServiceTier, fromV3Usage } from './usage.js';
@@ -15,7 +16,8 @@ export async function canonicalChat(attempt: CallAttempt, call: LanguageModelV3C
   refuseForeignProviderTools(attempt, call);
   const value = await provider.language(modelId).doGenerate({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
   const searchTools = webSearchToolNames(call);
-  const searches = searchTools.size === 0 ? 0 : value.content.filter((part) => isSearchCall(part, searchTools)).length;
+  const searches =
+    (searchTools.size === 0 ? 0 : value.content.filter((part) => isSearchCall(part, searchTools)).length) + groundedPrompts(call, value.providerMetadata);
   const usage = withWebSearches(
     withServiceTier(fromV3Usage(value.usage, value.providerMetadata), () => tierInBody(value.response?.body) ?? requestedTier(call, value.warnings)),
     searches,
@@ -38,6 +40,7 @@ export async function canonicalChatStream<V>(
   const factsOf = (part: LanguageModelV3StreamPart): StreamItemFacts => {
     if (part.type === 'stream-start') warnings.push(...part.warnings);
     if (searchTools.size > 0 && isSearchCall(part, searchTools)) searches++;
+    if (part.type === 'finish') searches += groundedPrompts(call, part.providerMetadata);
     const facts = partFacts(part);
     if (facts.usage) facts.usage = withWebSearches(withServiceTier(facts.usage, () => requestedTier(call, warnings)), searches);
     return facts;
@@ -71,13 +74,23 @@ function webSearchToolNames(call: LanguageModelV3CallOptions): Set<string> {
   return names;
 }
 
+/**
+ * Google grounding is billed once per prompt it grounded with at least one search, however many
+ * queries it ran: 1 when the answer's grounding metadata lists search queries.
+ */
+function groundedPrompts(call: LanguageModelV3CallOptions, metadata: SharedV3ProviderMetadata | undefined): number {
+  if (!call.tools?.some(isGoogleSearch)) return 0;
+  const queries = (metadata?.google?.groundingMetadata as { webSearchQueries?: unknown } | null | undefined)?.webSearchQueries;
+  return Array.isArray(queries) && queries.length > 0 ? 1 : 0;
+}
+
 function isSearchCall(part: { type: string; providerExecuted?: boolean; toolName?: string }, searchTools: Set<string>): boolean {
   return part.type === 'tool-call' && part.providerExecuted === true && searchTools.has(part.toolName ?? '');
 }
 
 /**
- * Usage with the web searches the provider ran. Anthropic's usage counts them; OpenAI's does not,
- * and bills each search call its answer holds, so those are counted.
+ * Usage with the web searches the provider ran. Anthropic's usage counts them; OpenAI's and
+ * Google's do not: OpenAI bills each search call its answer holds, Google each grounded prompt.
  */
 function withWebSearches(usage: TokenUsage | undefined, searchCalls: number): TokenUsage | undefined {
   if (!usage || usage.webSearches !== undefined || searchCalls === 0) return usage;

@@ -15,6 +15,7 @@ import { newRequestId } from './request-id.js';
 import { Admission, type Admitted } from './admission.js';
 import { audioDuration } from './estimate/audio-duration.js';
 import { chatEstimate } from './estimate/chat-estimate.js';
+import { boundWebSearches } from './estimate/web-searches.js';
 import { textEstimate, type RequestEstimate } from './estimate/request-estimate.js';
 import { Budgets } from '../policy/budgets.js';
 import { RateLimiter } from '../policy/rate-limits.js';
@@ -376,7 +377,8 @@ class GatewayImpl implements GatewayCore {
     return outcome;
   }
 
-  async chat(request: ChatRequest, context: RequestContext): Promise<ChatResult> {
+  async chat(unbounded: ChatRequest, context: RequestContext): Promise<ChatResult> {
+    const request = this.withSearchBound(unbounded);
     const plan = this.cache?.plan(request, context, false);
     const hit = plan?.read ? await this.cache!.lookup(plan) : undefined;
     if (hit?.kind === 'result') {
@@ -406,7 +408,8 @@ class GatewayImpl implements GatewayCore {
     return { ...accounting, content: value.content, finishReason: value.finishReason, warnings: value.warnings };
   }
 
-  async chatStream(request: ChatRequest, context: RequestContext): Promise<ChatStream> {
+  async chatStream(unbounded: ChatRequest, context: RequestContext): Promise<ChatStream> {
+    const request = this.withSearchBound(unbounded);
     const plan = this.cache?.plan(request, context, true);
     const hit = plan?.read ? await this.cache!.lookup(plan) : undefined;
     if (hit?.kind === 'stream') {
@@ -432,6 +435,12 @@ class GatewayImpl implements GatewayCore {
     );
     if (outcome.kind !== 'stream') throw new GatewayError('internal', 'a chat stream answered whole');
     return { ...outcome.stream, parts: outcome.value };
+  }
+
+  /** The request with a bound on its provider web searches, as held and as sent. */
+  private withSearchBound(request: ChatRequest): ChatRequest {
+    const call = boundWebSearches(request.call, this.deps.config.limits.webSearchMaxUses);
+    return call === request.call ? request : { ...request, call };
   }
 
   usesCache(request: ChatRequest, context: RequestContext, stream: boolean): boolean {

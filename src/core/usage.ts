@@ -44,7 +44,7 @@ export function billedServiceTier(reported: unknown): string | undefined {
 export const MAX_REPORTED_TOKENS = 100_000_000;
 
 /** More web searches than one request runs: a count above it is not believed. */
-const MAX_REPORTED_SEARCHES = 10_000;
+export const MAX_REPORTED_SEARCHES = 10_000;
 
 /**
  * Why reported usage cannot be billed as it stands (a count that is not a whole number between 0

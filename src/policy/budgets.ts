@@ -4,7 +4,8 @@ import { GatewayError } from '../core/errors.js';
 import type { BudgetStatus } from '../core/types.js';
 import { periodEnd, periodStart } from './budget-period.js';
 import type { StoreOutage } from './state/outage.js';
-import type { BudgetCounters, CounterReading, CounterRef } from './state/types.js';
+import type { RatePlan, RateTicket } from './rate-limits.js';
+import type { BudgetCounters, CounterReading, CounterRef, HoldRequest } from './state/types.js';
 import type { EventSink, Principal } from './types.js';
 import type { BudgetPeriod, SpendFilter } from '../store/types.js';
 
@@ -16,8 +17,15 @@ export interface BudgetScope {
   filter: Omit<SpendFilter, 'since'>;
 }
 
+/** What a held worst case counts besides tokens. */
+export interface WorstCaseParts {
+  webSearches?: number;
+}
+
 export interface Reservation {
   readonly nanos: number;
+  /** The rate windows taken with the hold, when a plan was given. */
+  readonly ticket: RateTicket | undefined;
   /** Replaces the hold with the real cost (null cost: nothing is charged). Never rejects. */
   settle(costNanos: number | null): Promise<void>;
   /** Drops the hold: the request failed or was never sent. Never rejects. */
@@ -101,21 +109,30 @@ export class Budgets {
     });
   }
 
-  /** Holds `nanos` against every scope, or refuses with the first one that cannot fit it. */
-  async reserve(scopes: BudgetScope[], nanos: number): Promise<Reservation> {
+  /**
+   * Holds `nanos` against every scope, or refuses with the first one that cannot fit it. With a
+   * rate plan, its windows are taken in the same trip to the store, both or neither: a request
+   * over budget takes no rate slot, one over its rate limit (429) leaves no hold. `parts` says
+   * what the worst case counts besides tokens, for a refusal to name.
+   */
+  async reserve(scopes: BudgetScope[], nanos: number, rate?: RatePlan, parts: WorstCaseParts = {}): Promise<Reservation> {
     const now = this.clock();
     const held = scopes.map((scope) => counterOf(scope, now));
-    const hold = { id: randomUUID(), nanos, counters: held, limits: scopes.map((scope) => scope.limitNanos) };
+    const hold: HoldRequest = { id: randomUUID(), nanos, counters: held, limits: scopes.map((scope) => scope.limitNanos), ...(rate ? { windows: rate.windows } : {}) };
     try {
       await this.repairStale(held, now);
       for (let round = 0; round < RESERVE_ROUNDS; round++) {
         const outcome = await this.counters.reserve(hold, now.getTime());
         if (outcome.kind === 'held') {
           this.options.outage.checked();
-          return this.reservation(scopes, held, hold.id, nanos);
+          return this.reservation(scopes, held, hold.id, nanos, rate?.admitted(outcome.counts, now.getTime()));
         }
         if (outcome.kind === 'refused') {
-          throw this.exhausted(scopes[outcome.counter]!, held[outcome.counter]!, outcome.spentNanos, outcome.reservedNanos, nanos);
+          throw this.exhausted(scopes[outcome.counter]!, held[outcome.counter]!, outcome.spentNanos, outcome.reservedNanos, nanos, parts);
+        }
+        if (outcome.kind === 'rate-limited') {
+          this.options.outage.checked();
+          throw rate!.refusal(outcome.window, outcome.counts, now.getTime());
         }
         await Promise.all(outcome.counters.map((index) => this.load(scopes[index]!, held[index]!, now)));
       }
@@ -123,7 +140,7 @@ export class Budgets {
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       this.options.outage.checkFailed(error, 'the budget');
-      return { nanos, settle: async () => undefined, release: async () => undefined };
+      return { nanos, ticket: rate?.unchecked(), settle: async () => undefined, release: async () => undefined };
     }
   }
 
@@ -164,10 +181,11 @@ export class Budgets {
       .sort((a, b) => a.remainingUsd - b.remainingUsd);
   }
 
-  private reservation(scopes: BudgetScope[], held: PeriodCounter[], holdId: string, nanos: number): Reservation {
+  private reservation(scopes: BudgetScope[], held: PeriodCounter[], holdId: string, nanos: number, ticket: RateTicket | undefined): Reservation {
     let open = true;
     return {
       nanos,
+      ticket,
       release: async () => {
         if (!open) return;
         open = false;
@@ -243,19 +261,23 @@ export class Budgets {
    * A budget already spent says so; otherwise the message says why this request did not fit: its
    * worst case is more than what is left, which a first request with a large max_tokens can be.
    */
-  private exhausted(scope: BudgetScope, ref: PeriodCounter, spentNanos: number, reservedNanos: number, neededNanos: number): GatewayError {
+  private exhausted(scope: BudgetScope, ref: PeriodCounter, spentNanos: number, reservedNanos: number, neededNanos: number, parts: WorstCaseParts): GatewayError {
     const resetsAt = ref.endsAt === null ? null : new Date(ref.endsAt).toISOString();
     const remainingNanos = Math.max(0, scope.limitNanos - spentNanos - reservedNanos);
     // Billionths are the counters' unit: nine decimals show any budget exactly, trailing zeros cut.
     const usd = (nanos: number) => `$${(nanos / NANOS).toFixed(9).replace(/0+$/, '').replace(/\.$/, '')}`;
     const name = `${scope.scope} "${scope.scopeId}"`;
     const period = `${scope.period === 'total' ? 'total budget' : `per ${scope.period}`}${resetsAt ? `, resets ${resetsAt}` : ', never resets'}`;
+    const searches = parts.webSearches ?? 0;
+    const from = searches > 0
+      ? `from the prompt, max_tokens (or the model's output cap without it) and up to ${searches} web search${searches === 1 ? '' : 'es'}`
+      : "from the prompt and max_tokens, or the model's output cap without it";
     const message =
       spentNanos >= scope.limitNanos
         ? `budget exhausted for ${name}: ${usd(spentNanos)} spent of ${usd(scope.limitNanos)} (${period}); raise the budget or wait for it to reset`
-        : `budget too small for this request (${name}): its worst case (${usd(neededNanos)}, from the prompt and max_tokens, or the model's output cap without it) is more than what is left ` +
+        : `budget too small for this request (${name}): its worst case (${usd(neededNanos)}, ${from}) is more than what is left ` +
           `(${usd(remainingNanos)} of ${usd(scope.limitNanos)} ${period}${reservedNanos > 0 ? `; ${usd(reservedNanos)} more is held by requests in flight` : ''}); ` +
-          'set or lower max_tokens, pick a cheaper model, or raise the budget';
+          `set or lower max_tokens${searches > 0 ? ' or the search tool\'s max_uses' : ''}, pick a cheaper model, or raise the budget`;
     return new GatewayError('insufficient_budget', message, {
       budget: { scope: scope.scope, scopeId: scope.scopeId, limitUsd: scope.limitNanos / NANOS, remainingUsd: remainingNanos / NANOS, resetsAt },
     });

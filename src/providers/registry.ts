@@ -18,6 +18,7 @@ import { fetchModelIds } from './model-list.js';
 import type { ResponseLimits } from './response-limits.js';
 import { openaiLanguageModel } from './openai-language.js';
 import { createUndiciFetch } from './undici-fetch.js';
+import { serviceTierFetch, withServiceTier } from './anthropic-service-tier.js';
 
 /**
  * Everything the core needs to call one configured provider. The models of the AI SDK kinds
@@ -158,8 +159,10 @@ function factoriesFor(id: string, config: ProviderConfig, fetch: typeof globalTh
     case 'anthropic': {
       // Anthropic's own SDK takes ANTHROPIC_BASE_URL without the version path; the AI SDK wants it.
       const baseURL = config.baseURL && !/\/v1\/?$/.test(config.baseURL) ? `${config.baseURL.replace(/\/$/, '')}/v1` : config.baseURL;
-      const provider = once(async () => (await import('@ai-sdk/anthropic')).createAnthropic({ ...common, ...(baseURL ? { baseURL } : {}) }));
-      return { language: lazy(LazyLanguageModel, async (modelId) => (await provider()).messages(modelId)) };
+      const provider = once(async () =>
+        (await import('@ai-sdk/anthropic')).createAnthropic({ ...common, fetch: serviceTierFetch(fetch), ...(baseURL ? { baseURL } : {}) }),
+      );
+      return { language: lazy(LazyLanguageModel, async (modelId) => withServiceTier((await provider()).messages(modelId))) };
     }
     case 'google': {
       const provider = once(async () => (await import('@ai-sdk/google')).createGoogleGenerativeAI(common));

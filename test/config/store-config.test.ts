@@ -3,10 +3,10 @@ import { ConfigError, parseConfig } from '../../src/config/load.js';
 
 /** Where policy state lives, and what happens when it is out of reach, as config says. */
 describe('store and limits config', () => {
-  it('defaults to memory, the tollgate: prefix, failing closed, and ten-minute holds', () => {
+  it('defaults to memory, the tollgate: prefix, failing closed, ten-minute holds and five web searches a search tool', () => {
     const config = parseConfig({}, {});
     expect(config.store).toEqual({ redisKeyPrefix: 'tollgate:' });
-    expect(config.limits).toEqual({ onStoreOutage: 'deny', holdTtlMs: 600_000 });
+    expect(config.limits).toEqual({ onStoreOutage: 'deny', holdTtlMs: 600_000, webSearchMaxUses: 5 });
   });
 
   it('takes TOLLGATE_REDIS_URL when the config names no Redis, and the config when it does', () => {

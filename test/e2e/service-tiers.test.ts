@@ -1,5 +1,6 @@
 import { createGateway } from '@ai-sdk/gateway';
 import { generateText } from 'ai';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,9 +8,10 @@ import { nanos, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
 /**
- * OpenAI service tiers: `service_tier` (and the AI SDK's `providerOptions.openai.serviceTier`)
- * reaches the upstream, and the tier the upstream says it served at decides the price: the
- * tier's own rates where config knows them, the default rates (with a warning) where not.
+ * Service tiers: OpenAI's `service_tier` (and the AI SDK's `providerOptions.openai.serviceTier`)
+ * and Anthropic's (`auto`, `standard_only`) reach the upstream, and the tier the upstream says it
+ * served at decides the price: the tier's own rates where config knows them, the default rates
+ * (with a warning) where not.
  */
 let upstream: StartedUpstream;
 let gateway: TestGateway;
@@ -38,6 +40,12 @@ beforeAll(async () => {
             'gpt-5': { pricing: { input: 1.25, output: 10, serviceTiers: { flex: { input: 0.625, output: 5 }, priority: { input: 2.5, output: 20 } } } },
             'gpt-5-mini': { pricing: { input: 1.25, output: 10 } },
           },
+        },
+        claude: {
+          kind: 'anthropic',
+          baseURL: upstream.url,
+          apiKey: 'claude-key',
+          models: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, serviceTiers: { priority: { input: 6, output: 30 } } } } },
         },
       },
     },
@@ -122,5 +130,47 @@ describe('service tiers through translating faces', () => {
     expect(sentTier()).toBe('flex');
     const requestId = (result.providerMetadata?.gateway as { requestId?: string } | undefined)?.requestId ?? (await gateway.ledger.requests()).at(-1)!.id;
     expect(await costOf(requestId)).toBe(FLEX_COST);
+  });
+});
+
+describe('Anthropic service tiers on the Messages face', () => {
+  const STANDARD_COST = nanos((1000 * 3 + 100 * 15) / 1e6);
+  const PRIORITY = nanos((1000 * 6 + 100 * 30) / 1e6);
+  const anthropic = () => new Anthropic({ baseURL: gateway.url, apiKey: 'unused', maxRetries: 0 });
+  const ask = (extra: Record<string, unknown>) =>
+    anthropic().messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }], ...extra } as Anthropic.MessageCreateParamsNonStreaming).withResponse();
+
+  it('sends auto upstream and bills the priority tier the upstream served at, whole and streamed', async () => {
+    const whole = await ask({ service_tier: 'auto' });
+    expect(sentTier()).toBe('auto');
+    expect(await costOf(whole.response.headers.get('x-request-id'))).toBe(PRIORITY);
+
+    const stream = await anthropic().messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }], service_tier: 'auto', stream: true }).withResponse();
+    for await (const _event of stream.data) void _event;
+    expect(sentTier()).toBe('auto');
+    await expect.poll(() => costOf(stream.response.headers.get('x-request-id'))).toBe(PRIORITY);
+  });
+
+  it('sends standard_only upstream, and nothing when the request names no tier; both bill the standard rates', async () => {
+    const only = await ask({ service_tier: 'standard_only' });
+    expect(sentTier()).toBe('standard_only');
+    expect(await costOf(only.response.headers.get('x-request-id'))).toBe(STANDARD_COST);
+    const none = await ask({});
+    expect(upstream.requests.at(-1)!.body).not.toHaveProperty('service_tier');
+    expect(await costOf(none.response.headers.get('x-request-id'))).toBe(STANDARD_COST);
+  });
+
+  it('AI SDK: providerOptions.anthropic.serviceTier reaches the upstream', async () => {
+    const provider = createGateway({ baseURL: `${gateway.url}/v3/ai`, apiKey: 'unused-without-auth' });
+    await generateText({ model: provider('claude/claude-sonnet-4-5'), prompt: 'hi', providerOptions: { anthropic: { serviceTier: 'auto' } } });
+    expect(sentTier()).toBe('auto');
+    expect((await gateway.ledger.requests()).at(-1)!.costNanos).toBe(PRIORITY);
+  });
+
+  it('refuses a tier Anthropic does not have with a 400 naming the field, before any upstream call', async () => {
+    const failure = await ask({ service_tier: 'priority' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((failure as Error).message).toMatch(/service_tier must be 'auto' or 'standard_only'/);
+    expect(upstream.requests).toHaveLength(0);
   });
 });

@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
+import { createGateway, GatewayError } from '@ai-sdk/gateway';
+import { google } from '@ai-sdk/google';
+import { generateText } from 'ai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fallbackTo, nanos, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
@@ -13,7 +16,7 @@ import { startUpstream, type StartedUpstream } from '../support/upstreams/index.
  * deployment that cannot run the tool is passed over, and with none left the client gets a 400
  * in its protocol's shape naming the tool.
  */
-let upstream: { url: string; bodies: Array<Record<string, unknown>>; close(): Promise<void> };
+let upstream: JsonUpstream;
 let gateway: TestGateway;
 let client: Anthropic;
 
@@ -23,23 +26,40 @@ const webSearch = { type: 'web_search_20250305' as const, name: 'web_search' as 
 const searchResult = { type: 'web_search_result', url: 'https://example.com/tollgate', title: 'Tollgate', encrypted_content: 'EqgfCioIARgBIiQ3YTAwMjY1', page_age: 'April 30, 2025' };
 const usage = { input_tokens: 1000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, server_tool_use: { web_search_requests: 2 }, service_tier: 'standard' };
 
-/** An Anthropic Messages upstream whose answers ran web search, whole and streamed, as Anthropic sends them. */
-async function startSearchingAnthropic(): Promise<typeof upstream> {
+interface JsonUpstream {
+  url: string;
+  /** Each request's JSON body and path, in order. */
+  bodies: Array<Record<string, unknown>>;
+  paths: string[];
+  close(): Promise<void>;
+}
+
+/** A loopback upstream that reads each request's JSON body and answers with `answer`. */
+async function startJsonUpstream(answer: (body: Record<string, unknown>, res: ServerResponse) => void): Promise<JsonUpstream> {
   const bodies: Array<Record<string, unknown>> = [];
+  const paths: string[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
     req.on('end', () => {
       const body = JSON.parse(raw) as Record<string, unknown>;
       bodies.push(body);
-      if (body.stream === true) return streamed(res, body.model as string);
-      res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_search' });
-      res.end(JSON.stringify(message(body.model as string)));
+      paths.push(req.url ?? '');
+      answer(body, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, bodies, paths, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** An Anthropic Messages upstream whose answers ran web search, whole and streamed, as Anthropic sends them. */
+function startSearchingAnthropic(): Promise<JsonUpstream> {
+  return startJsonUpstream((body, res) => {
+    if (body.stream === true) return streamed(res, body.model as string);
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_search' });
+    res.end(JSON.stringify(message(body.model as string)));
+  });
 }
 
 function message(model: string) {
@@ -100,6 +120,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   upstream.bodies.length = 0;
+  upstream.paths.length = 0;
 });
 
 const rowOf = async (requestId: string | null) => (await gateway.ledger.requests()).find((row) => row.id === requestId);
@@ -167,54 +188,44 @@ describe('Anthropic web search on the Messages face', () => {
 });
 
 describe('OpenAI web search on the Responses face', () => {
-  let openaiUpstream: { url: string; bodies: Array<{ path: string; body: Record<string, unknown> }>; close(): Promise<void> };
+  let openaiUpstream: JsonUpstream;
   let searching: TestGateway;
   // gpt-5 as configured: $1.25/M input, $10/M output, $10 per 1,000 web search calls.
   const OPENAI_SEARCH_COST = nanos((1000 * 1.25 + 100 * 10) / 1e6 + 0.01);
 
   /** An OpenAI upstream answering `POST /v1/responses` with a web search call and a cited answer, as OpenAI sends it. */
-  async function startSearchingOpenAI(): Promise<typeof openaiUpstream> {
-    const bodies: Array<{ path: string; body: Record<string, unknown> }> = [];
-    const server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as Record<string, unknown>;
-        bodies.push({ path: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_ws' });
-        res.end(
-          JSON.stringify({
-            id: 'resp_ws',
-            object: 'response',
-            created_at: 1_764_806_400,
-            status: 'completed',
-            model: body.model,
-            output: [
-              { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'tollgate gateway' } },
-              {
-                type: 'message',
-                id: 'msg_1',
-                status: 'completed',
-                role: 'assistant',
-                content: [
-                  {
-                    type: 'output_text',
-                    text: 'Tollgate is a self-hosted AI gateway.',
-                    annotations: [{ type: 'url_citation', start_index: 0, end_index: 36, url: 'https://example.com/tollgate', title: 'Tollgate' }],
-                    logprobs: [],
-                  },
-                ],
-              },
-            ],
-            usage: { input_tokens: 1000, input_tokens_details: { cached_tokens: 0 }, output_tokens: 100, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1100 },
-            service_tier: 'default',
-          }),
-        );
-      });
+  function startSearchingOpenAI(): Promise<JsonUpstream> {
+    return startJsonUpstream((body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_ws' });
+      res.end(
+        JSON.stringify({
+          id: 'resp_ws',
+          object: 'response',
+          created_at: 1_764_806_400,
+          status: 'completed',
+          model: body.model,
+          output: [
+            { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'tollgate gateway' } },
+            {
+              type: 'message',
+              id: 'msg_1',
+              status: 'completed',
+              role: 'assistant',
+              content: [
+                {
+                  type: 'output_text',
+                  text: 'Tollgate is a self-hosted AI gateway.',
+                  annotations: [{ type: 'url_citation', start_index: 0, end_index: 36, url: 'https://example.com/tollgate', title: 'Tollgate' }],
+                  logprobs: [],
+                },
+              ],
+            },
+          ],
+          usage: { input_tokens: 1000, input_tokens_details: { cached_tokens: 0 }, output_tokens: 100, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1100 },
+          service_tier: 'default',
+        }),
+      );
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
   beforeAll(async () => {
@@ -238,9 +249,11 @@ describe('OpenAI web search on the Responses face', () => {
     const { data, response } = await openai.responses
       .create({ model: 'openai/gpt-5', input: 'What is Tollgate?', tools: [{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }] })
       .withResponse();
-    expect(openaiUpstream.bodies.map((sent) => sent.path)).toEqual(['/v1/responses']);
-    expect(openaiUpstream.bodies[0]!.body.tools).toEqual([{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }]);
-    expect(openaiUpstream.bodies[0]!.body.store).toBe(false);
+    expect(openaiUpstream.paths).toEqual(['/v1/responses']);
+    expect(openaiUpstream.bodies[0]!.tools).toEqual([{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }]);
+    expect(openaiUpstream.bodies[0]!.store).toBe(false);
+    // OpenAI's searches have no limit but max_tool_calls: the gateway's default bounds them.
+    expect(openaiUpstream.bodies[0]!.max_tool_calls).toBe(5);
     expect(data.output_text).toBe('Tollgate is a self-hosted AI gateway.');
     const row = (await searching.ledger.requests()).find((request) => request.id === response.headers.get('x-request-id'));
     expect(row).toMatchObject({ usage: { input: 1000, output: 100 }, costNanos: OPENAI_SEARCH_COST });
@@ -292,5 +305,197 @@ describe('web_search_options on chat completions', () => {
     expect((failure as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error', param: 'web_search_options' });
     expect((failure as Error).message).toMatch(/claude\/claude-sonnet-4-5/);
     expect(shared.requests.length).toBe(before);
+  });
+});
+
+describe('hard budgets hold the searches', () => {
+  let budgeted: TestGateway | undefined;
+  afterEach(async () => {
+    await budgeted?.close();
+    budgeted = undefined;
+  });
+  const ask = (extra: Partial<Anthropic.WebSearchTool20250305> = {}, stream = false) =>
+    new Anthropic({ baseURL: budgeted!.url, apiKey: 'unused', maxRetries: 0 }).messages
+      .create({ model: 'claude/claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'What is Tollgate?' }], tools: [{ ...webSearch, ...extra }], stream } as Anthropic.MessageCreateParamsNonStreaming)
+      .withResponse();
+  async function underBudget(limitUsd: number, limits: { webSearchMaxUses?: number } = {}) {
+    budgeted = await startGateway({
+      mock: false,
+      routing: { retries: 0 },
+      limits,
+      budgets: [{ scope: 'global', limitUsd, period: 'day' }],
+      providers: { claude: { kind: 'anthropic', baseURL: upstream.url, apiKey: 'claude-key' } },
+    });
+  }
+  const refusal = async (pending: Promise<unknown>) => {
+    const failure = await pending.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect((failure as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
+    return ((failure as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string; message: string } }).error;
+  };
+  const usdIn = (message: string) => Number(/its worst case \(\$([\d.]+)/.exec(message)![1]);
+
+  it('refuses with 402, before any upstream call, a request whose tokens fit but whose searches do not', async () => {
+    await underBudget(0.02);
+    const error = await refusal(ask({ max_uses: 3 }));
+    expect(error.type).toBe('billing_error');
+    expect(error.message).toMatch(/budget too small for this request.*up to 3 web searches.*max_uses/);
+    // The tokens alone fit in $0.02; the three searches at $0.01 each are what does not.
+    const worst = usdIn(error.message);
+    expect(worst - 3 * 0.01).toBeLessThan(0.02);
+    expect(worst).toBeGreaterThan(0.02);
+    expect(upstream.bodies).toHaveLength(0);
+  });
+
+  it('serves a request the budget covers with its searches, and the ledger bills them', async () => {
+    await underBudget(0.05);
+    const { response } = await ask({ max_uses: 3 });
+    expect(upstream.bodies).toHaveLength(1);
+    const row = (await budgeted!.ledger.requests()).find((request) => request.id === response.headers.get('x-request-id'));
+    expect(row).toMatchObject({ costNanos: SEARCH_COST });
+    expect((await budgeted!.server.gateway.budgetStatus(undefined))[0]).toMatchObject({ spentUsd: SEARCH_COST / 1e9, reservedUsd: 0 });
+  });
+
+  it('sends limits.webSearchMaxUses as max_uses to a search tool that has none, and holds that many', async () => {
+    await underBudget(0.05, { webSearchMaxUses: 2 });
+    const { max_uses: _none, ...unbounded } = webSearch;
+    await new Anthropic({ baseURL: budgeted!.url, apiKey: 'unused', maxRetries: 0 }).messages.create({
+      model: 'claude/claude-sonnet-4-5',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: 'What is Tollgate?' }],
+      tools: [unbounded],
+    });
+    expect(upstream.bodies[0]!.tools).toEqual([{ ...unbounded, max_uses: 2 }]);
+    await budgeted!.close();
+    await underBudget(0.02, { webSearchMaxUses: 2 });
+    const error = await refusal(
+      new Anthropic({ baseURL: budgeted!.url, apiKey: 'unused', maxRetries: 0 }).messages.create({
+        model: 'claude/claude-sonnet-4-5',
+        max_tokens: 256,
+        messages: [{ role: 'user', content: 'What is Tollgate?' }],
+        tools: [unbounded],
+      }),
+    );
+    expect(error.message).toMatch(/up to 2 web searches/);
+    expect(upstream.bodies).toHaveLength(1);
+  });
+
+  it('sends the default of 5 when config sets none', async () => {
+    const { max_uses: _none, ...unbounded } = webSearch;
+    await client.messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'What is Tollgate?' }], tools: [unbounded], stream: true });
+    expect(upstream.bodies[0]!.tools).toEqual([{ ...unbounded, max_uses: 5 }]);
+  });
+
+  it('never lets requests racing for one budget spend more than it, streamed or whole', async () => {
+    const limitUsd = 0.1;
+    await underBudget(limitUsd);
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, async (_, index) => {
+        try {
+          if (index % 2 === 0) {
+            await ask({ max_uses: 2 });
+          } else {
+            const { data } = await ask({ max_uses: 2 }, true);
+            for await (const _event of data as unknown as AsyncIterable<unknown>);
+          }
+          return 'served';
+        } catch (error) {
+          return (error as InstanceType<typeof Anthropic.APIError>).status;
+        }
+      }),
+    );
+    const served = outcomes.filter((outcome) => outcome === 'served').length;
+    expect(outcomes.filter((outcome) => outcome !== 'served').every((outcome) => outcome === 402)).toBe(true);
+    expect(served).toBeGreaterThanOrEqual(1);
+    expect(upstream.bodies).toHaveLength(served);
+    await expect.poll(async () => (await budgeted!.server.gateway.budgetStatus(undefined))[0]!.reservedUsd).toBe(0);
+    const rows = await budgeted!.ledger.requests();
+    const spent = rows.reduce((total, row) => total + (row.costNanos ?? 0), 0);
+    expect(rows.filter((row) => row.costNanos === SEARCH_COST)).toHaveLength(served);
+    expect(spent).toBeLessThanOrEqual(nanos(limitUsd));
+  });
+});
+
+describe('Google grounding under a hard budget', () => {
+  let gemini: JsonUpstream;
+  let grounded: TestGateway | undefined;
+  // gemini-2.5-flash as configured: $0.30/M input, $2.50/M output, $35 per 1,000 grounded prompts.
+  const GROUNDED_COST = nanos((1000 * 0.3 + 100 * 2.5) / 1e6 + 0.035);
+
+  /** A Gemini upstream whose answer was grounded by two Google searches, as the Generative Language API sends it. */
+  function startGroundingGemini(): Promise<JsonUpstream> {
+    return startJsonUpstream((_body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          candidates: [
+            {
+              content: { role: 'model', parts: [{ text: 'Tollgate is a self-hosted AI gateway.' }] },
+              finishReason: 'STOP',
+              index: 0,
+              groundingMetadata: {
+                webSearchQueries: ['tollgate gateway', 'tollgate ai gateway'],
+                groundingChunks: [{ web: { uri: 'https://example.com/tollgate', title: 'example.com' } }],
+                groundingSupports: [{ segment: { startIndex: 0, endIndex: 37, text: 'Tollgate is a self-hosted AI gateway.' }, groundingChunkIndices: [0] }],
+              },
+            },
+          ],
+          usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 100, totalTokenCount: 1100 },
+          modelVersion: 'gemini-2.5-flash',
+        }),
+      );
+    });
+  }
+
+  beforeAll(async () => {
+    gemini = await startGroundingGemini();
+  });
+  afterAll(() => gemini?.close());
+  afterEach(async () => {
+    await grounded?.close();
+    grounded = undefined;
+    gemini.bodies.length = 0;
+  });
+
+  async function ground(limitUsd: number, pricing: Record<string, number>) {
+    grounded = await startGateway({
+      mock: false,
+      routing: { retries: 0 },
+      budgets: [{ scope: 'global', limitUsd, period: 'day' }],
+      providers: { gem: { kind: 'google', baseURL: `${gemini.url}/v1beta`, apiKey: 'gem-key', models: { 'gemini-2.5-flash': { pricing } } } },
+    });
+    const provider = createGateway({ baseURL: `${grounded.url}/v3/ai`, apiKey: 'unused' });
+    return generateText({
+      model: provider('gem/gemini-2.5-flash'),
+      prompt: 'What is Tollgate?',
+      maxOutputTokens: 256,
+      maxRetries: 0,
+      tools: { google_search: google.tools.googleSearch({}) },
+    });
+  }
+  const PRICED = { input: 0.3, output: 2.5, webSearchesPerThousand: 35 };
+
+  it('holds one grounded prompt: a budget that covers the tokens but not it refuses with 402 and no upstream call', async () => {
+    const failure = await ground(0.03, PRICED).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect((failure as GatewayError).statusCode).toBe(402);
+    expect((failure as Error).message).toMatch(/up to 1 web search\b/);
+    expect(gemini.bodies).toHaveLength(0);
+  });
+
+  it('bills the grounded prompt once, however many queries it ran', async () => {
+    const result = await ground(0.05, PRICED);
+    expect(result.text).toBe('Tollgate is a self-hosted AI gateway.');
+    expect(gemini.bodies[0]!.tools).toEqual([{ googleSearch: {} }]);
+    const rows = await grounded!.ledger.requests();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ costNanos: GROUNDED_COST });
+  });
+
+  it('refuses grounding whose price is unknown under a budget, naming the setting', async () => {
+    const failure = await ground(1, { input: 0.3, output: 2.5 }).catch((error: unknown) => error);
+    expect((failure as GatewayError).statusCode).toBe(403);
+    expect((failure as Error).message).toMatch(/web search.*models\["gem\/gemini-2\.5-flash"\]\.pricing\.webSearchesPerThousand/);
+    expect(gemini.bodies).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@
  * The worst case of a canonical chat call (V3 call options), whatever face it came from: every
  * text of the prompt, every tool definition with its schema, the response schema and the
  * provider options count as input; files count at their billed worst case; the output is the
- * cap plus whatever provider options add to it.
+ * cap plus whatever provider options add to it; web searches count up to their tools' bounds.
  */
 import type { LanguageModelV3CallOptions, LanguageModelV3Message, LanguageModelV3ToolResultOutput } from '@ai-sdk/provider';
 import { describeFile, type PromptFile } from './prompt-files.js';
@@ -17,6 +17,7 @@ import {
   utf8Bytes,
   type RequestEstimate,
 } from './request-estimate.js';
+import { webSearchesOf } from './web-searches.js';
 
 export function chatEstimate(call: LanguageModelV3CallOptions): RequestEstimate {
   const files: PromptFile[] = [];
@@ -30,11 +31,13 @@ export function chatEstimate(call: LanguageModelV3CallOptions): RequestEstimate 
 
   const raised = outputRaisers(call.providerOptions);
   const cap = maxOf(tokenCount(call.maxOutputTokens), raised.cap);
+  const webSearches = webSearchesOf(call);
   return {
     inputTokens: input,
     ...(files.length ? { files } : {}),
     ...(cap !== undefined ? { maxOutputTokens: cap } : {}),
     ...(raised.extra > 0 ? { extraOutputTokens: raised.extra } : {}),
+    ...(webSearches > 0 ? { webSearches } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface RequestEstimate {
   maxOutputTokens?: number;
   /** Output a provider allows on top of the cap: thinking budgets (Anthropic adds them to max_tokens). */
   extraOutputTokens?: number;
+  /** Web searches the provider may run as its own tool, each billed on top of the tokens. */
+  webSearches?: number;
   /** Images to generate. */
   images?: number;
   /** Output tokens each generated image may bill, for image models priced per token. */

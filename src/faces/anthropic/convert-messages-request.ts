@@ -67,6 +67,7 @@ export function convertMessagesRequest(body: CreateMessageRequest): ConvertedMes
   if (body.output_config?.effort) anthropic.effort = body.output_config.effort;
   if (body.speed) anthropic.speed = body.speed;
   if (body.inference_geo) anthropic.inferenceGeo = body.inference_geo;
+  if (body.service_tier) anthropic.serviceTier = body.service_tier;
   if (tools && disablesParallelToolUse(body.tool_choice)) anthropic.disableParallelToolUse = true;
   const userId = body.metadata?.user_id ?? undefined;
   if (userId) anthropic.metadata = { userId };

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { AttributionUserSchema } from '../../core/attribution.js';
+import { ANTHROPIC_SERVICE_TIERS } from '../../providers/anthropic-service-tier.js';
 import { GatewayOptionsSchema } from '../openai/chat-api.js';
 
 // ---- request ----
@@ -211,6 +212,7 @@ export const CreateMessageRequestSchema = z.object({
   output_config: OutputConfigSchema.nullish(),
   speed: z.enum(['standard', 'fast']).nullish(),
   inference_geo: z.string().nullish(),
+  service_tier: z.enum(ANTHROPIC_SERVICE_TIERS, { error: "service_tier must be 'auto' or 'standard_only'" }).nullish(),
   // Anthropic's own ranges: an out-of-range value is refused here with the field named, not upstream.
   temperature: z.number().min(0).max(1).nullish(),
   top_p: z.number().min(0).max(1).nullish(),

@@ -31,14 +31,22 @@ export interface HoldRequest {
   counters: CounterRef[];
   /** The limit of each counter, in the same order. */
   limits: number[];
+  /**
+   * Rate-limit windows taken in the same step as the hold, so that admitting a request costs one
+   * trip to the store: both are taken or neither, and the budget is checked first.
+   */
+  windows?: WindowTake[];
 }
 
 export type ReserveOutcome =
-  | { kind: 'held' }
+  /** Held; with windows, each one's counts seen before adding (as `RateWindows.take` returns them). */
+  | { kind: 'held'; counts: WindowCounts[] }
   /** These counters (indexes) have no spent figure yet: load it from the ledger, seed, try again. */
   | { kind: 'unseeded'; counters: number[] }
   /** The first counter (index) the hold does not fit, with what it had. */
-  | { kind: 'refused'; counter: number; spentNanos: number; reservedNanos: number };
+  | { kind: 'refused'; counter: number; spentNanos: number; reservedNanos: number }
+  /** The hold fits but this window (index) has no room: nothing is held and no window counts the request. */
+  | { kind: 'rate-limited'; window: number; counts: WindowCounts[] };
 
 /** Spent before and after a charge: the caller announces the thresholds crossed in between. */
 export interface Charged {
@@ -52,7 +60,10 @@ export interface Charged {
  * process that died do not stay reserved.
  */
 export interface BudgetCounters {
-  /** Holds `nanos` on every counter if it fits all of them (spent + reserved + nanos ≤ limit), else on none. */
+  /**
+   * Holds `nanos` on every counter if it fits all of them (spent + reserved + nanos ≤ limit), else
+   * on none; with `windows`, also takes them as `RateWindows.take` would, all or nothing with the hold.
+   */
   reserve(hold: HoldRequest, now: number): Promise<ReserveOutcome>;
   /**
    * Sets a counter's spent figure if it has none (`overwrite`: in any case). Two callers

@@ -70,6 +70,7 @@ const MessagesBody = z.looseObject({
   stream: z.boolean().nullish(),
   tools: z.array(z.looseObject({ name: z.string() })).nullish(),
   stop_sequences: z.array(z.string()).nullish(),
+  service_tier: z.enum(['auto', 'standard_only']).nullish(),
 });
 type MessagesBody = z.infer<typeof MessagesBody>;
 
@@ -106,14 +107,17 @@ function toConversation(body: MessagesBody): Conversation {
   };
 }
 
-/** Anthropic's input_tokens excludes the tokens read from and written to the cache. */
-function usageFields(usage: UsageCounts): Record<string, unknown> {
+/**
+ * Anthropic's input_tokens excludes the tokens read from and written to the cache. The tier is
+ * the one served: `auto` is served at priority here, as for an organisation with priority capacity.
+ */
+function usageFields(body: MessagesBody, usage: UsageCounts): Record<string, unknown> {
   return {
     input_tokens: Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens),
     cache_creation_input_tokens: usage.cacheWriteTokens,
     cache_read_input_tokens: usage.cachedInputTokens,
     output_tokens: usage.outputTokens,
-    service_tier: 'standard',
+    service_tier: body.service_tier === 'auto' ? 'priority' : 'standard',
   };
 }
 
@@ -140,7 +144,7 @@ function message(body: MessagesBody, decision: Decision): Record<string, unknown
     model: body.model,
     content,
     ...stopOf(body, decision),
-    usage: usageFields(usage),
+    usage: usageFields(body, usage),
   };
 }
 
@@ -162,7 +166,7 @@ function events(body: MessagesBody, decision: Decision): SseEvent[] {
     content: [],
     stop_reason: null,
     stop_sequence: null,
-    usage: { ...usageFields(usage), output_tokens: 1 },
+    usage: { ...usageFields(body, usage), output_tokens: 1 },
   };
   const out: SseEvent[] = [dataEvent({ type: 'message_start', message: start }, false, 'message_start')];
   if (answer.kind === 'text') {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { BudgetCounters, Charged, CounterReading, CounterRef, HoldRequest, ReserveOutcome } from '../types.js';
+import type { BudgetCounters, Charged, CounterReading, CounterRef, HoldRequest, ReserveOutcome, WindowCounts } from '../types.js';
+import type { DataHomeRateWindows } from './rate-windows.js';
 
 /** Counters of ended periods are dropped at most this often. */
 const SWEEP_EVERY_MS = 60_000;
@@ -22,6 +23,7 @@ export class DataHomeBudgetCounters implements BudgetCounters {
     private readonly db: Database.Database,
     private readonly owner: string,
     private readonly holdTtlMs: number,
+    windows: DataHomeRateWindows,
   ) {
     const s = {
       counter: db.prepare<[string], { spent: number; ends_at: number | null }>('SELECT spent, ends_at FROM budget_counters WHERE id = ?'),
@@ -61,8 +63,14 @@ export class DataHomeBudgetCounters implements BudgetCounters {
         const remaining = hold.limits[index]! - spent - reserved;
         if (remaining <= 0 || hold.nanos > remaining) return { kind: 'refused', counter: index, spentNanos: spent, reservedNanos: reserved };
       }
+      let counts: WindowCounts[] = [];
+      if (hold.windows?.length) {
+        const taken = windows.takeWithin(hold.windows, now);
+        if (!taken.admitted) return { kind: 'rate-limited', window: taken.refused, counts: taken.counts };
+        counts = taken.counts;
+      }
       for (const ref of hold.counters) s.hold.run(ref.id, hold.id, hold.nanos, now + this.holdTtlMs, this.owner);
-      return { kind: 'held' };
+      return { kind: 'held', counts };
     });
     this.seedTx = db.transaction((ref: CounterRef, spentNanos: number, now: number, overwrite: boolean) => {
       live(ref, now);

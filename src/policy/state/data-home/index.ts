@@ -28,10 +28,11 @@ export function createDataHomeState(options: DataHomeStateOptions): PolicyState 
   const owner = `${process.pid}:${randomUUID()}`;
   joinPolicyState(db, owner, options.now ?? Date.now());
   let closed = false;
+  const rateWindows = new DataHomeRateWindows(db);
   return {
     description: `data home (${join(options.dataDir, POLICY_STATE_FILE)}: budgets and rate limits shared by every process on this folder)`,
-    budgets: new DataHomeBudgetCounters(db, owner, options.holdTtlMs),
-    rateWindows: new DataHomeRateWindows(db),
+    budgets: new DataHomeBudgetCounters(db, owner, options.holdTtlMs, rateWindows),
+    rateWindows,
     breakers: new MemoryBreakerStates(),
     idempotency: new MemoryIdempotencyRecords(options.idempotencyMaxBytes),
     close: async () => {

@@ -39,6 +39,12 @@ export class DataHomeRateWindows implements RateWindows {
     return this.takeTx.immediate(windows, now);
   }
 
+  /** `take` inside a transaction the caller has open (budget counters taking windows with a hold). */
+  takeWithin(windows: WindowTake[], now: number): TakeOutcome {
+    this.sweep(now);
+    return this.takeTx(windows, now);
+  }
+
   async adjust(ids: string[], delta: number, now: number): Promise<void> {
     this.adjustTx.immediate(ids, delta, now);
   }

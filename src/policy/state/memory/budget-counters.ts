@@ -1,4 +1,5 @@
-import type { BudgetCounters, Charged, CounterReading, CounterRef, HoldRequest, ReserveOutcome } from '../types.js';
+import type { MemoryRateWindows } from './rate-windows.js';
+import type { BudgetCounters, Charged, CounterReading, CounterRef, HoldRequest, ReserveOutcome, WindowCounts } from '../types.js';
 
 interface Counter {
   spent: number;
@@ -13,7 +14,10 @@ export class MemoryBudgetCounters implements BudgetCounters {
   private readonly counters = new Map<string, Counter>();
   private sweptAt = 0;
 
-  constructor(private readonly holdTtlMs: number) {}
+  constructor(
+    private readonly holdTtlMs: number,
+    private readonly windows: MemoryRateWindows,
+  ) {}
 
   async reserve(hold: HoldRequest, now: number): Promise<ReserveOutcome> {
     this.forgetEnded(now);
@@ -27,11 +31,17 @@ export class MemoryBudgetCounters implements BudgetCounters {
         return { kind: 'refused', counter: index, spentNanos: counter.spent, reservedNanos: counter.reserved };
       }
     }
+    let counts: WindowCounts[] = [];
+    if (hold.windows?.length) {
+      const taken = this.windows.takeNow(hold.windows, now);
+      if (!taken.admitted) return { kind: 'rate-limited', window: taken.refused, counts: taken.counts };
+      counts = taken.counts;
+    }
     for (const counter of counters) {
       counter.reserved += hold.nanos;
       counter.holds.set(hold.id, { nanos: hold.nanos, deadline: now + this.holdTtlMs });
     }
-    return { kind: 'held' };
+    return { kind: 'held', counts };
   }
 
   async seed(ref: CounterRef, spentNanos: number, now: number, overwrite = false): Promise<void> {

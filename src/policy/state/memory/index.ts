@@ -13,10 +13,11 @@ export interface MemoryStateOptions {
 
 /** Policy state in this process's memory: exact for one process, lost when it stops. */
 export function createMemoryState(options: MemoryStateOptions): PolicyState {
+  const rateWindows = new MemoryRateWindows();
   return {
     description: 'memory',
-    budgets: new MemoryBudgetCounters(options.holdTtlMs),
-    rateWindows: new MemoryRateWindows(),
+    budgets: new MemoryBudgetCounters(options.holdTtlMs, rateWindows),
+    rateWindows,
     breakers: new MemoryBreakerStates(),
     idempotency: new MemoryIdempotencyRecords(options.idempotencyMaxBytes),
     close: async () => undefined,

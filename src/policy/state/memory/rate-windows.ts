@@ -8,6 +8,11 @@ export class MemoryRateWindows implements RateWindows {
   private sweptAt = 0;
 
   async take(windows: WindowTake[], now: number): Promise<TakeOutcome> {
+    return this.takeNow(windows, now);
+  }
+
+  /** `take`, done before returning: budget counters call it inside their own step. */
+  takeNow(windows: WindowTake[], now: number): TakeOutcome {
     this.sweep(now);
     const start = minuteStart(now);
     const counts: WindowCounts[] = windows.map((window) => ({

@@ -1,5 +1,6 @@
 import type { BudgetCounters, Charged, CounterReading, CounterRef, HoldRequest, ReserveOutcome } from '../types.js';
 import { script, type RedisConnection } from './connection.js';
+import { countsOf, WINDOWS_LUA, type RedisRateWindows } from './rate-windows.js';
 
 /**
  * Each counter is a hash (`spent`, `reserved`, and `h:<hold id>` → nanos per hold) beside a
@@ -27,10 +28,14 @@ local function expire(hash, deadlines, ttl)
 end
 `;
 
-/** KEYS: hash, deadlines per counter. ARGV: hold id, nanos, now, deadline, then limit and ttl per counter. */
-const RESERVE = script(`${SWEEP}
+/**
+ * KEYS: hash, deadlines per counter, then the windows' keys. ARGV: hold id, nanos, now, deadline,
+ * number of counters, number of windows, limit and ttl per counter, then the windows' operands.
+ * The budget is checked first; windows are added only with the hold.
+ */
+const RESERVE = script(`${SWEEP}${WINDOWS_LUA}
 local id, nanos, now, deadline = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local count = #KEYS / 2
+local count, windows = tonumber(ARGV[5]), tonumber(ARGV[6])
 local unseeded = {}
 for i = 1, count do
   sweep(KEYS[2 * i - 1], KEYS[2 * i], now)
@@ -39,19 +44,26 @@ end
 if #unseeded > 0 then return {'unseeded', unpack(unseeded)} end
 for i = 1, count do
   local values = redis.call('HMGET', KEYS[2 * i - 1], 'spent', 'reserved')
-  local remaining = tonumber(ARGV[3 + 2 * i]) - tonumber(values[1]) - tonumber(values[2] or '0')
+  local remaining = tonumber(ARGV[5 + 2 * i]) - tonumber(values[1]) - tonumber(values[2] or '0')
   if remaining <= 0 or tonumber(nanos) > remaining then
     return {'refused', i - 1, values[1], values[2] or '0'}
   end
+end
+local counts = {}
+if windows > 0 then
+  local refused
+  refused, counts = check_windows(KEYS, 2 * count + 1, windows, ARGV, 7 + 2 * count)
+  if refused >= 0 then return {'rate-limited', refused, unpack(counts)} end
+  add_windows(KEYS, 2 * count + 1, windows, ARGV, 7 + 2 * count)
 end
 for i = 1, count do
   local hash, deadlines = KEYS[2 * i - 1], KEYS[2 * i]
   redis.call('HINCRBY', hash, 'reserved', nanos)
   redis.call('HSET', hash, 'h:' .. id, nanos)
   redis.call('ZADD', deadlines, deadline, id)
-  expire(hash, deadlines, ARGV[4 + 2 * i])
+  expire(hash, deadlines, ARGV[6 + 2 * i])
 end
-return {'held'}
+return {'held', unpack(counts)}
 `);
 
 /** KEYS: hash, deadlines. ARGV: spent, ttl, overwrite ('1'). */
@@ -112,15 +124,25 @@ export class RedisBudgetCounters implements BudgetCounters {
   constructor(
     private readonly redis: RedisConnection,
     private readonly holdTtlMs: number,
+    private readonly windows: RedisRateWindows,
   ) {}
 
   async reserve(hold: HoldRequest, now: number): Promise<ReserveOutcome> {
-    const args: Array<string | number> = [hold.id, Math.round(hold.nanos), now, now + this.holdTtlMs];
+    const windows = hold.windows ?? [];
+    const args: Array<string | number> = [hold.id, Math.round(hold.nanos), now, now + this.holdTtlMs, hold.counters.length, windows.length];
     hold.counters.forEach((ref, index) => args.push(Math.round(hold.limits[index]!), ttl(ref, now)));
-    const reply = (await this.redis.run(RESERVE, hold.counters.flatMap((ref) => this.keys(ref)), args)) as Array<string | number>;
+    const keys = hold.counters.flatMap((ref) => this.keys(ref));
+    if (windows.length) {
+      const operands = this.windows.operands(windows, now);
+      keys.push(...operands.keys);
+      args.push(...operands.args);
+    }
+    const reply = (await this.redis.run(RESERVE, keys, args)) as Array<string | number>;
     switch (reply[0]) {
       case 'held':
-        return { kind: 'held' };
+        return { kind: 'held', counts: countsOf(reply.slice(1)) };
+      case 'rate-limited':
+        return { kind: 'rate-limited', window: Number(reply[1]), counts: countsOf(reply.slice(2)) };
       case 'unseeded':
         return { kind: 'unseeded', counters: reply.slice(1).map(Number) };
       default:

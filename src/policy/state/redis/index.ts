@@ -18,10 +18,11 @@ export interface RedisStateOptions {
 /** Policy state in Redis, shared by every process that uses the same URL and key prefix. */
 export function createRedisState(options: RedisStateOptions): PolicyState {
   const redis = new RedisConnection(options);
+  const rateWindows = new RedisRateWindows(redis);
   return {
     description: `redis ${redis.where}`,
-    budgets: new RedisBudgetCounters(redis, options.holdTtlMs),
-    rateWindows: new RedisRateWindows(redis),
+    budgets: new RedisBudgetCounters(redis, options.holdTtlMs, rateWindows),
+    rateWindows,
     breakers: new RedisBreakerStates(redis),
     idempotency: new RedisIdempotencyRecords(redis),
     close: () => redis.close(),

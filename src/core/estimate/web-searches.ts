@@ -1,0 +1,53 @@
+/**
+ * Web searches a provider runs as its own tool are billed per search beside the tokens, so the
+ * worst case counts them: an Anthropic web search tool up to its `max_uses`; OpenAI's web search
+ * up to the call's `max_tool_calls` (its cap on built-in tool calls); Google grounding once a
+ * request (the Gemini API bills a grounded prompt once, however many queries it ran). Anthropic's
+ * and OpenAI's searches have no limit upstream without that setting, so the gateway sets one
+ * (`limits.webSearchMaxUses`) before the request is held and sent: what is held is what can be
+ * spent.
+ */
+import type { JSONObject, LanguageModelV3CallOptions } from '@ai-sdk/provider';
+import { MAX_REPORTED_SEARCHES } from '../usage.js';
+import { tokenCount } from './request-estimate.js';
+
+type CallTool = NonNullable<LanguageModelV3CallOptions['tools']>[number];
+
+const isAnthropicSearch = (tool: CallTool) => tool.type === 'provider' && tool.id.startsWith('anthropic.web_search_');
+const isOpenAISearch = (tool: CallTool) => tool.type === 'provider' && (tool.id === 'openai.web_search' || tool.id === 'openai.web_search_preview');
+/** Google's grounding tools: billed per grounded prompt. */
+export const isGoogleSearch = (tool: CallTool): boolean => tool.type === 'provider' && (tool.id === 'google.google_search' || tool.id === 'google.enterprise_web_search');
+
+/** The call with `maxUses` on every Anthropic search tool and `maxToolCalls` for OpenAI's, where it set none. */
+export function boundWebSearches(call: LanguageModelV3CallOptions, maxUses: number): LanguageModelV3CallOptions {
+  const tools = call.tools;
+  if (!tools?.some((tool) => isAnthropicSearch(tool) || isOpenAISearch(tool))) return call;
+  let bounded = call;
+  if (tools.some((tool) => isAnthropicSearch(tool) && tool.type === 'provider' && tool.args.maxUses == null)) {
+    bounded = {
+      ...bounded,
+      tools: tools.map((tool) => (isAnthropicSearch(tool) && tool.type === 'provider' && tool.args.maxUses == null ? { ...tool, args: { ...tool.args, maxUses } } : tool)),
+    };
+  }
+  const openai = call.providerOptions?.openai;
+  if (tools.some(isOpenAISearch) && openai?.maxToolCalls == null) {
+    bounded = { ...bounded, providerOptions: { ...call.providerOptions, openai: { ...openai, maxToolCalls: maxUses } as JSONObject } };
+  }
+  return bounded;
+}
+
+/** The most searches the call can be billed for; a search tool left without a bound counts as the most settlement believes. */
+export function webSearchesOf(call: LanguageModelV3CallOptions): number {
+  let searches = 0;
+  let openai = false;
+  let google = false;
+  for (const tool of call.tools ?? []) {
+    if (tool.type !== 'provider') continue;
+    if (isAnthropicSearch(tool)) searches += tokenCount(tool.args.maxUses) ?? MAX_REPORTED_SEARCHES;
+    else if (isOpenAISearch(tool)) openai = true;
+    else if (isGoogleSearch(tool)) google = true;
+  }
+  if (openai) searches += tokenCount(call.providerOptions?.openai?.maxToolCalls) ?? MAX_REPORTED_SEARCHES;
+  if (google) searches += 1;
+  return Math.min(searches, MAX_REPORTED_SEARCHES);
+}
