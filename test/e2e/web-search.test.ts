@@ -16,7 +16,7 @@ import { startUpstream, type StartedUpstream } from '../support/upstreams/index.
  * deployment that cannot run the tool is passed over, and with none left the client gets a 400
  * in its protocol's shape naming the tool.
  */
-let upstream: { url: string; bodies: Array<Record<string, unknown>>; close(): Promise<void> };
+let upstream: JsonUpstream;
 let gateway: TestGateway;
 let client: Anthropic;
 
@@ -26,23 +26,40 @@ const webSearch = { type: 'web_search_20250305' as const, name: 'web_search' as 
 const searchResult = { type: 'web_search_result', url: 'https://example.com/tollgate', title: 'Tollgate', encrypted_content: 'EqgfCioIARgBIiQ3YTAwMjY1', page_age: 'April 30, 2025' };
 const usage = { input_tokens: 1000, output_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, server_tool_use: { web_search_requests: 2 }, service_tier: 'standard' };
 
-/** An Anthropic Messages upstream whose answers ran web search, whole and streamed, as Anthropic sends them. */
-async function startSearchingAnthropic(): Promise<typeof upstream> {
+interface JsonUpstream {
+  url: string;
+  /** Each request's JSON body and path, in order. */
+  bodies: Array<Record<string, unknown>>;
+  paths: string[];
+  close(): Promise<void>;
+}
+
+/** A loopback upstream that reads each request's JSON body and answers with `answer`. */
+async function startJsonUpstream(answer: (body: Record<string, unknown>, res: ServerResponse) => void): Promise<JsonUpstream> {
   const bodies: Array<Record<string, unknown>> = [];
+  const paths: string[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
     req.on('end', () => {
       const body = JSON.parse(raw) as Record<string, unknown>;
       bodies.push(body);
-      if (body.stream === true) return streamed(res, body.model as string);
-      res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_search' });
-      res.end(JSON.stringify(message(body.model as string)));
+      paths.push(req.url ?? '');
+      answer(body, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, bodies, paths, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** An Anthropic Messages upstream whose answers ran web search, whole and streamed, as Anthropic sends them. */
+function startSearchingAnthropic(): Promise<JsonUpstream> {
+  return startJsonUpstream((body, res) => {
+    if (body.stream === true) return streamed(res, body.model as string);
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_search' });
+    res.end(JSON.stringify(message(body.model as string)));
+  });
 }
 
 function message(model: string) {
@@ -103,6 +120,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   upstream.bodies.length = 0;
+  upstream.paths.length = 0;
 });
 
 const rowOf = async (requestId: string | null) => (await gateway.ledger.requests()).find((row) => row.id === requestId);
@@ -170,54 +188,44 @@ describe('Anthropic web search on the Messages face', () => {
 });
 
 describe('OpenAI web search on the Responses face', () => {
-  let openaiUpstream: { url: string; bodies: Array<{ path: string; body: Record<string, unknown> }>; close(): Promise<void> };
+  let openaiUpstream: JsonUpstream;
   let searching: TestGateway;
   // gpt-5 as configured: $1.25/M input, $10/M output, $10 per 1,000 web search calls.
   const OPENAI_SEARCH_COST = nanos((1000 * 1.25 + 100 * 10) / 1e6 + 0.01);
 
   /** An OpenAI upstream answering `POST /v1/responses` with a web search call and a cited answer, as OpenAI sends it. */
-  async function startSearchingOpenAI(): Promise<typeof openaiUpstream> {
-    const bodies: Array<{ path: string; body: Record<string, unknown> }> = [];
-    const server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as Record<string, unknown>;
-        bodies.push({ path: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_ws' });
-        res.end(
-          JSON.stringify({
-            id: 'resp_ws',
-            object: 'response',
-            created_at: 1_764_806_400,
-            status: 'completed',
-            model: body.model,
-            output: [
-              { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'tollgate gateway' } },
-              {
-                type: 'message',
-                id: 'msg_1',
-                status: 'completed',
-                role: 'assistant',
-                content: [
-                  {
-                    type: 'output_text',
-                    text: 'Tollgate is a self-hosted AI gateway.',
-                    annotations: [{ type: 'url_citation', start_index: 0, end_index: 36, url: 'https://example.com/tollgate', title: 'Tollgate' }],
-                    logprobs: [],
-                  },
-                ],
-              },
-            ],
-            usage: { input_tokens: 1000, input_tokens_details: { cached_tokens: 0 }, output_tokens: 100, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1100 },
-            service_tier: 'default',
-          }),
-        );
-      });
+  function startSearchingOpenAI(): Promise<JsonUpstream> {
+    return startJsonUpstream((body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_ws' });
+      res.end(
+        JSON.stringify({
+          id: 'resp_ws',
+          object: 'response',
+          created_at: 1_764_806_400,
+          status: 'completed',
+          model: body.model,
+          output: [
+            { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'tollgate gateway' } },
+            {
+              type: 'message',
+              id: 'msg_1',
+              status: 'completed',
+              role: 'assistant',
+              content: [
+                {
+                  type: 'output_text',
+                  text: 'Tollgate is a self-hosted AI gateway.',
+                  annotations: [{ type: 'url_citation', start_index: 0, end_index: 36, url: 'https://example.com/tollgate', title: 'Tollgate' }],
+                  logprobs: [],
+                },
+              ],
+            },
+          ],
+          usage: { input_tokens: 1000, input_tokens_details: { cached_tokens: 0 }, output_tokens: 100, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1100 },
+          service_tier: 'default',
+        }),
+      );
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
   beforeAll(async () => {
@@ -241,11 +249,11 @@ describe('OpenAI web search on the Responses face', () => {
     const { data, response } = await openai.responses
       .create({ model: 'openai/gpt-5', input: 'What is Tollgate?', tools: [{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }] })
       .withResponse();
-    expect(openaiUpstream.bodies.map((sent) => sent.path)).toEqual(['/v1/responses']);
-    expect(openaiUpstream.bodies[0]!.body.tools).toEqual([{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }]);
-    expect(openaiUpstream.bodies[0]!.body.store).toBe(false);
+    expect(openaiUpstream.paths).toEqual(['/v1/responses']);
+    expect(openaiUpstream.bodies[0]!.tools).toEqual([{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }]);
+    expect(openaiUpstream.bodies[0]!.store).toBe(false);
     // OpenAI's searches have no limit but max_tool_calls: the gateway's default bounds them.
-    expect(openaiUpstream.bodies[0]!.body.max_tool_calls).toBe(5);
+    expect(openaiUpstream.bodies[0]!.max_tool_calls).toBe(5);
     expect(data.output_text).toBe('Tollgate is a self-hosted AI gateway.');
     const row = (await searching.ledger.requests()).find((request) => request.id === response.headers.get('x-request-id'));
     expect(row).toMatchObject({ usage: { input: 1000, output: 100 }, costNanos: OPENAI_SEARCH_COST });
@@ -409,43 +417,34 @@ describe('hard budgets hold the searches', () => {
 });
 
 describe('Google grounding under a hard budget', () => {
-  let gemini: { url: string; bodies: Array<Record<string, unknown>>; close(): Promise<void> };
+  let gemini: JsonUpstream;
   let grounded: TestGateway | undefined;
   // gemini-2.5-flash as configured: $0.30/M input, $2.50/M output, $35 per 1,000 grounded prompts.
   const GROUNDED_COST = nanos((1000 * 0.3 + 100 * 2.5) / 1e6 + 0.035);
 
   /** A Gemini upstream whose answer was grounded by two Google searches, as the Generative Language API sends it. */
-  async function startGroundingGemini(): Promise<typeof gemini> {
-    const bodies: Array<Record<string, unknown>> = [];
-    const server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-      req.on('end', () => {
-        bodies.push(JSON.parse(raw) as Record<string, unknown>);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            candidates: [
-              {
-                content: { role: 'model', parts: [{ text: 'Tollgate is a self-hosted AI gateway.' }] },
-                finishReason: 'STOP',
-                index: 0,
-                groundingMetadata: {
-                  webSearchQueries: ['tollgate gateway', 'tollgate ai gateway'],
-                  groundingChunks: [{ web: { uri: 'https://example.com/tollgate', title: 'example.com' } }],
-                  groundingSupports: [{ segment: { startIndex: 0, endIndex: 37, text: 'Tollgate is a self-hosted AI gateway.' }, groundingChunkIndices: [0] }],
-                },
+  function startGroundingGemini(): Promise<JsonUpstream> {
+    return startJsonUpstream((_body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          candidates: [
+            {
+              content: { role: 'model', parts: [{ text: 'Tollgate is a self-hosted AI gateway.' }] },
+              finishReason: 'STOP',
+              index: 0,
+              groundingMetadata: {
+                webSearchQueries: ['tollgate gateway', 'tollgate ai gateway'],
+                groundingChunks: [{ web: { uri: 'https://example.com/tollgate', title: 'example.com' } }],
+                groundingSupports: [{ segment: { startIndex: 0, endIndex: 37, text: 'Tollgate is a self-hosted AI gateway.' }, groundingChunkIndices: [0] }],
               },
-            ],
-            usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 100, totalTokenCount: 1100 },
-            modelVersion: 'gemini-2.5-flash',
-          }),
-        );
-      });
+            },
+          ],
+          usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 100, totalTokenCount: 1100 },
+          modelVersion: 'gemini-2.5-flash',
+        }),
+      );
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
   beforeAll(async () => {
