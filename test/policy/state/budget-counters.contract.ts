@@ -5,13 +5,14 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { GatewayError } from '../../../src/core/errors.js';
+import type { GatewayError } from '../../../src/core/errors.js';
 import { Budgets, type BudgetScope } from '../../../src/policy/budgets.js';
 import type { SpendFilter } from '../../../src/store/types.js';
 import { StoreOutage } from '../../../src/policy/state/outage.js';
 import type { PolicyState } from '../../../src/policy/state/types.js';
 import type { PolicyEvent } from '../../../src/policy/types.js';
 import { HOLD_TTL_MS, type Backend } from './backends.js';
+import { refusalOf } from './refusal-of.js';
 
 /** One request's worst case: $0.001. */
 const UNIT = 1_000_000;
@@ -27,15 +28,6 @@ class FakeLedger {
     return this.spentNanos;
   };
 }
-
-const refusalOf = async (promise: Promise<unknown>): Promise<GatewayError> => {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-};
 
 export function budgetCountersContract(makeBackend: () => Backend): void {
   let backend: Backend;

@@ -6,26 +6,18 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { GatewayError } from '../../../src/core/errors.js';
+import type { GatewayError } from '../../../src/core/errors.js';
 import { Budgets, type BudgetScope } from '../../../src/policy/budgets.js';
 import { RateLimiter, type RateRule } from '../../../src/policy/rate-limits.js';
 import { StoreOutage } from '../../../src/policy/state/outage.js';
 import type { PolicyState, WindowCounts } from '../../../src/policy/state/types.js';
 import type { Backend } from './backends.js';
+import { refusalOf } from './refusal-of.js';
 
 /** One request's worst case: $0.001. */
 const UNIT = 1_000_000;
 const dailyBudget = (units: number): BudgetScope => ({ scope: 'global', scopeId: 'gateway', limitNanos: units * UNIT, period: 'day', filter: {} });
 const RULE = 'key:k_1';
-
-const refusalOf = async (promise: Promise<unknown>): Promise<GatewayError> => {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-};
 
 export function holdWithWindowsContract(makeBackend: () => Backend): void {
   let backend: Backend;

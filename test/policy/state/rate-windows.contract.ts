@@ -4,23 +4,15 @@
  * are reconciled, and every instance counts in the same windows.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/core/errors.js';
+import type { GatewayError } from '../../../src/core/errors.js';
 import { RateLimiter, type RateRule } from '../../../src/policy/rate-limits.js';
 import { StoreOutage } from '../../../src/policy/state/outage.js';
 import type { PolicyState } from '../../../src/policy/state/types.js';
 import type { Backend } from './backends.js';
+import { refusalOf } from './refusal-of.js';
 
 /** 15 s into a minute. */
 const START = Date.parse('2026-03-10T12:00:15.000Z');
-
-const refusalOf = async (promise: Promise<unknown>): Promise<GatewayError> => {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-};
 
 export function rateWindowsContract(makeBackend: () => Backend): void {
   let backend: Backend;
