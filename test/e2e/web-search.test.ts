@@ -259,6 +259,35 @@ describe('OpenAI web search on the Responses face', () => {
     expect(row).toMatchObject({ usage: { input: 1000, output: 100 }, costNanos: OPENAI_SEARCH_COST });
   });
 
+  it("passes the client's max_tool_calls on and holds that many searches under a budget", async () => {
+    const budgeted = await startGateway({
+      mock: false,
+      routing: { retries: 0 },
+      budgets: [{ scope: 'global', limitUsd: 0.02, period: 'day' }],
+      providers: { openai: { kind: 'openai', baseURL: `${openaiUpstream.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-5': { pricing: { input: 1.25, output: 10, webSearchesPerThousand: 10 } } } } },
+    });
+    try {
+      const openai = new OpenAI({ baseURL: `${budgeted.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const ask = (maxToolCalls: number) =>
+        openai.responses.create({
+          model: 'openai/gpt-5',
+          input: 'What is Tollgate?',
+          max_output_tokens: 256,
+          max_tool_calls: maxToolCalls,
+          tools: [{ type: 'web_search' }],
+        } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+      const before = openaiUpstream.bodies.length;
+      const failure = await ask(3).catch((error: unknown) => error);
+      expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+      expect((failure as Error).message).toMatch(/up to 3 web searches/);
+      expect(openaiUpstream.bodies).toHaveLength(before);
+      await ask(1);
+      expect(openaiUpstream.bodies.at(-1)!.max_tool_calls).toBe(1);
+    } finally {
+      await budgeted.close();
+    }
+  });
+
   it('answers 400 in OpenAI shape naming web_search for a deployment that cannot run it', async () => {
     const openai = new OpenAI({ baseURL: `${searching.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const failure = await openai.responses.create({ model: 'compat/local', input: 'What is Tollgate?', store: false, tools: [{ type: 'web_search' }] }).catch((error: unknown) => error);

@@ -82,6 +82,7 @@ function convertProviderOptions(body: ResponsesRequest): SharedV3ProviderOptions
   const openai: JSONObject = {};
   const compatible: JSONObject = {};
   if (body.parallel_tool_calls != null) openai.parallelToolCalls = body.parallel_tool_calls;
+  if (body.max_tool_calls != null) openai.maxToolCalls = body.max_tool_calls;
   if (body.reasoning?.effort != null) {
     openai.reasoningEffort = body.reasoning.effort;
     compatible.reasoningEffort = body.reasoning.effort;

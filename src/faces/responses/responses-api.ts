@@ -176,6 +176,8 @@ export const ResponsesRequestSchema = z.object({
   tools: z.array(ToolSchema).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
+  /** OpenAI's cap on built-in tool calls: the web searches a request may run (and a budget holds). */
+  max_tool_calls: z.number().int().positive().nullish(),
   text: z.object({ format: TextFormatSchema.nullish(), verbosity: z.enum(['low', 'medium', 'high']).nullish() }).nullish(),
   reasoning: z.object({ effort: ReasoningEffortSchema.nullish(), summary: z.string().nullish() }).nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
