@@ -24,6 +24,7 @@ function text(value: string | null): string {
   }
   return `"${value}"`;
 }
+
 /** A number as pino writes it: one that is not finite becomes null. */
 const num = (value: number | null): string => (value !== null && Number.isFinite(value) ? String(value) : 'null');
 

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/telemetry/access-log.js';
-import { jsonLines } from '../../src/logger.js';
+import { createLogger, jsonLines } from '../../src/logger.js';
 import { eventually, fallbackTo, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
@@ -142,6 +142,9 @@ describe('the access line built by hand', () => {
     expect(jsonLines(pino({ hooks: { logMethod: (args, method) => method.apply(plain, args) } }, stream))).toBeNull();
     expect(jsonLines(pino({}, pino.multistream([{ stream }])))).toBeNull();
     expect(jsonLines(plain.child({}, { msgPrefix: '[x] ' }))).toBeNull();
+    // The gateway's own: pretty output keeps going through pino; JSON lines without redaction are plain.
+    expect(jsonLines(createLogger('info', { pretty: true }))).toBeNull();
+    expect(jsonLines(createLogger('info', { pretty: false }).child({}, { redact: [] }))).not.toBeNull();
   });
 
   it('starts with the level, time and bindings pino writes, and ends with its message', () => {
