@@ -6,7 +6,7 @@ import { google } from '@ai-sdk/google';
 import { generateText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fallbackTo, nanos, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, fallbackTo, nanos, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
 /**
@@ -56,7 +56,7 @@ async function startJsonUpstream(answer: (body: Record<string, unknown>, res: Se
 /** An Anthropic Messages upstream whose answers ran web search, whole and streamed, as Anthropic sends them. */
 function startSearchingAnthropic(): Promise<JsonUpstream> {
   return startJsonUpstream((body, res) => {
-    if (body.stream === true) return streamed(res, body.model as string);
+    if (body.stream === true) return streamed(res, body.model as string, (body.metadata as { user_id?: string } | undefined)?.user_id === 'cut');
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_search' });
     res.end(JSON.stringify(message(body.model as string)));
   });
@@ -84,7 +84,8 @@ function message(model: string) {
   };
 }
 
-function streamed(res: ServerResponse, model: string): void {
+/** `cut`: the connection drops after the search ran and the answer began, before any usage beyond the start's. */
+function streamed(res: ServerResponse, model: string, cut = false): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   send('message_start', { message: { ...message(model), content: [], stop_reason: null, usage: { ...usage, output_tokens: 1, server_tool_use: { web_search_requests: 0 } } } });
@@ -95,6 +96,8 @@ function streamed(res: ServerResponse, model: string): void {
   send('content_block_stop', { index: 1 });
   send('content_block_start', { index: 2, content_block: { type: 'text', text: '' } });
   send('content_block_delta', { index: 2, delta: { type: 'text_delta', text: 'Tollgate is a self-hosted AI gateway.' } });
+  // Ending the socket sends what was written, then closes it mid-response.
+  if (cut) return void res.socket?.end();
   send('content_block_stop', { index: 2 });
   send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 100, server_tool_use: { web_search_requests: 2 } } });
   send('message_stop', {});
@@ -413,6 +416,25 @@ describe('hard budgets hold the searches', () => {
     const { max_uses: _none, ...unbounded } = webSearch;
     await client.messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'What is Tollgate?' }], tools: [unbounded], stream: true });
     expect(upstream.bodies[0]!.tools).toEqual([{ ...unbounded, max_uses: 5 }]);
+  });
+
+  it('bills the searches held when a stream is cut before its usage arrives', async () => {
+    await underBudget(0.05);
+    const stream = await new Anthropic({ baseURL: budgeted!.url, apiKey: 'unused', maxRetries: 0 }).messages
+      .create({ model: 'claude/claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'What is Tollgate?' }], tools: [webSearch], metadata: { user_id: 'cut' }, stream: true })
+      .withResponse();
+    await (async () => {
+      for await (const _event of stream.data) void _event;
+    })().catch(() => undefined);
+    const row = await eventually(async () => {
+      const found = (await budgeted!.ledger.requests()).find((request) => request.id === stream.response.headers.get('x-request-id'));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    // The prompt at its worst case, the output received at a token a byte, and the 3 searches the tool allowed.
+    expect(row).toMatchObject({ status: 'error', errorKind: 'stream_interrupted' });
+    expect(row.usage.output).toBeGreaterThanOrEqual(Buffer.byteLength('Tollgate is a self-hosted AI gateway.'));
+    expect(row.costNanos).toBe(nanos((row.usage.input * 3 + row.usage.output * 15) / 1e6 + 3 * 0.01));
   });
 
   it('never lets requests racing for one budget spend more than it, streamed or whole', async () => {
