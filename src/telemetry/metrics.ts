@@ -15,26 +15,64 @@ export interface MetricsSources {
   circuitState(model: string): Promise<'closed' | 'open' | 'half-open'>;
 }
 
+/** One series: its labels, and what has been counted for it. */
+interface Series<Counts> {
+  labels: Record<string, string>;
+  counts: Counts;
+}
+
+/**
+ * Series by their label values, found through one map per label (no key string is built per
+ * count), and listed in the order they first appeared, as prom-client lists its own.
+ */
+class SeriesIndex<Counts> {
+  private readonly root = new Map<string, unknown>();
+  readonly list: Series<Counts>[] = [];
+
+  constructor(
+    private readonly labelNames: readonly string[],
+    private readonly fresh: () => Counts,
+  ) {}
+
+  /** `values` in the order of the label names. */
+  of(values: readonly string[]): Counts {
+    const last = values.length - 1;
+    if (last < 0) return (this.list[0] ??= { labels: {}, counts: this.fresh() }).counts;
+    let level = this.root;
+    for (let index = 0; index < last; index++) {
+      let next = level.get(values[index]!) as Map<string, unknown> | undefined;
+      if (next === undefined) level.set(values[index]!, (next = new Map()));
+      level = next;
+    }
+    let found = level.get(values[last]!) as Series<Counts> | undefined;
+    if (found === undefined) {
+      found = { labels: Object.fromEntries(this.labelNames.map((name, index) => [name, values[index]!])), counts: this.fresh() };
+      level.set(values[last]!, found);
+      this.list.push(found);
+    }
+    return found.counts;
+  }
+}
+
 /**
  * A counter's totals by label values, kept here and written into the prom-client counter when it
  * is scraped: prom-client builds, checks and hashes a label string on every `inc`, which cost
  * more per request than the rest of the metrics together.
  */
 class Tally {
-  private readonly series = new Map<string, { labels: Record<string, string>; total: number }>();
+  private readonly series: SeriesIndex<{ total: number }>;
 
   constructor(
     private readonly labelNames: readonly string[],
     /** How many units counted here make one of the counter's (nanos are summed exactly, then shown in USD). */
     private readonly perUnit = 1,
-  ) {}
+  ) {
+    this.series = new SeriesIndex(labelNames, () => ({ total: 0 }));
+  }
 
   /** `values` in the order of the label names. */
   add(values: readonly string[], by = 1): void {
-    const key = values.join('\u0000');
-    const found = this.series.get(key);
-    if (found) found.total += by;
-    else this.series.set(key, { labels: Object.fromEntries(this.labelNames.map((name, index) => [name, values[index]!])), total: by });
+    this.series.of(values).total += by;
   }
 
   /** A counter that shows these totals: emptied, then set, at each scrape. */
@@ -45,7 +83,67 @@ class Tally {
       labelNames: this.labelNames,
       collect() {
         this.reset();
-        for (const { labels, total } of series.values()) this.inc(labels, total / perUnit);
+        for (const { labels, counts } of series.list) this.inc(labels, counts.total / perUnit);
+      },
+    });
+  }
+}
+
+/** A histogram series as prom-client keeps it (`bucketValues` by upper bound, not cumulative). */
+interface HistogramSeries {
+  labels: Record<string, string>;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram's observations by label values, kept here and handed to the prom-client histogram
+ * when it is scraped, for the reason of `Tally`: prom-client checks and hashes the labels of
+ * every `observe`. The sum is added up in the same order, so it is the same number.
+ */
+class HistogramTally {
+  private readonly series: SeriesIndex<{ buckets: Float64Array; sum: number; count: number }>;
+
+  constructor(
+    private readonly labelNames: readonly string[],
+    private readonly bounds: readonly number[],
+  ) {
+    this.series = new SeriesIndex(labelNames, () => ({ buckets: new Float64Array(bounds.length), sum: 0, count: 0 }));
+  }
+
+  observe(values: readonly string[], value: number): void {
+    // prom-client refused such a value (it threw); one must not make the sum NaN for good.
+    if (!Number.isFinite(value)) return;
+    const counts = this.series.of(values);
+    const bounds = this.bounds;
+    // prom-client's bucket: the first bound at or above the value; above them all, none.
+    for (let index = 0; index < bounds.length; index++) {
+      if (value <= bounds[index]!) {
+        counts.buckets[index]! += 1;
+        break;
+      }
+    }
+    counts.sum += value;
+    counts.count += 1;
+  }
+
+  /** A histogram that shows these observations, set anew at each scrape. */
+  histogram(configuration: { name: string; help: string; registers: Registry[] }): Histogram {
+    const { series, bounds } = this;
+    return new Histogram({
+      ...configuration,
+      labelNames: this.labelNames,
+      buckets: [...bounds],
+      collect() {
+        // prom-client has no setter for a histogram's series: its own map is replaced, in its own shape.
+        const hashMap: Record<string, HistogramSeries> = {};
+        series.list.forEach(({ labels, counts }, index) => {
+          const bucketValues: Record<number, number> = {};
+          bounds.forEach((bound, at) => (bucketValues[bound] = counts.buckets[at]!));
+          hashMap[`series ${index}`] = { labels, bucketValues, sum: counts.sum, count: counts.count };
+        });
+        (this as unknown as { hashMap: Record<string, HistogramSeries> }).hashMap = hashMap;
       },
     });
   }
@@ -57,8 +155,8 @@ const CIRCUIT_VALUE = { closed: 0, 'half-open': 0.5, open: 1 } as const;
 export class GatewayMetrics implements HookSubscriber {
   readonly registry = new Registry();
   private readonly requests: Tally;
-  private readonly duration: Histogram;
-  private readonly ttft: Histogram;
+  private readonly duration = new HistogramTally(['face', 'model'], DURATION_BUCKETS);
+  private readonly ttft = new HistogramTally(['model'], DURATION_BUCKETS);
   private readonly tokens = new Tally(['model', 'type']);
   private readonly costNanos = new Tally(['model', 'provider'], 1e9);
   private readonly attempts = new Tally(['provider', 'model', 'outcome']);
@@ -80,8 +178,8 @@ export class GatewayMetrics implements HookSubscriber {
     const requestLabels = ['face', 'model', 'provider', 'status', 'error_kind', ...(this.perKey ? ['key'] : []), ...(this.perUser ? ['user'] : [])];
     this.requests = new Tally(requestLabels);
     this.requests.counter({ name: 'tollgate_requests_total', help: 'Requests settled, by face, served model, provider, status and error kind.', registers });
-    this.duration = new Histogram({ name: 'tollgate_request_duration_seconds', help: 'Time from receiving a request to settling it.', labelNames: ['face', 'model'], buckets: DURATION_BUCKETS, registers });
-    this.ttft = new Histogram({ name: 'tollgate_time_to_first_token_seconds', help: 'Time from receiving a streamed request to its first generated output.', labelNames: ['model'], buckets: DURATION_BUCKETS, registers });
+    this.duration.histogram({ name: 'tollgate_request_duration_seconds', help: 'Time from receiving a request to settling it.', registers });
+    this.ttft.histogram({ name: 'tollgate_time_to_first_token_seconds', help: 'Time from receiving a streamed request to its first generated output.', registers });
     this.tokens.counter({ name: 'tollgate_tokens_total', help: 'Tokens billed, by model and type.', registers });
     this.costNanos.counter({ name: 'tollgate_cost_usd_total', help: 'Spend in USD, by model and provider (unpriced usage counts nothing).', registers });
     this.attempts.counter({ name: 'tollgate_upstream_attempts_total', help: 'Upstream attempts, by provider, model and outcome.', registers });
@@ -140,8 +238,8 @@ export class GatewayMetrics implements HookSubscriber {
     if (this.perUser) values.push(request.user ?? '');
     this.requests.add(values);
     if (request.cacheHit) this.cacheHits.add([request.face, model]);
-    this.duration.observe({ face: request.face, model }, request.latencyMs / 1000);
-    if (request.ttftMs !== null) this.ttft.observe({ model }, request.ttftMs / 1000);
+    this.duration.observe([request.face, model], request.latencyMs / 1000);
+    if (request.ttftMs !== null) this.ttft.observe([model], request.ttftMs / 1000);
     const usage = request.usage;
     if (usage.input) this.tokens.add([model, 'input'], usage.input);
     if (usage.output) this.tokens.add([model, 'output'], usage.output);
