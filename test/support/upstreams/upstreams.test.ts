@@ -531,14 +531,29 @@ describe('behaviors', () => {
   });
 
   it('stalls between events and then finishes the stream', async () => {
-    upstream.script('gpt-4o-mini', { kind: 'stall', afterEvents: 1, ms: 200 });
-    const res = await post('/v1/chat/completions', chatBody('one two three', { stream: true }));
-    expect(res.failure).toBeUndefined();
-    expect(sseData(res.text).at(-1)).toBe('[DONE]');
-    const gap = res.pieces.findIndex((p, i) => i > 0 && p.at - (res.pieces[i - 1]?.at ?? 0) >= 150);
-    expect(gap).toBeGreaterThan(0);
-    // Before the stall: the role chunk and one content chunk.
-    expect(sseData(res.pieces.slice(0, gap).map((p) => p.text).join(''))).toHaveLength(2);
+    let release!: () => void;
+    upstream.script('gpt-4o-mini', { kind: 'stall', afterEvents: 1, ms: 0, until: new Promise<void>((resolve) => (release = resolve)) });
+    const res = await request(`${upstream.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody('one two three', { stream: true })),
+    });
+    const chunks = res.body[Symbol.asyncIterator]();
+    let before = '';
+    // Read until the stall: the upstream holds the rest until it is released.
+    for (let reads = 0; sseData(before).length < 2 && reads < 100; reads++) {
+      const next = await chunks.next();
+      if (next.done) break;
+      before += (next.value as Buffer).toString('utf8');
+    }
+    // Before the stall: the role chunk and one content chunk, and not the end.
+    expect(sseData(before)).toHaveLength(2);
+    release();
+    let after = '';
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) after += (next.value as Buffer).toString('utf8');
+    const rest = sseData(after);
+    expect(rest.at(-1)).toBe('[DONE]');
+    expect(rest.length).toBeGreaterThan(2);
   });
 
   it('sends a data: line that is not JSON after N content events, then the rest of the stream', async () => {
