@@ -490,10 +490,9 @@ describe('behaviors', () => {
       () => 'failed',
     );
     for (let i = 0; i < 50 && own.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    const started = Date.now();
+    // Were hanging requests left open, close() would wait for them and the test time out.
     await own.close();
     expect(await hanging).toBe('failed');
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('resets the connection before any response', async () => {
