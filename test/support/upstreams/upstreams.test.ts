@@ -162,6 +162,28 @@ describe('OpenAI chat completions, driven by the official openai client', () => 
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
   });
+
+  it('cites a search model\'s web search as a url_citation annotation, whole and in a delta of its own', async () => {
+    const body = { ...chatBody('news'), model: 'gpt-4o-search-preview', web_search_options: { search_context_size: 'low' as const } };
+    const citation = { type: 'url_citation', url_citation: { start_index: 0, end_index: 'Echo: news'.length, url: 'https://example.com/tollgate', title: 'Tollgate' } };
+    const whole = await openai.chat.completions.create(body);
+    expect(whole.choices[0]!.message).toMatchObject({ content: 'Echo: news', annotations: [citation] });
+    expect(whole.usage).not.toHaveProperty('web_search_requests');
+    const deltas: unknown[] = [];
+    for await (const chunk of await openai.chat.completions.create({ ...body, stream: true })) deltas.push(chunk.choices[0]?.delta);
+    expect(deltas).toContainEqual({ annotations: [citation] });
+    const plain = await openai.chat.completions.create(chatBody('news'));
+    expect(plain.choices[0]!.message.annotations).toEqual([]);
+  });
+
+  it('refuses web_search_options for a model that does not search, and a malformed one, with OpenAI 400s', async () => {
+    const notSearching = await openai.chat.completions.create({ ...chatBody('news'), web_search_options: {} }).catch((e: unknown) => e);
+    expect(notSearching).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((notSearching as Error).message).toMatch(/Web search options not supported with this model/);
+    const malformed = await post('/v1/chat/completions', { ...chatBody('news'), model: 'gpt-4o-search-preview', web_search_options: { search_context_size: 'huge' } });
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.text)).toMatchObject({ error: { type: 'invalid_request_error', message: expect.stringMatching(/^web_search_options\.search_context_size/) } });
+  });
 });
 
 describe('OpenAI embeddings, images and models', () => {
