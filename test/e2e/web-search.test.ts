@@ -303,13 +303,40 @@ describe('OpenAI web search on the Responses face', () => {
 describe('web_search_options on chat completions', () => {
   let shared: StartedUpstream;
   let chatGateway: TestGateway;
+  let budgeted: TestGateway | undefined;
+  // gpt-4o-search-preview as configured: $2.50/M input, $10/M output, $30 per 1,000 searches (one a request).
+  const SEARCH_PREVIEW = { input: 2.5, output: 10, webSearchesPerThousand: 30 };
+  const searchPreviewCost = (usage: { input: number; output: number }) => nanos((usage.input * 2.5 + usage.output * 10) / 1e6 + 0.03);
+  const ask = { model: 'openai/gpt-4o-search-preview', max_tokens: 64, messages: [{ role: 'user' as const, content: 'news' }], web_search_options: { search_context_size: 'low' as const } };
+  const clientOf = (gateway: TestGateway) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const rowIn = async (gateway: TestGateway, requestId: string | null) => (await gateway.ledger.requests()).find((row) => row.id === requestId);
+
+  /** A gateway under a hard global budget of `limitUsd`, its search preview model priced `pricing`. */
+  async function underBudget(limitUsd: number, pricing: Record<string, number> = SEARCH_PREVIEW): Promise<TestGateway> {
+    budgeted = await startGateway({
+      mock: false,
+      routing: { retries: 0 },
+      budgets: [{ scope: 'global', limitUsd, period: 'day' }],
+      providers: {
+        openai: { kind: 'openai', baseURL: `${shared.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-4o-search-preview': { pricing } } },
+        compat: { kind: 'openai-compatible', baseURL: `${shared.url}/v1`, apiKey: 'compat-key', models: { 'gpt-4o-search-preview': { pricing } } },
+      },
+    });
+    return budgeted;
+  }
+  async function refusal(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+    const failure = await promise.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    return failure as InstanceType<typeof OpenAI.APIError>;
+  }
+
   beforeAll(async () => {
     shared = await startUpstream();
     chatGateway = await startGateway({
       mock: false,
       routing: { retries: 0 },
       providers: {
-        openai: { kind: 'openai', baseURL: `${shared.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-4o-search-preview': { pricing: { input: 2.5, output: 10 } } } },
+        openai: { kind: 'openai', baseURL: `${shared.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-4o-search-preview': { pricing: SEARCH_PREVIEW } } },
         claude: { kind: 'anthropic', baseURL: shared.url, apiKey: 'claude-key', models: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15 } } } },
       },
     });
@@ -318,25 +345,157 @@ describe('web_search_options on chat completions', () => {
     await chatGateway?.close();
     await shared?.close();
   });
+  beforeEach(() => shared.reset());
+  afterEach(async () => {
+    await budgeted?.close();
+    budgeted = undefined;
+  });
 
-  it('pipes web_search_options to an OpenAI upstream as the client wrote it', async () => {
-    const openai = new OpenAI({ baseURL: `${chatGateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  it('pipes web_search_options to an OpenAI upstream as the client wrote it and bills its search with the tokens', async () => {
     const options = { search_context_size: 'low' as const, user_location: { type: 'approximate' as const, approximate: { country: 'FR' } } };
-    const completion = await openai.chat.completions.create({ model: 'openai/gpt-4o-search-preview', messages: [{ role: 'user', content: 'news' }], web_search_options: options });
+    const { data: completion, response } = await clientOf(chatGateway)
+      .chat.completions.create({ model: 'openai/gpt-4o-search-preview', messages: [{ role: 'user', content: 'news' }], web_search_options: options })
+      .withResponse();
     expect(completion.choices[0]!.message.content).toBe('Echo: news');
+    expect(completion.choices[0]!.message.annotations).toEqual([
+      { type: 'url_citation', url_citation: { start_index: 0, end_index: 10, url: 'https://example.com/tollgate', title: 'Tollgate' } },
+    ]);
     expect((shared.requests.at(-1)!.body as { web_search_options?: unknown }).web_search_options).toEqual(options);
+    const row = (await rowIn(chatGateway, response.headers.get('x-request-id')))!;
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    expect((completion.usage as { cost?: number }).cost).toBe(row.costNanos! / 1e9);
+  });
+
+  it('bills the search of a streamed answer, in its usage chunk and in the ledger', async () => {
+    const stream = await clientOf(chatGateway)
+      .chat.completions.create({ ...ask, stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    let text = '';
+    let cost: number | undefined;
+    const annotations: unknown[] = [];
+    for await (const chunk of stream.data) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      annotations.push(...(((chunk.choices[0]?.delta as { annotations?: unknown[] } | undefined)?.annotations) ?? []));
+      if (chunk.usage) cost = (chunk.usage as { cost?: number }).cost;
+    }
+    expect(text).toBe('Echo: news');
+    expect(annotations).toHaveLength(1);
+    const row = await eventually(async () => {
+      const found = await rowIn(chatGateway, stream.response.headers.get('x-request-id'));
+      expect(found?.costNanos).toBeDefined();
+      return found!;
+    });
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    expect(cost).toBe(row.costNanos! / 1e9);
+  });
+
+  it("bills gpt-4o-mini-search-preview's search at the price @pydantic/genai-prices publishes ($10 per 1,000)", async () => {
+    const { response } = await clientOf(chatGateway).chat.completions.create({ ...ask, model: 'openai/gpt-4o-mini-search-preview' }).withResponse();
+    const row = (await rowIn(chatGateway, response.headers.get('x-request-id')))!;
+    expect(row.costNanos).toBe(nanos((row.usage.input * 0.15 + row.usage.output * 0.6) / 1e6 + 0.01));
   });
 
   it('answers 400 naming web_search_options for a model that cannot search, with no upstream call', async () => {
-    const openai = new OpenAI({ baseURL: `${chatGateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const before = shared.requests.length;
-    const failure = await openai.chat.completions
-      .create({ model: 'claude/claude-sonnet-4-5', messages: [{ role: 'user', content: 'news' }], web_search_options: {} })
+    const failure = await clientOf(chatGateway)
+      .chat.completions.create({ model: 'claude/claude-sonnet-4-5', messages: [{ role: 'user', content: 'news' }], web_search_options: {} })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error', param: 'web_search_options' });
     expect((failure as Error).message).toMatch(/claude\/claude-sonnet-4-5/);
-    expect(shared.requests.length).toBe(before);
+    expect(shared.requests).toHaveLength(0);
+  });
+
+  it('refuses with 402 a budget that covers the tokens but not the search, whole and streamed, with no upstream call', async () => {
+    const openai = clientOf(await underBudget(0.02));
+    for (const stream of [false, true]) {
+      const error = await refusal(openai.chat.completions.create({ ...ask, stream }));
+      expect(error.status).toBe(402);
+      expect(error.message).toMatch(/up to 1 web search\b/);
+    }
+    expect(shared.requests).toHaveLength(0);
+    // Without web_search_options the same request fits.
+    const { web_search_options: _none, ...tokensOnly } = ask;
+    await openai.chat.completions.create({ ...tokensOnly, model: 'openai/gpt-4o-search-preview' });
+    expect(shared.requests).toHaveLength(1);
+  });
+
+  it('holds the search under a budget that covers it, and settles to what it cost', async () => {
+    const gateway = await underBudget(0.05);
+    const { response } = await clientOf(gateway).chat.completions.create(ask).withResponse();
+    const row = (await rowIn(gateway, response.headers.get('x-request-id')))!;
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    const [status] = await gateway.server.gateway.budgetStatus(undefined);
+    expect(status).toMatchObject({ reservedUsd: 0, spentUsd: row.costNanos! / 1e9 });
+  });
+
+  it('refuses a search with no known price under a budget with 403 naming the setting, with no upstream call', async () => {
+    const error = await refusal(clientOf(await underBudget(1, { input: 2.5, output: 10 })).chat.completions.create(ask));
+    expect(error.status).toBe(403);
+    expect(error.message).toMatch(/web search.*models\["openai\/gpt-4o-search-preview"\]\.pricing\.webSearchesPerThousand/);
+    expect(shared.requests).toHaveLength(0);
+  });
+
+  it('bills the search held when a stream is cut before its usage arrives', async () => {
+    const gateway = await underBudget(0.05);
+    shared.script('gpt-4o-search-preview', { kind: 'cut', afterEvents: 1 });
+    const stream = await clientOf(gateway).chat.completions.create({ ...ask, stream: true }).withResponse();
+    await (async () => {
+      for await (const _chunk of stream.data) void _chunk;
+    })().catch(() => undefined);
+    const row = await eventually(async () => {
+      const found = await rowIn(gateway, stream.response.headers.get('x-request-id'));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(row).toMatchObject({ status: 'error', errorKind: 'stream_interrupted' });
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+  });
+
+  describe('sent through an OpenAI-compatible provider\'s options from the AI SDK and Anthropic faces', () => {
+    const aiSdkAsk = (gateway: TestGateway) =>
+      generateText({
+        model: createGateway({ baseURL: `${gateway.url}/v3/ai`, apiKey: 'unused' })('compat/gpt-4o-search-preview'),
+        prompt: 'news',
+        maxOutputTokens: 64,
+        maxRetries: 0,
+        providerOptions: { compat: { web_search_options: { search_context_size: 'low' } } },
+      });
+
+    it('holds and bills the search the upstream runs (/v3/ai)', async () => {
+      const gateway = await underBudget(0.05);
+      const result = await aiSdkAsk(gateway);
+      expect(result.text).toBe('Echo: news');
+      expect((shared.requests.at(-1)!.body as { web_search_options?: unknown }).web_search_options).toEqual({ search_context_size: 'low' });
+      const [row] = await gateway.ledger.requests();
+      expect(row!.costNanos).toBe(searchPreviewCost(row!.usage));
+    });
+
+    it('refuses with 402 under a budget that covers the tokens but not the search (/v3/ai), with no upstream call', async () => {
+      const failure = await aiSdkAsk(await underBudget(0.02)).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect((failure as GatewayError).statusCode).toBe(402);
+      expect((failure as Error).message).toMatch(/up to 1 web search\b/);
+      expect(shared.requests).toHaveLength(0);
+    });
+
+    it('holds and bills it on the Messages face, and refuses it with 402 under a budget too small', async () => {
+      const body = {
+        model: 'compat/gpt-4o-search-preview',
+        max_tokens: 64,
+        messages: [{ role: 'user' as const, content: 'news' }],
+        providerOptions: { compat: { web_search_options: {} } },
+      } as Anthropic.MessageCreateParamsNonStreaming;
+      const small = new Anthropic({ baseURL: (await underBudget(0.02)).url, apiKey: 'unused', maxRetries: 0 });
+      const failure = await small.messages.create(body).catch((error: unknown) => error);
+      expect((failure as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
+      expect(shared.requests).toHaveLength(0);
+      await budgeted!.close();
+      const gateway = await underBudget(0.05);
+      const { response } = await new Anthropic({ baseURL: gateway.url, apiKey: 'unused', maxRetries: 0 }).messages.create(body).withResponse();
+      expect((shared.requests.at(-1)!.body as { web_search_options?: unknown }).web_search_options).toEqual({});
+      const row = (await rowIn(gateway, response.headers.get('x-request-id')))!;
+      expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    });
   });
 });
 
