@@ -318,7 +318,12 @@ describe('web_search_options on chat completions', () => {
       routing: { retries: 0 },
       budgets: [{ scope: 'global', limitUsd, period: 'day' }],
       providers: {
-        openai: { kind: 'openai', baseURL: `${shared.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-4o-search-preview': { pricing } } },
+        openai: {
+          kind: 'openai',
+          baseURL: `${shared.url}/v1`,
+          apiKey: 'sk-openai',
+          models: { 'gpt-4o-search-preview': { pricing }, 'gpt-4o': { pricing: { input: 2.5, output: 10 } } },
+        },
         compat: { kind: 'openai-compatible', baseURL: `${shared.url}/v1`, apiKey: 'compat-key', models: { 'gpt-4o-search-preview': { pricing } } },
       },
     });
@@ -413,9 +418,9 @@ describe('web_search_options on chat completions', () => {
       expect(error.message).toMatch(/up to 1 web search\b/);
     }
     expect(shared.requests).toHaveLength(0);
-    // Without web_search_options the same request fits.
+    // The same tokens at the same rates fit, without the search.
     const { web_search_options: _none, ...tokensOnly } = ask;
-    await openai.chat.completions.create({ ...tokensOnly, model: 'openai/gpt-4o-search-preview' });
+    await openai.chat.completions.create({ ...tokensOnly, model: 'openai/gpt-4o' });
     expect(shared.requests).toHaveLength(1);
   });
 
