@@ -91,11 +91,11 @@ function finishReasonOf({ answer, finishReason }: Decision): string {
 export const SEARCH_RESULT = { url: 'https://example.com/tollgate', title: 'Tollgate' };
 
 /**
- * A search model searches before it answers and cites what it found: one url_citation over the
- * whole answer. Only a search model takes `web_search_options`.
+ * A search model searches before every answer, `web_search_options` or not, and cites what it
+ * found: one url_citation over the whole answer. Only a search model takes `web_search_options`.
  */
 function citations(body: ChatBody, decision: Decision): unknown[] {
-  if (body.web_search_options == null || decision.answer.kind !== 'text') return [];
+  if (!SEARCH_MODEL.test(body.model) || decision.answer.kind !== 'text') return [];
   return [{ type: 'url_citation', url_citation: { start_index: 0, end_index: decision.answer.text.length, ...SEARCH_RESULT } }];
 }
 

@@ -163,7 +163,7 @@ describe('OpenAI chat completions, driven by the official openai client', () => 
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
   });
 
-  it('cites a search model\'s web search as a url_citation annotation, whole and in a delta of its own', async () => {
+  it('cites a search model\'s web search as a url_citation annotation, whole and in a delta of its own, asked or not', async () => {
     const body = { ...chatBody('news'), model: 'gpt-4o-search-preview', web_search_options: { search_context_size: 'low' as const } };
     const citation = { type: 'url_citation', url_citation: { start_index: 0, end_index: 'Echo: news'.length, url: 'https://example.com/tollgate', title: 'Tollgate' } };
     const whole = await openai.chat.completions.create(body);
@@ -172,6 +172,8 @@ describe('OpenAI chat completions, driven by the official openai client', () => 
     const deltas: unknown[] = [];
     for await (const chunk of await openai.chat.completions.create({ ...body, stream: true })) deltas.push(chunk.choices[0]?.delta);
     expect(deltas).toContainEqual({ annotations: [citation] });
+    const unasked = await openai.chat.completions.create({ ...chatBody('news'), model: 'gpt-5-search-api' });
+    expect(unasked.choices[0]!.message.annotations).toEqual([citation]);
     const plain = await openai.chat.completions.create(chatBody('news'));
     expect(plain.choices[0]!.message.annotations).toEqual([]);
   });
