@@ -1,7 +1,7 @@
 import type { LanguageModelV3CallOptions, SharedV3ProviderMetadata, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { streamAnswer, type CallAttempt, type StreamAnswer, type StreamRules, type WholeAnswer } from './routed-call.js';
 import { GatewayError } from './errors.js';
-import { isGoogleSearch, searchOptionsSent } from './estimate/web-searches.js';
+import { isGoogleSearch, searchesEveryAnswer, searchOptionsSent } from './estimate/web-searches.js';
 import { readToCommit, type StreamItemFacts } from './stream-commit.js';
 import type { TokenUsage } from './types.js';
 import { billedServiceTier, fromV3Usage } from './usage.js';
@@ -86,9 +86,13 @@ function groundedPrompts(call: LanguageModelV3CallOptions, metadata: SharedV3Pro
   return Array.isArray(queries) && queries.length > 0 ? 1 : 0;
 }
 
-/** The search an OpenAI-compatible upstream runs for `web_search_options` in its provider options. */
+/**
+ * The one search of a chat completion: OpenAI's search models run it before every answer; an
+ * OpenAI-compatible upstream runs it for `web_search_options` in its provider options.
+ */
 function chatSearches(attempt: CallAttempt, call: LanguageModelV3CallOptions): number {
   const { provider } = attempt.candidate;
+  if (searchesEveryAnswer(attempt.candidate)) return 1;
   return provider.kind === 'openai-compatible' ? searchOptionsSent(call, provider.id) : 0;
 }
 

@@ -456,6 +456,49 @@ describe('web_search_options on chat completions', () => {
     expect(row.costNanos).toBe(searchPreviewCost(row.usage));
   });
 
+  describe('a search model asked without web_search_options, which searches all the same', () => {
+    const { web_search_options: _none, ...unasked } = ask;
+
+    it('refuses with 402 on the chat face under a budget that covers the tokens but not the search, whole and streamed', async () => {
+      const openai = clientOf(await underBudget(0.02));
+      for (const stream of [false, true]) {
+        const error = await refusal(openai.chat.completions.create({ ...unasked, stream }));
+        expect(error.status).toBe(402);
+        expect(error.message).toMatch(/up to 1 web search\b/);
+      }
+      expect(shared.requests).toHaveLength(0);
+    });
+
+    it('bills its one search on the chat face, whole and streamed', async () => {
+      const gateway = await underBudget(0.1);
+      const { response } = await clientOf(gateway).chat.completions.create(unasked).withResponse();
+      const stream = await clientOf(gateway).chat.completions.create({ ...unasked, stream: true }).withResponse();
+      for await (const _chunk of stream.data) void _chunk;
+      for (const id of [response.headers.get('x-request-id'), stream.response.headers.get('x-request-id')]) {
+        const row = await eventually(async () => {
+          const found = await rowIn(gateway, id);
+          expect(found?.costNanos).toBeDefined();
+          return found!;
+        });
+        expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+      }
+    });
+
+    it('holds and bills it on the Messages face, translated to OpenAI chat', async () => {
+      const body = { model: 'openai/gpt-4o-search-preview', max_tokens: 64, messages: [{ role: 'user' as const, content: 'news' }] };
+      const small = new Anthropic({ baseURL: (await underBudget(0.02)).url, apiKey: 'unused', maxRetries: 0 });
+      expect(((await small.messages.create(body).catch((error: unknown) => error)) as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
+      expect(shared.requests).toHaveLength(0);
+      await budgeted!.close();
+      const gateway = await underBudget(0.05);
+      const { data, response } = await new Anthropic({ baseURL: gateway.url, apiKey: 'unused', maxRetries: 0 }).messages.create(body).withResponse();
+      expect(data.content).toMatchObject([{ type: 'text', text: 'Echo: news' }]);
+      expect(shared.requests.at(-1)!.path).toBe('/v1/chat/completions');
+      const row = (await rowIn(gateway, response.headers.get('x-request-id')))!;
+      expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    });
+  });
+
   describe('sent through an OpenAI-compatible provider\'s options from the AI SDK and Anthropic faces', () => {
     const aiSdkAsk = (gateway: TestGateway) =>
       generateText({

@@ -3,7 +3,7 @@ import { canonicalChat, canonicalChatStream, withWebSearches } from '../../core/
 import { GatewayError } from '../../core/errors.js';
 import { chatEstimate, maxOf } from '../../core/estimate/chat-estimate.js';
 import type { RequestEstimate } from '../../core/estimate/request-estimate.js';
-import { wireWebSearches } from '../../core/estimate/web-searches.js';
+import { searchesEveryAnswer, wireWebSearches } from '../../core/estimate/web-searches.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import { streamAnswer, type CallAnswer, type CallAttempt, type ServedStream } from '../../core/routed-call.js';
 import { readToCommit, type StreamItemFacts } from '../../core/stream-commit.js';
@@ -102,7 +102,8 @@ async function canonicalAttempt(attempt: CallAttempt, input: OpenAIChatInput, re
 async function wireAttempt(attempt: CallAttempt, input: OpenAIChatInput): Promise<CallAnswer<OpenAIChatAnswer>> {
   const { provider, modelId } = attempt.candidate;
   const call = { provider, modelId, body: input.body, signal: attempt.signal, outputCap: attempt.outputCap };
-  const searches = wireWebSearches(input.body);
+  // The one search of a search model is the one web_search_options configures: never two.
+  const searches = searchesEveryAnswer(attempt.candidate) ? 1 : wireWebSearches(input.body);
   if (!input.stream) {
     const { json, usage } = await openaiChatJson(call);
     return { kind: 'whole', value: { kind: 'wire-json', json }, served: { usage: withWebSearches(usage, searches), finishReasons: finishReasonsOf(json) } };
