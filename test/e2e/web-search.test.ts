@@ -335,6 +335,16 @@ describe('web_search_options on chat completions', () => {
     return failure as InstanceType<typeof OpenAI.APIError>;
   }
 
+  /** Whole and streamed, `body` is refused with 402 for its one search, and nothing reaches the upstream. */
+  async function expectRefusedForItsSearch(openai: OpenAI, body: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<void> {
+    for (const stream of [false, true]) {
+      const error = await refusal(openai.chat.completions.create({ ...body, stream }));
+      expect(error.status).toBe(402);
+      expect(error.message).toMatch(/up to 1 web search\b/);
+    }
+    expect(shared.requests).toHaveLength(0);
+  }
+
   beforeAll(async () => {
     shared = await startUpstream();
     chatGateway = await startGateway({
@@ -412,12 +422,7 @@ describe('web_search_options on chat completions', () => {
 
   it('refuses with 402 a budget that covers the tokens but not the search, whole and streamed, with no upstream call', async () => {
     const openai = clientOf(await underBudget(0.02));
-    for (const stream of [false, true]) {
-      const error = await refusal(openai.chat.completions.create({ ...ask, stream }));
-      expect(error.status).toBe(402);
-      expect(error.message).toMatch(/up to 1 web search\b/);
-    }
-    expect(shared.requests).toHaveLength(0);
+    await expectRefusedForItsSearch(openai, ask);
     // The same tokens at the same rates fit, without the search.
     const { web_search_options: _none, ...tokensOnly } = ask;
     await openai.chat.completions.create({ ...tokensOnly, model: 'openai/gpt-4o' });
@@ -460,13 +465,7 @@ describe('web_search_options on chat completions', () => {
     const { web_search_options: _none, ...unasked } = ask;
 
     it('refuses with 402 on the chat face under a budget that covers the tokens but not the search, whole and streamed', async () => {
-      const openai = clientOf(await underBudget(0.02));
-      for (const stream of [false, true]) {
-        const error = await refusal(openai.chat.completions.create({ ...unasked, stream }));
-        expect(error.status).toBe(402);
-        expect(error.message).toMatch(/up to 1 web search\b/);
-      }
-      expect(shared.requests).toHaveLength(0);
+      await expectRefusedForItsSearch(clientOf(await underBudget(0.02)), unasked);
     });
 
     it('bills its one search on the chat face, whole and streamed', async () => {
