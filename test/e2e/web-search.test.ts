@@ -341,6 +341,8 @@ describe('web_search_options on chat completions', () => {
       const error = await refusal(openai.chat.completions.create({ ...body, stream }));
       expect(error.status).toBe(402);
       expect(error.message).toMatch(/up to 1 web search\b/);
+      expect(error.message).toMatch(/or send it without the web search/);
+      expect(error.message).not.toMatch(/max_uses/);
     }
     expect(shared.requests).toHaveLength(0);
   }
