@@ -12,6 +12,7 @@ import type { ModelGroups } from './model-groups.js';
 import { GatewayError } from './errors.js';
 import { fileTokens } from './estimate/prompt-files.js';
 import type { RequestEstimate } from './estimate/request-estimate.js';
+import { candidateWebSearches } from './estimate/web-searches.js';
 import type { MediaUsage } from './pricing/rate-card.js';
 import type { Pricing } from './pricing.js';
 import type { GatewayOptions, RateLimitState, TokenUsage } from './types.js';
@@ -102,7 +103,7 @@ export class Admission {
     let ticket: RateTicket | undefined;
     // With a budget, the rate windows are taken with the hold: one trip to the store, not two.
     if (scopes.length) {
-      reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()), rate, { webSearches: estimate().webSearches ?? 0 });
+      reservation = await this.budgets.reserve(scopes, this.heldNanos(candidates, estimate()), rate, { webSearches: this.searchesOf(candidates, estimate()) });
       ticket = reservation.ticket;
     } else if (rate) {
       ticket = await this.rateLimiter.take(rate);
@@ -133,9 +134,9 @@ export class Admission {
     const priced = candidates.filter((candidate) => this.worstCaseNanos(candidate, estimate()) !== null);
     if (priced.length > 0) return priced;
     const names = candidates.map((candidate) => candidate.id).join(', ');
-    const searches = estimate().webSearches ?? 0;
+    const searches = this.searchesOf(candidates, estimate());
     // Tokens priced but searches not: the setting to name is the search price.
-    const searchesUnpriced = searches > 0 && candidates.some((candidate) => this.worstCaseNanos(candidate, { ...estimate(), webSearches: 0 }) !== null);
+    const searchesUnpriced = searches > 0 && candidates.some((candidate) => this.worstCaseNanos(candidate, estimate(), false) !== null);
     const setting = searchesUnpriced ? `models["${candidates[0]!.id}"].pricing.webSearchesPerThousand` : `models["${candidates[0]!.id}"].pricing`;
     throw new GatewayError(
       'unpriced_model',
@@ -143,6 +144,13 @@ export class Admission {
         `and a budget applies to this caller: set a price in the config (${setting}), pick a priced model, or set budgets.unpricedModels to "allow"`,
       { model: candidates[0]!.id },
     );
+  }
+
+  /** The most web searches any one candidate may run for this request. */
+  private searchesOf(candidates: Candidate[], estimate: RequestEstimate): number {
+    let searches = 0;
+    for (const candidate of candidates) searches = Math.max(searches, this.worstCase(candidate, estimate).usage.webSearches ?? 0);
+    return searches;
   }
 
   /** The hold: the most any one candidate could charge for this request (0 for one without a price). */
@@ -155,10 +163,10 @@ export class Admission {
   /**
    * The worst case priced as settlement prices it, tiers included. Input is priced both as plain
    * input and as cache writes (dearer at some providers), at every service tier with prices of
-   * its own, whichever costs more. Null: no price.
+   * its own, whichever costs more. Null: no price. `searches` false: the tokens alone.
    */
-  private worstCaseNanos(candidate: Candidate, estimate: RequestEstimate): number | null {
-    const { usage, images, media } = this.worstCase(candidate, estimate);
+  private worstCaseNanos(candidate: Candidate, estimate: RequestEstimate, searches = true): number | null {
+    const { usage, images, media } = this.worstCase(candidate, estimate, searches);
     const { kind, id } = candidate.provider;
     const plain = this.pricing.costOf(kind, id, candidate.modelId, usage, images, media);
     if (plain === null) return null;
@@ -173,7 +181,7 @@ export class Admission {
     return toNanos(worst);
   }
 
-  private worstCase(candidate: Candidate, estimate: RequestEstimate): WorstCase {
+  private worstCase(candidate: Candidate, estimate: RequestEstimate, searches = true): WorstCase {
     let input = estimate.inputTokens;
     for (const file of estimate.files ?? []) input += fileTokens(file, candidate.provider.kind, candidate.modelId);
     const images = estimate.images ?? 0;
@@ -182,7 +190,8 @@ export class Admission {
         ? images * (estimate.imageOutputTokens ?? 0)
         : (estimate.maxOutputTokens ?? this.outputCapOf(candidate)) + (estimate.extraOutputTokens ?? 0);
     const usage: TokenUsage = { input, cacheRead: 0, cacheWrite: 0, output, reasoning: 0 };
-    if (estimate.webSearches) usage.webSearches = estimate.webSearches;
+    const webSearches = searches ? candidateWebSearches(candidate, estimate.webSearches ?? 0) : 0;
+    if (webSearches) usage.webSearches = webSearches;
     if (estimate.characters !== undefined) return { usage, images, media: { unit: 'characters', amount: estimate.characters } };
     if (estimate.audioSeconds !== undefined) return { usage, images, media: { unit: 'audioSeconds', amount: estimate.audioSeconds } };
     return { usage, images };

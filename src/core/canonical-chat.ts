@@ -1,7 +1,7 @@
 import type { LanguageModelV3CallOptions, SharedV3ProviderMetadata, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { streamAnswer, type CallAttempt, type StreamAnswer, type StreamRules, type WholeAnswer } from './routed-call.js';
 import { GatewayError } from './errors.js';
-import { isGoogleSearch } from './estimate/web-searches.js';
+import { isGoogleSearch, searchesEveryAnswer, searchOptionsSent } from './estimate/web-searches.js';
 import { readToCommit, type StreamItemFacts } from './stream-commit.js';
 import type { TokenUsage } from './types.js';
 import { billedServiceTier, fromV3Usage } from './usage.js';
@@ -17,7 +17,9 @@ export async function canonicalChat(attempt: CallAttempt, call: LanguageModelV3C
   const value = await provider.language(modelId).doGenerate({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
   const searchTools = webSearchToolNames(call);
   const searches =
-    (searchTools.size === 0 ? 0 : value.content.filter((part) => isSearchCall(part, searchTools)).length) + groundedPrompts(call, value.providerMetadata);
+    (searchTools.size === 0 ? 0 : value.content.filter((part) => isSearchCall(part, searchTools)).length) +
+    groundedPrompts(call, value.providerMetadata) +
+    chatSearches(attempt, call);
   const usage = withWebSearches(
     withServiceTier(fromV3Usage(value.usage, value.providerMetadata), () => tierInBody(value.response?.body) ?? requestedTier(call, value.warnings)),
     searches,
@@ -36,7 +38,7 @@ export async function canonicalChatStream<V>(
   const { stream } = await provider.language(modelId).doStream({ ...withOutputCap(call, attempt.outputCap), abortSignal: attempt.signal });
   const warnings: SharedV3Warning[] = [];
   const searchTools = webSearchToolNames(call);
-  let searches = 0;
+  let searches = chatSearches(attempt, call);
   const factsOf = (part: LanguageModelV3StreamPart): StreamItemFacts => {
     if (part.type === 'stream-start') warnings.push(...part.warnings);
     if (searchTools.size > 0 && isSearchCall(part, searchTools)) searches++;
@@ -84,15 +86,26 @@ function groundedPrompts(call: LanguageModelV3CallOptions, metadata: SharedV3Pro
   return Array.isArray(queries) && queries.length > 0 ? 1 : 0;
 }
 
+/**
+ * The one search of a chat completion: OpenAI's search models run it before every answer; an
+ * OpenAI-compatible upstream runs it for `web_search_options` in its provider options.
+ */
+function chatSearches(attempt: CallAttempt, call: LanguageModelV3CallOptions): number {
+  const { provider } = attempt.candidate;
+  if (searchesEveryAnswer(attempt.candidate)) return 1;
+  return provider.kind === 'openai-compatible' ? searchOptionsSent(call, provider.id) : 0;
+}
+
 function isSearchCall(part: { type: string; providerExecuted?: boolean; toolName?: string }, searchTools: Set<string>): boolean {
   return part.type === 'tool-call' && part.providerExecuted === true && searchTools.has(part.toolName ?? '');
 }
 
 /**
  * Usage with the web searches the provider ran. Anthropic's usage counts them; OpenAI's and
- * Google's do not: OpenAI bills each search call its answer holds, Google each grounded prompt.
+ * Google's do not: OpenAI bills each search call its answer holds (and the one search of a chat
+ * completion with `web_search_options`), Google each grounded prompt.
  */
-function withWebSearches(usage: TokenUsage | undefined, searchCalls: number): TokenUsage | undefined {
+export function withWebSearches(usage: TokenUsage | undefined, searchCalls: number): TokenUsage | undefined {
   if (!usage || usage.webSearches !== undefined || searchCalls === 0) return usage;
   return { ...usage, webSearches: searchCalls };
 }

@@ -277,11 +277,21 @@ export class Budgets {
         ? `budget exhausted for ${name}: ${usd(spentNanos)} spent of ${usd(scope.limitNanos)} (${period}); raise the budget or wait for it to reset`
         : `budget too small for this request (${name}): its worst case (${usd(neededNanos)}, ${from}) is more than what is left ` +
           `(${usd(remainingNanos)} of ${usd(scope.limitNanos)} ${period}${reservedNanos > 0 ? `; ${usd(reservedNanos)} more is held by requests in flight` : ''}); ` +
-          `set or lower max_tokens${searches > 0 ? ' or the search tool\'s max_uses' : ''}, pick a cheaper model, or raise the budget`;
+          `set or lower max_tokens${searchAdvice(searches)}, pick a cheaper model, or raise the budget`;
     return new GatewayError('insufficient_budget', message, {
       budget: { scope: scope.scope, scopeId: scope.scopeId, limitUsd: scope.limitNanos / NANOS, remainingUsd: remainingNanos / NANOS, resetsAt },
     });
   }
+}
+
+/**
+ * Several searches come from a search tool's bound, which the caller can lower; a single one may be
+ * a search model's or `web_search_options`' one search a request, which only leaving it out saves.
+ */
+function searchAdvice(searches: number): string {
+  if (searches > 1) return " or the search tool's max_uses (max_tool_calls for OpenAI)";
+  if (searches === 1) return ' or send it without the web search (a search model searches before every answer)';
+  return '';
 }
 
 /** The counter of a scope's current period: named by scope and period start, so a new period is a new counter. */

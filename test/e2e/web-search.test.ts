@@ -6,7 +6,7 @@ import { google } from '@ai-sdk/google';
 import { generateText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fallbackTo, nanos, startGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, fallbackTo, nanos, startGateway, type TestGateway } from '../support/gateway.js';
 import { startUpstream, type StartedUpstream } from '../support/upstreams/index.js';
 
 /**
@@ -56,7 +56,7 @@ async function startJsonUpstream(answer: (body: Record<string, unknown>, res: Se
 /** An Anthropic Messages upstream whose answers ran web search, whole and streamed, as Anthropic sends them. */
 function startSearchingAnthropic(): Promise<JsonUpstream> {
   return startJsonUpstream((body, res) => {
-    if (body.stream === true) return streamed(res, body.model as string);
+    if (body.stream === true) return streamed(res, body.model as string, (body.metadata as { user_id?: string } | undefined)?.user_id === 'cut');
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_search' });
     res.end(JSON.stringify(message(body.model as string)));
   });
@@ -84,7 +84,8 @@ function message(model: string) {
   };
 }
 
-function streamed(res: ServerResponse, model: string): void {
+/** `cut`: the connection drops after the search ran and the answer began, before any usage beyond the start's. */
+function streamed(res: ServerResponse, model: string, cut = false): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   send('message_start', { message: { ...message(model), content: [], stop_reason: null, usage: { ...usage, output_tokens: 1, server_tool_use: { web_search_requests: 0 } } } });
@@ -95,6 +96,8 @@ function streamed(res: ServerResponse, model: string): void {
   send('content_block_stop', { index: 1 });
   send('content_block_start', { index: 2, content_block: { type: 'text', text: '' } });
   send('content_block_delta', { index: 2, delta: { type: 'text_delta', text: 'Tollgate is a self-hosted AI gateway.' } });
+  // Ending the socket sends what was written, then closes it mid-response.
+  if (cut) return void res.socket?.end();
   send('content_block_stop', { index: 2 });
   send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 100, server_tool_use: { web_search_requests: 2 } } });
   send('message_stop', {});
@@ -300,13 +303,57 @@ describe('OpenAI web search on the Responses face', () => {
 describe('web_search_options on chat completions', () => {
   let shared: StartedUpstream;
   let chatGateway: TestGateway;
+  let budgeted: TestGateway | undefined;
+  // gpt-4o-search-preview as configured: $2.50/M input, $10/M output, $30 per 1,000 searches (one a request).
+  const SEARCH_PREVIEW = { input: 2.5, output: 10, webSearchesPerThousand: 30 };
+  const searchPreviewCost = (usage: { input: number; output: number }) => nanos((usage.input * 2.5 + usage.output * 10) / 1e6 + 0.03);
+  const ask = { model: 'openai/gpt-4o-search-preview', max_tokens: 64, messages: [{ role: 'user' as const, content: 'news' }], web_search_options: { search_context_size: 'low' as const } };
+  const clientOf = (gateway: TestGateway) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const rowIn = async (gateway: TestGateway, requestId: string | null) => (await gateway.ledger.requests()).find((row) => row.id === requestId);
+
+  /** A gateway under a hard global budget of `limitUsd`, its search preview model priced `pricing`. */
+  async function underBudget(limitUsd: number, pricing: Record<string, number> = SEARCH_PREVIEW): Promise<TestGateway> {
+    budgeted = await startGateway({
+      mock: false,
+      routing: { retries: 0 },
+      budgets: [{ scope: 'global', limitUsd, period: 'day' }],
+      providers: {
+        openai: {
+          kind: 'openai',
+          baseURL: `${shared.url}/v1`,
+          apiKey: 'sk-openai',
+          models: { 'gpt-4o-search-preview': { pricing }, 'gpt-4o': { pricing: { input: 2.5, output: 10 } } },
+        },
+        compat: { kind: 'openai-compatible', baseURL: `${shared.url}/v1`, apiKey: 'compat-key', models: { 'gpt-4o-search-preview': { pricing } } },
+      },
+    });
+    return budgeted;
+  }
+  async function refusal(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+    const failure = await promise.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    return failure as InstanceType<typeof OpenAI.APIError>;
+  }
+
+  /** Whole and streamed, `body` is refused with 402 for its one search, and nothing reaches the upstream. */
+  async function expectRefusedForItsSearch(openai: OpenAI, body: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<void> {
+    for (const stream of [false, true]) {
+      const error = await refusal(openai.chat.completions.create({ ...body, stream }));
+      expect(error.status).toBe(402);
+      expect(error.message).toMatch(/up to 1 web search\b/);
+      expect(error.message).toMatch(/or send it without the web search/);
+      expect(error.message).not.toMatch(/max_uses/);
+    }
+    expect(shared.requests).toHaveLength(0);
+  }
+
   beforeAll(async () => {
     shared = await startUpstream();
     chatGateway = await startGateway({
       mock: false,
       routing: { retries: 0 },
       providers: {
-        openai: { kind: 'openai', baseURL: `${shared.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-4o-search-preview': { pricing: { input: 2.5, output: 10 } } } },
+        openai: { kind: 'openai', baseURL: `${shared.url}/v1`, apiKey: 'sk-openai', models: { 'gpt-4o-search-preview': { pricing: SEARCH_PREVIEW } } },
         claude: { kind: 'anthropic', baseURL: shared.url, apiKey: 'claude-key', models: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15 } } } },
       },
     });
@@ -315,25 +362,189 @@ describe('web_search_options on chat completions', () => {
     await chatGateway?.close();
     await shared?.close();
   });
+  beforeEach(() => shared.reset());
+  afterEach(async () => {
+    await budgeted?.close();
+    budgeted = undefined;
+  });
 
-  it('pipes web_search_options to an OpenAI upstream as the client wrote it', async () => {
-    const openai = new OpenAI({ baseURL: `${chatGateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  it('pipes web_search_options to an OpenAI upstream as the client wrote it and bills its search with the tokens', async () => {
     const options = { search_context_size: 'low' as const, user_location: { type: 'approximate' as const, approximate: { country: 'FR' } } };
-    const completion = await openai.chat.completions.create({ model: 'openai/gpt-4o-search-preview', messages: [{ role: 'user', content: 'news' }], web_search_options: options });
+    const { data: completion, response } = await clientOf(chatGateway)
+      .chat.completions.create({ model: 'openai/gpt-4o-search-preview', messages: [{ role: 'user', content: 'news' }], web_search_options: options })
+      .withResponse();
     expect(completion.choices[0]!.message.content).toBe('Echo: news');
+    expect(completion.choices[0]!.message.annotations).toEqual([
+      { type: 'url_citation', url_citation: { start_index: 0, end_index: 10, url: 'https://example.com/tollgate', title: 'Tollgate' } },
+    ]);
     expect((shared.requests.at(-1)!.body as { web_search_options?: unknown }).web_search_options).toEqual(options);
+    const row = (await rowIn(chatGateway, response.headers.get('x-request-id')))!;
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    expect((completion.usage as { cost?: number }).cost).toBe(row.costNanos! / 1e9);
+  });
+
+  it('bills the search of a streamed answer, in its usage chunk and in the ledger', async () => {
+    const stream = await clientOf(chatGateway)
+      .chat.completions.create({ ...ask, stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    let text = '';
+    let cost: number | undefined;
+    const annotations: unknown[] = [];
+    for await (const chunk of stream.data) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      annotations.push(...(((chunk.choices[0]?.delta as { annotations?: unknown[] } | undefined)?.annotations) ?? []));
+      if (chunk.usage) cost = (chunk.usage as { cost?: number }).cost;
+    }
+    expect(text).toBe('Echo: news');
+    expect(annotations).toHaveLength(1);
+    const row = await eventually(async () => {
+      const found = await rowIn(chatGateway, stream.response.headers.get('x-request-id'));
+      expect(found?.costNanos).toBeDefined();
+      return found!;
+    });
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    expect(cost).toBe(row.costNanos! / 1e9);
+  });
+
+  it("bills gpt-4o-mini-search-preview's search at the price @pydantic/genai-prices publishes ($10 per 1,000)", async () => {
+    const { response } = await clientOf(chatGateway).chat.completions.create({ ...ask, model: 'openai/gpt-4o-mini-search-preview' }).withResponse();
+    const row = (await rowIn(chatGateway, response.headers.get('x-request-id')))!;
+    expect(row.costNanos).toBe(nanos((row.usage.input * 0.15 + row.usage.output * 0.6) / 1e6 + 0.01));
   });
 
   it('answers 400 naming web_search_options for a model that cannot search, with no upstream call', async () => {
-    const openai = new OpenAI({ baseURL: `${chatGateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const before = shared.requests.length;
-    const failure = await openai.chat.completions
-      .create({ model: 'claude/claude-sonnet-4-5', messages: [{ role: 'user', content: 'news' }], web_search_options: {} })
+    const failure = await clientOf(chatGateway)
+      .chat.completions.create({ model: 'claude/claude-sonnet-4-5', messages: [{ role: 'user', content: 'news' }], web_search_options: {} })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error', param: 'web_search_options' });
     expect((failure as Error).message).toMatch(/claude\/claude-sonnet-4-5/);
-    expect(shared.requests.length).toBe(before);
+    expect(shared.requests).toHaveLength(0);
+  });
+
+  it('refuses with 402 a budget that covers the tokens but not the search, whole and streamed, with no upstream call', async () => {
+    const openai = clientOf(await underBudget(0.02));
+    await expectRefusedForItsSearch(openai, ask);
+    // The same tokens at the same rates fit, without the search.
+    const { web_search_options: _none, ...tokensOnly } = ask;
+    await openai.chat.completions.create({ ...tokensOnly, model: 'openai/gpt-4o' });
+    expect(shared.requests).toHaveLength(1);
+  });
+
+  it('holds the search under a budget that covers it, and settles to what it cost', async () => {
+    const gateway = await underBudget(0.05);
+    const { response } = await clientOf(gateway).chat.completions.create(ask).withResponse();
+    const row = (await rowIn(gateway, response.headers.get('x-request-id')))!;
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    const [status] = await gateway.server.gateway.budgetStatus(undefined);
+    expect(status).toMatchObject({ reservedUsd: 0, spentUsd: row.costNanos! / 1e9 });
+  });
+
+  it('refuses a search with no known price under a budget with 403 naming the setting, with no upstream call', async () => {
+    const error = await refusal(clientOf(await underBudget(1, { input: 2.5, output: 10 })).chat.completions.create(ask));
+    expect(error.status).toBe(403);
+    expect(error.message).toMatch(/web search.*models\["openai\/gpt-4o-search-preview"\]\.pricing\.webSearchesPerThousand/);
+    expect(shared.requests).toHaveLength(0);
+  });
+
+  it('bills the search held when a stream is cut before its usage arrives', async () => {
+    const gateway = await underBudget(0.05);
+    shared.script('gpt-4o-search-preview', { kind: 'cut', afterEvents: 1 });
+    const stream = await clientOf(gateway).chat.completions.create({ ...ask, stream: true }).withResponse();
+    await (async () => {
+      for await (const _chunk of stream.data) void _chunk;
+    })().catch(() => undefined);
+    const row = await eventually(async () => {
+      const found = await rowIn(gateway, stream.response.headers.get('x-request-id'));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(row).toMatchObject({ status: 'error', errorKind: 'stream_interrupted' });
+    expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+  });
+
+  describe('a search model asked without web_search_options, which searches all the same', () => {
+    const { web_search_options: _none, ...unasked } = ask;
+
+    it('refuses with 402 on the chat face under a budget that covers the tokens but not the search, whole and streamed', async () => {
+      await expectRefusedForItsSearch(clientOf(await underBudget(0.02)), unasked);
+    });
+
+    it('bills its one search on the chat face, whole and streamed', async () => {
+      const gateway = await underBudget(0.1);
+      const { response } = await clientOf(gateway).chat.completions.create(unasked).withResponse();
+      const stream = await clientOf(gateway).chat.completions.create({ ...unasked, stream: true }).withResponse();
+      for await (const _chunk of stream.data) void _chunk;
+      for (const id of [response.headers.get('x-request-id'), stream.response.headers.get('x-request-id')]) {
+        const row = await eventually(async () => {
+          const found = await rowIn(gateway, id);
+          expect(found?.costNanos).toBeDefined();
+          return found!;
+        });
+        expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+      }
+    });
+
+    it('holds and bills it on the Messages face, translated to OpenAI chat', async () => {
+      const body = { model: 'openai/gpt-4o-search-preview', max_tokens: 64, messages: [{ role: 'user' as const, content: 'news' }] };
+      const small = new Anthropic({ baseURL: (await underBudget(0.02)).url, apiKey: 'unused', maxRetries: 0 });
+      expect(((await small.messages.create(body).catch((error: unknown) => error)) as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
+      expect(shared.requests).toHaveLength(0);
+      await budgeted!.close();
+      const gateway = await underBudget(0.05);
+      const { data, response } = await new Anthropic({ baseURL: gateway.url, apiKey: 'unused', maxRetries: 0 }).messages.create(body).withResponse();
+      expect(data.content).toMatchObject([{ type: 'text', text: 'Echo: news' }]);
+      expect(shared.requests.at(-1)!.path).toBe('/v1/chat/completions');
+      const row = (await rowIn(gateway, response.headers.get('x-request-id')))!;
+      expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    });
+  });
+
+  describe('sent through an OpenAI-compatible provider\'s options from the AI SDK and Anthropic faces', () => {
+    const aiSdkAsk = (gateway: TestGateway) =>
+      generateText({
+        model: createGateway({ baseURL: `${gateway.url}/v3/ai`, apiKey: 'unused' })('compat/gpt-4o-search-preview'),
+        prompt: 'news',
+        maxOutputTokens: 64,
+        maxRetries: 0,
+        providerOptions: { compat: { web_search_options: { search_context_size: 'low' } } },
+      });
+
+    it('holds and bills the search the upstream runs (/v3/ai)', async () => {
+      const gateway = await underBudget(0.05);
+      const result = await aiSdkAsk(gateway);
+      expect(result.text).toBe('Echo: news');
+      expect((shared.requests.at(-1)!.body as { web_search_options?: unknown }).web_search_options).toEqual({ search_context_size: 'low' });
+      const [row] = await gateway.ledger.requests();
+      expect(row!.costNanos).toBe(searchPreviewCost(row!.usage));
+    });
+
+    it('refuses with 402 under a budget that covers the tokens but not the search (/v3/ai), with no upstream call', async () => {
+      const failure = await aiSdkAsk(await underBudget(0.02)).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect((failure as GatewayError).statusCode).toBe(402);
+      expect((failure as Error).message).toMatch(/up to 1 web search\b/);
+      expect(shared.requests).toHaveLength(0);
+    });
+
+    it('holds and bills it on the Messages face, and refuses it with 402 under a budget too small', async () => {
+      const body = {
+        model: 'compat/gpt-4o-search-preview',
+        max_tokens: 64,
+        messages: [{ role: 'user' as const, content: 'news' }],
+        providerOptions: { compat: { web_search_options: {} } },
+      } as Anthropic.MessageCreateParamsNonStreaming;
+      const small = new Anthropic({ baseURL: (await underBudget(0.02)).url, apiKey: 'unused', maxRetries: 0 });
+      const failure = await small.messages.create(body).catch((error: unknown) => error);
+      expect((failure as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
+      expect(shared.requests).toHaveLength(0);
+      await budgeted!.close();
+      const gateway = await underBudget(0.05);
+      const { response } = await new Anthropic({ baseURL: gateway.url, apiKey: 'unused', maxRetries: 0 }).messages.create(body).withResponse();
+      expect((shared.requests.at(-1)!.body as { web_search_options?: unknown }).web_search_options).toEqual({});
+      const row = (await rowIn(gateway, response.headers.get('x-request-id')))!;
+      expect(row.costNanos).toBe(searchPreviewCost(row.usage));
+    });
   });
 });
 
@@ -413,6 +624,25 @@ describe('hard budgets hold the searches', () => {
     const { max_uses: _none, ...unbounded } = webSearch;
     await client.messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'What is Tollgate?' }], tools: [unbounded], stream: true });
     expect(upstream.bodies[0]!.tools).toEqual([{ ...unbounded, max_uses: 5 }]);
+  });
+
+  it('bills the searches held when a stream is cut before its usage arrives', async () => {
+    await underBudget(0.05);
+    const stream = await new Anthropic({ baseURL: budgeted!.url, apiKey: 'unused', maxRetries: 0 }).messages
+      .create({ model: 'claude/claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'What is Tollgate?' }], tools: [webSearch], metadata: { user_id: 'cut' }, stream: true })
+      .withResponse();
+    await (async () => {
+      for await (const _event of stream.data) void _event;
+    })().catch(() => undefined);
+    const row = await eventually(async () => {
+      const found = (await budgeted!.ledger.requests()).find((request) => request.id === stream.response.headers.get('x-request-id'));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    // The prompt at its worst case, the output received at a token a byte, and the 3 searches the tool allowed.
+    expect(row).toMatchObject({ status: 'error', errorKind: 'stream_interrupted' });
+    expect(row.usage.output).toBeGreaterThanOrEqual(Buffer.byteLength('Tollgate is a self-hosted AI gateway.'));
+    expect(row.costNanos).toBe(nanos((row.usage.input * 3 + row.usage.output * 15) / 1e6 + 3 * 0.01));
   });
 
   it('never lets requests racing for one budget spend more than it, streamed or whole', async () => {

@@ -49,5 +49,42 @@ export function webSearchesOf(call: LanguageModelV3CallOptions): number {
   }
   if (openai) searches += tokenCount(call.providerOptions?.openai?.maxToolCalls) ?? MAX_REPORTED_SEARCHES;
   if (google) searches += 1;
+  searches += searchOptionsSent(call);
   return Math.min(searches, MAX_REPORTED_SEARCHES);
+}
+
+/**
+ * Chat Completions' `web_search_options`: OpenAI's search models (`gpt-4o-search-preview`,
+ * `gpt-5-search-api`, …) search the web once before every answer and bill that call beside the
+ * tokens; neither the usage nor the answer counts it (its url_citation annotations cite pages).
+ */
+export function wireWebSearches(body: Record<string, unknown>): number {
+  return body.web_search_options != null ? 1 : 0;
+}
+
+/** OpenAI's chat search models, by their own id or a proxy's (`openai/gpt-4o-search-preview`), dated or not. */
+const SEARCH_MODEL = /(?:^|\/)gpt-[\w.-]*-search-(?:preview|api)(?:-\d{4}-\d{2}-\d{2})?$/;
+
+/** A model that searches the web once before every answer, whether or not the request asks it to. */
+export function searchesEveryAnswer(candidate: { provider: { kind: string }; modelId: string }): boolean {
+  const { kind } = candidate.provider;
+  return (kind === 'openai' || kind === 'openai-compatible') && SEARCH_MODEL.test(candidate.modelId);
+}
+
+/** The searches a candidate may run for a request that allows `requested`: at least the one of a search model. */
+export function candidateWebSearches(candidate: { provider: { kind: string }; modelId: string }, requested: number): number {
+  return searchesEveryAnswer(candidate) ? Math.max(requested, 1) : requested;
+}
+
+/**
+ * An OpenAI-compatible model of the AI SDK sends the fields of its provider's options namespace
+ * (the provider id, or its camelCase) in the body as they are, `web_search_options` among them:
+ * 1 when the call sends it to `providerId`, or, without one, to any provider it may reach.
+ */
+export function searchOptionsSent(call: LanguageModelV3CallOptions, providerId?: string): number {
+  const options = call.providerOptions;
+  if (!options) return 0;
+  const namespace = providerId?.split('.')[0];
+  const names = namespace === undefined ? Object.keys(options) : [namespace, namespace.replace(/[_-]([a-z])/g, (pair) => pair[1]!.toUpperCase())];
+  return names.some((name) => options[name]?.web_search_options != null) ? 1 : 0;
 }

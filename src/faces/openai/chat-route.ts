@@ -1,8 +1,9 @@
 import type { LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { canonicalChat, canonicalChatStream } from '../../core/canonical-chat.js';
+import { canonicalChat, canonicalChatStream, withWebSearches } from '../../core/canonical-chat.js';
 import { GatewayError } from '../../core/errors.js';
 import { chatEstimate, maxOf } from '../../core/estimate/chat-estimate.js';
 import type { RequestEstimate } from '../../core/estimate/request-estimate.js';
+import { searchesEveryAnswer, wireWebSearches } from '../../core/estimate/web-searches.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import { streamAnswer, type CallAnswer, type CallAttempt, type ServedStream } from '../../core/routed-call.js';
 import { readToCommit, type StreamItemFacts } from '../../core/stream-commit.js';
@@ -101,15 +102,17 @@ async function canonicalAttempt(attempt: CallAttempt, input: OpenAIChatInput, re
 async function wireAttempt(attempt: CallAttempt, input: OpenAIChatInput): Promise<CallAnswer<OpenAIChatAnswer>> {
   const { provider, modelId } = attempt.candidate;
   const call = { provider, modelId, body: input.body, signal: attempt.signal, outputCap: attempt.outputCap };
+  // The one search of a search model is the one web_search_options configures: never two.
+  const searches = searchesEveryAnswer(attempt.candidate) ? 1 : wireWebSearches(input.body);
   if (!input.stream) {
     const { json, usage } = await openaiChatJson(call);
-    return { kind: 'whole', value: { kind: 'wire-json', json }, served: { usage, finishReasons: finishReasonsOf(json) } };
+    return { kind: 'whole', value: { kind: 'wire-json', json }, served: { usage: withWebSearches(usage, searches), finishReasons: finishReasonsOf(json) } };
   }
-  const committed = await readToCommit(await openaiChatEvents(call), wireFacts, attempt.requestStartedAt);
+  const committed = await readToCommit(await openaiChatEvents(call), searches ? withSearchesIn(wireFacts, searches) : wireFacts, attempt.requestStartedAt);
   return streamAnswer(
     committed,
     {
-      facts: wireFactsAfterCommit,
+      facts: searches ? withSearchesIn(wireFactsAfterCommit, searches) : wireFactsAfterCommit,
       errorItem: (error) => input.streamErrorEvent(error),
       map: (event, facts, costOf) => {
         if (!facts.usage) return withSseFraming(event);
@@ -125,6 +128,15 @@ async function wireAttempt(attempt: CallAttempt, input: OpenAIChatInput): Promis
     },
     (events): OpenAIChatAnswer => ({ kind: 'wire-stream', events }),
   );
+}
+
+/** The facts of each event, its usage with the searches the request ran, which OpenAI's usage does not count. */
+function withSearchesIn(facts: (event: string) => StreamItemFacts, searches: number): (event: string) => StreamItemFacts {
+  return (event) => {
+    const read = facts(event);
+    if (read.usage) read.usage = withWebSearches(read.usage, searches);
+    return read;
+  };
 }
 
 function wireFacts(event: string): StreamItemFacts {
@@ -170,11 +182,13 @@ function estimateOpenAIChat(request: ChatRequest, body: OpenAIChatBody): Request
   const wire = wireOnlyEstimate(body);
   const cap = maxOf(estimate.maxOutputTokens, wire.outputCap);
   const extra = (estimate.extraOutputTokens ?? 0) + wire.extraOutputTokens;
+  const webSearches = (estimate.webSearches ?? 0) + wireWebSearches(body);
   return {
     ...estimate,
     inputTokens: estimate.inputTokens + wire.inputTokens,
     ...(cap !== undefined ? { maxOutputTokens: cap } : {}),
     ...(extra > 0 ? { extraOutputTokens: extra } : {}),
+    ...(webSearches > 0 ? { webSearches } : {}),
   };
 }
 

@@ -49,6 +49,18 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
+/** A stall's pause: until its `until` settles when it has one, else `ms`; false once the signal aborts. */
+async function pause(stall: Extract<Behavior, { kind: 'stall' }>, signal: AbortSignal): Promise<boolean> {
+  if (!stall.until) return sleep(stall.ms, signal);
+  if (signal.aborted) return false;
+  const aborted = new Promise<false>((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true }));
+  const held = Promise.resolve(stall.until).then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([held, aborted]);
+}
+
 export interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
@@ -152,7 +164,7 @@ async function sendJsonReply(behavior: Behavior, reply: Extract<Reply, { kind: '
     return;
   }
   res.flushHeaders();
-  if (await sleep(shaped.ms, exchange.signal)) res.end(text);
+  if (await pause(shaped, exchange.signal)) res.end(text);
 }
 
 async function sendEvents(behavior: Behavior, reply: Extract<Reply, { kind: 'sse' }>, exchange: Exchange): Promise<void> {
@@ -191,7 +203,7 @@ async function sendEvents(behavior: Behavior, reply: Extract<Reply, { kind: 'sse
         if (event) res.write(formatEvent({ ...event, data: truncate(event.data) }, family.eventEnd));
         continue;
       }
-      if (behavior.kind === 'stall' && !(await sleep(behavior.ms, exchange.signal))) return;
+      if (behavior.kind === 'stall' && !(await pause(behavior, exchange.signal))) return;
     }
     const event = reply.events[i];
     if (event) res.write(formatEvent(event, family.eventEnd));

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { decide, fragments, resultText, wordChunks, type Conversation, type Decision } from './answer.js';
 import { openaiFamily } from './openai-family.js';
 import type { Route, SseEvent, UsageCounts } from './types.js';
-import { bodyModel, dataEvent, json, nextId, nowSeconds, parseBody, sse } from './wire.js';
+import { bodyModel, dataEvent, json, nextId, nowSeconds, parseBody, sse, withMessage } from './wire.js';
 
 const Content = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]).nullish();
 
@@ -20,6 +20,17 @@ const ChatBody = z.looseObject({
     .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }))
     .nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'priority']).nullish(),
+  web_search_options: z
+    .strictObject({
+      search_context_size: z.enum(['low', 'medium', 'high']).nullish(),
+      user_location: z
+        .strictObject({
+          type: z.literal('approximate'),
+          approximate: z.strictObject({ city: z.string(), country: z.string(), region: z.string(), timezone: z.string() }).partial(),
+        })
+        .nullish(),
+    })
+    .nullish(),
 });
 type ChatBody = z.infer<typeof ChatBody>;
 
@@ -66,6 +77,9 @@ export function openaiUsage(usage: UsageCounts): Record<string, unknown> {
 
 const FINGERPRINT = 'fp_tollgate';
 
+/** OpenAI's chat models that search the web: the `-search-preview` ones and `gpt-5-search-api`. */
+const SEARCH_MODEL = /-search-(?:preview|api)\b/;
+
 /** OpenAI call ids are per response; `call_1`, `call_2`, … in the order of the calls. */
 const callId = (index: number): string => `call_${index + 1}`;
 
@@ -73,11 +87,23 @@ function finishReasonOf({ answer, finishReason }: Decision): string {
   return finishReason ?? (answer.kind === 'text' ? 'stop' : 'tool_calls');
 }
 
+/** The page a search model's answer cites. */
+export const SEARCH_RESULT = { url: 'https://example.com/tollgate', title: 'Tollgate' };
+
+/**
+ * A search model searches before every answer, `web_search_options` or not, and cites what it
+ * found: one url_citation over the whole answer. Only a search model takes `web_search_options`.
+ */
+function citations(body: ChatBody, decision: Decision): unknown[] {
+  if (!SEARCH_MODEL.test(body.model) || decision.answer.kind !== 'text') return [];
+  return [{ type: 'url_citation', url_citation: { start_index: 0, end_index: decision.answer.text.length, ...SEARCH_RESULT } }];
+}
+
 function completion(body: ChatBody, decision: Decision): unknown {
   const { answer, usage } = decision;
   const message =
     answer.kind === 'text'
-      ? { role: 'assistant', content: answer.text, refusal: null, annotations: [] }
+      ? { role: 'assistant', content: answer.text, refusal: null, annotations: citations(body, decision) }
       : {
           role: 'assistant',
           content: null,
@@ -136,6 +162,9 @@ function chunks(body: ChatBody, decision: Decision): SseEvent[] {
   if (answer.kind === 'text') {
     events.push(chunk({ role: 'assistant', content: '', refusal: null }, null, false));
     for (const piece of wordChunks(answer.text)) events.push(chunk({ content: piece }, null, true));
+    const annotations = citations(body, decision);
+    // OpenAI sends a search model's citations in a delta of their own once the text is out.
+    if (annotations.length > 0) events.push(chunk({ annotations }, null, true));
   } else {
     // Each call's first delta carries index, id, type and name with empty arguments; its
     // arguments follow in fragments under the same index. The first header rides on the role
@@ -166,6 +195,9 @@ export const chatCompletionsRoute: Route = {
   render(req, options) {
     const parsed = parseBody(ChatBody, req, openaiFamily);
     if (!parsed.ok) return parsed.reply;
+    if (parsed.value.web_search_options != null && !SEARCH_MODEL.test(parsed.value.model)) {
+      return json(withMessage(openaiFamily.errorBody(400, undefined), 'Web search options not supported with this model.'), 400);
+    }
     const decision = decide(toConversation(parsed.value), options);
     return parsed.value.stream === true ? sse(chunks(parsed.value, decision)) : json(completion(parsed.value, decision));
   },

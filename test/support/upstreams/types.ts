@@ -72,10 +72,11 @@ export type Behavior =
    */
   | ({ kind: 'cut'; afterEvents: number } & AnswerOptions)
   /**
-   * Send the preamble and `afterEvents` more events, pause `ms`, then send the rest.
-   * On a JSON answer: send the headers, pause `ms`, then the body.
+   * Send the preamble and `afterEvents` more events, pause `ms` (or until `until` settles, when
+   * given: a test that must not depend on timing holds the stall itself), then send the rest.
+   * On a JSON answer: send the headers, pause, then the body.
    */
-  | ({ kind: 'stall'; afterEvents: number; ms: number } & AnswerOptions)
+  | ({ kind: 'stall'; afterEvents: number; ms: number; until?: PromiseLike<unknown> } & AnswerOptions)
   /**
    * Send the preamble and `afterEvents` more events, then the provider's in-stream error event
    * for `status` (default: 529 Anthropic overloaded, otherwise 500) and end the stream.
