@@ -1,7 +1,7 @@
 import type { LanguageModelV3CallOptions, SharedV3ProviderMetadata, SharedV3Warning, LanguageModelV3GenerateResult, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { streamAnswer, type CallAttempt, type StreamAnswer, type StreamRules, type WholeAnswer } from './routed-call.js';
 import { GatewayError } from './errors.js';
-import { isGoogleSearch, searchesEveryAnswer, searchOptionsSent } from './estimate/web-searches.js';
+import { candidateWebSearches, isGoogleSearch, searchOptionsSent } from './estimate/web-searches.js';
 import { readToCommit, type StreamItemFacts } from './stream-commit.js';
 import type { TokenUsage } from './types.js';
 import { billedServiceTier, fromV3Usage } from './usage.js';
@@ -92,8 +92,7 @@ function groundedPrompts(call: LanguageModelV3CallOptions, metadata: SharedV3Pro
  */
 function chatSearches(attempt: CallAttempt, call: LanguageModelV3CallOptions): number {
   const { provider } = attempt.candidate;
-  if (searchesEveryAnswer(attempt.candidate)) return 1;
-  return provider.kind === 'openai-compatible' ? searchOptionsSent(call, provider.id) : 0;
+  return candidateWebSearches(attempt.candidate, provider.kind === 'openai-compatible' ? searchOptionsSent(call, provider.id) : 0);
 }
 
 function isSearchCall(part: { type: string; providerExecuted?: boolean; toolName?: string }, searchTools: Set<string>): boolean {

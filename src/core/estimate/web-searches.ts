@@ -13,7 +13,11 @@ import { tokenCount } from './request-estimate.js';
 
 type CallTool = NonNullable<LanguageModelV3CallOptions['tools']>[number];
 
-const isAnthropicSearch = (tool: CallTool) => tool.type === 'provider' && tool.id.startsWith('anthropic.web_search_');
+type ProviderTool = Extract<CallTool, { type: 'provider' }>;
+
+const isAnthropicSearch = (tool: CallTool): tool is ProviderTool => tool.type === 'provider' && tool.id.startsWith('anthropic.web_search_');
+/** An Anthropic search tool that sets no `max_uses`: it may search without limit. */
+const isUnboundedAnthropicSearch = (tool: CallTool): tool is ProviderTool => isAnthropicSearch(tool) && tool.args.maxUses == null;
 const isOpenAISearch = (tool: CallTool) => tool.type === 'provider' && (tool.id === 'openai.web_search' || tool.id === 'openai.web_search_preview');
 /** Google's grounding tools: billed per grounded prompt. */
 export const isGoogleSearch = (tool: CallTool): boolean => tool.type === 'provider' && (tool.id === 'google.google_search' || tool.id === 'google.enterprise_web_search');
@@ -23,11 +27,8 @@ export function boundWebSearches(call: LanguageModelV3CallOptions, maxUses: numb
   const tools = call.tools;
   if (!tools?.some((tool) => isAnthropicSearch(tool) || isOpenAISearch(tool))) return call;
   let bounded = call;
-  if (tools.some((tool) => isAnthropicSearch(tool) && tool.type === 'provider' && tool.args.maxUses == null)) {
-    bounded = {
-      ...bounded,
-      tools: tools.map((tool) => (isAnthropicSearch(tool) && tool.type === 'provider' && tool.args.maxUses == null ? { ...tool, args: { ...tool.args, maxUses } } : tool)),
-    };
+  if (tools.some(isUnboundedAnthropicSearch)) {
+    bounded = { ...bounded, tools: tools.map((tool) => (isUnboundedAnthropicSearch(tool) ? { ...tool, args: { ...tool.args, maxUses } } : tool)) };
   }
   const openai = call.providerOptions?.openai;
   if (tools.some(isOpenAISearch) && openai?.maxToolCalls == null) {

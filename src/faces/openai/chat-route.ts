@@ -3,7 +3,7 @@ import { canonicalChat, canonicalChatStream, withWebSearches } from '../../core/
 import { GatewayError } from '../../core/errors.js';
 import { chatEstimate, maxOf } from '../../core/estimate/chat-estimate.js';
 import type { RequestEstimate } from '../../core/estimate/request-estimate.js';
-import { searchesEveryAnswer, wireWebSearches } from '../../core/estimate/web-searches.js';
+import { candidateWebSearches, wireWebSearches } from '../../core/estimate/web-searches.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import { streamAnswer, type CallAnswer, type CallAttempt, type ServedStream } from '../../core/routed-call.js';
 import { readToCommit, type StreamItemFacts } from '../../core/stream-commit.js';
@@ -103,7 +103,7 @@ async function wireAttempt(attempt: CallAttempt, input: OpenAIChatInput): Promis
   const { provider, modelId } = attempt.candidate;
   const call = { provider, modelId, body: input.body, signal: attempt.signal, outputCap: attempt.outputCap };
   // The one search of a search model is the one web_search_options configures: never two.
-  const searches = searchesEveryAnswer(attempt.candidate) ? 1 : wireWebSearches(input.body);
+  const searches = candidateWebSearches(attempt.candidate, wireWebSearches(input.body));
   if (!input.stream) {
     const { json, usage } = await openaiChatJson(call);
     return { kind: 'whole', value: { kind: 'wire-json', json }, served: { usage: withWebSearches(usage, searches), finishReasons: finishReasonsOf(json) } };
